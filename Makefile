@@ -1,0 +1,55 @@
+# One entry point for people and CI. `make test` is what .ci/run calls.
+VENV     ?= .venv
+BIN      := $(VENV)/bin
+PYTHON   ?= python3
+UV_PIN   := uv==0.13.9
+SOURCES  := src tests benchmarks
+
+.PHONY: install demo test check lint typecheck imports pytest docs bench schemas clean
+
+install: $(VENV)/.installed tests/oracle/node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet $(UV_PIN)
+	$(BIN)/uv sync --frozen --inexact --quiet
+	touch $@
+
+# Backstage's own validators, used by the tests as an oracle for validation verdicts.
+tests/oracle/node_modules/.installed: tests/oracle/package.json tests/oracle/package-lock.json
+	npm ci --prefix tests/oracle --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: install
+	$(BIN)/callboard demo
+
+lint: install
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+
+typecheck: install
+	$(BIN)/mypy
+
+imports: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest -n 2 -q
+
+# ruff, mypy --strict, import-linter contracts, then the tests.
+check: lint typecheck imports pytest
+
+test: check
+
+docs: install
+	$(BIN)/mkdocs build --strict --site-dir build/docs
+
+bench: install
+	$(BIN)/python benchmarks/validate.py
+
+# Refresh the built-in kind schemas from the Backstage packages pinned in tests/oracle/package.json.
+schemas: tests/oracle/node_modules/.installed
+	node tests/oracle/export-schemas.js src/callboard/catalog/schemas
+
+clean:
+	rm -rf $(VENV) tests/oracle/node_modules build .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The software catalog: descriptors, kinds, validation and (later) the processing engine."""

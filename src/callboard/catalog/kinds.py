@@ -1,0 +1,234 @@
+"""Entity kinds: the built-in nine, and kinds added without code through a JSON Schema for ``spec``.
+
+A kind is known to the catalog through a :class:`KindSchema`: the kind name, the apiVersions it accepts, the
+JSON Schema of the whole entity and the spec fields that become relations. Validation follows Backstage's
+processors: every registered kind schema is asked in turn; a schema whose kind and apiVersion do not match
+answers "not mine", one that matches but fails throws the first ajv error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from callboard.catalog.schema_check import CompiledSchema, SchemaError, SchemaRegistry
+from callboard.core.relations import BUILTIN_RELATION_FIELDS, REVERSE, RelationField
+
+BUILTIN_PROCESSOR = "BuiltinKindsEntityProcessor"
+SCAFFOLDER_PROCESSOR = "ScaffolderEntitiesProcessor"
+CUSTOM_PROCESSOR = "KindSchemaProcessor"
+
+_BUILTIN_FILES = (
+    # Backstage's BuiltinKindsEntityProcessor asks its validators in this order.
+    ("API", "API.v1alpha1"),
+    ("Component", "Component.v1alpha1"),
+    ("Resource", "Resource.v1alpha1"),
+    ("Group", "Group.v1alpha1"),
+    ("Location", "Location.v1alpha1"),
+    ("User", "User.v1alpha1"),
+    ("System", "System.v1alpha1"),
+    ("Domain", "Domain.v1alpha1"),
+)
+
+
+class KindSchemaError(ValueError):
+    """A kind schema that cannot be used: the message names the kind and what is wrong."""
+
+
+@dataclass(frozen=True)
+class KindSchema:
+    """How the catalog recognises and validates one kind (and the relations its spec produces)."""
+
+    kind: str
+    api_versions: tuple[str, ...]
+    schema: Mapping[str, Any]
+    processor: str = CUSTOM_PROCESSOR
+    relation_fields: tuple[RelationField, ...] = ()
+    description: str = ""
+    origin: str = "built-in"
+
+    @classmethod
+    def from_spec_schema(
+        cls,
+        kind: str,
+        api_versions: Sequence[str],
+        spec_schema: Mapping[str, Any] | None,
+        *,
+        relations: Iterable[Mapping[str, Any]] = (),
+        description: str = "",
+        origin: str,
+    ) -> KindSchema:
+        """A kind added by configuration or a plugin: its ``spec`` schema, wrapped as Backstage wraps kinds."""
+        if not kind or not isinstance(kind, str):
+            raise KindSchemaError(f"{origin}: a kind schema needs a 'kind' name")
+        if not api_versions:
+            raise KindSchemaError(f"{origin}: kind {kind} needs at least one entry in 'apiVersions'")
+        spec = dict(spec_schema) if spec_schema is not None else {"type": "object"}
+        spec.setdefault("type", "object")
+        schema = {
+            "$id": f"{kind}.custom",
+            "allOf": [
+                {"$ref": "Entity"},
+                {
+                    "type": "object",
+                    "required": ["spec"],
+                    "properties": {
+                        "apiVersion": {"enum": list(api_versions)},
+                        "kind": {"enum": [kind]},
+                        "spec": spec,
+                    },
+                },
+            ],
+        }
+        fields = tuple(_relation_field(kind, item, origin) for item in relations)
+        created = cls(kind, tuple(api_versions), schema, CUSTOM_PROCESSOR, fields, description, origin)
+        created.compiled()  # fail at start-up, not on the first entity, when the schema is broken
+        return created
+
+    def matches(self, entity: Mapping[str, Any]) -> bool:
+        return entity.get("kind") == self.kind and entity.get("apiVersion") in self.api_versions
+
+    @cache  # noqa: B019 - kind schemas are few and live as long as the process
+    def compiled(self) -> CompiledSchema:
+        try:
+            return CompiledSchema(self.schema, base_registry())
+        except (KeyError, TypeError, ValueError) as error:
+            raise KindSchemaError(
+                f"{self.origin}: the schema of kind {self.kind} cannot be used: {error}"
+            ) from error
+
+    def check(self, entity: Mapping[str, Any]) -> bool | SchemaError:
+        """True when valid, False when this schema does not claim the entity, else the first ajv error.
+
+        Like Backstage, a mismatch of only ``kind`` or ``apiVersion`` means "not mine", not "invalid".
+        """
+        compiled = self.compiled()
+        if self.matches(entity) and compiled.is_valid(entity):
+            return True
+        errors = compiled.errors(entity)
+        if not errors:
+            return True
+        soft = [error for error in errors if error.path in (("kind",), ("apiVersion",))]
+        if soft and all(error.keyword == "enum" for error in soft):
+            return False
+        return errors[0]
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.api_versions, self.processor, self.origin))
+
+
+def _relation_field(kind: str, item: Mapping[str, Any], origin: str) -> RelationField:
+    try:
+        relation = str(item["type"])
+        reverse = str(item.get("reverse") or REVERSE.get(relation) or "")
+        spec_field = str(item["field"]).removeprefix("spec.")
+    except KeyError as error:
+        raise KindSchemaError(f"{origin}: a relation of kind {kind} needs {error.args[0]!r}") from error
+    if not reverse:
+        raise KindSchemaError(
+            f"{origin}: relation {relation!r} of kind {kind} is not built in; give its 'reverse'"
+        )
+    return RelationField(kind, None, spec_field, item.get("defaultKind"), relation, reverse)
+
+
+def _load(name: str) -> dict[str, Any]:
+    text = resources.files("callboard.catalog").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def base_registry() -> SchemaRegistry:
+    """The shared schemas every kind schema may ``$ref``: Entity, EntityEnvelope, EntityMeta, common."""
+    return SchemaRegistry(_load(name) for name in ("Entity", "EntityEnvelope", "EntityMeta", "common"))
+
+
+@cache
+def entity_schema() -> CompiledSchema:
+    return CompiledSchema(_load("Entity"), base_registry())
+
+
+@cache
+def envelope_schema() -> CompiledSchema:
+    return CompiledSchema(_load("EntityEnvelope"), base_registry())
+
+
+def builtin_kinds() -> list[KindSchema]:
+    """The nine kinds Backstage knows out of the box, in the order its processors ask them."""
+    kinds = [
+        KindSchema(
+            kind,
+            tuple(_load(file)["allOf"][1]["properties"]["apiVersion"]["enum"]),
+            _load(file),
+            BUILTIN_PROCESSOR,
+            tuple(f for f in BUILTIN_RELATION_FIELDS if f.kind == kind),
+        )
+        for kind, file in _BUILTIN_FILES
+    ]
+    template = _load("Template.v1beta3")
+    kinds.append(
+        KindSchema(
+            "Template",
+            tuple(template["allOf"][1]["properties"]["apiVersion"]["enum"]),
+            template,
+            SCAFFOLDER_PROCESSOR,
+            tuple(f for f in BUILTIN_RELATION_FIELDS if f.kind == "Template"),
+        )
+    )
+    return kinds
+
+
+@dataclass
+class KindRegistry:
+    """The kinds the catalog accepts, grouped by the processor that owns them, in asking order."""
+
+    kinds: list[KindSchema] = field(default_factory=list)
+
+    def add(self, kind: KindSchema) -> None:
+        self.kinds.append(kind)
+
+    def processors(self) -> list[tuple[str, list[KindSchema]]]:
+        order: dict[str, list[KindSchema]] = {}
+        for kind in self.kinds:
+            order.setdefault(kind.processor, []).append(kind)
+        return list(order.items())
+
+    def relation_fields(self, entity: Mapping[str, Any]) -> list[tuple[str, RelationField]]:
+        """The relation-producing fields that apply to this entity, each with the processor that emits it."""
+        found = []
+        for kind in self.kinds:
+            for relation_field in kind.relation_fields:
+                if relation_field.kind != entity.get("kind"):
+                    continue
+                if relation_field.api_version and relation_field.api_version != entity.get("apiVersion"):
+                    continue
+                if kind.processor == CUSTOM_PROCESSOR and not kind.matches(entity):
+                    continue
+                found.append((kind.processor, relation_field))
+        return _dedupe(found)
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "kind": k.kind,
+                "apiVersions": list(k.api_versions),
+                "processor": k.processor,
+                "origin": k.origin,
+            }
+            for k in self.kinds
+        ]
+
+
+def _dedupe(items: list[tuple[str, RelationField]]) -> list[tuple[str, RelationField]]:
+    seen: set[tuple[str, str, str]] = set()
+    result = []
+    for processor, item in items:
+        key = (processor, item.field, item.relation)
+        if key not in seen:
+            seen.add(key)
+            result.append((processor, item))
+    return result

@@ -1,0 +1,264 @@
+"""Processing one entity in Backstage's fixed stages, with errors as data.
+
+The stages and their failure messages follow Backstage's DefaultCatalogProcessingOrchestrator:
+
+1. envelope: apiVersion, kind and metadata.name present ("Entity envelope failed validation before processing");
+2. pre-process: placeholders, then the built-in kinds processor sorts reference lists;
+3. policies: schema, default namespace, no foreign root fields, field formats ("Policy check failed for <ref>");
+4. validate: every kind schema is asked; one must claim the entity ("No processor recognized the entity ...");
+5. post-process: spec references become relations in both directions; a reference that cannot be read fails.
+
+Reading Location targets belongs to the engine, which calls this pipeline and then follows the targets.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from callboard.catalog.field_format import FieldFormatRules, check_field_formats
+from callboard.catalog.kinds import BUILTIN_PROCESSOR, KindRegistry, entity_schema, envelope_schema
+from callboard.catalog.placeholders import PlaceholderError, PlaceholderResolution
+from callboard.catalog.schema_check import SchemaError, js_keys
+from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRef, EntityRefError, stringify_entity_ref
+from callboard.core.errors import describe_error
+from callboard.core.relations import Relation
+
+FieldPath = tuple[str | int, ...]
+
+_KNOWN_ROOT_FIELDS = ("apiVersion", "kind", "metadata", "spec")
+_SORTED_FIELDS = (
+    "providesApis",
+    "consumesApis",
+    "dependsOn",
+    "dependencyOf",
+    "memberOf",
+    "children",
+    "members",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingError:
+    """Why an entity was rejected: Backstage's error name and message, the field it is about, and a fix."""
+
+    name: str
+    message: str
+    path: FieldPath = ()
+    hint: str = ""
+
+    def as_status_item(self) -> dict[str, Any]:
+        return {
+            "type": "backstage.io/catalog-processing",
+            "level": "error",
+            "message": f"{self.name}: {self.message}",
+            "error": {"name": self.name, "message": self.message},
+        }
+
+
+@dataclass(slots=True)
+class ProcessingResult:
+    """The processed entity and its relations when ``ok``; otherwise the errors that stopped it."""
+
+    entity: Entity | None
+    relations: list[Relation] = field(default_factory=list)
+    errors: list[ProcessingError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class EntityPipeline:
+    """Runs the stages for one entity; built once with the kinds, rules and resolvers in force."""
+
+    def __init__(
+        self,
+        kinds: KindRegistry,
+        *,
+        field_rules: FieldFormatRules | None = None,
+        placeholders: PlaceholderResolution | None = None,
+    ) -> None:
+        self._kinds = kinds
+        self._rules = field_rules or FieldFormatRules()
+        self._placeholders = placeholders
+        self._envelope = envelope_schema()
+        self._entity = entity_schema()
+
+    def process(self, unprocessed: Entity, *, base: str = "") -> ProcessingResult:
+        """Process ``unprocessed`` (read from ``base``, used for relative placeholders). Never raises on data."""
+        if not self._envelope.is_valid(unprocessed):
+            error = self._envelope.errors(unprocessed)[0]
+            return _failed(
+                "InputError",
+                f"Entity envelope failed validation before processing; caused by TypeError: {error.text()}",
+                error.path,
+                _schema_hint(error),
+            )
+        ref = stringify_entity_ref(unprocessed)
+
+        entity = unprocessed
+        if self._placeholders is not None:
+            try:
+                entity = self._placeholders.apply(entity, base)
+            except PlaceholderError as error:
+                return _failed(
+                    "InputError",
+                    "Processor PlaceholderProcessor threw an error while preprocessing; "
+                    f"caused by Error: {error.message}",
+                    error.path,
+                    "Fix the placeholder's target path, or inline the content.",
+                )
+        entity = _sort_reference_lists(entity)
+
+        policy_error = self._enforce_policies(entity)
+        if policy_error is not None:
+            message, path, hint = policy_error
+            return _failed(
+                "InputError", f"Policy check failed for {ref}; caused by Error: {message}", path, hint
+            )
+        if not entity["metadata"].get("namespace"):
+            entity = {**entity, "metadata": {"namespace": DEFAULT_NAMESPACE, **entity["metadata"]}}
+            if entity["metadata"]["namespace"] is None:  # pragma: no cover - rejected by the schema policy
+                entity["metadata"]["namespace"] = DEFAULT_NAMESPACE
+
+        kind_error = self._validate_kind(entity, ref)
+        if kind_error is not None:
+            return ProcessingResult(None, errors=[kind_error])
+
+        relations, relation_error = self._emit_relations(entity)
+        if relation_error is not None:
+            return ProcessingResult(None, errors=[relation_error])
+        return ProcessingResult(entity, relations)
+
+    def _enforce_policies(self, entity: Entity) -> tuple[str, FieldPath, str] | None:
+        # SchemaValidEntityPolicy: ajv without allErrors, so its message carries no params.
+        if not self._entity.is_valid(entity):
+            error = self._entity.errors(entity)[0]
+            return f"Malformed envelope, {error.text(with_params=False)}", error.path, _schema_hint(error)
+        # DefaultNamespaceEntityPolicy only fills a value in; NoForeignRootFieldsEntityPolicy:
+        for key in js_keys(entity):
+            if key not in _KNOWN_ROOT_FIELDS:
+                hint = (
+                    "Remove it: relations and status are computed by the catalog."
+                    if key in ("relations", "status")
+                    else f"Remove '{key}', or move it under metadata or spec."
+                )
+                return f"Unknown field {key}", (key,), hint
+        violation = check_field_formats(entity, self._rules)
+        if violation is not None:
+            return violation.message, violation.path, _format_hint(violation.path)
+        return None
+
+    def _validate_kind(self, entity: Entity, ref: str) -> ProcessingError | None:
+        recognised = False
+        for processor, kinds in self._kinds.processors():
+            for kind in kinds:
+                verdict = kind.check(entity)
+                if verdict is True:
+                    recognised = True
+                    break
+                if isinstance(verdict, SchemaError):
+                    return ProcessingError(
+                        "InputError",
+                        f"Processor {processor} threw an error while validating the entity {ref}; "
+                        f"caused by TypeError: {verdict.text()}",
+                        verdict.path,
+                        _schema_hint(verdict),
+                    )
+        if recognised:
+            return None
+        return ProcessingError(
+            "InputError",
+            f"No processor recognized the entity {ref} as valid, possibly caused by a foreign kind or apiVersion",
+            ("kind",),
+            f"Check kind and apiVersion: built-in kinds are {', '.join(sorted({k.kind for k in self._kinds.kinds}))}. "
+            "To add a kind, register a kind schema under catalog.kinds in app-config.",
+        )
+
+    def _emit_relations(self, entity: Entity) -> tuple[list[Relation], ProcessingError | None]:
+        self_ref = EntityRef.of(entity)
+        source = self_ref.key
+        relations: list[Relation] = []
+        spec = entity.get("spec") or {}
+        for processor, relation_field in self._kinds.relation_fields(entity):
+            targets = spec.get(relation_field.field)
+            if not targets:
+                continue
+            for index, target in enumerate(targets if isinstance(targets, list) else [targets]):
+                try:
+                    target_ref = EntityRef.parse(
+                        target, default_kind=relation_field.default_kind, default_namespace=self_ref.namespace
+                    ).key
+                except EntityRefError as error:
+                    path: FieldPath = ("spec", relation_field.field)
+                    if isinstance(targets, list):
+                        path = (*path, index)
+                    name = processor if processor != BUILTIN_PROCESSOR else BUILTIN_PROCESSOR
+                    return [], ProcessingError(
+                        "InputError",
+                        f"Processor {name} threw an error while postprocessing; caused by {describe_error(error)}",
+                        path,
+                        "Write the reference as kind:namespace/name, e.g. resource:default/orders-db.",
+                    )
+                relations.append(Relation(source, relation_field.relation, target_ref))
+                relations.append(Relation(target_ref, relation_field.reverse, source))
+        return relations, None
+
+
+def _failed(name: str, message: str, path: FieldPath, hint: str) -> ProcessingResult:
+    return ProcessingResult(None, errors=[ProcessingError(name, message, path, hint)])
+
+
+def _sort_reference_lists(entity: Entity) -> Entity:
+    spec = entity.get("spec")
+    if not isinstance(spec, dict):
+        return entity
+    unsorted = [
+        name
+        for name in _SORTED_FIELDS
+        if isinstance(spec.get(name), list)
+        and spec[name]
+        and all(isinstance(item, str) for item in spec[name])
+        and spec[name] != sorted(spec[name], key=_utf16_key)
+    ]
+    if not unsorted:
+        return entity
+    new_spec = copy.copy(spec)
+    for name in unsorted:
+        new_spec[name] = sorted(spec[name], key=_utf16_key)
+    return {**entity, "spec": new_spec}
+
+
+def _utf16_key(text: str) -> bytes:
+    # JavaScript sorts strings by UTF-16 code units, which differs from code points above the BMP.
+    return text.encode("utf-16-be")
+
+
+def _schema_hint(error: SchemaError) -> str:
+    field_name = ".".join(str(part) for part in error.path) or "the document"
+    params = dict(error.params)
+    if error.keyword == "required":
+        missing = ".".join(str(part) for part in (*error.path, params["missingProperty"]))
+        return f"Add {missing}."
+    if error.keyword == "type":
+        return f"Make {field_name} a {params['type']}."
+    if error.keyword == "enum":
+        return f"Use one of: {', '.join(map(str, params['allowedValues']))}."
+    if error.keyword == "additionalProperties":
+        return f"Remove {params['additionalProperty']!r} from {field_name}."
+    if error.keyword == "minLength":
+        return f"Give {field_name} a non-empty value."
+    return f"Fix {field_name}."
+
+
+def _format_hint(path: FieldPath) -> str:
+    where = ".".join(str(part) for part in path)
+    if path[:2] == ("metadata", "name"):
+        return "Names are 1-63 letters, digits and -_. separators, starting and ending with a letter or digit."
+    if path[:2] == ("metadata", "namespace"):
+        return "Namespaces are lower-case letters and digits separated by dashes."
+    if path[:2] == ("metadata", "tags"):
+        return "Tags are lower-case letters, digits and :+# separated by single dashes (no _ or .)."
+    return f"Fix {where}."

@@ -1,0 +1,149 @@
+"""The ``callboard`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+
+from callboard import __version__
+from callboard.app import Callboard, create_callboard, create_plugin_manager
+from callboard.catalog.kinds import KindSchemaError
+from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
+from callboard.config_loader import ConfigError
+from callboard.plugins.manager import PluginError
+from callboard.settings import load_settings
+
+cli = typer.Typer(help="Callboard: an internal developer portal that speaks Backstage.", no_args_is_help=True)
+catalog_cli = typer.Typer(help="Work with catalog descriptor files.", no_args_is_help=True)
+config_cli = typer.Typer(help="Inspect app-config.", no_args_is_help=True)
+plugins_cli = typer.Typer(help="Installed plugins.", no_args_is_help=True)
+cli.add_typer(catalog_cli, name="catalog")
+cli.add_typer(config_cli, name="config")
+cli.add_typer(plugins_cli, name="plugins")
+
+ConfigOption = Annotated[
+    list[Path] | None,
+    typer.Option("--config", "-c", help="app-config file; repeat to layer, later files win."),
+]
+
+err = Console(stderr=True, highlight=False)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _callboard(config: list[Path] | None) -> Callboard:
+    try:
+        return create_callboard(load_settings(config))
+    except (ConfigError, KindSchemaError, PluginError) as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+@catalog_cli.command("validate")
+def validate(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Descriptor files, or folders searched for *.yaml/*.yml.")
+    ],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text, or json (one object per line).")
+    ] = (OutputFormat.text),
+    config: ConfigOption = None,
+) -> None:
+    """Validate descriptor files exactly as Backstage's catalog would; exit 1 when any document is invalid."""
+    callboard = _callboard(config)
+    validator = callboard.descriptor_validator()
+    files, missing = find_descriptor_files(paths)
+    for path in missing:
+        err.print(f"[red]error:[/red] {path}: no such file or folder")
+    counts: Counter[str] = Counter()
+    out = sys.stdout
+    for path in paths:
+        walking = path.is_dir()
+        targets = [file for file in files if file == path or (walking and path in file.parents)]
+        root = repository_root(path)
+        for file in targets:
+            for verdict in validator.validate_file(file, root=root, walking=walking):
+                counts["valid" if verdict.valid else "invalid"] += 1
+                counts["warnings"] += sum(f.level == "warning" for f in verdict.findings)
+                if output is OutputFormat.json:
+                    out.write(json.dumps(verdict.as_json(), ensure_ascii=False) + "\n")
+                else:
+                    _print_findings(verdict)
+    total = counts["valid"] + counts["invalid"]
+    summary = (
+        f"{total} {'entity' if total == 1 else 'entities'} in {len(files)} {'file' if len(files) == 1 else 'files'}: "
+        f"{counts['valid']} valid, {counts['invalid']} invalid"
+        + (f", {counts['warnings']} warnings" if counts["warnings"] else "")
+    )
+    if output is OutputFormat.json:
+        err.print(summary)
+    else:
+        out.write(summary + "\n")
+    if counts["invalid"] or missing:
+        raise typer.Exit(1)
+
+
+def _print_findings(verdict: DocumentVerdict) -> None:
+    ref = verdict.ref or "<no ref>"
+    for finding in verdict.findings:
+        level = "" if finding.level == "error" else "warning: "
+        sys.stdout.write(f"{verdict.file}:{finding.line}:{finding.column}: {ref}: {level}{finding.message}\n")
+        if finding.hint:
+            sys.stdout.write(f"    hint: {finding.hint}\n")
+
+
+@config_cli.command("print")
+def config_print(config: ConfigOption = None) -> None:
+    """Print the merged configuration as YAML, with every secret value replaced by <secret>."""
+    callboard = _callboard(config)
+    loaded = callboard.settings.loaded
+    data = loaded.redacted() if loaded else {}
+    sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+@config_cli.command("check")
+def config_check(config: ConfigOption = None) -> None:
+    """Load and validate the configuration; print which files were read and the kinds that are known."""
+    callboard = _callboard(config)
+    loaded = callboard.settings.loaded
+    files = ", ".join(str(path) for path in loaded.files) if loaded and loaded.files else "none (defaults)"
+    sys.stdout.write(f"configuration is valid; files: {files}\n")
+    kinds = ", ".join(sorted({kind.kind for kind in callboard.kinds.kinds}))
+    sys.stdout.write(f"kinds: {kinds}\n")
+
+
+@plugins_cli.command("list")
+def plugins_list(config: ConfigOption = None) -> None:
+    """List the plugins found through entry points, with the plugin API each was built for."""
+    callboard = _callboard(config)
+    if not callboard.plugins.plugins:
+        sys.stdout.write("no plugins installed\n")
+    for info in callboard.plugins.plugins:
+        sys.stdout.write(f"{info.name}\t{info.package} {info.version}\tplugin API {info.api}\n")
+
+
+@cli.command("version")
+def version() -> None:
+    """Print Callboard's version."""
+    sys.stdout.write(f"callboard {__version__}\n")
+
+
+def main() -> None:
+    try:
+        plugins = create_plugin_manager()
+    except PluginError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise SystemExit(2) from None
+    plugins.hook.register_commands(cli=cli)
+    cli()

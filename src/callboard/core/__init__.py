@@ -1,0 +1,1 @@
+"""Pure vocabulary of the portal: entities, references, relations and errors. No I/O."""

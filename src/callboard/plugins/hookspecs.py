@@ -1,0 +1,35 @@
+"""Every hook a Callboard plugin can implement: the whole extension contract in one file.
+
+Registration hooks run once at start-up and return lists of small declarative objects; the registries they
+fill are frozen afterwards. Each hook is documented for plugin authors in ``docs/plugins/`` (a test checks).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from callboard.core.extensions import KindDefinition, PlaceholderResolverSpec
+
+hookspec = pluggy.HookspecMarker("callboard")
+
+
+@hookspec
+def register_entity_kinds() -> list[KindDefinition]:  # type: ignore[empty-body]
+    """Kinds this plugin adds to the catalog, each a JSON Schema for ``spec`` and the apiVersions it accepts.
+
+    Entities of a registered kind validate like built-in ones. A kind already known may be registered again
+    with a stricter schema: an entity must then satisfy every schema that claims it.
+    """
+
+
+@hookspec
+def register_placeholder_resolvers() -> list[PlaceholderResolverSpec]:  # type: ignore[empty-body]
+    """Extra ``$<key>`` placeholders for descriptor files, beside the built-in ``$text``, ``$json`` and ``$yaml``."""
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add commands to the ``callboard`` command line; ``cli`` is the root Typer application."""

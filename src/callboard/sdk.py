@@ -1,0 +1,23 @@
+"""The stable surface for plugin authors: import from here, not from Callboard's internals.
+
+Everything re-exported here is covered by the plugin API version (``callboard.plugins.PLUGIN_API_VERSION``).
+"""
+
+from callboard import hookimpl
+from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRef, EntityRefError
+from callboard.core.extensions import KindDefinition, KindRelation, PlaceholderResolverSpec
+from callboard.core.relations import REVERSE as RELATION_REVERSE
+from callboard.plugins import PLUGIN_API_VERSION
+
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "PLUGIN_API_VERSION",
+    "RELATION_REVERSE",
+    "Entity",
+    "EntityRef",
+    "EntityRefError",
+    "KindDefinition",
+    "KindRelation",
+    "PlaceholderResolverSpec",
+    "hookimpl",
+]

@@ -1,0 +1,128 @@
+"""Typed settings built from ``app-config.yaml``: what Callboard reads, validated at start-up.
+
+Keys follow Backstage's structure (``app``, ``backend``, ``catalog``, ...) so an adopter's config mostly carries
+over; keys Callboard does not use are kept and ignored. An error names the key path and the file it came from,
+and never shows a secret value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from callboard.config_loader import ConfigError, LoadedConfig, load_config
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class AppSettings(_Section):
+    title: str = Field("Callboard", description="Name shown in the portal's header and page titles.")
+    base_url: str = Field("http://localhost:7007", alias="baseUrl", description="Public URL of the portal.")
+
+
+class ListenSettings(_Section):
+    host: str = Field("127.0.0.1", description="Address to listen on; 0.0.0.0 for every interface.")
+    port: int = Field(7007, ge=0, le=65535, description="TCP port to listen on.")
+
+
+class BackendSettings(_Section):
+    base_url: str = Field(
+        "http://localhost:7007", alias="baseUrl", description="URL the backend is reached at."
+    )
+    listen: ListenSettings = Field(default_factory=ListenSettings)  # type: ignore[arg-type]
+    database: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Database connection: a URL string under 'connection', or Backstage's client/connection form.",
+    )
+
+
+class KindRelationSettings(_Section):
+    field: str = Field(description="Spec field holding entity references, e.g. spec.environment.")
+    type: str = Field(description="Relation type on this entity, e.g. deployedTo.")
+    reverse: str | None = Field(None, description="Relation type on the target; built-in types know theirs.")
+    default_kind: str | None = Field(
+        None, alias="defaultKind", description="Kind assumed when a ref omits it."
+    )
+
+
+class KindSettings(_Section):
+    kind: str = Field(description="The kind name, as written in descriptors (e.g. Environment).")
+    api_versions: list[str] = Field(
+        alias="apiVersions", min_length=1, description="apiVersions this kind accepts."
+    )
+    spec_schema: dict[str, Any] | None = Field(
+        None,
+        alias="schema",
+        description="JSON Schema (draft-07) for the entity's spec; $include a file for long ones.",
+    )
+    relations: list[KindRelationSettings] = Field(default_factory=list)
+    description: str = ""
+
+
+class LocationRuleSettings(_Section):
+    allow: list[str] = Field(description="Kinds allowed from the matching locations.")
+    locations: list[dict[str, str]] | None = None
+
+
+class LocationSettings(_Section):
+    type: str = Field(description="Location type: file or url.")
+    target: str = Field(description="Path or URL of a descriptor file.")
+    rules: list[LocationRuleSettings] | None = None
+
+
+class CatalogSettings(_Section):
+    locations: list[LocationSettings] = Field(default_factory=list)
+    rules: list[LocationRuleSettings] | None = Field(
+        None, description="Allowed kinds; without it only Component, API and Location (Backstage's default)."
+    )
+    kinds: list[KindSettings] = Field(default_factory=list, description="Kinds added without code.")
+    orphan_strategy: Literal["keep", "delete"] = Field("delete", alias="orphanStrategy")
+    readonly: bool = False
+
+
+class Settings(_Section):
+    """Everything Callboard reads from app-config, with Backstage's key names."""
+
+    app: AppSettings = Field(default_factory=AppSettings)  # type: ignore[arg-type]
+    backend: BackendSettings = Field(default_factory=BackendSettings)  # type: ignore[arg-type]
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)  # type: ignore[arg-type]
+
+    loaded: LoadedConfig | None = Field(None, exclude=True)
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, arbitrary_types_allowed=True)
+
+
+def settings_from(loaded: LoadedConfig) -> Settings:
+    """Validate loaded configuration into :class:`Settings`, or raise :class:`ConfigError` naming key and file."""
+    try:
+        settings = Settings.model_validate(loaded.data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, loaded)) from None
+    settings.loaded = loaded
+    return settings
+
+
+def load_settings(
+    files: Sequence[Path] | None = None, *, cwd: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    return settings_from(load_config(files, cwd=cwd, environ=environ))
+
+
+def _describe(error: ValidationError, loaded: LoadedConfig) -> str:
+    lines = []
+    for problem in error.errors():
+        path = tuple(problem["loc"])
+        key = ".".join(str(part) for part in path)
+        value = (
+            "" if loaded.is_secret(path) or problem["type"] == "missing" else f" (got {problem['input']!r})"
+        )
+        lines.append(f"{loaded.origin(path)}: {key}: {problem['msg']}{value}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+__all__ = ["ConfigError", "Settings", "load_settings", "settings_from"]
