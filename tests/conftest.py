@@ -11,9 +11,7 @@ CORPUS = REPO.parent / "shared" / "corpus"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--update-golden", action="store_true", help="rewrite golden files from the current output"
-    )
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
 
 
 @pytest.fixture

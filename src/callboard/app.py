@@ -27,9 +27,7 @@ class Callboard:
     kinds: KindRegistry
 
     def descriptor_validator(self) -> DescriptorValidator:
-        resolvers = {
-            key: _adapt_resolver(spec.resolve) for key, spec in self.plugins.placeholder_resolvers().items()
-        }
+        resolvers = {key: _adapt_resolver(spec.resolve) for key, spec in self.plugins.placeholder_resolvers().items()}
         return DescriptorValidator(self.kinds, resolvers)
 
 

@@ -34,7 +34,7 @@ ConfigOption = Annotated[
     typer.Option("--config", "-c", help="app-config file; repeat to layer, later files win."),
 ]
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class OutputFormat(StrEnum):
@@ -52,12 +52,10 @@ def _callboard(config: list[Path] | None) -> Callboard:
 
 @catalog_cli.command("validate")
 def validate(
-    paths: Annotated[
-        list[Path], typer.Argument(help="Descriptor files, or folders searched for *.yaml/*.yml.")
-    ],
-    output: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="text, or json (one object per line).")
-    ] = (OutputFormat.text),
+    paths: Annotated[list[Path], typer.Argument(help="Descriptor files, or folders searched for *.yaml/*.yml.")],
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="text, or json (one object per line).")] = (
+        OutputFormat.text
+    ),
     config: ConfigOption = None,
 ) -> None:
     """Validate descriptor files exactly as Backstage's catalog would; exit 1 when any document is invalid."""

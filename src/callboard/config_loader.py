@@ -26,9 +26,7 @@ from typing import Any
 from callboard.catalog.descriptors import DescriptorError, parse_value
 
 _SUBSTITUTION = re.compile(r"\$(\$?)\{([^{}]*)\}")
-_SECRET_NAMES = re.compile(
-    r"(password|secret|token|credential|private|apikey|api_key|clientsecret)", re.IGNORECASE
-)
+_SECRET_NAMES = re.compile(r"(password|secret|token|credential|private|apikey|api_key|clientsecret)", re.IGNORECASE)
 _ABSENT = object()
 
 KeyPath = tuple[str | int, ...]
@@ -196,9 +194,7 @@ class _FileReader:
         return data
 
 
-def _merge(
-    into: dict[str, Any], data: dict[str, Any], path: KeyPath, origin: str, loaded: LoadedConfig
-) -> None:
+def _merge(into: dict[str, Any], data: dict[str, Any], path: KeyPath, origin: str, loaded: LoadedConfig) -> None:
     for key, value in data.items():
         key_path = (*path, key)
         if isinstance(value, dict) and isinstance(into.get(key), dict):

@@ -31,9 +31,7 @@ class ListenSettings(_Section):
 
 
 class BackendSettings(_Section):
-    base_url: str = Field(
-        "http://localhost:7007", alias="baseUrl", description="URL the backend is reached at."
-    )
+    base_url: str = Field("http://localhost:7007", alias="baseUrl", description="URL the backend is reached at.")
     listen: ListenSettings = Field(default_factory=ListenSettings)  # type: ignore[arg-type]
     database: dict[str, Any] = Field(
         default_factory=dict,
@@ -45,16 +43,12 @@ class KindRelationSettings(_Section):
     field: str = Field(description="Spec field holding entity references, e.g. spec.environment.")
     type: str = Field(description="Relation type on this entity, e.g. deployedTo.")
     reverse: str | None = Field(None, description="Relation type on the target; built-in types know theirs.")
-    default_kind: str | None = Field(
-        None, alias="defaultKind", description="Kind assumed when a ref omits it."
-    )
+    default_kind: str | None = Field(None, alias="defaultKind", description="Kind assumed when a ref omits it.")
 
 
 class KindSettings(_Section):
     kind: str = Field(description="The kind name, as written in descriptors (e.g. Environment).")
-    api_versions: list[str] = Field(
-        alias="apiVersions", min_length=1, description="apiVersions this kind accepts."
-    )
+    api_versions: list[str] = Field(alias="apiVersions", min_length=1, description="apiVersions this kind accepts.")
     spec_schema: dict[str, Any] | None = Field(
         None,
         alias="schema",
@@ -118,9 +112,7 @@ def _describe(error: ValidationError, loaded: LoadedConfig) -> str:
     for problem in error.errors():
         path = tuple(problem["loc"])
         key = ".".join(str(part) for part in path)
-        value = (
-            "" if loaded.is_secret(path) or problem["type"] == "missing" else f" (got {problem['input']!r})"
-        )
+        value = "" if loaded.is_secret(path) or problem["type"] == "missing" else f" (got {problem['input']!r})"
         lines.append(f"{loaded.origin(path)}: {key}: {problem['msg']}{value}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.oracle.compare import compare, oracle_available
-from tests.oracle.mutations import write_mutations
 
 from callboard.catalog.descriptors import Document, parse_documents
 from callboard.catalog.validation import find_descriptor_files
+from tests.oracle.compare import compare, oracle_available
+from tests.oracle.mutations import write_mutations
 
 pytestmark = pytest.mark.oracle
 
@@ -17,9 +17,7 @@ pytestmark = pytest.mark.oracle
 @pytest.fixture(scope="module", autouse=True)
 def _need_oracle() -> None:
     if not oracle_available():
-        pytest.fail(
-            "the Backstage oracle is not installed: run 'npm ci --prefix tests/oracle' (make test does)"
-        )
+        pytest.fail("the Backstage oracle is not installed: run 'npm ci --prefix tests/oracle' (make test does)")
 
 
 def _corpus_files(corpus: Path) -> list[Path]:

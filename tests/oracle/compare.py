@@ -18,10 +18,7 @@ ORACLE_DIR = Path(__file__).parent
 
 
 def oracle_available() -> bool:
-    return (
-        shutil.which("node") is not None
-        and (ORACLE_DIR / "node_modules" / "@backstage" / "catalog-model").is_dir()
-    )
+    return shutil.which("node") is not None and (ORACLE_DIR / "node_modules" / "@backstage" / "catalog-model").is_dir()
 
 
 def oracle_verdicts(root: Path, files: Sequence[Path]) -> dict[tuple[str, int], dict[str, object]]:
@@ -69,9 +66,7 @@ class Agreement:
 def compare(root: Path, files: Sequence[Path]) -> Agreement:
     validator = DescriptorValidator(KindRegistry(builtin_kinds()))
     ours = {
-        (verdict.file, verdict.doc): verdict
-        for path in files
-        for verdict in validator.validate_file(path, root=root)
+        (verdict.file, verdict.doc): verdict for path in files for verdict in validator.validate_file(path, root=root)
     }
     theirs = oracle_verdicts(root, files)
     agreement = Agreement()
@@ -85,9 +80,7 @@ def compare(root: Path, files: Sequence[Path]) -> Agreement:
         if mine.valid == other["valid"]:
             agreement.same_verdict += 1
         else:
-            agreement.differences.append(
-                f"{key}: verdict {mine.valid} vs Backstage {other['valid']}: {other['error']}"
-            )
+            agreement.differences.append(f"{key}: verdict {mine.valid} vs Backstage {other['valid']}: {other['error']}")
             continue
         error = mine.error
         my_message = error.message if error else None

@@ -136,9 +136,7 @@ def parse_documents(text: str, source: str) -> Iterator[Document | DocumentProbl
             if data is None:
                 continue
             if not isinstance(data, dict):
-                yield DocumentProblem(
-                    source, index, line, column, f"Expected object at root, got {_js_typeof(data)}"
-                )
+                yield DocumentProblem(source, index, line, column, f"Expected object at root, got {_js_typeof(data)}")
                 continue
             yield Document(source, index, line, column, data, node)  # type: ignore[arg-type]
     except yaml.MarkedYAMLError as error:
@@ -174,23 +172,24 @@ def parse_value(text: str, source: str) -> Any:
 
 
 def locate_in_node(node: Node, path: Sequence[PathPart]) -> tuple[int, int]:
-    current = node
+    """Where the field at ``path`` is written: its key for mapping entries, the item for list entries."""
+    current, mark_node = node, node
     for part in path:
-        child = _child(current, part)
-        if child is None:
+        found = _child(current, part)
+        if found is None:
             break
-        current = child
-    return current.start_mark.line + 1, current.start_mark.column + 1
+        mark_node, current = found
+    return mark_node.start_mark.line + 1, mark_node.start_mark.column + 1
 
 
-def _child(node: Node, part: PathPart) -> Node | None:
+def _child(node: Node, part: PathPart) -> tuple[Node, Node] | None:
     if isinstance(node, MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, ScalarNode) and key_node.value == str(part) and isinstance(value_node, Node):
-                return value_node
+                return key_node, value_node
     elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
         child = node.value[part]
-        return child if isinstance(child, Node) else None
+        return (child, child) if isinstance(child, Node) else None
     return None
 
 

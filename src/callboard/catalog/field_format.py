@@ -165,9 +165,7 @@ def check_field_formats(entity: dict[str, Any], rules: FieldFormatRules) -> Fiel
         ("metadata.name", metadata.get("name"), rules.entity_name, ("metadata", "name"), True),
     ]
     if "namespace" in metadata:
-        checks.append(
-            ("metadata.namespace", metadata["namespace"], rules.namespace, ("metadata", "namespace"), True)
-        )
+        checks.append(("metadata.namespace", metadata["namespace"], rules.namespace, ("metadata", "namespace"), True))
     for field, value, predicate, path, _ in checks:
         violation = _require(field, value, predicate, path)
         if violation:
@@ -200,9 +198,7 @@ def check_field_formats(entity: dict[str, Any], rules: FieldFormatRules) -> Fiel
     return None
 
 
-def _require(
-    field: str, value: Any, predicate: Predicate, path: tuple[str | int, ...]
-) -> FieldFormatViolation | None:
+def _require(field: str, value: Any, predicate: Predicate, path: tuple[str | int, ...]) -> FieldFormatViolation | None:
     if value is None:
         return FieldFormatViolation(f"{field} must have a value", path)
     if predicate(value):

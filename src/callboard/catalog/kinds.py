@@ -97,9 +97,7 @@ class KindSchema:
         try:
             return CompiledSchema(self.schema, base_registry())
         except (KeyError, TypeError, ValueError) as error:
-            raise KindSchemaError(
-                f"{self.origin}: the schema of kind {self.kind} cannot be used: {error}"
-            ) from error
+            raise KindSchemaError(f"{self.origin}: the schema of kind {self.kind} cannot be used: {error}") from error
 
     def check(self, entity: Mapping[str, Any]) -> bool | SchemaError:
         """True when valid, False when this schema does not claim the entity, else the first ajv error.
@@ -129,9 +127,7 @@ def _relation_field(kind: str, item: Mapping[str, Any], origin: str) -> Relation
     except KeyError as error:
         raise KindSchemaError(f"{origin}: a relation of kind {kind} needs {error.args[0]!r}") from error
     if not reverse:
-        raise KindSchemaError(
-            f"{origin}: relation {relation!r} of kind {kind} is not built in; give its 'reverse'"
-        )
+        raise KindSchemaError(f"{origin}: relation {relation!r} of kind {kind} is not built in; give its 'reverse'")
     return RelationField(kind, None, spec_field, item.get("defaultKind"), relation, reverse)
 
 

@@ -115,9 +115,7 @@ class EntityPipeline:
         policy_error = self._enforce_policies(entity)
         if policy_error is not None:
             message, path, hint = policy_error
-            return _failed(
-                "InputError", f"Policy check failed for {ref}; caused by Error: {message}", path, hint
-            )
+            return _failed("InputError", f"Policy check failed for {ref}; caused by Error: {message}", path, hint)
         if not entity["metadata"].get("namespace"):
             entity = {**entity, "metadata": {"namespace": DEFAULT_NAMESPACE, **entity["metadata"]}}
             if entity["metadata"]["namespace"] is None:  # pragma: no cover - rejected by the schema policy

@@ -180,9 +180,7 @@ class PlaceholderResolution:
         try:
             return resolver(PlaceholderRequest(name, value, base, read)), True
         except UnreadTarget as unread:
-            self.warnings.append(
-                PlaceholderWarning(f"${name} target {value} was not read: {unread.reason}", path)
-            )
+            self.warnings.append(PlaceholderWarning(f"${name} target {value} was not read: {unread.reason}", path))
             # A stand-in keeps the rest of the entity checkable: text for $text, an empty object otherwise.
             return (f"(not read: {value})" if name == "text" else {}), True
         except (ReadError, DescriptorError) as error:

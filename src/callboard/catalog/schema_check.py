@@ -134,7 +134,14 @@ class CompiledSchema:
             return self._memo[memo_key]
         # Recursive $refs reach this key again while it compiles: late-bind through a cell.
         cell: list[tuple[Check, Collect]] = []
-        self._memo[memo_key] = (cell[0][0], cell[0][1])
+
+        def late_check(value: Any) -> bool:
+            return cell[0][0](value)
+
+        def late_collect(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
+            cell[0][1](value, path, out)
+
+        self._memo[memo_key] = (late_check, late_collect)
         if isinstance(schema.get("$id"), str) and not schema["$id"].startswith("#"):
             base = schema["$id"]
         keywords = set(schema) - _ANNOTATIONS
@@ -215,9 +222,7 @@ class CompiledSchema:
 
         def collect(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
             if not check(value):
-                out.append(
-                    SchemaError(path, "const", "must be equal to constant", (("allowedValue", expected),))
-                )
+                out.append(SchemaError(path, "const", "must be equal to constant", (("allowedValue", expected),)))
 
         checks.append(check)
         untyped.append(collect)
@@ -292,9 +297,7 @@ class CompiledSchema:
         checks.append(combo_check)
         untyped.append(combo_collect)
 
-    def _add_string_keywords(
-        self, schema: Mapping[str, Any], checks: list[Check], collects: list[Collect]
-    ) -> None:
+    def _add_string_keywords(self, schema: Mapping[str, Any], checks: list[Check], collects: list[Collect]) -> None:
         if "maxLength" in schema:
             _limit(checks, collects, "maxLength", schema["maxLength"], len, "characters", maximum=True)
         if "minLength" in schema:
@@ -308,11 +311,7 @@ class CompiledSchema:
 
             def collect(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
                 if not check(value):
-                    out.append(
-                        SchemaError(
-                            path, "pattern", f'must match pattern "{pattern}"', (("pattern", pattern),)
-                        )
-                    )
+                    out.append(SchemaError(path, "pattern", f'must match pattern "{pattern}"', (("pattern", pattern),)))
 
             checks.append(check)
             collects.append(collect)
@@ -342,9 +341,7 @@ class CompiledSchema:
         self, schema: Mapping[str, Any], base: str, checks: list[Check], collects: list[Collect]
     ) -> None:
         required: list[str] = list(schema.get("required") or [])
-        properties = {
-            name: self._compile(sub, base) for name, sub in (schema.get("properties") or {}).items()
-        }
+        properties = {name: self._compile(sub, base) for name, sub in (schema.get("properties") or {}).items()}
         patterns = [
             (js_regex(pattern), *self._compile(sub, base))
             for pattern, sub in (schema.get("patternProperties") or {}).items()
@@ -389,9 +386,7 @@ class CompiledSchema:
                         continue
                     if forbid_additional or additional_compiled is None:
                         message = "must NOT have additional properties"
-                        out.append(
-                            SchemaError(path, "additionalProperties", message, (("additionalProperty", key),))
-                        )
+                        out.append(SchemaError(path, "additionalProperties", message, (("additionalProperty", key),)))
                     else:
                         additional_compiled[1](value[key], (*path, key), out)
 
@@ -447,9 +442,7 @@ def js_keys(value: dict[str, Any]) -> list[str]:
 
 
 def _is_array_index(key: str) -> bool:
-    return (
-        key.isdigit() and key.isascii() and (key == "0" or not key.startswith("0")) and int(key) < 2**32 - 1
-    )
+    return key.isdigit() and key.isascii() and (key == "0" or not key.startswith("0")) and int(key) < 2**32 - 1
 
 
 _JS_DOT = "[^\n\r\u2028\u2029]"
@@ -502,9 +495,7 @@ _TYPE_TESTS: dict[str, Check] = {
     "array": lambda v: isinstance(v, list),
     "string": lambda v: isinstance(v, str),
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "integer": lambda v: (
-        (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
-    ),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
 }
@@ -549,9 +540,7 @@ def _limit(
     def collect(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
         if not check(value):
             word = "more" if maximum else "fewer"
-            out.append(
-                SchemaError(path, keyword, f"must NOT have {word} than {limit} {unit}", (("limit", limit),))
-            )
+            out.append(SchemaError(path, keyword, f"must NOT have {word} than {limit} {unit}", (("limit", limit),)))
 
     checks.append(check)
     collects.append(collect)

@@ -118,17 +118,13 @@ class DescriptorValidator:
         try:
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            yield DocumentVerdict(
-                name, 0, 1, None, False, [Finding("error", f"cannot read {name}: {error}", 1, 1)]
-            )
+            yield DocumentVerdict(name, 0, 1, None, False, [Finding("error", f"cannot read {name}: {error}", 1, 1)])
             return
         resolution = PlaceholderResolution(LocalFileReader(root or repository_root(path)), self._resolvers)
         pipeline = EntityPipeline(self._kinds, placeholders=resolution)
         for item in parse_documents(text, name):
             if isinstance(item, DocumentProblem):
-                finding = Finding(
-                    "error", item.message, item.line, item.column, hint=_yaml_hint(item.message)
-                )
+                finding = Finding("error", item.message, item.line, item.column, hint=_yaml_hint(item.message))
                 yield DocumentVerdict(name, item.index, item.line, None, False, [finding])
                 continue
             if walking and not looks_like_descriptor(item):

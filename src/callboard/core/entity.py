@@ -86,9 +86,7 @@ class EntityRef:
     def of(cls, entity: Entity) -> EntityRef:
         """The reference of an entity, with the default namespace filled in."""
         metadata = entity.get("metadata") or {}
-        return cls(
-            str(entity["kind"]), str(metadata.get("namespace") or DEFAULT_NAMESPACE), str(metadata["name"])
-        )
+        return cls(str(entity["kind"]), str(metadata.get("namespace") or DEFAULT_NAMESPACE), str(metadata["name"]))
 
     @property
     def key(self) -> str:

@@ -54,12 +54,8 @@ class RelationField:
     reverse: str
 
 
-def _fields(
-    kind: str, *rows: tuple[str, str | None, str], api_version: str | None = None
-) -> list[RelationField]:
-    return [
-        RelationField(kind, api_version, field, default, rel, REVERSE[rel]) for field, default, rel in rows
-    ]
+def _fields(kind: str, *rows: tuple[str, str | None, str], api_version: str | None = None) -> list[RelationField]:
+    return [RelationField(kind, api_version, field, default, rel, REVERSE[rel]) for field, default, rel in rows]
 
 
 #: In the order Backstage's BuiltinKindsEntityProcessor emits them (which decides the first failing reference).

@@ -67,18 +67,12 @@ class PluginManager:
     def hook(self) -> Any:
         return self._pm.hook
 
-    def register(
-        self, module: ModuleType | object, name: str, package: str = "callboard", version: str = ""
-    ) -> None:
-        declared = parse_api_version(
-            getattr(module, "CALLBOARD_PLUGIN_API", None) or _missing(name, package), name
-        )
+    def register(self, module: ModuleType | object, name: str, package: str = "callboard", version: str = "") -> None:
+        declared = parse_api_version(getattr(module, "CALLBOARD_PLUGIN_API", None) or _missing(name, package), name)
         check_api_version(name, package, declared)
         if self._pm.has_plugin(name):
             other = next(info for info in self.plugins if info.name == name)
-            raise PluginError(
-                f"Two plugins are named {name!r}: from {other.package} and from {package}; uninstall one"
-            )
+            raise PluginError(f"Two plugins are named {name!r}: from {other.package} and from {package}; uninstall one")
         self._pm.register(module, name=name)
         self.plugins.append(PluginInfo(name, package, version, _format(declared)))
 

@@ -1,0 +1,123 @@
+"""The command line as a user runs it: a real subprocess of the installed ``callboard`` script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COMPONENT = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: artist-web
+spec:
+  type: website
+  lifecycle: production
+  owner: team-a
+"""
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "callboard", *args],
+        cwd=cwd,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "good.yaml").write_text(COMPONENT)
+    bad = tmp_path / "services" / "bad"
+    bad.mkdir(parents=True)
+    (bad / "catalog-info.yaml").write_text(COMPONENT.replace("  owner: team-a\n", "") + "---\nkind: Group\n")
+    (tmp_path / "services" / ".github.yml").write_text("on: push\njobs: {}\n")  # not a descriptor
+    return tmp_path
+
+
+def test_validate_valid_file_exits_zero(repo: Path) -> None:
+    result = run("catalog", "validate", "good.yaml", cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "1 entity in 1 file: 1 valid, 0 invalid"
+
+
+def test_validate_folder_reports_each_problem_with_place_and_hint(repo: Path) -> None:
+    result = run("catalog", "validate", ".", cwd=repo)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "services/bad/catalog-info.yaml:5:1: component:default/artist-web: InputError: Processor "
+        "BuiltinKindsEntityProcessor threw an error while validating the entity component:default/artist-web; "
+        "caused by TypeError: /spec must have required property 'owner' - missingProperty: owner"
+    )
+    assert lines[1] == "    hint: Add spec.owner."
+    assert lines[2].startswith("services/bad/catalog-info.yaml:9:1: <no ref>: InputError: Entity envelope failed")
+    assert lines[-1] == "3 entities in 3 files: 1 valid, 2 invalid"
+
+
+def test_validate_json_lines(repo: Path) -> None:
+    result = run("catalog", "validate", "--format", "json", "services", "good.yaml", cwd=repo)
+    assert result.returncode == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["file"], r["doc"], r["valid"]) for r in rows] == [
+        ("services/bad/catalog-info.yaml", 0, False),
+        ("services/bad/catalog-info.yaml", 1, False),
+        ("good.yaml", 0, True),
+    ]
+    assert rows[0]["ref"] == "component:default/artist-web"
+    assert rows[0]["field"] == "spec"
+    assert rows[2]["error"] is None
+    assert "3 entities" in result.stderr
+
+
+def test_validate_missing_path_fails(repo: Path) -> None:
+    result = run("catalog", "validate", "nope.yaml", cwd=repo)
+    assert result.returncode == 1
+    assert "nope.yaml: no such file or folder" in result.stderr
+
+
+def test_custom_kind_from_config_is_accepted(repo: Path) -> None:
+    (repo / "app-config.yaml").write_text(
+        "catalog:\n  kinds:\n    - kind: Environment\n      apiVersions: [acme.io/v1]\n"
+        "      schema: {type: object, required: [tier]}\n"
+    )
+    (repo / "env.yaml").write_text(
+        "apiVersion: acme.io/v1\nkind: Environment\nmetadata: {name: prod}\nspec: {tier: 1}\n"
+    )
+    assert run("catalog", "validate", "env.yaml", cwd=repo).returncode == 0
+    (repo / "env.yaml").write_text("apiVersion: acme.io/v1\nkind: Environment\nmetadata: {name: prod}\nspec: {}\n")
+    result = run("catalog", "validate", "env.yaml", cwd=repo)
+    assert result.returncode == 1
+    assert "Processor KindSchemaProcessor threw an error" in result.stdout
+
+
+def test_bad_config_exits_two_with_file_and_key(repo: Path) -> None:
+    (repo / "app-config.yaml").write_text("catalog:\n  orphanStrategy: sometimes\n")
+    result = run("catalog", "validate", "good.yaml", cwd=repo)
+    assert result.returncode == 2
+    assert "app-config.yaml: catalog.orphanStrategy:" in result.stderr
+
+
+def test_config_print_redacts_secrets(repo: Path) -> None:
+    (repo / "app-config.yaml").write_text("app: {title: T}\nintegrations:\n  github:\n    - token: ${GH}\n")
+    result = run("config", "print", cwd=repo, env={"GH": "ghp_verysecret"})
+    assert result.returncode == 0, result.stderr
+    assert "ghp_verysecret" not in result.stdout
+    assert "token: <secret>" in result.stdout
+
+
+def test_validate_whole_corpus_without_a_crash(corpus: Path, tmp_path: Path) -> None:
+    result = run("catalog", "validate", str(corpus / "catalog"), str(corpus / "templates"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stdout.splitlines()[-1].startswith("175 entities in 144 files")
