@@ -82,6 +82,36 @@ class DescriptorError(Exception):
         self.column = column
 
 
+class _Locator:
+    """The node trees of one file, composed again only when a problem must be placed on a line.
+
+    Keeping every document's nodes alive would cost memory and garbage-collector time on large catalogs,
+    while problems are rare; so nodes are rebuilt on demand, once per file.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._nodes: dict[int, Node] | None = None
+
+    def locate(self, index: int, path: Sequence[PathPart]) -> tuple[int, int]:
+        if self._nodes is None:
+            self._nodes = {}
+            parser = _ComposeOnly(self._text)
+            try:
+                position = 0
+                while parser.check_node():
+                    node = parser.get_node()
+                    if node is not None:
+                        self._nodes[position] = node
+                    position += 1
+            except yaml.YAMLError:
+                pass  # documents before the broken one are still placed
+            finally:
+                parser.dispose()
+        node = self._nodes.get(index)
+        return (1, 1) if node is None else locate_in_node(node, path)
+
+
 @dataclass(slots=True)
 class Document:
     """One YAML document of a descriptor file, parsed into JSON-compatible data."""
@@ -91,11 +121,11 @@ class Document:
     line: int
     column: int
     data: dict[str, Any]
-    node: MappingNode = field(repr=False)
+    locator: _Locator = field(repr=False, compare=False)
 
     def locate(self, path: Sequence[PathPart]) -> tuple[int, int]:
-        """Line and column (1-based) of the deepest node along ``path`` that exists in the file."""
-        return locate_in_node(self.node, path)
+        """Line and column (1-based) of the field at ``path``, or of its deepest ancestor in the file."""
+        return self.locator.locate(self.index, path)
 
 
 @dataclass(slots=True, frozen=True)
@@ -116,6 +146,7 @@ def parse_documents(text: str, source: str) -> Iterator[Document | DocumentProbl
     file can be trusted, so parsing stops there.
     """
     parser = _ComposeOnly(text)
+    locator = _Locator(text)
     index = -1
     current = 0
     try:
@@ -138,7 +169,7 @@ def parse_documents(text: str, source: str) -> Iterator[Document | DocumentProbl
             if not isinstance(data, dict):
                 yield DocumentProblem(source, index, line, column, f"Expected object at root, got {_js_typeof(data)}")
                 continue
-            yield Document(source, index, line, column, data, node)  # type: ignore[arg-type]
+            yield Document(source, index, line, column, data, locator)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

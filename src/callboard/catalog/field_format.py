@@ -24,6 +24,7 @@ _TAG = re.compile(r"[a-z0-9:+#]+(-[a-z0-9:+#]+)*")
 _URL_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*:")
 _SPECIAL_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
 _FORBIDDEN_HOST = re.compile(r"[\s<>^|%]")
+_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][^\s]*)?\Z")
 
 
 def is_valid_object_name(value: Any) -> bool:
@@ -65,8 +66,26 @@ def is_valid_namespace(value: Any) -> bool:
     return is_valid_dns_label(value)
 
 
+_PREFIXED_NAME = re.compile(
+    r"(?:([a-z0-9]+(?:-+[a-z0-9]+)*(?:\.[a-z0-9]+(?:-+[a-z0-9]+)*)*)/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])"
+)
+
+
+def _is_prefixed_name(value: Any) -> bool:
+    """``[<dns-subdomain>/]<name>`` in one regex, with the length limits checked after the match."""
+    if not isinstance(value, str):
+        return False
+    match = _PREFIXED_NAME.fullmatch(value)
+    if match is None:
+        return False
+    prefix, name = match.group(1), match.group(2)
+    if len(name) > 63:
+        return False
+    return prefix is None or (len(prefix) <= 253 and all(len(label) <= 63 for label in prefix.split(".")))
+
+
 def is_valid_label_key(value: Any) -> bool:
-    return _prefix_and_or_suffix(value, is_valid_dns_subdomain, is_valid_object_name)
+    return _is_prefixed_name(value)
 
 
 def is_valid_label_value(value: Any) -> bool:
@@ -74,7 +93,7 @@ def is_valid_label_value(value: Any) -> bool:
 
 
 def is_valid_annotation_key(value: Any) -> bool:
-    return _prefix_and_or_suffix(value, is_valid_dns_subdomain, is_valid_object_name)
+    return _is_prefixed_name(value)
 
 
 def is_valid_annotation_value(value: Any) -> bool:
@@ -89,6 +108,8 @@ def is_valid_url(value: Any) -> bool:
     """Whether WHATWG ``new URL(value)`` would accept the string: a scheme, and a host for web schemes."""
     if not isinstance(value, str):
         return False
+    if _PLAIN_WEB_URL.match(value) is not None:
+        return True
     text = value.strip()
     if _URL_SCHEME.match(text) is None:
         return False
@@ -148,6 +169,10 @@ class FieldFormatRules:
         return replace(self, **overrides)
 
 
+#: Backstage's rules; pass this very object to get the regex fast path.
+DEFAULT_FIELD_RULES = FieldFormatRules()
+
+
 @dataclass(frozen=True, slots=True)
 class FieldFormatViolation:
     """The first field that breaks a rule: Backstage's message and the field's path in the entity."""
@@ -158,6 +183,92 @@ class FieldFormatViolation:
 
 def check_field_formats(entity: dict[str, Any], rules: FieldFormatRules) -> FieldFormatViolation | None:
     """Apply the rules in Backstage's order and return the first violation, or None."""
+    if _all_valid(entity, rules):
+        return None
+    return _first_violation(entity, rules)
+
+
+def _all_valid(entity: dict[str, Any], rules: FieldFormatRules) -> bool:
+    """The common case, answered without building messages: every field is well formed."""
+    if rules is DEFAULT_FIELD_RULES:
+        return _all_valid_by_default_rules(entity)
+    metadata = entity["metadata"]
+    if not (rules.api_version(entity.get("apiVersion")) and rules.kind(entity.get("kind"))):
+        return False
+    if not rules.entity_name(metadata.get("name")):
+        return False
+    if "namespace" in metadata and not rules.namespace(metadata["namespace"]):
+        return False
+    labels = metadata.get("labels")
+    if labels and not all(rules.label_key(k) and rules.label_value(v) for k, v in labels.items()):
+        return False
+    annotations = metadata.get("annotations")
+    if annotations and not all(rules.annotation_key(k) and rules.annotation_value(v) for k, v in annotations.items()):
+        return False
+    tags = metadata.get("tags")
+    if tags and not all(rules.tag(tag) for tag in tags):
+        return False
+    for link in metadata.get("links") or ():
+        if not isinstance(link, dict) or not is_valid_url(link.get("url")):
+            return False
+        if ("title" in link and not is_non_empty_string(link["title"])) or (
+            "icon" in link and not is_non_empty_string(link["icon"])
+        ):
+            return False
+    return True
+
+
+_API_VERSION = re.compile(r"(?:([a-z0-9]+(?:-+[a-z0-9]+)*(?:\.[a-z0-9]+(?:-+[a-z0-9]+)*)*)/)?[a-z0-9A-Z]{1,63}")
+_KIND_63 = re.compile(r"[a-zA-Z][a-z0-9A-Z]{0,62}")
+
+
+def _all_valid_by_default_rules(entity: dict[str, Any]) -> bool:
+    """The default rules as direct regex matches: the hot path of catalog ingestion."""
+    metadata = entity["metadata"]
+    api_version = entity.get("apiVersion")
+    if type(api_version) is not str or (match := _API_VERSION.fullmatch(api_version)) is None:
+        return False
+    if match.group(1) is not None and not _prefix_lengths_ok(match.group(1)):
+        return False
+    kind = entity.get("kind")
+    if type(kind) is not str or _KIND_63.fullmatch(kind) is None:
+        return False
+    name = metadata.get("name")
+    if type(name) is not str or len(name) > 63 or _OBJECT_NAME.fullmatch(name) is None:
+        return False
+    if "namespace" in metadata:
+        namespace = metadata["namespace"]
+        if type(namespace) is not str or len(namespace) > 63 or _DNS_LABEL.fullmatch(namespace) is None:
+            return False
+    for section in ("labels", "annotations"):
+        mapping = metadata.get(section)
+        if not mapping:
+            continue
+        for key, value in mapping.items():
+            if (match := _PREFIXED_NAME.fullmatch(key)) is None or len(match.group(2)) > 63:
+                return False
+            if match.group(1) is not None and not _prefix_lengths_ok(match.group(1)):
+                return False
+            if type(value) is not str or (section == "labels" and value != "" and not is_valid_object_name(value)):
+                return False
+    for tag in metadata.get("tags") or ():
+        if type(tag) is not str or len(tag) > 63 or _TAG.fullmatch(tag) is None:
+            return False
+    for link in metadata.get("links") or ():
+        if type(link) is not dict or not is_valid_url(link.get("url")):
+            return False
+        if ("title" in link and not is_non_empty_string(link["title"])) or (
+            "icon" in link and not is_non_empty_string(link["icon"])
+        ):
+            return False
+    return True
+
+
+def _prefix_lengths_ok(prefix: str) -> bool:
+    return len(prefix) <= 253 and (len(prefix) <= 63 or all(len(label) <= 63 for label in prefix.split(".")))
+
+
+def _first_violation(entity: dict[str, Any], rules: FieldFormatRules) -> FieldFormatViolation | None:
     metadata = entity["metadata"]
     checks: list[tuple[str, Any, Predicate, tuple[str | int, ...], bool]] = [
         ("apiVersion", entity.get("apiVersion"), rules.api_version, ("apiVersion",), True),

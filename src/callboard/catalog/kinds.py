@@ -92,22 +92,40 @@ class KindSchema:
     def matches(self, entity: Mapping[str, Any]) -> bool:
         return entity.get("kind") == self.kind and entity.get("apiVersion") in self.api_versions
 
-    @cache  # noqa: B019 - kind schemas are few and live as long as the process
     def compiled(self) -> CompiledSchema:
-        try:
-            return CompiledSchema(self.schema, base_registry())
-        except (KeyError, TypeError, ValueError) as error:
-            raise KindSchemaError(f"{self.origin}: the schema of kind {self.kind} cannot be used: {error}") from error
+        """The whole schema, compiled on first use (errors are reported from it, in ajv's order)."""
+        compiled: CompiledSchema | None = self.__dict__.get("_compiled")
+        if compiled is None:
+            try:
+                compiled = CompiledSchema(self.schema, base_registry())
+                rest = _beyond_entity(self.schema)
+                fast = CompiledSchema(rest, base_registry()) if rest is not None else compiled
+            except (KeyError, TypeError, ValueError) as error:
+                message = f"{self.origin}: the schema of kind {self.kind} cannot be used: {error}"
+                raise KindSchemaError(message) from error
+            self.__dict__["_compiled"] = compiled
+            self.__dict__["_fast"] = fast
+        return compiled
+
+    def _fast_check(self) -> CompiledSchema:
+        fast: CompiledSchema | None = self.__dict__.get("_fast")
+        if fast is None:
+            self.compiled()
+            fast = self.__dict__["_fast"]
+        return fast
 
     def check(self, entity: Mapping[str, Any]) -> bool | SchemaError:
         """True when valid, False when this schema does not claim the entity, else the first ajv error.
 
         Like Backstage, a mismatch of only ``kind`` or ``apiVersion`` means "not mine", not "invalid".
         """
-        compiled = self.compiled()
-        if self.matches(entity) and compiled.is_valid(entity):
+        # Called after the entity schema passed, so kind and apiVersion are non-empty strings: a mismatch can
+        # only be an enum error there, which Backstage treats as "not mine".
+        if not self.matches(entity):
+            return False
+        if self._fast_check().is_valid(entity):
             return True
-        errors = compiled.errors(entity)
+        errors = self.compiled().errors(entity)
         if not errors:
             return True
         soft = [error for error in errors if error.path in (("kind",), ("apiVersion",))]
@@ -117,6 +135,23 @@ class KindSchema:
 
     def __hash__(self) -> int:
         return hash((self.kind, self.api_versions, self.processor, self.origin))
+
+
+def _beyond_entity(schema: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """For Backstage's kind-schema shape ``allOf: [{$ref: Entity}, rest]``, the ``rest``.
+
+    Entities reach kind schemas only after the entity schema passed, so the fast path checks just the rest.
+    """
+    branches = schema.get("allOf")
+    if (
+        isinstance(branches, list)
+        and len(branches) == 2
+        and branches[0] == {"$ref": "Entity"}
+        and set(schema) - {"$id", "$schema", "description", "examples"} == {"allOf"}
+    ):
+        rest: Mapping[str, Any] = branches[1]
+        return rest
+    return None
 
 
 def _relation_field(kind: str, item: Mapping[str, Any], origin: str) -> RelationField:
@@ -183,18 +218,49 @@ class KindRegistry:
     """The kinds the catalog accepts, grouped by the processor that owns them, in asking order."""
 
     kinds: list[KindSchema] = field(default_factory=list)
+    _processors: list[tuple[str, list[KindSchema]]] | None = field(default=None, init=False, repr=False)
+    _fields: dict[tuple[Any, Any], list[tuple[str, RelationField]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def add(self, kind: KindSchema) -> None:
         self.kinds.append(kind)
+        self._processors = None
+        self._fields.clear()
+        self.__dict__.pop("_by_kind", None)
+
+    def candidates(self, kind: Any) -> list[tuple[str, KindSchema]]:
+        """The kind schemas that could claim an entity of ``kind``, in asking order, with their processors.
+
+        Schemas of other kinds answer "not mine" without looking further, so only these need asking.
+        """
+        by_kind = self.__dict__.get("_by_kind")
+        if by_kind is None:
+            by_kind = {}
+            for processor, kinds in self.processors():
+                for schema in kinds:
+                    by_kind.setdefault(schema.kind, []).append((processor, schema))
+            self.__dict__["_by_kind"] = by_kind
+        found: list[tuple[str, KindSchema]] = by_kind.get(kind, [])
+        return found
 
     def processors(self) -> list[tuple[str, list[KindSchema]]]:
-        order: dict[str, list[KindSchema]] = {}
-        for kind in self.kinds:
-            order.setdefault(kind.processor, []).append(kind)
-        return list(order.items())
+        if self._processors is None:
+            order: dict[str, list[KindSchema]] = {}
+            for kind in self.kinds:
+                order.setdefault(kind.processor, []).append(kind)
+            self._processors = list(order.items())
+        return self._processors
 
     def relation_fields(self, entity: Mapping[str, Any]) -> list[tuple[str, RelationField]]:
         """The relation-producing fields that apply to this entity, each with the processor that emits it."""
+        key = (entity.get("kind"), entity.get("apiVersion"))
+        cached = self._fields.get(key)
+        if cached is None:
+            cached = self._fields[key] = self._relation_fields(entity)
+        return cached
+
+    def _relation_fields(self, entity: Mapping[str, Any]) -> list[tuple[str, RelationField]]:
         found = []
         for kind in self.kinds:
             for relation_field in kind.relation_fields:

@@ -14,20 +14,21 @@ Reading Location targets belongs to the engine, which calls this pipeline and th
 from __future__ import annotations
 
 import copy
+from itertools import pairwise
 from dataclasses import dataclass, field
 from typing import Any
 
-from callboard.catalog.field_format import FieldFormatRules, check_field_formats
-from callboard.catalog.kinds import BUILTIN_PROCESSOR, KindRegistry, entity_schema, envelope_schema
+from callboard.catalog.field_format import DEFAULT_FIELD_RULES, FieldFormatRules, check_field_formats
+from callboard.catalog.kinds import CUSTOM_PROCESSOR, KindRegistry, entity_schema, envelope_schema
 from callboard.catalog.placeholders import PlaceholderError, PlaceholderResolution
 from callboard.catalog.schema_check import SchemaError, js_keys
-from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRef, EntityRefError, stringify_entity_ref
+from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRefError, ref_key, stringify_entity_ref
 from callboard.core.errors import describe_error
 from callboard.core.relations import Relation
 
 FieldPath = tuple[str | int, ...]
 
-_KNOWN_ROOT_FIELDS = ("apiVersion", "kind", "metadata", "spec")
+_KNOWN_ROOT_FIELDS = frozenset(("apiVersion", "kind", "metadata", "spec"))
 _SORTED_FIELDS = (
     "providesApis",
     "consumesApis",
@@ -59,15 +60,28 @@ class ProcessingError:
 
 @dataclass(slots=True)
 class ProcessingResult:
-    """The processed entity and its relations when ``ok``; otherwise the errors that stopped it."""
+    """The processed entity and its relations when ``ok``; otherwise the errors that stopped it.
+
+    ``outgoing`` holds the relations the entity's own fields declare, as (type, target, reverse type);
+    :attr:`relations` adds the reverse edge of each, as Backstage's processors emit both.
+    """
 
     entity: Entity | None
-    relations: list[Relation] = field(default_factory=list)
+    outgoing: list[tuple[str, str, str]] = field(default_factory=list)
     errors: list[ProcessingError] = field(default_factory=list)
+    source: str = ""
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def relations(self) -> list[Relation]:
+        both = []
+        for relation_type, target, reverse in self.outgoing:
+            both.append(Relation(self.source, relation_type, target))
+            both.append(Relation(target, reverse, self.source))
+        return both
 
 
 class EntityPipeline:
@@ -81,7 +95,9 @@ class EntityPipeline:
         placeholders: PlaceholderResolution | None = None,
     ) -> None:
         self._kinds = kinds
-        self._rules = field_rules or FieldFormatRules()
+        self._rules = (
+            field_rules if field_rules is not None and field_rules != DEFAULT_FIELD_RULES else (DEFAULT_FIELD_RULES)
+        )
         self._placeholders = placeholders
         self._envelope = envelope_schema()
         self._entity = entity_schema()
@@ -96,6 +112,7 @@ class EntityPipeline:
                 error.path,
                 _schema_hint(error),
             )
+        # The ref in messages is the one Backstage computes before pre-processing.
         ref = stringify_entity_ref(unprocessed)
 
         entity = unprocessed
@@ -116,19 +133,20 @@ class EntityPipeline:
         if policy_error is not None:
             message, path, hint = policy_error
             return _failed("InputError", f"Policy check failed for {ref}; caused by Error: {message}", path, hint)
-        if not entity["metadata"].get("namespace"):
+        if "namespace" not in entity["metadata"]:
+            # Backstage's DefaultNamespaceEntityPolicy puts the namespace first.
             entity = {**entity, "metadata": {"namespace": DEFAULT_NAMESPACE, **entity["metadata"]}}
-            if entity["metadata"]["namespace"] is None:  # pragma: no cover - rejected by the schema policy
-                entity["metadata"]["namespace"] = DEFAULT_NAMESPACE
 
         kind_error = self._validate_kind(entity, ref)
         if kind_error is not None:
             return ProcessingResult(None, errors=[kind_error])
 
-        relations, relation_error = self._emit_relations(entity)
+        outgoing, relation_error = self._emit_relations(entity)
         if relation_error is not None:
             return ProcessingResult(None, errors=[relation_error])
-        return ProcessingResult(entity, relations)
+        metadata = entity["metadata"]
+        source = f"{entity['kind'].lower()}:{metadata['namespace'].lower()}/{metadata['name'].lower()}"
+        return ProcessingResult(entity, outgoing, source=source)
 
     def _enforce_policies(self, entity: Entity) -> tuple[str, FieldPath, str] | None:
         # SchemaValidEntityPolicy: ajv without allErrors, so its message carries no params.
@@ -136,7 +154,7 @@ class EntityPipeline:
             error = self._entity.errors(entity)[0]
             return f"Malformed envelope, {error.text(with_params=False)}", error.path, _schema_hint(error)
         # DefaultNamespaceEntityPolicy only fills a value in; NoForeignRootFieldsEntityPolicy:
-        for key in js_keys(entity):
+        for key in [] if _KNOWN_ROOT_FIELDS.issuperset(entity) else js_keys(entity):
             if key not in _KNOWN_ROOT_FIELDS:
                 hint = (
                     "Remove it: relations and status are computed by the catalog."
@@ -151,20 +169,25 @@ class EntityPipeline:
 
     def _validate_kind(self, entity: Entity, ref: str) -> ProcessingError | None:
         recognised = False
-        for processor, kinds in self._kinds.processors():
-            for kind in kinds:
-                verdict = kind.check(entity)
-                if verdict is True:
-                    recognised = True
-                    break
-                if isinstance(verdict, SchemaError):
-                    return ProcessingError(
-                        "InputError",
-                        f"Processor {processor} threw an error while validating the entity {ref}; "
-                        f"caused by TypeError: {verdict.text()}",
-                        verdict.path,
-                        _schema_hint(verdict),
-                    )
+        claimed: list[str] = []
+        for processor, kind in self._kinds.candidates(entity.get("kind")):
+            # Backstage asks each processor's validators until one says yes, then the next processor. Every
+            # kind schema added by configuration or a plugin must hold, so those are all asked.
+            if processor in claimed and processor != CUSTOM_PROCESSOR:
+                continue
+            verdict = kind.check(entity)
+            if verdict is True:
+                recognised = True
+                claimed.append(processor)
+                continue
+            if isinstance(verdict, SchemaError):
+                return ProcessingError(
+                    "InputError",
+                    f"Processor {processor} threw an error while validating the entity {ref}; "
+                    f"caused by TypeError: {verdict.text()}",
+                    verdict.path,
+                    _schema_hint(verdict),
+                )
         if recognised:
             return None
         return ProcessingError(
@@ -175,34 +198,36 @@ class EntityPipeline:
             "To add a kind, register a kind schema under catalog.kinds in app-config.",
         )
 
-    def _emit_relations(self, entity: Entity) -> tuple[list[Relation], ProcessingError | None]:
-        self_ref = EntityRef.of(entity)
-        source = self_ref.key
-        relations: list[Relation] = []
+    def _emit_relations(self, entity: Entity) -> tuple[list[tuple[str, str, str]], ProcessingError | None]:
+        namespace = entity["metadata"]["namespace"]
+        namespace_key = namespace.lower()
+        outgoing: list[tuple[str, str, str]] = []
         spec = entity.get("spec") or {}
         for processor, relation_field in self._kinds.relation_fields(entity):
             targets = spec.get(relation_field.field)
             if not targets:
                 continue
-            for index, target in enumerate(targets if isinstance(targets, list) else [targets]):
-                try:
-                    target_ref = EntityRef.parse(
-                        target, default_kind=relation_field.default_kind, default_namespace=self_ref.namespace
-                    ).key
-                except EntityRefError as error:
-                    path: FieldPath = ("spec", relation_field.field)
-                    if isinstance(targets, list):
-                        path = (*path, index)
-                    name = processor if processor != BUILTIN_PROCESSOR else BUILTIN_PROCESSOR
-                    return [], ProcessingError(
-                        "InputError",
-                        f"Processor {name} threw an error while postprocessing; caused by {describe_error(error)}",
-                        path,
-                        "Write the reference as kind:namespace/name, e.g. resource:default/orders-db.",
-                    )
-                relations.append(Relation(source, relation_field.relation, target_ref))
-                relations.append(Relation(target_ref, relation_field.reverse, source))
-        return relations, None
+            default_kind = relation_field.default_kind
+            for index, target in enumerate(targets if type(targets) is list else (targets,)):
+                if default_kind and type(target) is str and ":" not in target and "/" not in target:
+                    # The common short form: a bare name with the field's default kind and our namespace.
+                    target_ref = f"{default_kind.lower()}:{namespace_key}/{target.lower()}"
+                else:
+                    try:
+                        target_ref = ref_key(target, default_kind, namespace)
+                    except EntityRefError as error:
+                        path: FieldPath = ("spec", relation_field.field)
+                        if type(targets) is list:
+                            path = (*path, index)
+                        return [], ProcessingError(
+                            "InputError",
+                            f"Processor {processor} threw an error while postprocessing; "
+                            f"caused by {describe_error(error)}",
+                            path,
+                            "Write the reference as kind:namespace/name, e.g. resource:default/orders-db.",
+                        )
+                outgoing.append((relation_field.relation, target_ref, relation_field.reverse))
+        return outgoing, None
 
 
 def _failed(name: str, message: str, path: FieldPath, hint: str) -> ProcessingResult:
@@ -213,20 +238,24 @@ def _sort_reference_lists(entity: Entity) -> Entity:
     spec = entity.get("spec")
     if not isinstance(spec, dict):
         return entity
-    unsorted = [
-        name
-        for name in _SORTED_FIELDS
-        if isinstance(spec.get(name), list)
-        and spec[name]
-        and all(isinstance(item, str) for item in spec[name])
-        and spec[name] != sorted(spec[name], key=_utf16_key)
-    ]
+    unsorted = []
+    for name in _SORTED_FIELDS:
+        value = spec.get(name)
+        # A list of one is sorted already; most reference lists are that short.
+        if type(value) is list and len(value) > 1 and all(type(i) is str for i in value) and not _is_sorted(value):
+            unsorted.append(name)
     if not unsorted:
         return entity
     new_spec = copy.copy(spec)
     for name in unsorted:
         new_spec[name] = sorted(spec[name], key=_utf16_key)
     return {**entity, "spec": new_spec}
+
+
+def _is_sorted(items: list[str]) -> bool:
+    if all(item.isascii() for item in items):
+        return all(a <= b for a, b in pairwise(items))
+    return items == sorted(items, key=_utf16_key)
 
 
 def _utf16_key(text: str) -> bytes:

@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from callboard.catalog.descriptors import FieldPath
+from callboard.catalog.schema_codegen import FastCodegen
 
 Check = Callable[[Any], bool]
 Collect = Callable[[Any, FieldPath, list["SchemaError"]], None]
@@ -112,10 +113,18 @@ class CompiledSchema:
     def __init__(self, schema: Mapping[str, Any], registry: SchemaRegistry | None = None) -> None:
         self._registry = registry or SchemaRegistry()
         self._memo: dict[tuple[int, str], tuple[Check, Collect]] = {}
-        self._check, self._collect = self._compile(schema, str(schema.get("$id", "")))
+        base = str(schema.get("$id", ""))
+        self._check, self._collect = self._compile(schema, base)
+        self._fast = FastCodegen(
+            self._registry.resolve,
+            lambda sub: set(sub) - _ANNOTATIONS <= _SUPPORTED and _pattern_safe(sub),
+            lambda sub, sub_base: self._compile(sub, sub_base)[0],
+            js_regex,
+            _json_equal,
+        ).compile(schema, base)
 
     def is_valid(self, value: Any) -> bool:
-        return self._check(value)
+        return self._fast(value)
 
     def errors(self, value: Any) -> list[SchemaError]:
         out: list[SchemaError] = []

@@ -70,16 +70,15 @@ class EntityRef:
             kind = ref.get("kind") if ref.get("kind") is not None else default_kind
             namespace = ref.get("namespace") if ref.get("namespace") is not None else namespace_fallback
             name = ref.get("name")
-        textual = _js_json(ref)
         if not kind:
             raise EntityRefError(
-                f"Entity reference {textual} had missing or empty kind "
+                f"Entity reference {_js_json(ref)} had missing or empty kind "
                 '(e.g. did not start with "component:" or similar)'
             )
         if not namespace:
-            raise EntityRefError(f"Entity reference {textual} had missing or empty namespace")
+            raise EntityRefError(f"Entity reference {_js_json(ref)} had missing or empty namespace")
         if not name:
-            raise EntityRefError(f"Entity reference {textual} had missing or empty name")
+            raise EntityRefError(f"Entity reference {_js_json(ref)} had missing or empty name")
         return cls(str(kind), str(namespace), str(name))
 
     @classmethod
@@ -102,6 +101,27 @@ class EntityRef:
         if default_kind is not None and self.kind.lower() == default_kind.lower():
             return text
         return f"{self.kind}:{text}"
+
+
+def ref_key(ref: str | dict[str, Any], default_kind: str | None, default_namespace: str) -> str:
+    """The canonical ``kind:namespace/name`` of a reference, as :meth:`EntityRef.parse` would give it.
+
+    A fast path for the common, well-formed string; anything unusual goes through the full parser, which
+    raises Backstage's errors.
+    """
+    if isinstance(ref, str) and ref:
+        colon = ref.find(":")
+        slash = ref.find("/")
+        if colon > 0 and (slash == -1 or colon < slash):
+            rest = ref[colon + 1 :]
+            if slash == -1:
+                if rest:
+                    return f"{ref[:colon].lower()}:{default_namespace.lower()}/{rest.lower()}"
+            elif slash - colon - 1 > 0 and slash + 1 < len(ref):
+                return ref.lower()
+        elif colon == -1 and slash == -1 and default_kind:
+            return f"{default_kind.lower()}:{default_namespace.lower()}/{ref.lower()}"
+    return EntityRef.parse(ref, default_kind=default_kind, default_namespace=default_namespace).key
 
 
 def stringify_entity_ref(entity: Entity) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 OWNED_BY = "ownedBy"
 OWNER_OF = "ownerOf"
@@ -91,8 +92,7 @@ BUILTIN_RELATION_FIELDS: tuple[RelationField, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Relation:
+class Relation(NamedTuple):
     """A directed edge between two entities, both given as canonical lower-case refs."""
 
     source: str
