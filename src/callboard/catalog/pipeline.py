@@ -14,8 +14,8 @@ Reading Location targets belongs to the engine, which calls this pipeline and th
 from __future__ import annotations
 
 import copy
-from itertools import pairwise
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from callboard.catalog.field_format import DEFAULT_FIELD_RULES, FieldFormatRules, check_field_formats
