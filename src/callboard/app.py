@@ -5,14 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
+
+from callboard.catalog.engine import CatalogEngine, EngineSettings
 from callboard.catalog.kinds import KindRegistry, KindSchema, builtin_kinds
 from callboard.catalog.placeholders import PlaceholderRequest, Resolver
+from callboard.catalog.processing import ItemProcessor
+from callboard.catalog.providers import LocationSpec
+from callboard.catalog.reading import LocationReader, ReaderConfig
+from callboard.catalog.rules import CatalogRules
+from callboard.catalog.service import CatalogPolicy, CatalogService
 from callboard.catalog.validation import DescriptorValidator
 from callboard.core.extensions import KindDefinition, KindRelation
 from callboard.plugins.manager import PluginManager
 from callboard.settings import Settings
+from callboard.storage.db import Database, database_url
+from callboard.storage.migrate import upgrade
+from callboard.web.server import build_web_app
 
 #: Built-in plugins, registered like installed ones; none needs more than the SDK.
 BUILTIN_PLUGINS: tuple[str, ...] = ()
@@ -20,7 +32,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = ()
 
 @dataclass
 class Callboard:
-    """The assembled parts of one Callboard process."""
+    """The assembled parts of one Callboard process (configuration-level; no database yet)."""
 
     settings: Settings
     plugins: PluginManager
@@ -29,6 +41,23 @@ class Callboard:
     def descriptor_validator(self) -> DescriptorValidator:
         resolvers = {key: _adapt_resolver(spec.resolve) for key, spec in self.plugins.placeholder_resolvers().items()}
         return DescriptorValidator(self.kinds, resolvers)
+
+
+@dataclass
+class Runtime:
+    """A running catalog: database, engine, service and the web application."""
+
+    callboard: Callboard
+    database: Database
+    engine: CatalogEngine
+    catalog: CatalogService
+    web: FastAPI
+    reader: LocationReader
+
+    def close(self) -> None:
+        self.engine.stop()
+        self.reader.close()
+        self.database.dispose()
 
 
 def _adapt_resolver(resolve: Callable[[Any, Callable[[str], str]], Any]) -> Resolver:
@@ -78,6 +107,47 @@ def _kind_schema(definition: KindDefinition, *, origin: str) -> KindSchema:
     )
 
 
-def create_callboard(settings: Settings) -> Callboard:
-    plugins = create_plugin_manager()
+def create_callboard(settings: Settings, plugins: PluginManager | None = None) -> Callboard:
+    plugins = plugins or create_plugin_manager()
     return Callboard(settings, plugins, create_kind_registry(settings, plugins))
+
+
+def _config_locations(settings: Settings, cwd: Path) -> list[LocationSpec]:
+    found = []
+    for location in settings.catalog.locations:
+        target = location.target
+        if location.type == "file" and not Path(target).is_absolute():
+            target = str((cwd / target).resolve())
+        found.append(LocationSpec(location.type, target))
+    return found
+
+
+def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bool = True) -> Runtime:
+    """Open the database (migrating it), and build the engine, the catalog service and the web app."""
+    settings = callboard.settings
+    cwd = cwd or Path.cwd()
+    data_dir = (cwd / settings.data_dir).resolve()
+    database = Database(database_url(settings.backend.database, data_dir))
+    if migrate:
+        upgrade(database)
+    reader = LocationReader(ReaderConfig.from_config(settings.backend.model_dump(by_alias=True), settings.integrations))
+    catalog_config = settings.catalog.model_dump(by_alias=True)
+    locations = _config_locations(settings, cwd)
+    for item, location in zip(catalog_config.get("locations") or [], locations, strict=False):
+        item["target"] = location.target
+    processor = ItemProcessor(callboard.kinds, reader, CatalogRules.from_config(catalog_config))
+    engine = CatalogEngine(
+        database,
+        processor,
+        EngineSettings(
+            interval_seconds=settings.catalog.interval_seconds(), orphan_strategy=settings.catalog.orphan_strategy
+        ),
+    )
+    policy = CatalogPolicy(
+        allowed_location_types=tuple(settings.catalog.allowed_location_types),
+        readonly=settings.catalog.readonly,
+        config_locations=locations,
+    )
+    catalog = CatalogService(database, processor, engine, policy)
+    web = build_web_app(catalog, title=settings.app.title)
+    return Runtime(callboard, database, engine, catalog, web, reader)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections import Counter
 from enum import StrEnum
@@ -10,24 +11,30 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
 import yaml
 from rich.console import Console
+from sqlalchemy.exc import OperationalError
 
 from callboard import __version__
-from callboard.app import Callboard, create_callboard, create_plugin_manager
+from callboard.app import Callboard, Runtime, create_callboard, create_plugin_manager, create_runtime
 from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
 from callboard.config_loader import ConfigError
 from callboard.plugins.manager import PluginError
 from callboard.settings import load_settings
+from callboard.storage.db import DatabaseConfigError
+from callboard.storage.migrate import head_revision
 
 cli = typer.Typer(help="Callboard: an internal developer portal that speaks Backstage.", no_args_is_help=True)
 catalog_cli = typer.Typer(help="Work with catalog descriptor files.", no_args_is_help=True)
 config_cli = typer.Typer(help="Inspect app-config.", no_args_is_help=True)
 plugins_cli = typer.Typer(help="Installed plugins.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(catalog_cli, name="catalog")
 cli.add_typer(config_cli, name="config")
 cli.add_typer(plugins_cli, name="plugins")
+cli.add_typer(db_cli, name="db")
 
 ConfigOption = Annotated[
     list[Path] | None,
@@ -129,6 +136,60 @@ def plugins_list(config: ConfigOption = None) -> None:
         sys.stdout.write("no plugins installed\n")
     for info in callboard.plugins.plugins:
         sys.stdout.write(f"{info.name}\t{info.package} {info.version}\tplugin API {info.api}\n")
+
+
+def _runtime(config: list[Path] | None) -> Runtime:
+    callboard = _callboard(config)
+    try:
+        return create_runtime(callboard)
+    except (DatabaseConfigError, OperationalError) as error:
+        err.print(f"[red]error:[/red] cannot open the database: {error}")
+        raise typer.Exit(2) from None
+
+
+def _serve(runtime: Runtime, host: str, port: int, *, worker: bool) -> None:
+    runtime.catalog.sync_locations()
+    if worker:
+        runtime.engine.start()
+    err.print(f"Callboard {__version__} on http://{host}:{port}  (database: {runtime.database.describe()})")
+    try:
+        uvicorn.run(runtime.web, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        runtime.close()
+
+
+@cli.command("serve")
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: backend.listen.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: backend.listen.port, 7007).")] = None,
+    worker: Annotated[bool, typer.Option(help="Run the catalog processing loop in this process too.")] = True,
+) -> None:
+    """Run the portal: the web app and API, and (by default) the catalog processing loop."""
+    runtime = _runtime(config)
+    listen = runtime.callboard.settings.backend.listen
+    _serve(runtime, host or listen.host, port if port is not None else listen.port, worker=worker)
+
+
+@cli.command("worker")
+def worker(config: ConfigOption = None) -> None:
+    """Run only the catalog processing loop (scale-out beside stateless 'serve --no-worker' replicas)."""
+    runtime = _runtime(config)
+    runtime.catalog.sync_locations()
+    err.print(f"Callboard worker {runtime.engine.owner} processing {runtime.database.describe()}")
+    runtime.engine.start()
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        runtime.close()
+
+
+@db_cli.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply pending database migrations (also done at every start-up)."""
+    runtime = _runtime(config)
+    sys.stdout.write(f"database {runtime.database.describe()} is at revision {head_revision()}\n")
+    runtime.close()
 
 
 @cli.command("version")

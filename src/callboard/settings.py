@@ -37,6 +37,7 @@ class BackendSettings(_Section):
         default_factory=dict,
         description="Database connection: a URL string under 'connection', or Backstage's client/connection form.",
     )
+    reading: dict[str, Any] = Field(default_factory=dict, description="reading.allow: [{host, paths?}] for URL reads.")
 
 
 class KindRelationSettings(_Section):
@@ -77,6 +78,23 @@ class CatalogSettings(_Section):
     kinds: list[KindSettings] = Field(default_factory=list, description="Kinds added without code.")
     orphan_strategy: Literal["keep", "delete"] = Field("delete", alias="orphanStrategy")
     readonly: bool = False
+    processing_interval: dict[str, float] | None = Field(
+        None, alias="processingInterval", description="How often each entity is re-processed, e.g. {minutes: 2}."
+    )
+    allowed_location_types: list[str] = Field(
+        default_factory=lambda: ["url"],
+        alias="allowedLocationTypes",
+        description="Location types the API may register. Add 'file' only on a trusted, single-user machine.",
+    )
+
+    def interval_seconds(self) -> tuple[float, float]:
+        """Backstage's window: a random interval between the configured value and 1.5 times it."""
+        if not self.processing_interval:
+            return (100.0, 150.0)
+        units = {"milliseconds": 0.001, "seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+        seconds = sum(float(value) * units.get(unit, 0) for unit, value in self.processing_interval.items())
+        seconds = max(seconds, 1.0)
+        return (seconds, seconds * 1.5)
 
 
 class Settings(_Section):
@@ -85,6 +103,12 @@ class Settings(_Section):
     app: AppSettings = Field(default_factory=AppSettings)  # type: ignore[arg-type]
     backend: BackendSettings = Field(default_factory=BackendSettings)  # type: ignore[arg-type]
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)  # type: ignore[arg-type]
+    integrations: dict[str, Any] = Field(
+        default_factory=dict, description="SCM integrations, e.g. github: [{host, token}]."
+    )
+    data_dir: str = Field(
+        "data", alias="dataDir", description="Folder for the SQLite database and other local state (Callboard only)."
+    )
 
     loaded: LoadedConfig | None = Field(None, exclude=True)
 

@@ -1,0 +1,145 @@
+"""The processing loop: claim due items with a lease, process them, write and stitch each batch atomically.
+
+Runs in a background thread of ``callboard serve`` or alone in ``callboard worker``. With PostgreSQL, several
+processes share the work: a claim takes rows ``FOR UPDATE SKIP LOCKED`` and leases them; a lease that runs out
+(its process died) lets another process take the items.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from callboard.catalog import store
+from callboard.catalog.pipeline import ProcessingError
+from callboard.catalog.processing import ItemProcessor, Outcome
+from callboard.storage.db import Database
+
+log = logging.getLogger("callboard.catalog.engine")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    interval_seconds: tuple[float, float] = (100.0, 150.0)
+    batch_size: int = 250
+    lease_seconds: float = 120.0
+    poll_seconds: float = 1.0
+    orphan_strategy: str = "delete"
+
+
+class CatalogEngine:
+    """Keeps the catalog fresh; ``run_once`` is one batch, ``start`` runs batches until ``stop``."""
+
+    def __init__(self, database: Database, processor: ItemProcessor, settings: EngineSettings | None = None) -> None:
+        self._db = database
+        self._processor = processor
+        self.settings = settings or EngineSettings()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.processed_total = 0
+        self.last_error: str | None = None
+        self.on_batch: Callable[[int], None] | None = None
+
+    def run_once(self) -> int:
+        """Process one batch of due items; return how many were processed."""
+        with self._db.transaction() as connection:
+            claimed = store.claim_due(
+                connection,
+                self.owner,
+                self.settings.batch_size,
+                self.settings.lease_seconds,
+                postgres=not self._db.is_sqlite,
+            )
+        if not claimed:
+            return 0
+        outcomes = [self._process(item) for item in claimed]
+        low, high = self.settings.interval_seconds
+        with self._db.transaction() as connection:
+            dirty = store.write_outcomes(
+                connection,
+                {item.entity_ref: item for item in claimed},
+                outcomes,
+                interval=random.uniform(low, high),
+                owner=self.owner,
+            )
+            store.stitch_entities(connection, dirty)
+        self.processed_total += len(claimed)
+        if self.on_batch is not None:
+            self.on_batch(len(claimed))
+        return len(claimed)
+
+    def _process(self, item: store.ClaimedItem) -> Outcome:
+        try:
+            return self._processor.process(item.entity_ref, item.unprocessed, item.cache)
+        except Exception as error:  # a bug in a processor must not stop the loop; it becomes the item's error
+            log.exception("processing %s failed", item.entity_ref)
+            return Outcome(
+                item.entity_ref, False, errors=[ProcessingError("Error", f"{type(error).__name__}: {error}")]
+            )
+
+    def run_until_idle(self, timeout: float = 600.0) -> int:
+        """Process batches until nothing is due (tests, imports, benchmarks); return the items processed."""
+        deadline = time.monotonic() + timeout
+        total = 0
+        while time.monotonic() < deadline:
+            count = self.run_once()
+            total += count
+            if count == 0:
+                if self.settings.orphan_strategy == "delete" and self.delete_orphans():
+                    continue
+                return total
+        raise TimeoutError(f"the catalog was still processing after {timeout:.0f}s")
+
+    def delete_orphans(self) -> int:
+        """With ``orphanStrategy: delete``, remove entities nothing keeps alive (and their descendants)."""
+        with self._db.transaction() as connection:
+            orphans = store.orphan_refs(connection)
+            if not orphans:
+                return 0
+            neighbours = store.delete_entities(connection, orphans)
+            store.stitch_entities(connection, neighbours)
+            return len(orphans)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="catalog-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        with self._db.transaction() as connection:
+            store.release(connection, self.owner)
+
+    def _loop(self) -> None:
+        last_orphan_sweep = 0.0
+        while not self._stop.is_set():
+            try:
+                count = self.run_once()
+                if self.settings.orphan_strategy == "delete" and time.monotonic() - last_orphan_sweep > 30:
+                    last_orphan_sweep = time.monotonic()
+                    self.delete_orphans()
+                self.last_error = None
+            except Exception as error:  # the database may be briefly unavailable; keep trying
+                log.exception("catalog processing batch failed")
+                self.last_error = f"{type(error).__name__}: {error}"
+                count = 0
+            if count == 0:
+                self._wake.wait(self.settings.poll_seconds)
+                self._wake.clear()

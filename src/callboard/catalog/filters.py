@@ -1,0 +1,77 @@
+"""Backstage's entity filter syntax and its translation to SQL over the filter index (``search`` table).
+
+``filter=kind=component,spec.lifecycle=production&filter=kind=api``: each ``filter`` parameter is a set of
+conditions that must all hold (comma = AND); the sets are alternatives (repeated parameter = OR). A
+condition is ``key`` (the key exists) or ``key=value``; the same key twice in one set means any of the
+values. Keys and values compare case-insensitively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+
+from callboard.core.errors import InputError
+from callboard.storage.tables import final_entities, search
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    key: str
+    values: tuple[str, ...] | None  # None: the key exists
+
+
+FilterSets = tuple[tuple[Condition, ...], ...]
+
+
+def parse_filters(raw: Sequence[str]) -> FilterSets:
+    """Parse repeated ``filter`` parameters; an empty list means "no filter"."""
+    sets = []
+    for text in raw:
+        conditions: dict[str, list[str] | None] = {}
+        for part in text.split(","):
+            key, has_value, value = part.partition("=")
+            key = key.strip().lower()
+            if not key:
+                if part.strip():
+                    raise InputError(f"Invalid filter {text!r}: '{part}' has no key; write key=value or key")
+                continue
+            if not has_value:
+                conditions.setdefault(key, None)
+                continue
+            existing = conditions.get(key)
+            values = existing if existing is not None else []
+            values.append(value.strip().lower())
+            conditions[key] = values
+        if conditions:
+            sets.append(tuple(Condition(k, tuple(v) if v is not None else None) for k, v in conditions.items()))
+    return tuple(sets)
+
+
+def condition_sql(condition: Condition) -> ColumnElement[bool]:
+    matching = select(search.c.entity_id).where(search.c.key == condition.key)
+    if condition.values is not None:
+        matching = matching.where(search.c.value.in_(condition.values))
+    return final_entities.c.entity_id.in_(matching)
+
+
+def filters_sql(sets: FilterSets) -> ColumnElement[bool]:
+    if not sets:
+        return true()
+    alternatives = [and_(*(condition_sql(condition) for condition in conditions)) for conditions in sets]
+    return or_(*alternatives) if alternatives else false()
+
+
+def encode_filters(sets: FilterSets) -> list[list[list[object]]]:
+    return [[[c.key, list(c.values) if c.values is not None else None] for c in conditions] for conditions in sets]
+
+
+def decode_filters(data: object) -> FilterSets:
+    if not isinstance(data, list):
+        raise InputError("Malformed cursor: filter")
+    return tuple(
+        tuple(Condition(str(key), tuple(values) if values is not None else None) for key, values in conditions)
+        for conditions in data
+    )

@@ -1,0 +1,251 @@
+"""Processing one catalog item: the entity pipeline, then, for Location entities, reading their targets.
+
+The result is data (Backstage's "processors emit"): the processed entity, its relations, the child entities
+read from locations (each with the location key that owns it), errors, and a cache for the next round. The
+engine writes results; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from callboard.catalog.descriptors import DocumentProblem, parse_documents
+from callboard.catalog.kinds import KindRegistry
+from callboard.catalog.pipeline import EntityPipeline, ProcessingError
+from callboard.catalog.placeholders import PlaceholderResolution, ReadError
+from callboard.catalog.reading import LocationReader, location_ref, parse_location_ref, resolve_target
+from callboard.catalog.rules import CatalogRules
+from callboard.core.entity import (
+    ANNOTATION_EDIT_URL,
+    ANNOTATION_LOCATION,
+    ANNOTATION_ORIGIN_LOCATION,
+    ANNOTATION_SOURCE_LOCATION,
+    ANNOTATION_VIEW_URL,
+    Entity,
+    stringify_entity_ref,
+)
+
+STATUS_TYPE = "backstage.io/catalog-processing"
+
+
+@dataclass(frozen=True, slots=True)
+class ChildEntity:
+    """An entity read from a location, owned by ``location_key`` (first owner wins on conflicts)."""
+
+    entity: Entity
+    location_key: str
+    entity_ref: str
+    unprocessed_hash: str
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What processing one item produced. ``unchanged`` means its location content had not changed."""
+
+    entity_ref: str
+    ok: bool
+    processed: Entity | None = None
+    relations: list[tuple[str, str, str]] = field(default_factory=list)
+    errors: list[ProcessingError] = field(default_factory=list)
+    notices: list[ProcessingError] = field(default_factory=list)
+    children: list[ChildEntity] | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+    unchanged: bool = False
+
+
+def content_hash(value: Any) -> str:
+    """A stable hash of JSON data (key order independent of how the YAML was written? no: as written)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+class ItemProcessor:
+    """Processes catalog items with the kinds, rules and reader in force."""
+
+    def __init__(self, kinds: KindRegistry, reader: LocationReader, rules: CatalogRules) -> None:
+        self._kinds = kinds
+        self._reader = reader
+        self._rules = rules
+        self._confined = _ConfinedReader(reader)
+        self._placeholders = PlaceholderResolution(self._confined)
+        self._pipeline = EntityPipeline(kinds, placeholders=self._placeholders)
+        self.config_hash = content_hash([kind.schema for kind in kinds.kinds])
+
+    def process(self, entity_ref: str, unprocessed: Entity, cache: Mapping[str, Any]) -> Outcome:
+        annotations = (unprocessed.get("metadata") or {}).get("annotations") or {}
+        location = annotations.get(ANNOTATION_LOCATION, "")
+        origin = annotations.get(ANNOTATION_ORIGIN_LOCATION, location)
+        base_type, base_target = _split(location)
+        origin_type, origin_target = _split(origin)
+        # Placeholders in local files may read only below the folder of the location that was registered.
+        self._confined.root = Path(origin_target).parent if origin_type == "file" else None
+        result = self._pipeline.process(unprocessed, base=base_target)
+        outcome = Outcome(entity_ref, result.ok, result.entity, result.outgoing, list(result.errors))
+        outcome.cache = {"config": self.config_hash}
+        if not result.ok or result.entity is None:
+            return outcome
+        entity = result.entity
+        if base_type == "url":
+            entity = _annotate_url_location(entity, base_target)
+            outcome.processed = entity
+        if entity.get("kind") == "Location" and isinstance(entity.get("spec"), dict):
+            self._read_location(entity, base_type, base_target, origin, cache, outcome)
+        return outcome
+
+    def _read_location(
+        self,
+        entity: Entity,
+        base_type: str,
+        base_target: str,
+        origin: str,
+        cache: Mapping[str, Any],
+        outcome: Outcome,
+    ) -> None:
+        spec = entity["spec"]
+        location_type = str(spec.get("type") or base_type or "url")
+        presence = spec.get("presence", "required")
+        targets: list[str] = []
+        if spec.get("target"):
+            targets.append(str(spec["target"]))
+        targets.extend(str(target) for target in spec.get("targets") or [])
+        previous: Mapping[str, str] = cache.get("targets") or {}
+        hashes: dict[str, str] = {}
+        children: list[ChildEntity] = []
+        for raw_target in targets:
+            if location_type == "file" and raw_target.endswith("/"):
+                outcome.errors.append(
+                    ProcessingError(
+                        "InputError",
+                        f"LocationEntityProcessor cannot handle file type location with target {base_target} "
+                        "that ends with a path separator",
+                        ("spec", "target"),
+                        "Point the target at a descriptor file, not a folder.",
+                    )
+                )
+                continue
+            target = resolve_target(location_type, raw_target, base_type, base_target)
+            try:
+                content = self._reader.read_location(location_type, target)
+            except ReadError as error:
+                if error.name == "NotFoundError" and presence == "optional":
+                    continue
+                outcome.errors.append(
+                    ProcessingError(
+                        error.name if error.name != "Error" else "InputError",
+                        f"Unable to read {location_type}, {error.message}",
+                        ("spec", "target"),
+                        "Check that the target exists and is readable by the portal.",
+                    )
+                )
+                continue
+            hashes[target] = hashlib.sha256(content).hexdigest()
+            children.extend(self._parse_children(content, location_type, target, origin, outcome))
+        outcome.cache["targets"] = hashes
+        if outcome.errors:
+            outcome.ok = False
+            return
+        if previous and previous == hashes and cache.get("config") == self.config_hash:
+            outcome.unchanged = True
+            return
+        outcome.children = children
+
+    def _parse_children(
+        self, content: bytes, location_type: str, target: str, origin: str, outcome: Outcome
+    ) -> list[ChildEntity]:
+        key = location_ref(location_type, target)
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            outcome.errors.append(ProcessingError("InputError", f"{key} is not UTF-8 text", ("spec", "target")))
+            return []
+        children = []
+        for item in parse_documents(text, key):
+            if isinstance(item, DocumentProblem):
+                outcome.errors.append(
+                    ProcessingError(
+                        "InputError",
+                        f"{item.message} (document {item.index + 1}, line {item.line})",
+                        ("spec", "target"),
+                        "Fix the YAML of the target file.",
+                    )
+                )
+                continue
+            data = item.data
+            metadata = data.get("metadata")
+            if isinstance(metadata, dict):
+                annotations = metadata.get("annotations")
+                annotations = dict(annotations) if isinstance(annotations, dict) else {}
+                annotations[ANNOTATION_ORIGIN_LOCATION] = origin
+                annotations[ANNOTATION_LOCATION] = key
+                data = {**data, "metadata": {**metadata, "annotations": annotations}}
+            kind = data.get("kind")
+            if not self._rules.is_allowed(kind, origin):
+                ref = _safe_ref(data)
+                outcome.errors.append(
+                    ProcessingError(
+                        "NotAllowedError",
+                        f"Entity {ref} at {key}, originated at {origin}, is not of an allowed kind for that location",
+                        ("spec", "target"),
+                        f"Allow kind {kind} in catalog.rules (or the location's own rules).",
+                    )
+                )
+                continue
+            children.append(ChildEntity(data, key, _safe_ref(data), content_hash(data)))
+        return children
+
+
+class _ConfinedReader:
+    """The location reader, refusing local files outside ``root`` (set per entity)."""
+
+    def __init__(self, reader: LocationReader) -> None:
+        self._reader = reader
+        self.root: Path | None = None
+
+    def read(self, target: str) -> bytes:
+        if "://" not in target:
+            if self.root is None:
+                raise ReadError(
+                    f"{target} is a local file; only descriptors read from files may use them", "NotAllowedError"
+                )
+            if not Path(target).resolve().is_relative_to(self.root.resolve()):
+                raise ReadError(
+                    f"{target} is outside {self.root}, the folder of the registered location", "NotAllowedError"
+                )
+        return self._reader.read(target)
+
+
+def _split(location: str) -> tuple[str, str]:
+    try:
+        return parse_location_ref(location)
+    except ValueError:
+        return "", ""
+
+
+def _safe_ref(entity: Entity) -> str:
+    try:
+        return stringify_entity_ref(entity)
+    except (TypeError, AttributeError):
+        return "<invalid entity>"
+
+
+def _annotate_url_location(entity: Entity, target: str) -> Entity:
+    """view-url, edit-url and source-location from the URL the entity was read from (unless already set)."""
+    metadata = entity["metadata"]
+    annotations = dict(metadata.get("annotations") or {})
+    parts = urlsplit(target)
+    folder = urlunsplit((parts.scheme, parts.netloc, str(PurePosixPath(parts.path).parent).rstrip("/") + "/", "", ""))
+    added = {ANNOTATION_VIEW_URL: target, ANNOTATION_SOURCE_LOCATION: f"url:{folder}"}
+    if "/blob/" in parts.path:
+        added[ANNOTATION_EDIT_URL] = target.replace("/blob/", "/edit/", 1)
+    changed = {k: v for k, v in added.items() if k not in annotations}
+    if not changed:
+        return entity
+    return {**entity, "metadata": {**metadata, "annotations": {**annotations, **changed}}}
+
+
+__all__: Sequence[str] = ["ChildEntity", "ItemProcessor", "Outcome", "content_hash"]

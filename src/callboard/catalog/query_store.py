@@ -1,0 +1,205 @@
+"""SQL of the read side: entities by filter, order and page; by ref, uid and name; facets; ancestry; locations."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, asc, delete, desc, func, insert, literal, nulls_last, select
+
+from callboard.catalog.filters import FilterSets, filters_sql
+from callboard.storage.tables import final_entities, locations, refresh_state, refresh_state_references, search
+
+
+@dataclass(frozen=True, slots=True)
+class OrderField:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FullText:
+    term: str
+    fields: tuple[str, ...]
+
+
+def _where(filters: FilterSets, full_text: FullText | None) -> ColumnElement[bool]:
+    condition = filters_sql(filters)
+    if full_text is not None and full_text.term:
+        pattern = f"%{_escape_like(full_text.term.lower())}%"
+        matching = select(search.c.entity_id).where(
+            search.c.key.in_([field.lower() for field in full_text.fields]),
+            search.c.value.like(pattern, escape="\\"),
+        )
+        condition = condition & final_entities.c.entity_id.in_(matching)
+    return condition
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _order_columns(order: Sequence[OrderField]) -> list[Any]:
+    columns: list[Any] = []
+    for item in order:
+        value = (
+            select(func.min(search.c.value))
+            .where(search.c.entity_id == final_entities.c.entity_id, search.c.key == item.field.lower())
+            .scalar_subquery()
+        )
+        columns.append(nulls_last(desc(value) if item.descending else asc(value)))
+    return columns
+
+
+def query_entities(
+    connection: Connection,
+    filters: FilterSets,
+    *,
+    order: Sequence[OrderField] = (),
+    full_text: FullText | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    default_order_by_uid: bool = False,
+) -> list[str]:
+    """Final entity JSON texts matching the filters, ordered (ties broken by ref, or uid) and paged."""
+    statement = select(final_entities.c.final_entity).where(_where(filters, full_text))
+    tie = final_entities.c.entity_id if default_order_by_uid else final_entities.c.entity_ref
+    statement = statement.order_by(*_order_columns(order), tie)
+    if offset:
+        statement = statement.offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [row[0] for row in connection.execute(statement)]
+
+
+def count_entities(connection: Connection, filters: FilterSets, full_text: FullText | None = None) -> int:
+    statement = select(func.count()).select_from(final_entities).where(_where(filters, full_text))
+    return int(connection.execute(statement).scalar_one())
+
+
+def entity_by_ref(connection: Connection, ref: str) -> str | None:
+    row = connection.execute(select(final_entities.c.final_entity).where(final_entities.c.entity_ref == ref)).first()
+    return row[0] if row else None
+
+
+def entities_by_refs(connection: Connection, refs: Sequence[str], filters: FilterSets) -> dict[str, str]:
+    found: dict[str, str] = {}
+    unique = sorted(set(refs))
+    for start in range(0, len(unique), 500):
+        statement = select(final_entities.c.entity_ref, final_entities.c.final_entity).where(
+            final_entities.c.entity_ref.in_(unique[start : start + 500]), filters_sql(filters)
+        )
+        found.update({row[0]: row[1] for row in connection.execute(statement)})
+    return found
+
+
+def entity_by_uid(connection: Connection, uid: str) -> str | None:
+    row = connection.execute(select(final_entities.c.final_entity).where(final_entities.c.entity_id == uid)).first()
+    return row[0] if row else None
+
+
+def ref_by_uid(connection: Connection, uid: str) -> str | None:
+    row = connection.execute(select(refresh_state.c.entity_ref).where(refresh_state.c.entity_id == uid)).first()
+    return row[0] if row else None
+
+
+def facets(connection: Connection, facet: str, filters: FilterSets) -> list[tuple[str, int]]:
+    """Values of one facet key (original casing) with the number of matching entities for each."""
+    matching = select(final_entities.c.entity_id).where(filters_sql(filters))
+    statement = (
+        select(search.c.original_value, func.count(func.distinct(search.c.entity_id)))
+        .where(search.c.key == facet.lower(), search.c.original_value.is_not(None), search.c.entity_id.in_(matching))
+        .group_by(search.c.original_value)
+        .order_by(func.count(func.distinct(search.c.entity_id)).desc(), search.c.original_value)
+    )
+    return [(row[0], int(row[1])) for row in connection.execute(statement)]
+
+
+def parents_of(connection: Connection, ref: str) -> tuple[list[str], bool]:
+    """Parent entity refs of ``ref`` and whether a provider keeps it alive directly (it is a root)."""
+    rows = connection.execute(
+        select(refresh_state_references.c.source_entity_ref, refresh_state_references.c.source_key).where(
+            refresh_state_references.c.target_entity_ref == ref
+        )
+    ).all()
+    return sorted({row[0] for row in rows if row[0]}), any(row[1] for row in rows)
+
+
+def processing_state(connection: Connection, ref: str) -> dict[str, Any] | None:
+    row = connection.execute(
+        select(refresh_state.c.entity_id, refresh_state.c.errors, refresh_state.c.processed_entity.is_not(None)).where(
+            refresh_state.c.entity_ref == ref
+        )
+    ).first()
+    if row is None:
+        return None
+    return {"entity_id": row[0], "errors": json.loads(row[1] or "[]"), "processed": bool(row[2])}
+
+
+# -- locations ----------------------------------------------------------------------------------------------
+
+
+def list_locations(connection: Connection) -> list[dict[str, str]]:
+    statement = select(locations.c.id, locations.c.type, locations.c.target).order_by(locations.c.created_at)
+    return [{"id": row[0], "type": row[1], "target": row[2]} for row in connection.execute(statement)]
+
+
+def location_by_id(connection: Connection, location_id: str) -> dict[str, Any] | None:
+    row = connection.execute(
+        select(locations.c.id, locations.c.type, locations.c.target, locations.c.static).where(
+            locations.c.id == location_id
+        )
+    ).first()
+    return None if row is None else {"id": row[0], "type": row[1], "target": row[2], "static": bool(row[3])}
+
+
+def location_by_spec(connection: Connection, location_type: str, target: str) -> dict[str, str] | None:
+    row = connection.execute(
+        select(locations.c.id, locations.c.type, locations.c.target).where(
+            locations.c.type == location_type, locations.c.target == target
+        )
+    ).first()
+    return None if row is None else {"id": row[0], "type": row[1], "target": row[2]}
+
+
+def add_location(connection: Connection, location_type: str, target: str, *, static: bool = False) -> dict[str, str]:
+    location_id = str(uuid.uuid4())
+    connection.execute(
+        insert(locations).values(
+            id=location_id, type=location_type, target=target, static=static, created_at=time.time()
+        )
+    )
+    return {"id": location_id, "type": location_type, "target": target}
+
+
+def remove_location(connection: Connection, location_id: str) -> None:
+    connection.execute(delete(locations).where(locations.c.id == location_id))
+
+
+def api_locations(connection: Connection, *, static: bool) -> list[tuple[str, str]]:
+    statement = select(locations.c.type, locations.c.target).where(locations.c.static == static)
+    return [(row[0], row[1]) for row in connection.execute(statement)]
+
+
+def replace_static_locations(connection: Connection, wanted: Sequence[tuple[str, str]]) -> None:
+    """Mirror ``catalog.locations`` into the table so that they are listed (and protected from deletion)."""
+    existing = {
+        (row[0], row[1]): row[2]
+        for row in connection.execute(
+            select(locations.c.type, locations.c.target, locations.c.id).where(locations.c.static == literal(True))
+        )
+    }
+    for spec, location_id in existing.items():
+        if spec not in wanted:
+            connection.execute(delete(locations).where(locations.c.id == location_id))
+    for location_type, target in wanted:
+        if (location_type, target) in existing:
+            continue
+        clash = location_by_spec(connection, location_type, target)
+        if clash is not None:
+            connection.execute(delete(locations).where(locations.c.id == clash["id"]))
+        add_location(connection, location_type, target, static=True)

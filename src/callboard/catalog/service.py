@@ -1,0 +1,377 @@
+"""The catalog as the web layer and the CLI use it: one method per API operation, errors as exceptions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from callboard.catalog import query_store, store
+from callboard.catalog.engine import CatalogEngine
+from callboard.catalog.filters import FilterSets, decode_filters, encode_filters
+from callboard.catalog.processing import ItemProcessor
+from callboard.catalog.providers import (
+    API_PROVIDER,
+    CONFIG_PROVIDER,
+    LocationSpec,
+    generated_location_entity,
+    root_entities,
+)
+from callboard.catalog.query_store import FullText, OrderField
+from callboard.catalog.reading import parse_location_ref
+from callboard.core.entity import Entity, EntityRef, EntityRefError
+from callboard.core.errors import ConflictError, InputError, NotAllowedError, NotFoundError
+from callboard.storage.db import Database
+
+
+@dataclass
+class CatalogPolicy:
+    allowed_location_types: tuple[str, ...] = ("url",)
+    readonly: bool = False
+    config_locations: list[LocationSpec] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    items: list[Entity]
+    total: int | None = None
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+
+
+def select_fields(entity: Entity, fields: Sequence[str]) -> Entity:
+    """Keep only the dotted sub-trees named in ``fields`` (Backstage's ``fields=`` parameter)."""
+    if not fields:
+        return entity
+    result: Entity = {}
+    for path in fields:
+        parts = [part for part in path.split(".") if part]
+        source: Any = entity
+        for part in parts:
+            if not isinstance(source, dict) or part not in source:
+                source = _MISSING
+                break
+            source = source[part]
+        if source is _MISSING or not parts:
+            continue
+        target = result
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = source
+    return result
+
+
+_MISSING = object()
+
+
+def encode_cursor(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise InputError(f"Malformed cursor: {cursor[:40]}") from error
+    if not isinstance(data, dict):
+        raise InputError("Malformed cursor")
+    return data
+
+
+class CatalogService:
+    def __init__(
+        self, database: Database, processor: ItemProcessor, engine: CatalogEngine, policy: CatalogPolicy
+    ) -> None:
+        self._db = database
+        self._processor = processor
+        self.engine = engine
+        self.policy = policy
+
+    # -- providers ------------------------------------------------------------------------------------------
+
+    def sync_locations(self) -> None:
+        """Make the roots match config and the registered locations (at start-up, and after each change)."""
+        with self._db.transaction() as connection:
+            query_store.replace_static_locations(
+                connection, [(location.type, location.target) for location in self.policy.config_locations]
+            )
+            changed = store.apply_provider_entities(
+                connection, CONFIG_PROVIDER, root_entities(self.policy.config_locations, CONFIG_PROVIDER)
+            )
+            registered = [LocationSpec(t, target) for t, target in query_store.api_locations(connection, static=False)]
+            changed |= store.apply_provider_entities(connection, API_PROVIDER, root_entities(registered, API_PROVIDER))
+            store.stitch_entities(connection, changed)
+        self.engine.wake()
+
+    # -- entities -------------------------------------------------------------------------------------------
+
+    def list_entities(
+        self,
+        filters: FilterSets,
+        *,
+        fields: Sequence[str] = (),
+        order: Sequence[OrderField] = (),
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[Entity]:
+        with self._db.connect() as connection:
+            texts = query_store.query_entities(connection, filters, order=order, offset=offset, limit=limit)
+        return [select_fields(json.loads(text), fields) for text in texts]
+
+    def query_entities(
+        self,
+        filters: FilterSets,
+        *,
+        fields: Sequence[str] = (),
+        order: Sequence[OrderField] = (),
+        full_text: FullText | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        cursor: str | None = None,
+    ) -> Page:
+        if cursor:
+            state = decode_cursor(cursor)
+            filters = decode_filters(state.get("f", []))
+            order = [OrderField(str(f), bool(d)) for f, d in state.get("o", [])]
+            text = state.get("t")
+            full_text = FullText(str(text[0]), tuple(text[1])) if text else None
+            offset = int(state.get("s", 0))
+            limit = int(state.get("l", limit))
+        if limit < 0 or offset < 0:
+            raise InputError("limit and offset must not be negative")
+        if full_text is not None and not full_text.fields:
+            # Without fields, Backstage matches the term against the sort field.
+            full_text = FullText(full_text.term, (order[0].field if order else "metadata.uid",))
+        with self._db.connect() as connection:
+            texts = query_store.query_entities(
+                connection,
+                filters,
+                order=order,
+                full_text=full_text,
+                offset=offset,
+                limit=limit + 1,
+                default_order_by_uid=True,
+            )
+            total = query_store.count_entities(connection, filters, full_text)
+        base = {
+            "f": encode_filters(filters),
+            "o": [[item.field, item.descending] for item in order],
+            "t": [full_text.term, list(full_text.fields)] if full_text else None,
+            "l": limit,
+        }
+        page = Page([select_fields(json.loads(text), fields) for text in texts[:limit]], total)
+        if len(texts) > limit:
+            page.next_cursor = encode_cursor({**base, "s": offset + limit})
+        if offset > 0:
+            page.prev_cursor = encode_cursor({**base, "s": max(0, offset - limit)})
+        return page
+
+    def entity_by_name(self, kind: str, namespace: str, name: str) -> Entity:
+        ref = f"{kind}:{namespace}/{name}".lower()
+        with self._db.connect() as connection:
+            text = query_store.entity_by_ref(connection, ref)
+        if text is None:
+            raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
+        entity: Entity = json.loads(text)
+        return entity
+
+    def entity_by_uid(self, uid: str) -> Entity:
+        with self._db.connect() as connection:
+            text = query_store.entity_by_uid(connection, uid)
+        if text is None:
+            raise NotFoundError(f"No entity with uid {uid}")
+        entity: Entity = json.loads(text)
+        return entity
+
+    def entities_by_refs(self, refs: Sequence[str], fields: Sequence[str], filters: FilterSets) -> list[Entity | None]:
+        keys = []
+        for ref in refs:
+            try:
+                keys.append(EntityRef.parse(ref).key)
+            except EntityRefError as error:
+                raise InputError(f"Invalid entity ref {ref!r}: {error}") from error
+        with self._db.connect() as connection:
+            found = query_store.entities_by_refs(connection, keys, filters)
+        return [select_fields(json.loads(found[key]), fields) if key in found else None for key in keys]
+
+    def delete_by_uid(self, uid: str) -> None:
+        with self._db.transaction() as connection:
+            ref = query_store.ref_by_uid(connection, uid)
+            if ref is None:
+                return
+            neighbours = store.delete_entities(connection, [ref])
+            store.stitch_entities(connection, neighbours)
+
+    def facets(self, names: Sequence[str], filters: FilterSets) -> dict[str, list[dict[str, Any]]]:
+        with self._db.connect() as connection:
+            return {
+                name: [
+                    {"value": value, "count": count} for value, count in query_store.facets(connection, name, filters)
+                ]
+                for name in names
+            }
+
+    def ancestry(self, kind: str, namespace: str, name: str) -> dict[str, Any]:
+        root = self.entity_by_name(kind, namespace, name)
+        root_ref = f"{kind}:{namespace}/{name}".lower()
+        items = []
+        seen: set[str] = set()
+        todo = [root_ref]
+        with self._db.connect() as connection:
+            while todo:
+                ref = todo.pop(0)
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                text = query_store.entity_by_ref(connection, ref)
+                entity = json.loads(text) if text else (root if ref == root_ref else None)
+                if entity is None:
+                    continue
+                parents, _ = query_store.parents_of(connection, ref)
+                items.append({"entity": entity, "parentEntityRefs": parents})
+                todo.extend(parents)
+        return {"rootEntityRef": root_ref, "items": items}
+
+    def refresh(self, entity_ref: str) -> None:
+        try:
+            key = EntityRef.parse(entity_ref).key
+        except EntityRefError as error:
+            raise InputError(f"Invalid entity ref {entity_ref!r}: {error}") from error
+        with self._db.transaction() as connection:
+            # Refreshing an entity re-reads the location it came from: its parents up to the root.
+            chain, todo = [key], [key]
+            while todo:
+                parents, _ = query_store.parents_of(connection, todo.pop())
+                for parent in parents:
+                    if parent not in chain:
+                        chain.append(parent)
+                        todo.append(parent)
+            if not store.schedule_now(connection, chain):
+                raise NotFoundError(f"Entity {entity_ref} not found")
+        self.engine.wake()
+
+    def validate_entity(self, entity: Any, location: str) -> list[dict[str, str]]:
+        if not isinstance(entity, dict):
+            raise InputError("Malformed request: entity must be an object")
+        try:
+            parse_location_ref(location)
+        except ValueError as error:
+            raise InputError(str(error)) from error
+        annotated = json.loads(json.dumps(entity))
+        metadata = annotated.get("metadata")
+        if isinstance(metadata, dict):
+            annotations = metadata.setdefault("annotations", {})
+            if isinstance(annotations, dict):
+                annotations.setdefault("backstage.io/managed-by-location", location)
+                annotations.setdefault("backstage.io/managed-by-origin-location", location)
+        outcome = self._processor.process("", annotated, {})
+        return [{"name": error.name, "message": error.message} for error in outcome.errors]
+
+    # -- locations ------------------------------------------------------------------------------------------
+
+    def add_location(self, location_type: str, target: str, *, dry_run: bool) -> dict[str, Any]:
+        if self.policy.readonly and not dry_run:
+            raise NotAllowedError("This catalog is in read-only mode (catalog.readonly); locations cannot be added")
+        if location_type not in self.policy.allowed_location_types:
+            allowed = ", ".join(self.policy.allowed_location_types)
+            raise InputError(
+                f"Registered locations must be of an allowed type [{allowed}]; {location_type!r} is not. "
+                "Operators can allow more types with catalog.allowedLocationTypes"
+            )
+        with self._db.connect() as connection:
+            existing = query_store.location_by_spec(connection, location_type, target)
+        if dry_run:
+            entities = self._dry_run(LocationSpec(location_type, target))
+            location = existing or {"id": "", "type": location_type, "target": target}
+            return {"location": location, "entities": entities, "exists": existing is not None}
+        if existing is not None:
+            raise ConflictError(f"Location {location_type}:{target} already exists")
+        with self._db.transaction() as connection:
+            location = query_store.add_location(connection, location_type, target)
+        self.sync_locations()
+        return {"location": location, "entities": []}
+
+    def _dry_run(self, spec: LocationSpec, depth: int = 0) -> list[Entity]:
+        root = generated_location_entity(spec)
+        outcome = self._processor.process("", root, {})
+        if outcome.errors:
+            first = outcome.errors[0]
+            raise InputError(f"{first.name}: {first.message}")
+        entities: list[Entity] = [root]
+        for child in outcome.children or []:
+            result = self._processor.process(child.entity_ref, child.entity, {})
+            entities.append(result.processed or child.entity)
+            if result.processed and result.processed.get("kind") == "Location" and depth < 5:
+                for grandchild in result.children or []:
+                    entities.append(grandchild.entity)
+        return entities
+
+    def locations(self) -> list[dict[str, str]]:
+        with self._db.connect() as connection:
+            return query_store.list_locations(connection)
+
+    def location(self, location_id: str) -> dict[str, str]:
+        with self._db.connect() as connection:
+            location = query_store.location_by_id(connection, location_id)
+        if location is None:
+            raise NotFoundError(f"Found no location with ID {location_id}")
+        location.pop("static")
+        return location
+
+    def delete_location(self, location_id: str) -> None:
+        if self.policy.readonly:
+            raise NotAllowedError("This catalog is in read-only mode (catalog.readonly); locations cannot be removed")
+        with self._db.transaction() as connection:
+            location = query_store.location_by_id(connection, location_id)
+            if location is None:
+                raise NotFoundError(f"Found no location with ID {location_id}")
+            if location["static"]:
+                raise NotAllowedError(
+                    f"Location {location['type']}:{location['target']} comes from catalog.locations in app-config; "
+                    "remove it there"
+                )
+            query_store.remove_location(connection, location_id)
+        self.sync_locations()
+
+    def location_by_entity(self, kind: str, namespace: str, name: str) -> dict[str, str]:
+        entity = self.entity_by_name(kind, namespace, name)
+        annotation = (entity["metadata"].get("annotations") or {}).get("backstage.io/managed-by-origin-location", "")
+        try:
+            location_type, target = parse_location_ref(annotation)
+        except ValueError as error:
+            raise NotFoundError(f"Entity {kind}:{namespace}/{name} has no origin location") from error
+        with self._db.connect() as connection:
+            location = query_store.location_by_spec(connection, location_type, target)
+        if location is None:
+            raise NotFoundError(f"Found no location {annotation}")
+        return location
+
+    def analyze_location(self, location: dict[str, Any], catalog_filename: str | None) -> dict[str, Any]:
+        location_type, target = str(location.get("type", "url")), str(location.get("target", ""))
+        if not target:
+            raise InputError("location.target is required")
+        if not target.endswith((".yaml", ".yml")):
+            target = target.rstrip("/") + "/" + (catalog_filename or "catalog-info.yaml")
+        try:
+            entities = self._dry_run(LocationSpec(location_type, target))[1:]
+        except InputError:
+            return {"existingEntityFiles": [], "generateEntities": []}
+        refs = [EntityRef.of(entity).key for entity in entities if isinstance(entity.get("metadata"), dict)]
+        with self._db.connect() as connection:
+            known = query_store.entities_by_refs(connection, refs, ())
+        return {
+            "existingEntityFiles": [
+                {"entity": entity, "isRegistered": ref in known, "location": {"type": location_type, "target": target}}
+                for entity, ref in zip(entities, refs, strict=False)
+            ],
+            "generateEntities": [],
+        }
+
+    def status(self) -> dict[str, Any]:
+        with self._db.connect() as connection:
+            pending = store.pending_count(connection)
+        return {"pending": pending, "processed": self.engine.processed_total, "lastError": self.engine.last_error}

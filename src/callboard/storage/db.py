@@ -1,0 +1,97 @@
+"""The database engine from a URL: SQLite (one file, WAL) by default, PostgreSQL when replicas share work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+
+class DatabaseConfigError(ValueError):
+    """``backend.database`` that cannot be turned into a connection; the message says which key."""
+
+
+def database_url(config: Mapping[str, Any], data_dir: Path) -> URL:
+    """The SQLAlchemy URL for Backstage-style ``backend.database`` config.
+
+    Accepts ``{connection: "postgresql://..."}``, Backstage's ``{client: pg, connection: {host, port, user,
+    password, database}}``, ``{client: better-sqlite3 | sqlite3, connection: {filename}}``, or nothing, which
+    means a SQLite file ``callboard.db`` in the data directory.
+    """
+    client = str(config.get("client") or "").lower()
+    connection = config.get("connection")
+    if isinstance(connection, str):
+        if connection == ":memory:":
+            raise DatabaseConfigError("backend.database.connection: ':memory:' cannot be shared; use a file path")
+        if "://" in connection:
+            url = make_url(connection)
+            if url.drivername in ("postgres", "postgresql"):
+                url = url.set(drivername="postgresql+psycopg")
+            return url
+        if client in ("pg", "postgres", "postgresql"):
+            raise DatabaseConfigError("backend.database.connection: for client pg give a URL or a {host, ...} map")
+        return URL.create("sqlite", database=str(Path(connection).expanduser()))
+    if client in ("pg", "postgres", "postgresql"):
+        if not isinstance(connection, Mapping):
+            raise DatabaseConfigError("backend.database.connection: client pg needs {host, port, user, password}")
+        return URL.create(
+            "postgresql+psycopg",
+            username=connection.get("user"),
+            password=connection.get("password"),
+            host=connection.get("host", "127.0.0.1"),
+            port=int(connection["port"]) if connection.get("port") else None,
+            database=connection.get("database") or "callboard",
+        )
+    if client in ("", "sqlite", "sqlite3", "better-sqlite3"):
+        filename = connection.get("filename") if isinstance(connection, Mapping) else None
+        path = Path(filename).expanduser() if filename else data_dir / "callboard.db"
+        return URL.create("sqlite", database=str(path))
+    raise DatabaseConfigError(f"backend.database.client: {client!r} is not supported; use pg or better-sqlite3")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (the API) run while the processing loop writes; NORMAL is durable at checkpoints,
+    # and a crash loses at most the last transaction, never consistency.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+class Database:
+    """One engine and the dialect facts callers need (``SKIP LOCKED`` exists only on PostgreSQL)."""
+
+    def __init__(self, url: URL | str) -> None:
+        self.url = make_url(url) if isinstance(url, str) else url
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            if self.url.database:
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(self.url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection in a transaction that commits on success and rolls back on any error."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def describe(self) -> str:
+        return self.url.render_as_string(hide_password=True)

@@ -1,0 +1,89 @@
+"""The database schema, one SQLAlchemy Core table per concept. Migrations in ``migrations/`` create it."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+metadata = MetaData()
+
+#: Locations registered through the API or read from ``catalog.locations``.
+locations = Table(
+    "locations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("type", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("static", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("type", "target", name="uq_locations_type_target"),
+)
+
+#: Every entity the catalog knows, processed or not: the unit of work of the processing loop.
+refresh_state = Table(
+    "refresh_state",
+    metadata,
+    Column("entity_id", String(36), primary_key=True),
+    Column("entity_ref", Text, nullable=False, unique=True),
+    Column("unprocessed_entity", Text, nullable=False),
+    Column("unprocessed_hash", String(64), nullable=False),
+    Column("processed_entity", Text),
+    Column("result_hash", String(64)),
+    Column("errors", Text),
+    Column("cache", Text),
+    Column("location_key", Text),
+    Column("next_update_at", Float, nullable=False),
+    Column("last_discovery_at", Float, nullable=False),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
+    Index("ix_refresh_state_next_update_at", "next_update_at"),
+)
+
+#: Who keeps whom alive: an edge from a provider (source_key) or a parent entity to a child entity.
+refresh_state_references = Table(
+    "refresh_state_references",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_key", Text),
+    Column("source_entity_ref", Text),
+    Column("target_entity_ref", Text, nullable=False),
+    Index("ix_references_source_key", "source_key"),
+    Index("ix_references_source_entity_ref", "source_entity_ref"),
+    Index("ix_references_target_entity_ref", "target_entity_ref"),
+)
+
+#: Relations as processors emitted them, per originating entity (both directions are stored).
+relations = Table(
+    "relations",
+    metadata,
+    Column("originating_entity_id", String(36), nullable=False),
+    Column("source_entity_ref", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("target_entity_ref", Text, nullable=False),
+    Index("ix_relations_originating_entity_id", "originating_entity_id"),
+    Index("ix_relations_source_entity_ref", "source_entity_ref"),
+    Index("ix_relations_target_entity_ref", "target_entity_ref"),
+)
+
+#: The stitched entities the API serves.
+final_entities = Table(
+    "final_entities",
+    metadata,
+    Column("entity_id", String(36), primary_key=True),
+    Column("entity_ref", Text, nullable=False, unique=True),
+    Column("hash", String(64), nullable=False),
+    Column("final_entity", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("last_updated_at", Float, nullable=False),
+)
+
+#: The filter index: one row per leaf value of each final entity, keys and values lower-cased.
+search = Table(
+    "search",
+    metadata,
+    Column("entity_id", String(36), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("original_value", Text),
+    Column("value", Text),
+    Index("ix_search_key_value", "key", "value"),
+    Index("ix_search_entity_id", "entity_id"),
+)

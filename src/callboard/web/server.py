@@ -1,0 +1,32 @@
+"""The ASGI application: routers, error handling, health endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from callboard import __version__
+from callboard.catalog.service import CatalogService
+from callboard.web.api.catalog import catalog_router
+from callboard.web.errors import install_error_handlers
+
+
+def build_web_app(catalog: CatalogService, *, title: str) -> FastAPI:
+    app = FastAPI(title=title, version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    install_error_handlers(app)
+    app.include_router(catalog_router(catalog))
+
+    @app.get("/api/catalog/openapi.json", include_in_schema=False)
+    def catalog_openapi() -> dict[str, Any]:
+        return app.openapi()
+
+    @app.get("/.backstage/health/v1/liveness", tags=["health"])
+    def liveness() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/.backstage/health/v1/readiness", tags=["health"])
+    def readiness() -> dict[str, Any]:
+        return {"status": "ok", "catalog": catalog.status()}
+
+    return app
