@@ -20,9 +20,10 @@ from callboard import __version__
 from callboard.app import Callboard, Runtime, create_callboard, create_plugin_manager, create_runtime
 from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
-from callboard.config_loader import ConfigError
+from callboard.config_loader import ConfigError, LoadedConfig
+from callboard.demo import catalog_root, demo_config
 from callboard.plugins.manager import PluginError
-from callboard.settings import load_settings
+from callboard.settings import load_settings, settings_from
 from callboard.storage.db import DatabaseConfigError
 from callboard.storage.migrate import head_revision
 
@@ -182,6 +183,28 @@ def worker(config: ConfigOption = None) -> None:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         runtime.close()
+
+
+@cli.command("demo")
+def demo(
+    port: Annotated[int, typer.Option(help="Port to listen on (always 127.0.0.1).")] = 7007,
+    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database.")] = Path("data/demo"),
+) -> None:
+    """Run Callboard on 127.0.0.1 with the bundled demo catalog (Northwind Freight)."""
+    settings = settings_from(LoadedConfig(demo_config(data_dir.resolve()), []))
+    try:
+        runtime = create_runtime(create_callboard(settings))
+    except (DatabaseConfigError, OperationalError) as error:
+        err.print(f"[red]error:[/red] cannot open the demo database in {data_dir}: {error}")
+        raise typer.Exit(2) from None
+    runtime.catalog.sync_locations()
+    with err.status("Loading the demo catalog..."):
+        count = runtime.engine.run_until_idle(timeout=120)
+    err.print(f"Demo catalog ready: {count} items processed from {catalog_root()}")
+    err.print(f"  Portal:    http://127.0.0.1:{port}/")
+    err.print(f"  API docs:  http://127.0.0.1:{port}/api/docs")
+    err.print(f"  Try:       curl 'http://127.0.0.1:{port}/api/catalog/entities?filter=kind=component&limit=5'")
+    _serve(runtime, "127.0.0.1", port, worker=True)
 
 
 @db_cli.command("upgrade")

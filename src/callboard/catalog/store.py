@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 
 from callboard.catalog.processing import ChildEntity, Outcome
 from callboard.catalog.stitching import canonical_json, search_rows, status_items, stitch
@@ -107,7 +107,11 @@ def write_outcomes(
         values: dict[str, Any] = {
             "errors": _error_json(outcome),
             "cache": json.dumps(outcome.cache),
-            "next_update_at": now + interval,
+            # If a parent re-emitted this entity with new content meanwhile, it stays due.
+            "next_update_at": case(
+                (refresh_state.c.unprocessed_hash == item.unprocessed_hash, now + interval),
+                else_=refresh_state.c.next_update_at,
+            ),
             "lease_owner": None,
             "lease_until": None,
         }
@@ -433,7 +437,19 @@ def delete_entities(connection: Connection, refs: Sequence[str]) -> set[str]:
         )
     }
     connection.execute(delete(relations).where(relations.c.originating_entity_id.in_(ids)))
-    connection.execute(delete(refresh_state_references).where(refresh_state_references.c.source_entity_ref.in_(refs)))
+    # Parents must read their files again (not skip them as unchanged) so that a live entity comes back.
+    parents = select(refresh_state_references.c.source_entity_ref).where(
+        refresh_state_references.c.target_entity_ref.in_(refs)
+    )
+    connection.execute(update(refresh_state).where(refresh_state.c.entity_ref.in_(parents)).values(cache=None))
+    connection.execute(
+        delete(refresh_state_references).where(
+            or_(
+                refresh_state_references.c.source_entity_ref.in_(refs),
+                refresh_state_references.c.target_entity_ref.in_(refs),
+            )
+        )
+    )
     connection.execute(delete(search).where(search.c.entity_id.in_(ids)))
     connection.execute(delete(final_entities).where(final_entities.c.entity_id.in_(ids)))
     connection.execute(delete(refresh_state).where(refresh_state.c.entity_id.in_(ids)))

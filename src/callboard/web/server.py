@@ -10,12 +10,14 @@ from callboard import __version__
 from callboard.catalog.service import CatalogService
 from callboard.web.api.catalog import catalog_router
 from callboard.web.errors import install_error_handlers
+from callboard.web.home import home_router
 
 
 def build_web_app(catalog: CatalogService, *, title: str) -> FastAPI:
     app = FastAPI(title=title, version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
     install_error_handlers(app)
     app.include_router(catalog_router(catalog))
+    app.include_router(home_router(catalog, title))
 
     @app.get("/api/catalog/openapi.json", include_in_schema=False)
     def catalog_openapi() -> dict[str, Any]:

@@ -1,0 +1,27 @@
+"""The bundled demo: a fictional freight company's catalog, served by ``callboard demo``."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+
+def catalog_root() -> Path:
+    """The folder holding the demo catalog's descriptor files (``all.yaml`` is its root Location)."""
+    return Path(str(resources.files("callboard.demo").joinpath("catalog")))
+
+
+def demo_config(data_dir: Path) -> dict[str, object]:
+    """app-config for the demo: the demo catalog, every built-in kind allowed, a private data folder."""
+    return {
+        "app": {"title": "Callboard demo — Northwind Freight"},
+        "backend": {"listen": {"host": "127.0.0.1", "port": 7007}, "database": {}},
+        "dataDir": str(data_dir),
+        "catalog": {
+            "rules": [
+                {"allow": ["Component", "API", "System", "Domain", "Resource", "Group", "User", "Location", "Template"]}
+            ],
+            "locations": [{"type": "file", "target": str(catalog_root() / "all.yaml")}],
+            "processingInterval": {"minutes": 2},
+        },
+    }

@@ -1,0 +1,267 @@
+"""The ingestion engine as users meet it: registering, refreshing, breaking and fixing files, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from callboard.app import Runtime
+from callboard.catalog import query_store
+from callboard.catalog.filters import parse_filters
+from tests.catalog.fixtures import ALL_KINDS, COMPONENTS, config, write_catalog
+from tests.support import FileServer, Server, client, database_for, make_runtime, write
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    with database_for(str(request.param), tmp_path) as settings:
+        yield settings
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    write_catalog(tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+def runtime_for(tmp_path: Path, database: dict[str, Any], locations: list[dict[str, str]], **catalog: Any) -> Runtime:
+    cfg = config(tmp_path, database, **catalog)
+    cfg["catalog"]["locations"] = locations  # type: ignore[index]
+    runtime = make_runtime(cfg, tmp_path)
+    runtime.catalog.sync_locations()
+    runtime.engine.run_until_idle(60)
+    return runtime
+
+
+def entity(runtime: Runtime, ref: str) -> dict[str, Any]:
+    kind, rest = ref.split(":")
+    namespace, name = rest.split("/")
+    return runtime.catalog.entity_by_name(kind, namespace, name)
+
+
+def refs(runtime: Runtime) -> set[str]:
+    return {
+        f"{e['kind']}:{e['metadata']['namespace']}/{e['metadata']['name']}".lower()
+        for e in runtime.catalog.list_entities(())
+    }
+
+
+def test_failed_refresh_keeps_the_last_good_entity_and_shows_the_error(
+    tmp_path: Path, database: dict[str, Any], repo: Path
+) -> None:
+    runtime = runtime_for(tmp_path, database, [{"type": "file", "target": str(repo / "catalog-info.yaml")}])
+    try:
+        good = entity(runtime, "component:default/artist-web")
+        broken = COMPONENTS.replace("  lifecycle: production\n  owner: team-a\n", "  owner: team-a\n", 1)
+        write(repo / "components" / "all.yaml", broken)
+        runtime.catalog.refresh("component:default/artist-web")
+        runtime.engine.run_until_idle(60)
+        kept = entity(runtime, "component:default/artist-web")
+        assert kept["spec"] == good["spec"]
+        (item,) = kept["status"]["items"]
+        assert item["type"] == "backstage.io/catalog-processing" and item["level"] == "error"
+        assert "must have required property 'lifecycle'" in item["message"]
+        write(repo / "components" / "all.yaml", COMPONENTS.replace("great artists", "the greatest artists"))
+        runtime.catalog.refresh("component:default/artist-web")
+        runtime.engine.run_until_idle(60)
+        fixed = entity(runtime, "component:default/artist-web")
+        assert "status" not in fixed
+        assert fixed["metadata"]["description"] == "The place to be for the greatest artists"
+        assert fixed["metadata"]["uid"] == good["metadata"]["uid"]
+    finally:
+        runtime.close()
+
+
+def test_broken_yaml_keeps_every_entity_of_the_file(tmp_path: Path, database: dict[str, Any], repo: Path) -> None:
+    runtime = runtime_for(tmp_path, database, [{"type": "file", "target": str(repo / "catalog-info.yaml")}])
+    try:
+        before = refs(runtime)
+        write(repo / "components" / "all.yaml", COMPONENTS + "---\nkind: [broken\n")
+        runtime.catalog.refresh("location:default/example-root")
+        runtime.engine.run_until_idle(60)
+        assert refs(runtime) == before
+        root = entity(runtime, "location:default/example-root")
+        assert any("YAML error" in item["message"] for item in root["status"]["items"])
+    finally:
+        runtime.close()
+
+
+def test_unchanged_input_is_not_rewritten(tmp_path: Path, database: dict[str, Any], repo: Path) -> None:
+    runtime = runtime_for(tmp_path, database, [{"type": "file", "target": str(repo / "catalog-info.yaml")}])
+    try:
+        before = {e["metadata"]["uid"]: e["metadata"]["etag"] for e in runtime.catalog.list_entities(())}
+        written_before = _final_update_times(runtime)
+        runtime.catalog.refresh("component:default/artist-web")
+        processed = runtime.engine.run_until_idle(60)
+        assert processed >= 1
+        after = {e["metadata"]["uid"]: e["metadata"]["etag"] for e in runtime.catalog.list_entities(())}
+        assert after == before
+        assert _final_update_times(runtime) == written_before
+    finally:
+        runtime.close()
+
+
+def _final_update_times(runtime: Runtime) -> dict[str, float]:
+    from sqlalchemy import select
+
+    from callboard.storage.tables import final_entities
+
+    with runtime.database.connect() as connection:
+        rows = connection.execute(select(final_entities.c.entity_ref, final_entities.c.last_updated_at))
+        return {row[0]: row[1] for row in rows}
+
+
+@pytest.mark.parametrize("strategy", ["keep", "delete"])
+def test_orphans_follow_the_orphan_strategy(
+    tmp_path: Path, database: dict[str, Any], repo: Path, strategy: str
+) -> None:
+    location = [{"type": "file", "target": str(repo / "catalog-info.yaml")}]
+    runtime = runtime_for(tmp_path, database, location, orphanStrategy=strategy)
+    try:
+        without_db = COMPONENTS[: COMPONENTS.index("---\napiVersion: backstage.io/v1alpha1\nkind: Resource")]
+        write(repo / "components" / "all.yaml", without_db)
+        runtime.catalog.refresh("location:default/example-root")
+        runtime.engine.run_until_idle(60)
+        if strategy == "keep":
+            orphan = entity(runtime, "resource:default/artists-db")
+            assert orphan["metadata"]["annotations"]["backstage.io/orphan"] == "true"
+        else:
+            assert "resource:default/artists-db" not in refs(runtime)
+        assert "component:default/artist-lookup" in refs(runtime)
+    finally:
+        runtime.close()
+
+
+def test_conflicting_locations_first_owner_wins_loser_sees_an_error(
+    tmp_path: Path, database: dict[str, Any], repo: Path
+) -> None:
+    other = write(
+        tmp_path / "other" / "catalog-info.yaml",
+        COMPONENTS.split("---\n")[0].replace("The place to be for great artists", "An impostor"),
+    )
+    first = [{"type": "file", "target": str(repo / "catalog-info.yaml")}]
+    runtime_for(tmp_path, database, first).close()
+    # The second location arrives later, in a new configuration, on the same database.
+    runtime = runtime_for(tmp_path, database, [*first, {"type": "file", "target": str(other)}])
+    try:
+        web = entity(runtime, "component:default/artist-web")
+        assert web["metadata"]["description"] == "The place to be for great artists"
+        generated = [e for e in runtime.catalog.list_entities(parse_filters(["kind=location"])) if "status" in e]
+        messages = [item["message"] for e in generated for item in e["status"]["items"]]
+        assert any("ConflictError: Detected conflicting entityRef component:default/artist-web" in m for m in messages)
+    finally:
+        runtime.close()
+
+
+def test_catalog_rules_refuse_kinds_with_a_visible_error(tmp_path: Path, database: dict[str, Any], repo: Path) -> None:
+    cfg = config(repo / "catalog-info.yaml", database)
+    del cfg["catalog"]["rules"]  # type: ignore[attr-defined]
+    runtime = make_runtime(cfg, tmp_path)
+    try:
+        runtime.catalog.sync_locations()
+        runtime.engine.run_until_idle(60)
+        # Backstage's default rules allow Component, API and Location; a Group in a target fails the whole
+        # Location, which has never succeeded, so only the generated root is served and the error is recorded.
+        assert {e["kind"] for e in runtime.catalog.list_entities(())} == {"Location"}
+        with runtime.database.connect() as connection:
+            state = query_store.processing_state(connection, "location:default/example-root")
+        assert state is not None and not state["processed"]
+        assert any("is not of an allowed kind for that location" in e["message"] for e in state["errors"])
+    finally:
+        runtime.close()
+
+
+def test_placeholders_cannot_read_outside_the_registered_folder(
+    tmp_path: Path, database: dict[str, Any], repo: Path
+) -> None:
+    write(tmp_path / "secret.txt", "s3cret")
+    write(repo / "components" / "all.yaml", COMPONENTS.replace("./artist-api.yaml", "../../secret.txt"))
+    runtime = runtime_for(tmp_path, database, [{"type": "file", "target": str(repo / "catalog-info.yaml")}])
+    try:
+        assert "api:default/artist-api" not in refs(runtime)
+        assert "component:default/artist-web" in refs(runtime)
+        assert "s3cret" not in str(runtime.catalog.list_entities(()))
+    finally:
+        runtime.close()
+
+
+def test_url_locations_registered_through_the_api(tmp_path: Path, database: dict[str, Any], repo: Path) -> None:
+    runtime = runtime_for(tmp_path, database, [], **{"rules": [{"allow": ALL_KINDS}]})
+    runtime.engine.settings = runtime.engine.settings.__class__(interval_seconds=(100, 150))
+    try:
+        with FileServer(repo) as files, Server(runtime.web) as server, client(server) as api:
+            target = f"{files.url}/catalog-info.yaml"
+            refused = api.post("/locations", params={"dryRun": "true"}, json={"type": "url", "target": target})
+            assert refused.status_code == 400
+            assert "backend.reading.allow" in refused.json()["error"]["message"]
+    finally:
+        runtime.close()
+
+    cfg = config(tmp_path, database)
+    cfg["catalog"]["locations"] = []  # type: ignore[index]
+    cfg["backend"]["reading"] = {"allow": [{"host": "127.0.0.1:*"}, {"host": "127.0.0.1"}]}  # type: ignore[index]
+    runtime = make_runtime(cfg, tmp_path)
+    try:
+        with FileServer(repo) as files, Server(runtime.web) as server, client(server) as api:
+            target = f"{files.url}/catalog-info.yaml"
+            dry = api.post("/locations", params={"dryRun": "true"}, json={"type": "url", "target": target})
+            assert dry.status_code == 201, dry.text
+            assert dry.json()["exists"] is False
+            assert {"example-root", "artist-web", "jane"} <= {e["metadata"]["name"] for e in dry.json()["entities"]}
+            assert api.get("/entities", params={"filter": "kind=component"}).json() == []
+
+            created = api.post("/locations", json={"type": "url", "target": target})
+            assert created.status_code == 201
+            location = created.json()["location"]
+            assert api.post("/locations", json={"type": "url", "target": target}).status_code == 409
+            runtime.engine.run_until_idle(60)
+            web = api.get("/entities/by-name/component/default/artist-web").json()
+            annotations = web["metadata"]["annotations"]
+            assert annotations["backstage.io/view-url"] == f"{files.url}/components/all.yaml"
+            assert annotations["backstage.io/source-location"] == f"url:{files.url}/components/"
+            assert (
+                api.get("/entities/by-name/api/default/artist-api").json()["spec"]["definition"].startswith("openapi")
+            )
+
+            assert api.delete(f"/locations/{location['id']}").status_code == 204
+            assert api.get("/entities").json() == []
+            assert api.get(f"/locations/{location['id']}").status_code == 404
+    finally:
+        runtime.close()
+
+
+def test_delete_by_uid_always_204_and_live_entities_come_back(
+    tmp_path: Path, database: dict[str, Any], repo: Path
+) -> None:
+    runtime = runtime_for(tmp_path, database, [{"type": "file", "target": str(repo / "catalog-info.yaml")}])
+    try:
+        with Server(runtime.web) as server, client(server) as api:
+            uid = api.get("/entities/by-name/component/default/artist-web").json()["metadata"]["uid"]
+            assert api.delete(f"/entities/by-uid/{uid}").status_code == 204
+            assert api.get("/entities/by-name/component/default/artist-web").status_code == 404
+            assert api.delete(f"/entities/by-uid/{uid}").status_code == 204
+            assert api.post("/refresh", json={"entityRef": "location:default/example-root"}).status_code == 200
+            runtime.engine.run_until_idle(60)
+            assert api.get("/entities/by-name/component/default/artist-web").status_code == 200
+            missing = api.post("/refresh", json={"entityRef": "component:default/nope"})
+            assert missing.status_code == 404
+    finally:
+        runtime.close()
+
+
+def test_http_errors_from_the_api_are_backstage_shaped(tmp_path: Path, database: dict[str, Any]) -> None:
+    runtime = runtime_for(tmp_path, database, [])
+    try:
+        with Server(runtime.web) as server, httpx.Client(base_url=server.url) as http:
+            response = http.post(
+                "/api/catalog/refresh", content=b"not json", headers={"content-type": "application/json"}
+            )
+            assert response.status_code == 400
+            assert response.json()["error"]["name"] == "InputError"
+            assert http.get("/api/catalog/no-such-endpoint").json()["response"]["statusCode"] == 404
+    finally:
+        runtime.close()

@@ -1,0 +1,122 @@
+"""Real parts for tests: a Callboard runtime on SQLite or PostgreSQL, served by uvicorn on a loopback port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import uvicorn
+
+from callboard.app import Runtime, create_callboard, create_runtime
+from callboard.config_loader import LoadedConfig
+from callboard.settings import settings_from
+
+PG_ADMIN = os.environ.get("CALLBOARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards; yields its URL."""
+    name = f"callboard_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def database_for(backend: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """``backend.database`` config for ``sqlite`` (a file in tmp_path) or ``postgresql`` (a fresh database)."""
+    if backend == "sqlite":
+        yield {"client": "better-sqlite3", "connection": {"filename": str(tmp_path / "callboard.db")}}
+    else:
+        with postgres_database() as url:
+            yield {"connection": url}
+
+
+def make_runtime(config: dict[str, Any], cwd: Path) -> Runtime:
+    settings = settings_from(LoadedConfig(config, []))
+    return create_runtime(create_callboard(settings), cwd=cwd)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    """uvicorn serving an ASGI app on 127.0.0.1 in a thread, for tests that talk real HTTP."""
+
+    def __init__(self, app: Any) -> None:
+        self.port = free_port()
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+    return path
+
+
+def client(server: Server) -> httpx.Client:
+    return httpx.Client(base_url=server.url + "/api/catalog", timeout=30)
+
+
+class FileServer:
+    """A real HTTP server on loopback serving a folder: the 'remote repository' for url locations."""
+
+    def __init__(self, root: Path) -> None:
+        import functools
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+        class Quiet(SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def __enter__(self) -> FileServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
