@@ -194,3 +194,26 @@ def generate_entities(count: int, *, seed: int = 7, api_share: float = 0.2) -> I
 def as_yaml(entities: list[dict[str, Any]]) -> str:
     """One multi-document YAML text, written as people write descriptors (block style)."""
     return yaml.dump_all(entities, Dumper=yaml.CSafeDumper, sort_keys=False, default_flow_style=False, width=120)
+
+
+def write_catalog_tree(root: Any, count: int, *, per_file: int = 500, seed: int = 7) -> Any:
+    """Write ``count`` entities as files of ``per_file`` under ``root`` with a root Location; return its path."""
+    from pathlib import Path  # noqa: PLC0415
+
+    folder = Path(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    entities = list(generate_entities(count, seed=seed))
+    targets = []
+    for start in range(0, count, per_file):
+        name = f"entities-{start // per_file:05d}.yaml"
+        (folder / name).write_text(as_yaml(entities[start : start + per_file]), "utf-8")
+        targets.append(f"./{name}")
+    location = {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Location",
+        "metadata": {"name": "generated-catalog"},
+        "spec": {"targets": targets},
+    }
+    path = folder / "catalog-info.yaml"
+    path.write_text(yaml.safe_dump(location, sort_keys=False), "utf-8")
+    return path

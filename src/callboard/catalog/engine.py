@@ -28,7 +28,7 @@ log = logging.getLogger("callboard.catalog.engine")
 @dataclass(frozen=True)
 class EngineSettings:
     interval_seconds: tuple[float, float] = (100.0, 150.0)
-    batch_size: int = 250
+    batch_size: int = 1000
     lease_seconds: float = 120.0
     poll_seconds: float = 1.0
     orphan_strategy: str = "delete"

@@ -140,6 +140,8 @@ class PlaceholderResolution:
         Warnings about targets left unread are in :attr:`warnings` until the next call.
         """
         self.warnings = []
+        if not _has_dollar_key(entity):
+            return entity
         result, _ = self._walk(entity, base, ())
         return result  # type: ignore[no-any-return]
 
@@ -185,6 +187,22 @@ class PlaceholderResolution:
             return (f"(not read: {value})" if name == "text" else {}), True
         except (ReadError, DescriptorError) as error:
             raise PlaceholderError(error.message, path) from error
+
+
+def _has_dollar_key(data: Any) -> bool:
+    """Whether any object in ``data`` has a key starting with ``$`` (most entities have none)."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if type(value) is dict:
+            for key, item in value.items():
+                if key[:1] == "$":
+                    return True
+                if type(item) is dict or type(item) is list:
+                    stack.append(item)
+        elif type(value) is list:
+            stack.extend(item for item in value if type(item) is dict or type(item) is list)
+    return False
 
 
 class LocalFileReader:

@@ -8,7 +8,6 @@ engine writes results; nothing here touches the database.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -21,6 +20,7 @@ from callboard.catalog.pipeline import EntityPipeline, ProcessingError
 from callboard.catalog.placeholders import PlaceholderResolution, ReadError
 from callboard.catalog.reading import LocationReader, location_ref, parse_location_ref, resolve_target
 from callboard.catalog.rules import CatalogRules
+from callboard.catalog.stitching import canonical_bytes
 from callboard.core.entity import (
     ANNOTATION_EDIT_URL,
     ANNOTATION_LOCATION,
@@ -60,8 +60,8 @@ class Outcome:
 
 
 def content_hash(value: Any) -> str:
-    """A stable hash of JSON data (key order independent of how the YAML was written? no: as written)."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    """A stable hash of JSON data, independent of key order."""
+    return hashlib.sha256(canonical_bytes(value)).hexdigest()
 
 
 class ItemProcessor:

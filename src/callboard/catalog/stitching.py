@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
+
+import orjson
 
 from callboard.core.entity import ANNOTATION_EDIT_URL, ANNOTATION_ORPHAN, ANNOTATION_VIEW_URL, Entity
 
@@ -21,7 +23,20 @@ _SKIPPED_KEYS = frozenset({"metadata.name", "metadata.namespace", "metadata.uid"
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON with sorted keys: what is stored, and what hashes and etags are computed from."""
+    return canonical_bytes(value).decode()
+
+
+def canonical_bytes(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):
+        # Integers beyond 64 bits and the like: the standard library copes, more slowly.
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def load_json(text: str | bytes) -> Any:
+    return orjson.loads(text)
 
 
 def stitch(
@@ -52,57 +67,65 @@ def stitch(
     if status_items:
         existing = (processed.get("status") or {}).get("items") or []
         final["status"] = {"items": [*existing, *status_items]}
-    digest = hashlib.sha256(canonical_json(final).encode()).hexdigest()
+    digest = hashlib.sha256(canonical_bytes(final)).hexdigest()
     final["metadata"]["etag"] = digest[:40]
     return final, digest
 
 
-def search_rows(entity: Entity) -> Iterator[tuple[str, str | None, str | None]]:
-    """(key, original_value, value) rows as Backstage's buildEntitySearch makes them; keys/values lower-cased."""
+def search_rows(entity: Entity) -> list[tuple[str, str | None, str | None]]:
+    """(key, original_value, value) rows as Backstage's buildEntitySearch makes them; keys/values lower-cased.
+
+    Every leaf is a row keyed by its dotted path (arrays add no index); a string item of an array also gives
+    ``<path>.<item>`` = ``true``. Keys over 200 characters are skipped; values over 200 are stored as NULL.
+    """
+    rows: list[tuple[str, str | None, str | None]] = []
     seen: set[tuple[str, str | None]] = set()
 
-    def row(key: str, value: Any) -> Iterator[tuple[str, str | None, str | None]]:
+    def add(key: str, value: Any) -> None:
         if len(key) > MAX_KEY:
             return
         key = key.lower()
         if value is None:
             original = None
-        elif isinstance(value, bool):
-            original = "true" if value else "false"
+        elif value is True:
+            original = "true"
+        elif value is False:
+            original = "false"
         else:
-            original = str(value)
-        if original is not None and len(original) > MAX_VALUE:
-            original = None
-        identity = (key, original.lower() if original is not None else None)
-        if identity in seen:
-            return
-        seen.add(identity)
-        yield key, original, identity[1]
+            original = value if type(value) is str else str(value)
+            if len(original) > MAX_VALUE:
+                original = None
+        lowered = original.lower() if original is not None else None
+        if (key, lowered) not in seen:
+            seen.add((key, lowered))
+            rows.append((key, original, lowered))
 
-    def walk(path: str, value: Any) -> Iterator[tuple[str, str | None, str | None]]:
-        if isinstance(value, dict):
-            for child_key, child in value.items():
-                child_path = f"{path}.{child_key}" if path else str(child_key)
-                if not path and child_key in _SKIPPED_ROOTS:
-                    continue
-                if child_path in _SKIPPED_KEYS:
-                    continue
-                yield from walk(child_path, child)
-        elif isinstance(value, list):
+    stack: list[tuple[str, Any]] = [
+        (key, value) for key, value in reversed(entity.items()) if key not in _SKIPPED_ROOTS
+    ]
+    while stack:
+        path, value = stack.pop()
+        if type(value) is dict:
+            stack.extend(
+                (child, item)
+                for child, item in ((f"{path}.{key}", item) for key, item in reversed(value.items()))
+                if child not in _SKIPPED_KEYS
+            )
+        elif type(value) is list:
+            for item in reversed(value):
+                stack.append((path, item))
             for item in value:
-                if isinstance(item, str):
-                    yield from row(f"{path}.{item}", True)
-                yield from walk(path, item)
+                if type(item) is str:
+                    add(f"{path}.{item}", True)
         else:
-            yield from row(path, value)
-
-    yield from walk("", entity)
+            add(path, value)
     metadata = entity.get("metadata") or {}
-    yield from row("metadata.name", metadata.get("name"))
-    yield from row("metadata.namespace", metadata.get("namespace") or "default")
-    yield from row("metadata.uid", metadata.get("uid"))
+    add("metadata.name", metadata.get("name"))
+    add("metadata.namespace", metadata.get("namespace") or "default")
+    add("metadata.uid", metadata.get("uid"))
     for relation in entity.get("relations") or []:
-        yield from row(f"relations.{relation['type']}", relation["targetRef"])
+        add(f"relations.{relation['type']}", relation["targetRef"])
+    return rows
 
 
 def status_items(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ Every write happens inside the caller's transaction, so a batch either lands who
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -12,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from callboard.catalog.processing import ChildEntity, Outcome
-from callboard.catalog.stitching import canonical_json, search_rows, status_items, stitch
+from callboard.catalog.stitching import canonical_json, load_json, search_rows, status_items, stitch
+from callboard.storage.db import bulk_insert
 from callboard.storage.tables import (
     final_entities,
     refresh_state,
@@ -34,7 +36,8 @@ class ClaimedItem:
     unprocessed: dict[str, Any]
     cache: dict[str, Any]
     unprocessed_hash: str
-    has_result: bool
+    result_hash: str | None
+    errors: str | None
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -74,12 +77,13 @@ def claim_due(
                 refresh_state.c.unprocessed_entity,
                 refresh_state.c.cache,
                 refresh_state.c.unprocessed_hash,
-                refresh_state.c.processed_entity.is_not(None),
+                refresh_state.c.result_hash,
+                refresh_state.c.errors,
             )
         )
         for row in connection.execute(statement):
             claimed.append(
-                ClaimedItem(row[0], row[1], json.loads(row[2]), json.loads(row[3]) if row[3] else {}, row[4], row[5])
+                ClaimedItem(row[0], row[1], json.loads(row[2]), json.loads(row[3]) if row[3] else {}, *row[4:7])
             )
     return claimed
 
@@ -91,6 +95,39 @@ def _error_json(outcome: Outcome) -> str | None:
     return json.dumps(items) if items else None
 
 
+_UPDATE_OK = (
+    update(refresh_state)
+    .where(refresh_state.c.entity_id == bindparam("b_id"))
+    .values(
+        processed_entity=bindparam("b_processed"),
+        result_hash=bindparam("b_result"),
+        errors=bindparam("b_errors"),
+        cache=bindparam("b_cache"),
+        # If a parent re-emitted this entity with new content meanwhile, it stays due.
+        next_update_at=case(
+            (refresh_state.c.unprocessed_hash == bindparam("b_hash"), bindparam("b_next")),
+            else_=refresh_state.c.next_update_at,
+        ),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+_UPDATE_FAILED = (
+    update(refresh_state)
+    .where(refresh_state.c.entity_id == bindparam("b_id"))
+    .values(
+        errors=bindparam("b_errors"),
+        cache=bindparam("b_cache"),
+        next_update_at=case(
+            (refresh_state.c.unprocessed_hash == bindparam("b_hash"), bindparam("b_next")),
+            else_=refresh_state.c.next_update_at,
+        ),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+
+
 def write_outcomes(
     connection: Connection,
     claimed: dict[str, ClaimedItem],
@@ -99,66 +136,83 @@ def write_outcomes(
     interval: float,
     owner: str,
 ) -> set[str]:
-    """Persist a batch of outcomes; return the entity refs whose final entities may have changed."""
-    now = time.time()
+    """Persist a batch of outcomes with a few bulk statements; return the refs whose final entities may change.
+
+    An item whose processed entity, relations and errors are all as before only has its schedule updated:
+    unchanged input costs almost nothing.
+    """
+    next_at = time.time() + interval
+    ids = [claimed[outcome.entity_ref].entity_id for outcome in outcomes]
+    still_ours: set[str] = set()
+    for chunk in _chunks(ids):
+        lease_check = select(refresh_state.c.entity_id).where(
+            refresh_state.c.entity_id.in_(chunk), refresh_state.c.lease_owner == owner
+        )
+        if connection.dialect.name == "postgresql":
+            lease_check = lease_check.with_for_update()
+        still_ours |= {row[0] for row in connection.execute(lease_check)}
     dirty: set[str] = set()
+    ok_rows: list[dict[str, Any]] = []
+    failed_rows: list[dict[str, Any]] = []
+    rewritten: list[tuple[ClaimedItem, Outcome]] = []
     for outcome in outcomes:
         item = claimed[outcome.entity_ref]
-        values: dict[str, Any] = {
-            "errors": _error_json(outcome),
-            "cache": json.dumps(outcome.cache),
-            # If a parent re-emitted this entity with new content meanwhile, it stays due.
-            "next_update_at": case(
-                (refresh_state.c.unprocessed_hash == item.unprocessed_hash, now + interval),
-                else_=refresh_state.c.next_update_at,
-            ),
-            "lease_owner": None,
-            "lease_until": None,
+        if item.entity_id not in still_ours:
+            continue  # our lease ran out and another worker took the item; its result wins
+        if outcome.children is not None:
+            # First: a conflict found while writing children becomes a notice on this entity.
+            dirty |= _write_children(connection, item, outcome, time.time())
+        errors = _error_json(outcome)
+        row = {
+            "b_id": item.entity_id,
+            "b_errors": errors,
+            "b_cache": json.dumps(outcome.cache),
+            "b_hash": item.unprocessed_hash,
+            "b_next": next_at,
         }
         if outcome.ok and outcome.processed is not None:
-            values["processed_entity"] = canonical_json(outcome.processed)
-            values["result_hash"] = item.unprocessed_hash
-        updated = connection.execute(
-            update(refresh_state)
-            .where(refresh_state.c.entity_id == item.entity_id, refresh_state.c.lease_owner == owner)
-            .values(**values)
-        ).rowcount
-        if not updated:
-            continue  # our lease ran out and another worker took the item; its result wins
-        dirty.add(item.entity_ref)
-        if not (outcome.ok and outcome.processed is not None):
-            continue
-        old_targets = {
+            processed = canonical_json(outcome.processed)
+            result = hashlib.sha256(f"{processed}{sorted(outcome.relations)}".encode()).hexdigest()
+            ok_rows.append({**row, "b_processed": processed, "b_result": result})
+            if result != item.result_hash or errors != item.errors:
+                dirty.add(item.entity_ref)
+                rewritten.append((item, outcome))
+        else:
+            failed_rows.append(row)
+            if errors != item.errors:
+                dirty.add(item.entity_ref)
+    if ok_rows:
+        connection.execute(_UPDATE_OK, ok_rows)
+    if failed_rows:
+        connection.execute(_UPDATE_FAILED, failed_rows)
+    dirty |= _rewrite_relations(connection, rewritten)
+    return dirty
+
+
+def _rewrite_relations(connection: Connection, rewritten: list[tuple[ClaimedItem, Outcome]]) -> set[str]:
+    """Replace the relations of re-processed entities; return every entity on either end, old or new."""
+    if not rewritten:
+        return set()
+    ids = [item.entity_id for item, _ in rewritten]
+    touched: set[str] = set()
+    for chunk in _chunks(ids):
+        touched |= {
             row[0]
             for row in connection.execute(
-                select(relations.c.target_entity_ref).where(relations.c.originating_entity_id == item.entity_id)
+                select(relations.c.target_entity_ref).where(relations.c.originating_entity_id.in_(chunk))
             )
         }
-        connection.execute(delete(relations).where(relations.c.originating_entity_id == item.entity_id))
-        rows = []
+        connection.execute(delete(relations).where(relations.c.originating_entity_id.in_(chunk)))
+    rows = []
+    for item, outcome in rewritten:
         for relation_type, target, reverse in outcome.relations:
-            rows.append(
-                {
-                    "originating_entity_id": item.entity_id,
-                    "source_entity_ref": item.entity_ref,
-                    "type": relation_type,
-                    "target_entity_ref": target,
-                }
-            )
-            rows.append(
-                {
-                    "originating_entity_id": item.entity_id,
-                    "source_entity_ref": target,
-                    "type": reverse,
-                    "target_entity_ref": item.entity_ref,
-                }
-            )
-        if rows:
-            connection.execute(insert(relations), rows)
-        dirty |= old_targets | {target for _, target, _ in outcome.relations}
-        if outcome.children is not None:
-            dirty |= _write_children(connection, item, outcome, now)
-    return dirty
+            rows.append((item.entity_id, item.entity_ref, relation_type, target))
+            rows.append((item.entity_id, target, reverse, item.entity_ref))
+            touched.add(target)
+    bulk_insert(
+        connection, "relations", ("originating_entity_id", "source_entity_ref", "type", "target_entity_ref"), rows
+    )
+    return touched
 
 
 def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcome, now: float) -> set[str]:
@@ -181,6 +235,7 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
         ):
             existing[row[0]] = (row[1], row[2])
     inserts: list[dict[str, Any]] = []
+    inserted: set[str] = set()
     kept: list[str] = []
     for child in children:
         if child.entity_ref in existing:
@@ -200,19 +255,14 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
                         last_discovery_at=now,
                     )
                 )
-        elif child.entity_ref not in {row["entity_ref"] for row in inserts}:
+        elif child.entity_ref not in inserted:
+            inserted.add(child.entity_ref)
             inserts.append(_new_row(child, now))
         else:
             continue
         kept.append(child.entity_ref)
     if inserts:
         connection.execute(insert(refresh_state), inserts)
-    if outcome.notices:
-        connection.execute(
-            update(refresh_state)
-            .where(refresh_state.c.entity_ref == parent.entity_ref)
-            .values(errors=_error_json(outcome))
-        )
     connection.execute(
         delete(refresh_state_references).where(refresh_state_references.c.source_entity_ref == parent.entity_ref)
     )
@@ -299,16 +349,16 @@ def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
                 )
             )
         }
-        finals: list[dict[str, Any]] = []
-        search_inserts: list[dict[str, Any]] = []
+        finals: list[tuple[str, str, str, str, str, float]] = []
+        search_inserts: list[tuple[str, str, str | None, str | None]] = []
         changed_ids: list[str] = []
         now = time.time()
         for ref, state in states.items():
             if state.processed_entity is None:
                 continue
-            errors = json.loads(state.errors or "[]")
+            errors = load_json(state.errors) if state.errors else []
             final, digest = stitch(
-                json.loads(state.processed_entity),
+                load_json(state.processed_entity),
                 entity_id=state.entity_id,
                 relations=by_source.get(ref, []),
                 status_items=status_items(errors),
@@ -317,27 +367,21 @@ def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
             if hashes.get(ref) == digest:
                 continue
             changed_ids.append(state.entity_id)
-            finals.append(
-                {
-                    "entity_id": state.entity_id,
-                    "entity_ref": ref,
-                    "hash": digest,
-                    "final_entity": canonical_json(final),
-                    "kind": str(final.get("kind", "")).lower(),
-                    "last_updated_at": now,
-                }
-            )
-            search_inserts.extend(
-                {"entity_id": state.entity_id, "key": key, "original_value": original, "value": value}
-                for key, original, value in search_rows(final)
-            )
+            kind = str(final.get("kind", "")).lower()
+            finals.append((state.entity_id, ref, digest, canonical_json(final), kind, now))
+            entity_id = state.entity_id
+            search_inserts.extend((entity_id, key, original, value) for key, original, value in search_rows(final))
         if not finals:
             continue
         connection.execute(delete(final_entities).where(final_entities.c.entity_id.in_(changed_ids)))
         connection.execute(delete(search).where(search.c.entity_id.in_(changed_ids)))
-        connection.execute(insert(final_entities), finals)
-        if search_inserts:
-            connection.execute(insert(search), search_inserts)
+        bulk_insert(
+            connection,
+            "final_entities",
+            ("entity_id", "entity_ref", "hash", "final_entity", "kind", "last_updated_at"),
+            finals,
+        )
+        bulk_insert(connection, "search", ("entity_id", "key", "original_value", "value"), search_inserts)
         written += len(finals)
     return written
 
