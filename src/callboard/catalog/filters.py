@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select, true
 
 from callboard.core.errors import InputError
 from callboard.storage.tables import final_entities, search
@@ -51,10 +51,14 @@ def parse_filters(raw: Sequence[str]) -> FilterSets:
 
 
 def condition_sql(condition: Condition) -> ColumnElement[bool]:
-    matching = select(search.c.entity_id).where(search.c.key == condition.key)
+    # A correlated EXISTS probes the (entity_id, key, value) index per candidate row: paging through a
+    # large result stops after one page instead of materialising every match first.
+    matching = select(literal(1)).where(
+        search.c.entity_id == final_entities.c.entity_id, search.c.key == condition.key
+    )
     if condition.values is not None:
         matching = matching.where(search.c.value.in_(condition.values))
-    return final_entities.c.entity_id.in_(matching)
+    return exists(matching)
 
 
 def filters_sql(sets: FilterSets) -> ColumnElement[bool]:

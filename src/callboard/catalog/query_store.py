@@ -65,18 +65,40 @@ def query_entities(
     limit: int | None = None,
     default_order_by_uid: bool = False,
 ) -> list[str]:
-    """Final entity JSON texts matching the filters, ordered (ties broken by ref, or uid) and paged."""
-    statement = select(final_entities.c.final_entity).where(_where(filters, full_text))
-    tie = final_entities.c.entity_id if default_order_by_uid else final_entities.c.entity_ref
-    statement = statement.order_by(*_order_columns(order), tie)
+    """Final entity JSON texts matching the filters, ordered (ties broken by uid, Backstage's default) and paged.
+
+    Ids are selected first over indexes alone; the (large) entity texts are read only for the page.
+    """
+    statement = select(final_entities.c.entity_id).where(_where(filters, full_text))
+    statement = statement.order_by(*_order_columns(order), final_entities.c.entity_id)
     if offset:
         statement = statement.offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    return [row[0] for row in connection.execute(statement)]
+    ids = [row[0] for row in connection.execute(statement)]
+    texts: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = connection.execute(
+            select(final_entities.c.entity_id, final_entities.c.final_entity).where(final_entities.c.entity_id.in_(chunk))
+        )
+        texts.update({row[0]: row[1] for row in rows})
+    return [texts[entity_id] for entity_id in ids if entity_id in texts]
 
 
 def count_entities(connection: Connection, filters: FilterSets, full_text: FullText | None = None) -> int:
+    if full_text is None and len(filters) == 1 and len(filters[0]) == 1:
+        # One condition: count its range of the (key, value) index; each entity has a (key, value) row once.
+        (condition,) = filters[0]
+        if condition.values is not None and len(condition.values) == 1:
+            statement = select(func.count()).select_from(search).where(
+                search.c.key == condition.key, search.c.value == condition.values[0]
+            )
+        else:
+            statement = select(func.count(func.distinct(search.c.entity_id))).where(search.c.key == condition.key)
+            if condition.values is not None:
+                statement = statement.where(search.c.value.in_(condition.values))
+        return int(connection.execute(statement).scalar_one())
     statement = select(func.count()).select_from(final_entities).where(_where(filters, full_text))
     return int(connection.execute(statement).scalar_one())
 
@@ -109,12 +131,14 @@ def ref_by_uid(connection: Connection, uid: str) -> str | None:
 
 def facets(connection: Connection, facet: str, filters: FilterSets) -> list[tuple[str, int]]:
     """Values of one facet key (original casing) with the number of matching entities for each."""
-    matching = select(final_entities.c.entity_id).where(filters_sql(filters))
-    statement = (
-        select(search.c.original_value, func.count(func.distinct(search.c.entity_id)))
-        .where(search.c.key == facet.lower(), search.c.original_value.is_not(None), search.c.entity_id.in_(matching))
-        .group_by(search.c.original_value)
-        .order_by(func.count(func.distinct(search.c.entity_id)).desc(), search.c.original_value)
+    statement = select(search.c.original_value, func.count(func.distinct(search.c.entity_id))).where(
+        search.c.key == facet.lower(), search.c.original_value.is_not(None)
+    )
+    if filters:
+        matching = select(final_entities.c.entity_id).where(filters_sql(filters))
+        statement = statement.where(search.c.entity_id.in_(matching))
+    statement = statement.group_by(search.c.original_value).order_by(
+        func.count(func.distinct(search.c.entity_id)).desc(), search.c.original_value
     )
     return [(row[0], int(row[1])) for row in connection.execute(statement)]
 

@@ -85,5 +85,5 @@ search = Table(
     Column("original_value", Text),
     Column("value", Text),
     Index("ix_search_key_value", "key", "value"),
-    Index("ix_search_entity_id", "entity_id"),
+    Index("ix_search_entity_key_value", "entity_id", "key", "value"),
 )
