@@ -28,7 +28,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.generate import write_catalog_tree  # noqa: E402
+from benchmarks.generate import write_catalog_tree
 
 KINDS = ["Component", "API", "System", "Group", "User", "Location", "Resource", "Domain"]
 
@@ -131,19 +131,41 @@ def main() -> None:
             ingest = wait_until_idle(http, expected, timeout=3600)
             cold = time.perf_counter() - started
             rss = peak_rss_mb(server.pid)
-            print(json.dumps({"figure": "cold_ingestion", "database": args.database, "entities": args.count,
-                              "seconds_from_start": round(cold, 2), "seconds_ingesting": round(ingest, 2),
-                              "entities_per_s": round(args.count / cold, 1), "server_peak_rss_mb": rss}))
+            print(
+                json.dumps(
+                    {
+                        "figure": "cold_ingestion",
+                        "database": args.database,
+                        "entities": args.count,
+                        "seconds_from_start": round(cold, 2),
+                        "seconds_ingesting": round(ingest, 2),
+                        "entities_per_s": round(args.count / cold, 1),
+                        "server_peak_rss_mb": rss,
+                    }
+                )
+            )
             make_due(args.database, db_target)
             start = time.perf_counter()
             time.sleep(1.5)  # let the engine pick the due items up
             unchanged = wait_until_idle(http, expected, timeout=3600) + 1.5
-            print(json.dumps({"figure": "unchanged_reprocessing", "database": args.database,
-                              "entities": args.count, "seconds": round(time.perf_counter() - start, 2),
-                              "seconds_measured": round(unchanged, 2)}))
-            names = [e["metadata"]["name"] for e in http.get(
-                "/api/catalog/entities", params={"filter": "kind=component", "fields": "metadata.name",
-                                                 "limit": 2000}).json()]
+            print(
+                json.dumps(
+                    {
+                        "figure": "unchanged_reprocessing",
+                        "database": args.database,
+                        "entities": args.count,
+                        "seconds": round(time.perf_counter() - start, 2),
+                        "seconds_measured": round(unchanged, 2),
+                    }
+                )
+            )
+            names = [
+                e["metadata"]["name"]
+                for e in http.get(
+                    "/api/catalog/entities",
+                    params={"filter": "kind=component", "fields": "metadata.name", "limit": 2000},
+                ).json()
+            ]
             rng = random.Random(1)
 
             def by_name() -> None:
@@ -151,19 +173,27 @@ def main() -> None:
                 response.raise_for_status()
 
             def filtered_page() -> None:
-                http.get("/api/catalog/entities", params={"filter": "kind=component,spec.lifecycle=production",
-                                                          "limit": 50}).raise_for_status()
+                http.get(
+                    "/api/catalog/entities", params={"filter": "kind=component,spec.lifecycle=production", "limit": 50}
+                ).raise_for_status()
 
             def query_with_facets() -> None:
-                http.get("/api/catalog/entities/by-query", params={"filter": "kind=component", "limit": 50}
-                         ).raise_for_status()
-                http.get("/api/catalog/entity-facets", params={"facet": "spec.type", "filter": "kind=component"}
-                         ).raise_for_status()
+                http.get(
+                    "/api/catalog/entities/by-query", params={"filter": "kind=component", "limit": 50}
+                ).raise_for_status()
+                http.get(
+                    "/api/catalog/entity-facets", params={"facet": "spec.type", "filter": "kind=component"}
+                ).raise_for_status()
 
             def full_text() -> None:
-                http.get("/api/catalog/entities/by-query", params={
-                    "fullTextFilterTerm": rng.choice(["payment", "audit", "stream", "ledger"]),
-                    "fullTextFilterFields": "metadata.name", "limit": 50}).raise_for_status()
+                http.get(
+                    "/api/catalog/entities/by-query",
+                    params={
+                        "fullTextFilterTerm": rng.choice(["payment", "audit", "stream", "ledger"]),
+                        "fullTextFilterFields": "metadata.name",
+                        "limit": 50,
+                    },
+                ).raise_for_status()
 
             for figure in (
                 latency("by_name", args.runs, by_name),

@@ -140,7 +140,10 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
         database,
         processor,
         EngineSettings(
-            interval_seconds=settings.catalog.interval_seconds(), orphan_strategy=settings.catalog.orphan_strategy
+            interval_seconds=settings.catalog.interval_seconds(),
+            orphan_strategy=settings.catalog.orphan_strategy,
+            batch_size=settings.catalog.processing.batch_size,
+            lease_seconds=settings.catalog.processing.lease_seconds,
         ),
     )
     policy = CatalogPolicy(

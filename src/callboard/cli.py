@@ -175,6 +175,8 @@ def serve(
 @cli.command("worker")
 def worker(config: ConfigOption = None) -> None:
     """Run only the catalog processing loop (scale-out beside stateless 'serve --no-worker' replicas)."""
+    # Block the stop signals before any thread starts, so that sigwait (not a default handler) receives them.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     runtime = _runtime(config)
     runtime.catalog.sync_locations()
     err.print(f"Callboard worker {runtime.engine.owner} processing {runtime.database.describe()}")
@@ -182,6 +184,7 @@ def worker(config: ConfigOption = None) -> None:
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
+        err.print(f"worker {runtime.engine.owner} stopping after {runtime.engine.processed_total} items")
         runtime.close()
 
 

@@ -70,6 +70,15 @@ class LocationSettings(_Section):
     rules: list[LocationRuleSettings] | None = None
 
 
+class ProcessingSettings(_Section):
+    """How the processing loop works through the catalog (Callboard only)."""
+
+    batch_size: int = Field(1000, alias="batchSize", ge=1, description="Items claimed and written per transaction.")
+    lease_seconds: float = Field(
+        120.0, alias="leaseSeconds", gt=0, description="How long a claim lasts; a dead worker's items wait this long."
+    )
+
+
 class CatalogSettings(_Section):
     locations: list[LocationSettings] = Field(default_factory=list)
     rules: list[LocationRuleSettings] | None = Field(
@@ -81,6 +90,7 @@ class CatalogSettings(_Section):
     processing_interval: dict[str, float] | None = Field(
         None, alias="processingInterval", description="How often each entity is re-processed, e.g. {minutes: 2}."
     )
+    processing: ProcessingSettings = Field(default_factory=ProcessingSettings)  # type: ignore[arg-type]
     allowed_location_types: list[str] = Field(
         default_factory=lambda: ["url"],
         alias="allowedLocationTypes",

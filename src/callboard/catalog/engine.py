@@ -46,6 +46,7 @@ class CatalogEngine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.processed_total = 0
+        self._last_deferred = time.monotonic()
         self.last_error: str | None = None
         self.on_batch: Callable[[int], None] | None = None
 
@@ -73,9 +74,25 @@ class CatalogEngine:
             )
             store.stitch_entities(connection, dirty)
         self.processed_total += len(claimed)
+        # Entities that others point at (a team owning thousands of components) are re-stitched in bulk
+        # once the backlog drains, or every few seconds, not once per batch.
+        if len(claimed) < self.settings.batch_size or time.monotonic() - self._last_deferred > 5:
+            self.stitch_deferred()
         if self.on_batch is not None:
             self.on_batch(len(claimed))
         return len(claimed)
+
+    def stitch_deferred(self, limit: int = 20_000) -> int:
+        """Stitch queued entities (up to ``limit``); return how many were stitched."""
+        self._last_deferred = time.monotonic()
+        total = 0
+        while total < limit:
+            with self._db.transaction() as connection:
+                count = store.stitch_queued(connection, 2000, postgres=not self._db.is_sqlite)
+            total += count
+            if count < 2000:
+                break
+        return total
 
     def _process(self, item: store.ClaimedItem) -> Outcome:
         try:
@@ -94,6 +111,8 @@ class CatalogEngine:
             count = self.run_once()
             total += count
             if count == 0:
+                if self.stitch_deferred():
+                    continue
                 if self.settings.orphan_strategy == "delete" and self.delete_orphans():
                     continue
                 return total
@@ -131,7 +150,7 @@ class CatalogEngine:
         last_orphan_sweep = 0.0
         while not self._stop.is_set():
             try:
-                count = self.run_once()
+                count = self.run_once() or self.stitch_deferred()
                 if self.settings.orphan_strategy == "delete" and time.monotonic() - last_orphan_sweep > 30:
                     last_orphan_sweep = time.monotonic()
                     self.delete_orphans()

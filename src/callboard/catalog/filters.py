@@ -53,9 +53,7 @@ def parse_filters(raw: Sequence[str]) -> FilterSets:
 def condition_sql(condition: Condition) -> ColumnElement[bool]:
     # A correlated EXISTS probes the (entity_id, key, value) index per candidate row: paging through a
     # large result stops after one page instead of materialising every match first.
-    matching = select(literal(1)).where(
-        search.c.entity_id == final_entities.c.entity_id, search.c.key == condition.key
-    )
+    matching = select(literal(1)).where(search.c.entity_id == final_entities.c.entity_id, search.c.key == condition.key)
     if condition.values is not None:
         matching = matching.where(search.c.value.in_(condition.values))
     return exists(matching)

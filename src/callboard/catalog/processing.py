@@ -115,6 +115,7 @@ class ItemProcessor:
         targets.extend(str(target) for target in spec.get("targets") or [])
         previous: Mapping[str, str] = cache.get("targets") or {}
         hashes: dict[str, str] = {}
+        contents: list[tuple[str, bytes]] = []
         children: list[ChildEntity] = []
         for raw_target in targets:
             if location_type == "file" and raw_target.endswith("/"):
@@ -144,13 +145,19 @@ class ItemProcessor:
                 )
                 continue
             hashes[target] = hashlib.sha256(content).hexdigest()
-            children.extend(self._parse_children(content, location_type, target, origin, outcome))
+            contents.append((target, content))
         outcome.cache["targets"] = hashes
         if outcome.errors:
             outcome.ok = False
             return
         if previous and previous == hashes and cache.get("config") == self.config_hash:
+            # Nothing read has changed: the children from last time stand, unparsed.
             outcome.unchanged = True
+            return
+        for target, content in contents:
+            children.extend(self._parse_children(content, location_type, target, origin, outcome))
+        if outcome.errors:
+            outcome.ok = False
             return
         outcome.children = children
 

@@ -80,7 +80,9 @@ def query_entities(
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = connection.execute(
-            select(final_entities.c.entity_id, final_entities.c.final_entity).where(final_entities.c.entity_id.in_(chunk))
+            select(final_entities.c.entity_id, final_entities.c.final_entity).where(
+                final_entities.c.entity_id.in_(chunk)
+            )
         )
         texts.update({row[0]: row[1] for row in rows})
     return [texts[entity_id] for entity_id in ids if entity_id in texts]
@@ -91,8 +93,10 @@ def count_entities(connection: Connection, filters: FilterSets, full_text: FullT
         # One condition: count its range of the (key, value) index; each entity has a (key, value) row once.
         (condition,) = filters[0]
         if condition.values is not None and len(condition.values) == 1:
-            statement = select(func.count()).select_from(search).where(
-                search.c.key == condition.key, search.c.value == condition.values[0]
+            statement = (
+                select(func.count())
+                .select_from(search)
+                .where(search.c.key == condition.key, search.c.value == condition.values[0])
             )
         else:
             statement = select(func.count(func.distinct(search.c.entity_id))).where(search.c.key == condition.key)

@@ -24,6 +24,7 @@ from callboard.storage.tables import (
     refresh_state_references,
     relations,
     search,
+    stitch_queue,
 )
 
 CHUNK = 500
@@ -83,7 +84,7 @@ def claim_due(
         )
         for row in connection.execute(statement):
             claimed.append(
-                ClaimedItem(row[0], row[1], json.loads(row[2]), json.loads(row[3]) if row[3] else {}, *row[4:7])
+                ClaimedItem(row[0], row[1], load_json(row[2]), load_json(row[3]) if row[3] else {}, *row[4:7])
             )
     return claimed
 
@@ -104,6 +105,19 @@ _UPDATE_OK = (
         errors=bindparam("b_errors"),
         cache=bindparam("b_cache"),
         # If a parent re-emitted this entity with new content meanwhile, it stays due.
+        next_update_at=case(
+            (refresh_state.c.unprocessed_hash == bindparam("b_hash"), bindparam("b_next")),
+            else_=refresh_state.c.next_update_at,
+        ),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+_UPDATE_SCHEDULE = (
+    update(refresh_state)
+    .where(refresh_state.c.entity_id == bindparam("b_id"))
+    .values(
+        cache=bindparam("b_cache"),
         next_update_at=case(
             (refresh_state.c.unprocessed_hash == bindparam("b_hash"), bindparam("b_next")),
             else_=refresh_state.c.next_update_at,
@@ -154,6 +168,7 @@ def write_outcomes(
     dirty: set[str] = set()
     ok_rows: list[dict[str, Any]] = []
     failed_rows: list[dict[str, Any]] = []
+    schedule_rows: list[dict[str, Any]] = []
     rewritten: list[tuple[ClaimedItem, Outcome]] = []
     for outcome in outcomes:
         item = claimed[outcome.entity_ref]
@@ -173,8 +188,10 @@ def write_outcomes(
         if outcome.ok and outcome.processed is not None:
             processed = canonical_json(outcome.processed)
             result = hashlib.sha256(f"{processed}{sorted(outcome.relations)}".encode()).hexdigest()
-            ok_rows.append({**row, "b_processed": processed, "b_result": result})
-            if result != item.result_hash or errors != item.errors:
+            if result == item.result_hash and errors == item.errors:
+                schedule_rows.append(row)  # same result as last time: only the schedule moves
+            else:
+                ok_rows.append({**row, "b_processed": processed, "b_result": result})
                 dirty.add(item.entity_ref)
                 rewritten.append((item, outcome))
         else:
@@ -185,8 +202,35 @@ def write_outcomes(
         connection.execute(_UPDATE_OK, ok_rows)
     if failed_rows:
         connection.execute(_UPDATE_FAILED, failed_rows)
-    dirty |= _rewrite_relations(connection, rewritten)
+    if schedule_rows:
+        connection.execute(
+            _UPDATE_SCHEDULE, [{k: v for k, v in row.items() if k != "b_errors"} for row in schedule_rows]
+        )
+    neighbours = _rewrite_relations(connection, rewritten) - dirty
+    enqueue_stitch(connection, neighbours)
     return dirty
+
+
+def enqueue_stitch(connection: Connection, refs: Iterable[str]) -> None:
+    """Queue entities for deferred stitching (their relations changed because of other entities)."""
+    now = time.time()
+    bulk_insert(
+        connection, "stitch_queue", ("entity_ref", "queued_at"), [(ref, now) for ref in refs], ignore_conflicts=True
+    )
+
+
+def stitch_queued(connection: Connection, limit: int, *, postgres: bool) -> int:
+    """Stitch up to ``limit`` queued entities and take them off the queue; return how many were taken."""
+    statement = select(stitch_queue.c.entity_ref).order_by(stitch_queue.c.queued_at).limit(limit)
+    if postgres:
+        statement = statement.with_for_update(skip_locked=True)
+    refs = [row[0] for row in connection.execute(statement)]
+    if not refs:
+        return 0
+    stitch_entities(connection, refs)
+    for chunk in _chunks(refs):
+        connection.execute(delete(stitch_queue).where(stitch_queue.c.entity_ref.in_(chunk)))
+    return len(refs)
 
 
 def _rewrite_relations(connection: Connection, rewritten: list[tuple[ClaimedItem, Outcome]]) -> set[str]:
@@ -514,6 +558,8 @@ def schedule_now(connection: Connection, refs: Sequence[str]) -> int:
 
 
 def pending_count(connection: Connection) -> int:
+    """Items due for processing plus entities waiting to be stitched."""
     now = time.time()
     statement = select(func.count()).select_from(refresh_state).where(refresh_state.c.next_update_at <= now)
-    return int(connection.execute(statement).scalar_one())
+    queued = select(func.count()).select_from(stitch_queue)
+    return int(connection.execute(statement).scalar_one()) + int(connection.execute(queued).scalar_one())

@@ -99,7 +99,14 @@ class Database:
         return self.url.render_as_string(hide_password=True)
 
 
-def bulk_insert(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def bulk_insert(
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
     """Insert many rows with one DBAPI ``executemany``, skipping SQLAlchemy's per-row parameter handling.
 
     Used for the filter index and relations, where a batch is tens of thousands of rows.
@@ -108,4 +115,6 @@ def bulk_insert(connection: Connection, table: str, columns: Sequence[str], rows
         return
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    if ignore_conflicts:
+        statement += " ON CONFLICT DO NOTHING"
     connection.exec_driver_sql(statement, [tuple(row) for row in rows])

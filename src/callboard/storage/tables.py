@@ -64,6 +64,14 @@ relations = Table(
     Index("ix_relations_target_entity_ref", "target_entity_ref"),
 )
 
+#: Entities to re-stitch because other entities' relations to them changed (stitched in bulk, deduplicated).
+stitch_queue = Table(
+    "stitch_queue",
+    metadata,
+    Column("entity_ref", Text, primary_key=True),
+    Column("queued_at", Float, nullable=False),
+)
+
 #: The stitched entities the API serves.
 final_entities = Table(
     "final_entities",
