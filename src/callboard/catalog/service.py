@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import time
 import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from callboard.catalog import query_store, store
 from callboard.catalog.engine import CatalogEngine
@@ -94,8 +97,25 @@ class CatalogService:
     # -- providers ------------------------------------------------------------------------------------------
 
     def sync_locations(self) -> None:
-        """Make the roots match config and the registered locations (at start-up, and after each change)."""
+        """Make the roots match config and the registered locations (at start-up, and after each change).
+
+        Replicas starting together race here; PostgreSQL serialises them with an advisory lock, and a
+        unique-key clash (SQLite) is retried once the other process has committed.
+        """
+        for attempt in range(5):
+            try:
+                self._sync_locations()
+                break
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        self.engine.wake()
+
+    def _sync_locations(self) -> None:
         with self._db.transaction() as connection:
+            if not self._db.is_sqlite:
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7008)")
             query_store.replace_static_locations(
                 connection, [(location.type, location.target) for location in self.policy.config_locations]
             )
@@ -105,7 +125,6 @@ class CatalogService:
             registered = [LocationSpec(t, target) for t, target in query_store.api_locations(connection, static=False)]
             changed |= store.apply_provider_entities(connection, API_PROVIDER, root_entities(registered, API_PROVIDER))
             store.stitch_entities(connection, changed)
-        self.engine.wake()
 
     # -- entities -------------------------------------------------------------------------------------------
 
