@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-import time
 import binascii
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
