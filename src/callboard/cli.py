@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -14,6 +15,7 @@ import typer
 import uvicorn
 import yaml
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import OperationalError
 
 from callboard import __version__
@@ -21,6 +23,7 @@ from callboard.app import Callboard, Runtime, create_callboard, create_plugin_ma
 from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
 from callboard.config_loader import ConfigError, LoadedConfig
+from callboard.core.errors import CallboardError
 from callboard.demo import catalog_root, demo_config
 from callboard.plugins.manager import PluginError
 from callboard.settings import load_settings, settings_from
@@ -98,6 +101,53 @@ def validate(
         out.write(summary + "\n")
     if counts["invalid"] or missing:
         raise typer.Exit(1)
+
+
+@catalog_cli.command("export")
+def export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write every entity of the catalog as JSON lines, ordered by entity ref."""
+    runtime = _runtime(config)
+    count = 0
+    try:
+        with output.open("w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as out:
+            for text in runtime.catalog.export_entities():
+                out.write(text + "\n")
+                count += 1
+    finally:
+        runtime.close()
+    err.print(f"exported {count} entities" + (f" to {output}" if output else ""))
+
+
+@catalog_cli.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A file written by 'callboard catalog export'.")],
+    config: ConfigOption = None,
+) -> None:
+    """Load an export into this catalog (uids kept); importing again replaces the previous import."""
+    runtime = _runtime(config)
+    try:
+        with path.open(encoding="utf-8") as lines:
+            count = runtime.catalog.import_entities(lines, source=str(path))
+        with Progress(
+            TextColumn("processing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        ) as progress:
+            task = progress.add_task("processing", total=count)
+            runtime.engine.on_batch = lambda done: progress.advance(task, done)
+            runtime.engine.run_until_idle(timeout=24 * 3600)
+    except CallboardError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    except FileNotFoundError:
+        err.print(f"[red]error:[/red] {path}: no such file")
+        raise typer.Exit(1) from None
+    finally:
+        runtime.close()
+    err.print(f"imported {count} entities from {path}")
 
 
 def _print_findings(verdict: DocumentVerdict) -> None:

@@ -42,6 +42,8 @@ class ChildEntity:
     location_key: str
     entity_ref: str
     unprocessed_hash: str
+    entity_id: str | None = None  # kept when entities are imported, so uids survive the round trip
+    imported: bool = False
 
 
 @dataclass(slots=True)
@@ -78,6 +80,8 @@ class ItemProcessor:
 
     def process(self, entity_ref: str, unprocessed: Entity, cache: Mapping[str, Any]) -> Outcome:
         annotations = (unprocessed.get("metadata") or {}).get("annotations") or {}
+        if cache.get("imported"):
+            return self._process_imported(entity_ref, unprocessed, cache)
         location = annotations.get(ANNOTATION_LOCATION, "")
         origin = annotations.get(ANNOTATION_ORIGIN_LOCATION, location)
         base_type, base_target = _split(location)
@@ -95,6 +99,14 @@ class ItemProcessor:
             outcome.processed = entity
         if entity.get("kind") == "Location" and isinstance(entity.get("spec"), dict):
             self._read_location(entity, base_type, base_target, origin, cache, outcome)
+        return outcome
+
+    def _process_imported(self, entity_ref: str, unprocessed: Entity, cache: Mapping[str, Any]) -> Outcome:
+        """An imported entity is validated and related like any other, but its Location targets are not read:
+        the import file already holds what they produced."""
+        result = self._pipeline.process(unprocessed)
+        outcome = Outcome(entity_ref, result.ok, result.entity, result.outgoing, list(result.errors))
+        outcome.cache = {"config": self.config_hash, "imported": True}
         return outcome
 
     def _read_location(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,23 @@ def query_entities(
         )
         texts.update({row[0]: row[1] for row in rows})
     return [texts[entity_id] for entity_id in ids if entity_id in texts]
+
+
+def final_texts_by_ref(connection: Connection, page: int = 1000) -> Iterator[str]:
+    """Every final entity's JSON, in entity-ref order, read a page at a time (keyset paging)."""
+    last = ""
+    while True:
+        rows = connection.execute(
+            select(final_entities.c.entity_ref, final_entities.c.final_entity)
+            .where(final_entities.c.entity_ref > last)
+            .order_by(final_entities.c.entity_ref)
+            .limit(page)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row[1]
+        last = rows[-1][0]
 
 
 def count_entities(connection: Connection, filters: FilterSets, full_text: FullText | None = None) -> int:

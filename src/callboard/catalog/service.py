@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from callboard.catalog import query_store, store
 from callboard.catalog.engine import CatalogEngine
 from callboard.catalog.filters import FilterSets, decode_filters, encode_filters
-from callboard.catalog.processing import ItemProcessor
+from callboard.catalog.processing import ChildEntity, ItemProcessor, content_hash
 from callboard.catalog.providers import (
     API_PROVIDER,
     CONFIG_PROVIDER,
@@ -25,7 +25,10 @@ from callboard.catalog.providers import (
 )
 from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.reading import parse_location_ref
+from callboard.catalog.stitching import load_json
 from callboard.core.entity import Entity, EntityRef, EntityRefError
+
+IMPORT_PROVIDER = "CatalogImport"
 from callboard.core.errors import ConflictError, InputError, NotAllowedError, NotFoundError
 from callboard.storage.db import Database
 
@@ -289,6 +292,42 @@ class CatalogService:
                 annotations.setdefault("backstage.io/managed-by-origin-location", location)
         outcome = self._processor.process("", annotated, {})
         return [{"name": error.name, "message": error.message} for error in outcome.errors]
+
+    # -- export and import ----------------------------------------------------------------------------------
+
+    def export_entities(self) -> Iterator[str]:
+        """Every final entity as canonical JSON, ordered by entity ref (one per line in an export file)."""
+        with self._db.connect() as connection:
+            yield from query_store.final_texts_by_ref(connection)
+
+    def import_entities(self, lines: Iterable[str], *, source: str) -> int:
+        """Load exported entities (JSON lines) into the catalog, keeping their uids; return how many.
+
+        Imported entities are kept alive by the import itself: their Location targets are not read again.
+        Importing again replaces the previous import.
+        """
+        children = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                final = load_json(line)
+                metadata = final["metadata"]
+                entity_id = str(metadata["uid"])
+                ref = EntityRef.of(final).key
+            except (ValueError, KeyError, TypeError) as error:
+                raise InputError(f"{source}:{number}: not an exported entity ({error})") from error
+            entity = {key: value for key, value in final.items() if key not in ("relations", "status")}
+            entity["metadata"] = {k: v for k, v in metadata.items() if k not in ("uid", "etag")}
+            annotations = entity["metadata"].get("annotations")
+            if isinstance(annotations, dict) and annotations.get("backstage.io/orphan") == "true":
+                entity["metadata"]["annotations"] = {k: v for k, v in annotations.items() if k != "backstage.io/orphan"}
+            children.append(ChildEntity(entity, IMPORT_PROVIDER, ref, content_hash(entity), entity_id, imported=True))
+        with self._db.transaction() as connection:
+            changed = store.apply_provider_entities(connection, IMPORT_PROVIDER, children)
+            store.stitch_entities(connection, changed)
+        self.engine.wake()
+        return len(children)
 
     # -- locations ------------------------------------------------------------------------------------------
 

@@ -333,7 +333,8 @@ def _conflict(child: ChildEntity, owner_key: str) -> Any:
 
 def _new_row(child: ChildEntity, now: float) -> dict[str, Any]:
     return {
-        "entity_id": str(uuid.uuid4()),
+        "entity_id": child.entity_id or str(uuid.uuid4()),
+        "cache": json.dumps({"imported": True}) if child.imported else None,
         "entity_ref": child.entity_ref,
         "unprocessed_entity": canonical_json(child.entity),
         "unprocessed_hash": child.unprocessed_hash,
@@ -445,18 +446,23 @@ def apply_provider_entities(connection: Connection, provider_key: str, children:
         )
     }
     wanted = {child.entity_ref: child for child in children}
-    existing = {
-        row[0]: row[1]
-        for row in connection.execute(
-            select(refresh_state.c.entity_ref, refresh_state.c.unprocessed_hash).where(
-                refresh_state.c.entity_ref.in_(list(wanted))
+    existing: dict[str, str] = {}
+    for chunk in _chunks(list(wanted)):
+        existing.update(
+            (row[0], row[1])
+            for row in connection.execute(
+                select(refresh_state.c.entity_ref, refresh_state.c.unprocessed_hash).where(
+                    refresh_state.c.entity_ref.in_(chunk)
+                )
             )
         )
-    }
+    new_rows = [_new_row(child, now) for ref, child in wanted.items() if ref not in existing]
+    for chunk in _chunks(new_rows):
+        connection.execute(insert(refresh_state), list(chunk))
     for ref, child in wanted.items():
         if ref not in existing:
-            connection.execute(insert(refresh_state), [_new_row(child, now)])
-        elif existing[ref] != child.unprocessed_hash:
+            continue
+        if existing[ref] != child.unprocessed_hash:
             connection.execute(
                 update(refresh_state)
                 .where(refresh_state.c.entity_ref == ref)
@@ -467,11 +473,12 @@ def apply_provider_entities(connection: Connection, provider_key: str, children:
                 )
             )
     connection.execute(delete(refresh_state_references).where(refresh_state_references.c.source_key == provider_key))
-    if wanted:
-        connection.execute(
-            insert(refresh_state_references),
-            [{"source_key": provider_key, "target_entity_ref": ref} for ref in wanted],
-        )
+    bulk_insert(
+        connection,
+        "refresh_state_references",
+        ("source_key", "target_entity_ref"),
+        [(provider_key, ref) for ref in wanted],
+    )
     removed = previous - set(wanted)
     deleted = delete_unreferenced(connection, removed) if removed else set()
     return (set(wanted) - previous) | (removed - deleted)
