@@ -27,10 +27,10 @@ from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.reading import parse_location_ref
 from callboard.catalog.stitching import load_json
 from callboard.core.entity import Entity, EntityRef, EntityRefError
-
-IMPORT_PROVIDER = "CatalogImport"
 from callboard.core.errors import ConflictError, InputError, NotAllowedError, NotFoundError
 from callboard.storage.db import Database
+
+IMPORT_PROVIDER = "CatalogImport"
 
 
 @dataclass
