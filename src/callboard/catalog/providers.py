@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from callboard.catalog.processing import ChildEntity, content_hash
+from callboard.catalog.processing import ChildEntity
 from callboard.core.entity import ANNOTATION_LOCATION, ANNOTATION_ORIGIN_LOCATION, Entity
 
 CONFIG_PROVIDER = "ConfigLocationProvider"
@@ -46,5 +46,5 @@ def root_entities(locations: list[LocationSpec], provider_key: str) -> list[Chil
     for location in locations:
         entity = generated_location_entity(location)
         ref = f"location:default/{entity['metadata']['name']}"
-        roots.append(ChildEntity(entity, f"{provider_key}:{location.ref}", ref, content_hash(entity)))
+        roots.append(ChildEntity.of(entity, f"{provider_key}:{location.ref}", ref))
     return roots

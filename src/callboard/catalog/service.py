@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from callboard.catalog import query_store, store
 from callboard.catalog.engine import CatalogEngine
 from callboard.catalog.filters import FilterSets, decode_filters, encode_filters
-from callboard.catalog.processing import ChildEntity, ItemProcessor, content_hash
+from callboard.catalog.processing import ChildEntity, ItemProcessor
 from callboard.catalog.providers import (
     API_PROVIDER,
     CONFIG_PROVIDER,
@@ -322,7 +322,7 @@ class CatalogService:
             annotations = entity["metadata"].get("annotations")
             if isinstance(annotations, dict) and annotations.get("backstage.io/orphan") == "true":
                 entity["metadata"]["annotations"] = {k: v for k, v in annotations.items() if k != "backstage.io/orphan"}
-            children.append(ChildEntity(entity, IMPORT_PROVIDER, ref, content_hash(entity), entity_id, imported=True))
+            children.append(ChildEntity.of(entity, IMPORT_PROVIDER, ref, entity_id=entity_id, imported=True))
         with self._db.transaction() as connection:
             changed = store.apply_provider_entities(connection, IMPORT_PROVIDER, children)
             store.stitch_entities(connection, changed)

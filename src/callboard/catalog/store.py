@@ -292,7 +292,7 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
                     update(refresh_state)
                     .where(refresh_state.c.entity_ref == child.entity_ref)
                     .values(
-                        unprocessed_entity=canonical_json(child.entity),
+                        unprocessed_entity=child.text,
                         unprocessed_hash=child.unprocessed_hash,
                         location_key=child.location_key,
                         next_update_at=now,
@@ -336,7 +336,7 @@ def _new_row(child: ChildEntity, now: float) -> dict[str, Any]:
         "entity_id": child.entity_id or str(uuid.uuid4()),
         "cache": json.dumps({"imported": True}) if child.imported else None,
         "entity_ref": child.entity_ref,
-        "unprocessed_entity": canonical_json(child.entity),
+        "unprocessed_entity": child.text,
         "unprocessed_hash": child.unprocessed_hash,
         "location_key": child.location_key,
         "next_update_at": now,
@@ -467,7 +467,7 @@ def apply_provider_entities(connection: Connection, provider_key: str, children:
                 update(refresh_state)
                 .where(refresh_state.c.entity_ref == ref)
                 .values(
-                    unprocessed_entity=canonical_json(child.entity),
+                    unprocessed_entity=child.text,
                     unprocessed_hash=child.unprocessed_hash,
                     next_update_at=now,
                 )
