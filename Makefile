@@ -44,8 +44,10 @@ test: check
 docs: install
 	$(BIN)/mkdocs build --strict --site-dir build/docs
 
+# Quick figures; see docs/performance.md for the full-size runs (100,000 entities, PostgreSQL).
 bench: install
 	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python benchmarks/catalog.py --count 10000
 
 # Refresh the built-in kind schemas from the Backstage packages pinned in tests/oracle/package.json.
 schemas: tests/oracle/node_modules/.installed

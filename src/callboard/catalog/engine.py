@@ -96,7 +96,7 @@ class CatalogEngine:
 
     def _process(self, item: store.ClaimedItem) -> Outcome:
         try:
-            return self._processor.process(item.entity_ref, item.unprocessed, item.cache)
+            return self._processor.process(item.entity_ref, item.unprocessed, item.cache, item.unprocessed_hash)
         except Exception as error:  # a bug in a processor must not stop the loop; it becomes the item's error
             log.exception("processing %s failed", item.entity_ref)
             return Outcome(

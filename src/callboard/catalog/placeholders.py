@@ -140,7 +140,7 @@ class PlaceholderResolution:
         Warnings about targets left unread are in :attr:`warnings` until the next call.
         """
         self.warnings = []
-        if not _has_dollar_key(entity):
+        if not has_dollar_key(entity):
             return entity
         result, _ = self._walk(entity, base, ())
         return result  # type: ignore[no-any-return]
@@ -189,7 +189,7 @@ class PlaceholderResolution:
             raise PlaceholderError(error.message, path) from error
 
 
-def _has_dollar_key(data: Any) -> bool:
+def has_dollar_key(data: Any) -> bool:
     """Whether any object in ``data`` has a key starting with ``$`` (most entities have none)."""
     stack = [data]
     while stack:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 from callboard.catalog.descriptors import DocumentProblem, parse_documents
 from callboard.catalog.kinds import KindRegistry
 from callboard.catalog.pipeline import EntityPipeline, ProcessingError
-from callboard.catalog.placeholders import PlaceholderResolution, ReadError
+from callboard.catalog.placeholders import PlaceholderResolution, ReadError, has_dollar_key
 from callboard.catalog.reading import LocationReader, location_ref, parse_location_ref, resolve_target
 from callboard.catalog.rules import CatalogRules
 from callboard.catalog.stitching import canonical_bytes, load_json
@@ -94,7 +94,29 @@ class ItemProcessor:
         self._pipeline = EntityPipeline(kinds, placeholders=self._placeholders)
         self.config_hash = content_hash([kind.schema for kind in kinds.kinds])
 
-    def process(self, entity_ref: str, unprocessed: Entity, cache: Mapping[str, Any]) -> Outcome:
+    def process(
+        self, entity_ref: str, unprocessed: Entity | str, cache: Mapping[str, Any], input_hash: str | None = None
+    ) -> Outcome:
+        """Process one item; ``input_hash`` (the unprocessed entity's hash) lets unchanged input be skipped.
+
+        An entity whose input, kinds and rules are as when it was last processed, and that reads nothing
+        from outside (no placeholders, not a Location), gives the same result again: it is not processed.
+        """
+        if (
+            input_hash is not None
+            and cache.get("input") == input_hash
+            and cache.get("config") == self.config_hash
+            and not cache.get("reads")
+        ):
+            return Outcome(entity_ref, True, None, cache=dict(cache), unchanged=True)
+        if isinstance(unprocessed, str):
+            unprocessed = load_json(unprocessed)
+            assert isinstance(unprocessed, dict)
+        outcome = self._process(entity_ref, unprocessed, cache)
+        outcome.cache["input"] = input_hash
+        return outcome
+
+    def _process(self, entity_ref: str, unprocessed: Entity, cache: Mapping[str, Any]) -> Outcome:
         annotations = (unprocessed.get("metadata") or {}).get("annotations") or {}
         if cache.get("imported"):
             return self._process_imported(entity_ref, unprocessed, cache)
@@ -107,6 +129,8 @@ class ItemProcessor:
         result = self._pipeline.process(unprocessed, base=base_target)
         outcome = Outcome(entity_ref, result.ok, result.entity, result.outgoing, list(result.errors))
         outcome.cache = {"config": self.config_hash}
+        if result.entity is not unprocessed and has_dollar_key(unprocessed):
+            outcome.cache["reads"] = True  # its content comes from other files: process it every time
         if not result.ok or result.entity is None:
             return outcome
         entity = result.entity
@@ -114,6 +138,7 @@ class ItemProcessor:
             entity = _annotate_url_location(entity, base_target)
             outcome.processed = entity
         if entity.get("kind") == "Location" and isinstance(entity.get("spec"), dict):
+            outcome.cache["reads"] = True
             self._read_location(entity, base_type, base_target, origin, cache, outcome)
         return outcome
 

@@ -34,7 +34,7 @@ CHUNK = 500
 class ClaimedItem:
     entity_id: str
     entity_ref: str
-    unprocessed: dict[str, Any]
+    unprocessed: str
     cache: dict[str, Any]
     unprocessed_hash: str
     result_hash: str | None
@@ -83,9 +83,7 @@ def claim_due(
             )
         )
         for row in connection.execute(statement):
-            claimed.append(
-                ClaimedItem(row[0], row[1], load_json(row[2]), load_json(row[3]) if row[3] else {}, *row[4:7])
-            )
+            claimed.append(ClaimedItem(row[0], row[1], row[2], load_json(row[3]) if row[3] else {}, *row[4:7]))
     return claimed
 
 
@@ -96,50 +94,30 @@ def _error_json(outcome: Outcome) -> str | None:
     return json.dumps(items) if items else None
 
 
-_UPDATE_OK = (
-    update(refresh_state)
-    .where(refresh_state.c.entity_id == bindparam("b_id"))
-    .values(
-        processed_entity=bindparam("b_processed"),
-        result_hash=bindparam("b_result"),
-        errors=bindparam("b_errors"),
-        cache=bindparam("b_cache"),
-        # If a parent re-emitted this entity with new content meanwhile, it stays due.
-        next_update_at=case(
-            (refresh_state.c.unprocessed_hash == bindparam("b_hash"), bindparam("b_next")),
-            else_=refresh_state.c.next_update_at,
-        ),
-        lease_owner=None,
-        lease_until=None,
+def _release_update(**values: Any) -> Any:
+    """UPDATE of one claimed item by ``b_id``: release its lease, reschedule it, and set ``values``."""
+    return (
+        update(refresh_state)
+        .where(refresh_state.c.entity_id == bindparam("b_id"))
+        .values(
+            cache=bindparam("b_cache"),
+            # If a parent re-emitted this entity with new content meanwhile, it stays due.
+            next_update_at=case(
+                (refresh_state.c.unprocessed_hash == bindparam("b_hash"), bindparam("b_next")),
+                else_=refresh_state.c.next_update_at,
+            ),
+            lease_owner=None,
+            lease_until=None,
+            **values,
+        )
     )
+
+
+_UPDATE_OK = _release_update(
+    processed_entity=bindparam("b_processed"), result_hash=bindparam("b_result"), errors=bindparam("b_errors")
 )
-_UPDATE_SCHEDULE = (
-    update(refresh_state)
-    .where(refresh_state.c.entity_id == bindparam("b_id"))
-    .values(
-        cache=bindparam("b_cache"),
-        next_update_at=case(
-            (refresh_state.c.unprocessed_hash == bindparam("b_hash"), bindparam("b_next")),
-            else_=refresh_state.c.next_update_at,
-        ),
-        lease_owner=None,
-        lease_until=None,
-    )
-)
-_UPDATE_FAILED = (
-    update(refresh_state)
-    .where(refresh_state.c.entity_id == bindparam("b_id"))
-    .values(
-        errors=bindparam("b_errors"),
-        cache=bindparam("b_cache"),
-        next_update_at=case(
-            (refresh_state.c.unprocessed_hash == bindparam("b_hash"), bindparam("b_next")),
-            else_=refresh_state.c.next_update_at,
-        ),
-        lease_owner=None,
-        lease_until=None,
-    )
-)
+_UPDATE_SCHEDULE = _release_update()
+_UPDATE_FAILED = _release_update(errors=bindparam("b_errors"))
 
 
 def write_outcomes(
@@ -185,7 +163,9 @@ def write_outcomes(
             "b_hash": item.unprocessed_hash,
             "b_next": next_at,
         }
-        if outcome.ok and outcome.processed is not None:
+        if outcome.unchanged and outcome.processed is None:
+            schedule_rows.append(row)  # input as last time: nothing to process, only the schedule moves
+        elif outcome.ok and outcome.processed is not None:
             processed = canonical_json(outcome.processed)
             result = hashlib.sha256(f"{processed}{sorted(outcome.relations)}".encode()).hexdigest()
             if result == item.result_hash and errors == item.errors:

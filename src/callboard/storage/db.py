@@ -113,6 +113,13 @@ def bulk_insert(
     """
     if not rows:
         return
+    if connection.dialect.name == "postgresql" and not ignore_conflicts:
+        # COPY streams rows in one round trip, an order of magnitude faster than INSERT per row.
+        raw: Any = connection.connection.dbapi_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     if ignore_conflicts:
