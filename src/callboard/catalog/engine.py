@@ -47,6 +47,7 @@ class CatalogEngine:
         self._thread: threading.Thread | None = None
         self.processed_total = 0
         self._last_deferred = time.monotonic()
+        self._analyzed_at = 0
         self.last_error: str | None = None
         self.on_batch: Callable[[int], None] | None = None
 
@@ -85,6 +86,7 @@ class CatalogEngine:
     def stitch_deferred(self, limit: int = 20_000) -> int:
         """Stitch queued entities (up to ``limit``); return how many were stitched."""
         self._last_deferred = time.monotonic()
+        self._analyzed_at = 0
         total = 0
         while total < limit:
             with self._db.transaction() as connection:
@@ -115,6 +117,7 @@ class CatalogEngine:
                     continue
                 if self.settings.orphan_strategy == "delete" and self.delete_orphans():
                     continue
+                self.refresh_statistics()
                 return total
         raise TimeoutError(f"the catalog was still processing after {timeout:.0f}s")
 
@@ -127,6 +130,15 @@ class CatalogEngine:
             neighbours = store.delete_entities(connection, orphans)
             store.stitch_entities(connection, neighbours)
             return len(orphans)
+
+    def refresh_statistics(self, *, force: bool = False) -> bool:
+        """Refresh the query planner's statistics after large changes (10,000 items processed since last time)."""
+        if not force and self.processed_total - self._analyzed_at < 10_000:
+            return False
+        self._analyzed_at = self.processed_total
+        with self._db.transaction() as connection:
+            connection.exec_driver_sql("PRAGMA optimize" if self._db.is_sqlite else "ANALYZE search")
+        return True
 
     def wake(self) -> None:
         self._wake.set()
@@ -160,5 +172,9 @@ class CatalogEngine:
                 self.last_error = f"{type(error).__name__}: {error}"
                 count = 0
             if count == 0:
+                try:
+                    self.refresh_statistics()
+                except Exception:  # statistics are an optimisation; never stop the loop for them
+                    log.exception("refreshing planner statistics failed")
                 self._wake.wait(self.settings.poll_seconds)
                 self._wake.clear()
