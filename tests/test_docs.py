@@ -12,7 +12,11 @@ REPO = Path(__file__).resolve().parent.parent
 def test_docs_build_strictly(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "catalog" / "api" / "index.html").is_file()
