@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from callboard.catalog.schema_check import CompiledSchema, SchemaRegistry, js_keys, js_regex
+from callboard.catalog.javascript import js_keys, js_regex
+from callboard.catalog.schema_check import CompiledSchema, SchemaRegistry
 
 
 def _first(schema: dict[str, object], value: object) -> str:

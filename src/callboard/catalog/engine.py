@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from callboard.catalog import store
+from callboard.catalog import stitch_store, store
 from callboard.catalog.pipeline import ProcessingError
 from callboard.catalog.processing import ItemProcessor, Outcome
 from callboard.storage.db import Database
@@ -73,7 +73,7 @@ class CatalogEngine:
                 interval=random.uniform(low, high),
                 owner=self.owner,
             )
-            store.stitch_entities(connection, dirty)
+            stitch_store.stitch_entities(connection, dirty)
         self.processed_total += len(claimed)
         # Entities that others point at (a team owning thousands of components) are re-stitched in bulk
         # once the backlog drains, or every few seconds, not once per batch.
@@ -90,7 +90,7 @@ class CatalogEngine:
         total = 0
         while total < limit:
             with self._db.transaction() as connection:
-                count = store.stitch_queued(connection, 2000, postgres=not self._db.is_sqlite)
+                count = stitch_store.stitch_queued(connection, 2000, postgres=not self._db.is_sqlite)
             total += count
             if count < 2000:
                 break
@@ -128,7 +128,7 @@ class CatalogEngine:
             if not orphans:
                 return 0
             neighbours = store.delete_entities(connection, orphans)
-            store.stitch_entities(connection, neighbours)
+            stitch_store.stitch_entities(connection, neighbours)
             return len(orphans)
 
     def refresh_statistics(self, *, force: bool = False) -> bool:

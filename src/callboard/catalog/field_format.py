@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from callboard.catalog.schema_check import js_keys
+from callboard.catalog.javascript import js_keys, js_string
 
 Predicate = Callable[[Any], bool]
 
@@ -315,17 +315,5 @@ def _require(field: str, value: Any, predicate: Predicate, path: tuple[str | int
     if predicate(value):
         return None
     expectation = _EXPECTATIONS.get(getattr(predicate, "__name__", ""))
-    found = f' expected {expectation} but found "{_js_string(value)}".' if expectation else ""
+    found = f' expected {expectation} but found "{js_string(value)}".' if expectation else ""
     return FieldFormatViolation(f'"{field}" is not valid;{found}{_ADR_LINK}', path)
-
-
-def _js_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dict):
-        return "[object Object]"
-    if isinstance(value, list):
-        return ",".join(_js_string(item) for item in value)
-    return str(value)

@@ -19,9 +19,10 @@ from itertools import pairwise
 from typing import Any
 
 from callboard.catalog.field_format import DEFAULT_FIELD_RULES, FieldFormatRules, check_field_formats
+from callboard.catalog.javascript import js_keys
 from callboard.catalog.kinds import CUSTOM_PROCESSOR, KindRegistry, entity_schema, envelope_schema
 from callboard.catalog.placeholders import PlaceholderError, PlaceholderResolution
-from callboard.catalog.schema_check import SchemaError, js_keys
+from callboard.catalog.schema_check import SchemaError
 from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRefError, ref_key, stringify_entity_ref
 from callboard.core.errors import describe_error
 from callboard.core.relations import Relation

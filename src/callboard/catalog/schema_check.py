@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from callboard.catalog.descriptors import FieldPath
+from callboard.catalog.javascript import js_keys, js_regex, js_string, json_equal
 from callboard.catalog.schema_codegen import FastCodegen
 
 Check = Callable[[Any], bool]
@@ -79,7 +80,7 @@ class SchemaError:
         """The message as Backstage words it: ``<path> <message> - <param>: <value>``."""
         text = f"{self.instance_path or '<root>'} {self.message}"
         if with_params:
-            text += " - " + ", ".join(f"{key}: {_js_string(value)}" for key, value in self.params)
+            text += " - " + ", ".join(f"{key}: {js_string(value)}" for key, value in self.params)
         return text
 
 
@@ -120,7 +121,7 @@ class CompiledSchema:
             lambda sub: set(sub) - _ANNOTATIONS <= _SUPPORTED and _pattern_safe(sub),
             lambda sub, sub_base: self._compile(sub, sub_base)[0],
             js_regex,
-            _json_equal,
+            json_equal,
         ).compile(schema, base)
 
     def is_valid(self, value: Any) -> bool:
@@ -227,7 +228,7 @@ class CompiledSchema:
 
     def _add_const(self, expected: Any, checks: list[Check], untyped: list[Collect]) -> None:
         def check(value: Any) -> bool:
-            return _json_equal(value, expected)
+            return json_equal(value, expected)
 
         def collect(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
             if not check(value):
@@ -243,7 +244,7 @@ class CompiledSchema:
         def check(value: Any) -> bool:
             if allowed_set is not None:
                 return isinstance(value, str) and value in allowed_set
-            return any(_json_equal(value, item) for item in allowed)
+            return any(json_equal(value, item) for item in allowed)
 
         def collect(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
             if not check(value):
@@ -441,47 +442,6 @@ class CompiledSchema:
 # -- helpers -----------------------------------------------------------------------------------------------
 
 
-def js_keys(value: dict[str, Any]) -> list[str]:
-    """Keys in JavaScript's property order: array-index keys ascending first, then the rest as inserted."""
-    keys = list(value)
-    indexes = [key for key in keys if _is_array_index(key)]
-    if not indexes:
-        return keys
-    return sorted(indexes, key=int) + [key for key in keys if not _is_array_index(key)]
-
-
-def _is_array_index(key: str) -> bool:
-    return key.isdigit() and key.isascii() and (key == "0" or not key.startswith("0")) and int(key) < 2**32 - 1
-
-
-_JS_DOT = "[^\n\r\u2028\u2029]"
-
-
-def js_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a JavaScript (``u``-flag) regular expression with its meaning of ``.`` and ``$``."""
-    out: list[str] = []
-    in_class = False
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\" and index + 1 < len(pattern):
-            out.append(pattern[index : index + 2])
-            index += 2
-            continue
-        if char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "." and not in_class:
-            char = _JS_DOT
-        elif char == "$" and not in_class:
-            # JavaScript's $ (without the m flag) matches only at the very end, never before a final newline.
-            char = r"\Z"
-        out.append(char)
-        index += 1
-    return re.compile("".join(out))
-
-
 def _pattern_safe(schema: Mapping[str, Any]) -> bool:
     try:
         if "pattern" in schema:
@@ -555,12 +515,6 @@ def _limit(
     collects.append(collect)
 
 
-def _json_equal(left: Any, right: Any) -> bool:
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    return bool(left == right)
-
-
 def _always(value: Any) -> bool:
     return True
 
@@ -591,17 +545,3 @@ def _delegate(schema: Mapping[str, Any], registry: SchemaRegistry) -> tuple[Chec
             out.append(SchemaError((*path, *error.absolute_path), keyword, message, ()))
 
     return check, collect
-
-
-def _js_string(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join("" if item is None else _js_string(item) for item in value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from callboard.catalog import query_store, store
+from callboard.catalog import query_store, stitch_store, store
 from callboard.catalog.engine import CatalogEngine
 from callboard.catalog.filters import FilterSets, decode_filters, encode_filters
 from callboard.catalog.processing import ChildEntity, ItemProcessor
@@ -127,7 +127,7 @@ class CatalogService:
             )
             registered = [LocationSpec(t, target) for t, target in query_store.api_locations(connection, static=False)]
             changed |= store.apply_provider_entities(connection, API_PROVIDER, root_entities(registered, API_PROVIDER))
-            store.stitch_entities(connection, changed)
+            stitch_store.stitch_entities(connection, changed)
 
     # -- entities -------------------------------------------------------------------------------------------
 
@@ -226,7 +226,7 @@ class CatalogService:
             if ref is None:
                 return
             neighbours = store.delete_entities(connection, [ref])
-            store.stitch_entities(connection, neighbours)
+            stitch_store.stitch_entities(connection, neighbours)
 
     def facets(self, names: Sequence[str], filters: FilterSets) -> dict[str, list[dict[str, Any]]]:
         with self._db.connect() as connection:
@@ -325,7 +325,7 @@ class CatalogService:
             children.append(ChildEntity.of(entity, IMPORT_PROVIDER, ref, entity_id=entity_id, imported=True))
         with self._db.transaction() as connection:
             changed = store.apply_provider_entities(connection, IMPORT_PROVIDER, children)
-            store.stitch_entities(connection, changed)
+            stitch_store.stitch_entities(connection, changed)
         self.engine.wake()
         return len(children)
 

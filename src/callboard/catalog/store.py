@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from callboard.catalog.processing import ChildEntity, Outcome
-from callboard.catalog.stitching import canonical_json, load_json, search_rows, status_items, stitch
-from callboard.storage.db import bulk_insert
+from callboard.catalog.stitch_store import enqueue_stitch
+from callboard.catalog.stitching import canonical_json, load_json
+from callboard.storage.db import bulk_insert, chunks
 from callboard.storage.tables import (
     final_entities,
     refresh_state,
@@ -41,11 +42,6 @@ class ClaimedItem:
     errors: str | None
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 # -- work items ---------------------------------------------------------------------------------------------
 
 
@@ -66,7 +62,7 @@ def claim_due(
         return []
     lease = {"lease_owner": owner, "lease_until": now + lease_seconds}
     claimed = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         # The due condition is repeated so that, on SQLite, a row taken by another process in between is skipped.
         statement = (
             update(refresh_state)
@@ -136,7 +132,7 @@ def write_outcomes(
     next_at = time.time() + interval
     ids = [claimed[outcome.entity_ref].entity_id for outcome in outcomes]
     still_ours: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         lease_check = select(refresh_state.c.entity_id).where(
             refresh_state.c.entity_id.in_(chunk), refresh_state.c.lease_owner == owner
         )
@@ -191,35 +187,13 @@ def write_outcomes(
     return dirty
 
 
-def enqueue_stitch(connection: Connection, refs: Iterable[str]) -> None:
-    """Queue entities for deferred stitching (their relations changed because of other entities)."""
-    now = time.time()
-    bulk_insert(
-        connection, "stitch_queue", ("entity_ref", "queued_at"), [(ref, now) for ref in refs], ignore_conflicts=True
-    )
-
-
-def stitch_queued(connection: Connection, limit: int, *, postgres: bool) -> int:
-    """Stitch up to ``limit`` queued entities and take them off the queue; return how many were taken."""
-    statement = select(stitch_queue.c.entity_ref).order_by(stitch_queue.c.queued_at).limit(limit)
-    if postgres:
-        statement = statement.with_for_update(skip_locked=True)
-    refs = [row[0] for row in connection.execute(statement)]
-    if not refs:
-        return 0
-    stitch_entities(connection, refs)
-    for chunk in _chunks(refs):
-        connection.execute(delete(stitch_queue).where(stitch_queue.c.entity_ref.in_(chunk)))
-    return len(refs)
-
-
 def _rewrite_relations(connection: Connection, rewritten: list[tuple[ClaimedItem, Outcome]]) -> set[str]:
     """Replace the relations of re-processed entities; return every entity on either end, old or new."""
     if not rewritten:
         return set()
     ids = [item.entity_id for item, _ in rewritten]
     touched: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         touched |= {
             row[0]
             for row in connection.execute(
@@ -251,7 +225,7 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
     }
     existing: dict[str, tuple[str | None, str]] = {}
     refs = [child.entity_ref for child in children]
-    for chunk in _chunks(refs):
+    for chunk in chunks(refs):
         for row in connection.execute(
             select(refresh_state.c.entity_ref, refresh_state.c.location_key, refresh_state.c.unprocessed_hash).where(
                 refresh_state.c.entity_ref.in_(chunk)
@@ -330,87 +304,6 @@ def release(connection: Connection, owner: str) -> None:
     )
 
 
-# -- stitching ----------------------------------------------------------------------------------------------
-
-
-def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
-    """Recompute the final entities of ``refs``; write only those whose hash changed. Returns that count."""
-    written = 0
-    for chunk in _chunks(sorted(set(refs))):
-        states = {
-            row.entity_ref: row
-            for row in connection.execute(
-                select(
-                    refresh_state.c.entity_id,
-                    refresh_state.c.entity_ref,
-                    refresh_state.c.processed_entity,
-                    refresh_state.c.errors,
-                ).where(refresh_state.c.entity_ref.in_(chunk))
-            )
-        }
-        if not states:
-            continue
-        wanted = list(states)
-        by_source: dict[str, list[tuple[str, str]]] = {ref: [] for ref in wanted}
-        for row in connection.execute(
-            select(relations.c.source_entity_ref, relations.c.type, relations.c.target_entity_ref).where(
-                relations.c.source_entity_ref.in_(wanted)
-            )
-        ):
-            by_source[row[0]].append((row[1], row[2]))
-        kept_alive = {
-            row[0]
-            for row in connection.execute(
-                select(refresh_state_references.c.target_entity_ref)
-                .where(refresh_state_references.c.target_entity_ref.in_(wanted))
-                .distinct()
-            )
-        }
-        hashes = {
-            row[0]: row[1]
-            for row in connection.execute(
-                select(final_entities.c.entity_ref, final_entities.c.hash).where(
-                    final_entities.c.entity_ref.in_(wanted)
-                )
-            )
-        }
-        finals: list[tuple[str, str, str, str, str, float]] = []
-        search_inserts: list[tuple[str, str, str | None, str | None]] = []
-        changed_ids: list[str] = []
-        now = time.time()
-        for ref, state in states.items():
-            if state.processed_entity is None:
-                continue
-            errors = load_json(state.errors) if state.errors else []
-            final, digest = stitch(
-                load_json(state.processed_entity),
-                entity_id=state.entity_id,
-                relations=by_source.get(ref, []),
-                status_items=status_items(errors),
-                orphan=ref not in kept_alive,
-            )
-            if hashes.get(ref) == digest:
-                continue
-            changed_ids.append(state.entity_id)
-            kind = str(final.get("kind", "")).lower()
-            finals.append((state.entity_id, ref, digest, canonical_json(final), kind, now))
-            entity_id = state.entity_id
-            search_inserts.extend((entity_id, key, original, value) for key, original, value in search_rows(final))
-        if not finals:
-            continue
-        connection.execute(delete(final_entities).where(final_entities.c.entity_id.in_(changed_ids)))
-        connection.execute(delete(search).where(search.c.entity_id.in_(changed_ids)))
-        bulk_insert(
-            connection,
-            "final_entities",
-            ("entity_id", "entity_ref", "hash", "final_entity", "kind", "last_updated_at"),
-            finals,
-        )
-        bulk_insert(connection, "search", ("entity_id", "key", "original_value", "value"), search_inserts)
-        written += len(finals)
-    return written
-
-
 # -- providers and deletion ---------------------------------------------------------------------------------
 
 
@@ -427,7 +320,7 @@ def apply_provider_entities(connection: Connection, provider_key: str, children:
     }
     wanted = {child.entity_ref: child for child in children}
     existing: dict[str, str] = {}
-    for chunk in _chunks(list(wanted)):
+    for chunk in chunks(list(wanted)):
         existing.update(
             (row[0], row[1])
             for row in connection.execute(
@@ -437,7 +330,7 @@ def apply_provider_entities(connection: Connection, provider_key: str, children:
             )
         )
     new_rows = [_new_row(child, now) for ref, child in wanted.items() if ref not in existing]
-    for chunk in _chunks(new_rows):
+    for chunk in chunks(new_rows):
         connection.execute(insert(refresh_state), list(chunk))
     for ref, child in wanted.items():
         if ref not in existing:
@@ -472,7 +365,7 @@ def delete_unreferenced(connection: Connection, refs: Iterable[str]) -> set[str]
         candidates = sorted(frontier - deleted)
         frontier = set()
         alive = set()
-        for chunk in _chunks(candidates):
+        for chunk in chunks(candidates):
             alive |= {
                 row[0]
                 for row in connection.execute(
@@ -484,7 +377,7 @@ def delete_unreferenced(connection: Connection, refs: Iterable[str]) -> set[str]
         doomed = [ref for ref in candidates if ref not in alive]
         if not doomed:
             break
-        for chunk in _chunks(doomed):
+        for chunk in chunks(doomed):
             children = {
                 row[0]
                 for row in connection.execute(

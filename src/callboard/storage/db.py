@@ -11,6 +11,12 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 
+def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    """Slices of ``items``, small enough for an ``IN (...)`` list on every database."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 class DatabaseConfigError(ValueError):
     """``backend.database`` that cannot be turned into a connection; the message says which key."""
 
