@@ -9,9 +9,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, asc, delete, desc, func, insert, literal, nulls_last, select
+from sqlalchemy import ColumnElement, Connection, asc, delete, desc, exists, func, insert, literal, nulls_last, select
 
-from callboard.catalog.filters import FilterSets, filters_sql
+from callboard.catalog.filters import Condition, FilterSets, filters_sql
 from callboard.storage.tables import final_entities, locations, refresh_state, refresh_state_references, search
 
 
@@ -151,17 +151,41 @@ def ref_by_uid(connection: Connection, uid: str) -> str | None:
 
 
 def facets(connection: Connection, facet: str, filters: FilterSets) -> list[tuple[str, int]]:
-    """Values of one facet key (original casing) with the number of matching entities for each."""
-    statement = select(search.c.original_value, func.count(func.distinct(search.c.entity_id))).where(
+    """Values of one facet key (original casing) with the number of matching entities for each.
+
+    An entity has at most one index row per key and value, so rows are counted, not distinct entities. A
+    filter on kind (what catalog views use) narrows the scan to that kind's range of the index.
+    """
+    count = func.count()
+    statement = select(search.c.original_value, count).where(
         search.c.key == facet.lower(), search.c.original_value.is_not(None)
     )
-    if filters:
+    kinds, rest = _split_kind(filters)
+    if kinds is not None:
+        statement = statement.where(search.c.kind.in_(kinds))
+        for condition in rest:
+            probe = select(literal(1)).where(
+                search_alias.c.entity_id == search.c.entity_id, search_alias.c.key == condition.key
+            )
+            if condition.values is not None:
+                probe = probe.where(search_alias.c.value.in_(condition.values))
+            statement = statement.where(exists(probe))
+    elif filters:
         matching = select(final_entities.c.entity_id).where(filters_sql(filters))
         statement = statement.where(search.c.entity_id.in_(matching))
-    statement = statement.group_by(search.c.original_value).order_by(
-        func.count(func.distinct(search.c.entity_id)).desc(), search.c.original_value
-    )
+    statement = statement.group_by(search.c.original_value).order_by(count.desc(), search.c.original_value)
     return [(row[0], int(row[1])) for row in connection.execute(statement)]
+
+
+search_alias = search.alias("probe")
+
+
+def _split_kind(filters: FilterSets) -> tuple[tuple[str, ...] | None, tuple[Condition, ...]]:
+    """For a single filter set with a kind condition: the kinds, and the other conditions."""
+    if len(filters) != 1:
+        return None, ()
+    kinds = next((c.values for c in filters[0] if c.key == "kind" and c.values is not None), None)
+    return kinds, tuple(c for c in filters[0] if c.key != "kind")
 
 
 def parents_of(connection: Connection, ref: str) -> tuple[list[str], bool]:

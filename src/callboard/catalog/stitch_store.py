@@ -83,7 +83,7 @@ def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
             )
         }
         finals: list[tuple[str, str, str, str, str, float]] = []
-        search_inserts: list[tuple[str, str, str | None, str | None]] = []
+        search_inserts: list[tuple[str, str, str | None, str | None, str]] = []
         changed_ids: list[str] = []
         now = time.time()
         for ref, state in states.items():
@@ -103,7 +103,9 @@ def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
             kind = str(final.get("kind", "")).lower()
             finals.append((state.entity_id, ref, digest, canonical_json(final), kind, now))
             entity_id = state.entity_id
-            search_inserts.extend((entity_id, key, original, value) for key, original, value in search_rows(final))
+            search_inserts.extend(
+                (entity_id, key, original, value, kind) for key, original, value in search_rows(final)
+            )
         if not finals:
             continue
         connection.execute(delete(final_entities).where(final_entities.c.entity_id.in_(changed_ids)))
@@ -114,6 +116,6 @@ def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
             ("entity_id", "entity_ref", "hash", "final_entity", "kind", "last_updated_at"),
             finals,
         )
-        bulk_insert(connection, "search", ("entity_id", "key", "original_value", "value"), search_inserts)
+        bulk_insert(connection, "search", ("entity_id", "key", "original_value", "value", "kind"), search_inserts)
         written += len(finals)
     return written

@@ -92,6 +92,8 @@ search = Table(
     Column("key", Text, nullable=False),
     Column("original_value", Text),
     Column("value", Text),
+    Column("kind", Text),  # the entity's kind, lower-cased: facets within one kind scan one index range
     Index("ix_search_key_value", "key", "value"),
+    Index("ix_search_kind_key_original", "kind", "key", "original_value"),
     Index("ix_search_entity_key_value", "entity_id", "key", "value"),
 )
