@@ -255,7 +255,7 @@ def demo(
         count = runtime.engine.run_until_idle(timeout=120)
     err.print(f"Demo catalog ready: {count} items processed from {catalog_root()}")
     err.print(f"  Portal:    http://127.0.0.1:{port}/")
-    err.print(f"  API docs:  http://127.0.0.1:{port}/api/docs")
+    err.print(f"  OpenAPI:   http://127.0.0.1:{port}/api/openapi.json")
     err.print(f"  Try:       curl 'http://127.0.0.1:{port}/api/catalog/entities?filter=kind=component&limit=5'")
     _serve(runtime, "127.0.0.1", port, worker=True)
 

@@ -264,3 +264,11 @@ def test_health_and_openapi(api: httpx.Client) -> None:
     assert readiness["status"] == "ok"
     spec = httpx.get(f"{base}/api/catalog/openapi.json").json()
     assert "/api/catalog/entities/by-query" in spec["paths"]
+
+
+def test_no_page_loads_assets_from_a_cdn(api: httpx.Client) -> None:
+    base = str(api.base_url).rstrip("/").removesuffix("/api/catalog")
+    home = httpx.get(f"{base}/").text
+    assert "<script" not in home and "cdn" not in home.lower()
+    for path in ("/api/docs", "/redoc", "/docs"):
+        assert httpx.get(f"{base}{path}").status_code == 404

@@ -37,7 +37,7 @@ def home_router(catalog: CatalogService, title: str) -> APIRouter:
 <p class="muted">Catalog: {escape(pending)}.</p>
 <table><thead><tr><th>Kind</th><th>Entities</th></tr></thead><tbody>{rows}</tbody></table>
 <p>The catalog API is Backstage's: <a href="/api/catalog/entities?limit=20">/api/catalog/entities</a>,
-<a href="/api/catalog/entity-facets?facet=kind">facets</a>, <a href="/api/docs">interactive API docs</a>.</p>
+<a href="/api/catalog/entity-facets?facet=kind">facets</a>, <a href="/api/openapi.json">OpenAPI document</a>.</p>
 </body></html>"""
 
     return router

@@ -14,7 +14,9 @@ from callboard.web.home import home_router
 
 
 def build_web_app(catalog: CatalogService, *, title: str) -> FastAPI:
-    app = FastAPI(title=title, version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    # FastAPI's built-in docs pages load their scripts from a CDN; Callboard fetches nothing at run time, so
+    # they are off (an API viewer built from npm packages comes with the portal's pages).
+    app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     install_error_handlers(app)
     app.include_router(catalog_router(catalog))
     app.include_router(home_router(catalog, title))
