@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from callboard.catalog.javascript import js_string
+
 try:
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - libyaml is present in every supported install
@@ -259,7 +261,10 @@ _IN_PROGRESS = object()
 
 def _key_text(node: Node, seen: dict[int, Any]) -> str:
     value = _to_json(node, seen)
-    return value if isinstance(value, str) else _js_string(value)
+    # The yaml package writes a null key as an empty string; other keys as JavaScript's String() does.
+    if isinstance(value, str):
+        return value
+    return "" if value is None else js_string(value)
 
 
 def _scalar(node: ScalarNode) -> Any:
@@ -310,24 +315,3 @@ def _js_typeof(value: Any) -> str:
     if isinstance(value, str):
         return "string"
     return "object"
-
-
-def _js_string(value: Any) -> str:
-    """``String(value)`` as JavaScript writes it, for map keys that are not strings."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e21:
-            return str(int(value))
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        if math.isnan(value):
-            return "NaN"
-        return repr(value)
-    if isinstance(value, list):
-        return ",".join(_js_string(item) for item in value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    return str(value)

@@ -6,6 +6,7 @@ matching these details exactly.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -58,14 +59,21 @@ def json_equal(left: Any, right: Any) -> bool:
 
 
 def js_string(value: Any) -> str:
+    """``String(value)`` as JavaScript writes it (``null``, ``true``, ``1`` for 1.0, arrays joined by commas)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if math.isnan(value):
+            return "NaN"
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
     if isinstance(value, list):
         return ",".join("" if item is None else js_string(item) for item in value)
     if isinstance(value, dict):
         return "[object Object]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     return str(value)
