@@ -15,7 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from callboard.catalog.schema_check import CompiledSchema, SchemaError, SchemaRegistry
+from callboard.catalog.schema_check import CompiledSchema, SchemaRegistry
+from callboard.catalog.schema_keywords import SchemaError
 from callboard.core.relations import BUILTIN_RELATION_FIELDS, REVERSE, RelationField
 
 BUILTIN_PROCESSOR = "BuiltinKindsEntityProcessor"

@@ -22,7 +22,7 @@ from callboard.catalog.field_format import DEFAULT_FIELD_RULES, FieldFormatRules
 from callboard.catalog.javascript import js_keys
 from callboard.catalog.kinds import CUSTOM_PROCESSOR, KindRegistry, entity_schema, envelope_schema
 from callboard.catalog.placeholders import PlaceholderError, PlaceholderResolution
-from callboard.catalog.schema_check import SchemaError
+from callboard.catalog.schema_keywords import SchemaError
 from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRefError, ref_key, stringify_entity_ref
 from callboard.core.errors import describe_error
 from callboard.core.relations import Relation

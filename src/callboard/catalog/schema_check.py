@@ -9,16 +9,26 @@ subset Backstage's schemas use are delegated to the ``jsonschema`` library for t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
-
 from callboard.catalog.descriptors import FieldPath
-from callboard.catalog.javascript import js_keys, js_regex, js_string, json_equal
+from callboard.catalog.javascript import js_keys, js_regex, json_equal
 from callboard.catalog.schema_codegen import FastCodegen
+from callboard.catalog.schema_keywords import (
+    SchemaError,
+    always,
+    collect_nothing,
+    declared_types,
+    delegate,
+    false_schema,
+    group_of,
+    limit,
+    never,
+    pattern_safe,
+    type_error,
+    type_test,
+)
 
 Check = Callable[[Any], bool]
 Collect = Callable[[Any, FieldPath, list["SchemaError"]], None]
@@ -63,27 +73,6 @@ _SUPPORTED = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaError:
-    """One ajv error: where (JSON pointer and path), which keyword, ajv's message and params."""
-
-    path: FieldPath
-    keyword: str
-    message: str
-    params: tuple[tuple[str, Any], ...]
-
-    @property
-    def instance_path(self) -> str:
-        return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in self.path)
-
-    def text(self, *, with_params: bool = True) -> str:
-        """The message as Backstage words it: ``<path> <message> - <param>: <value>``."""
-        text = f"{self.instance_path or '<root>'} {self.message}"
-        if with_params:
-            text += " - " + ", ".join(f"{key}: {js_string(value)}" for key, value in self.params)
-        return text
-
-
 class SchemaRegistry:
     """Schemas by ``$id`` (with draft-07 plain-name fragments such as ``common#relation``) for ``$ref``."""
 
@@ -118,7 +107,7 @@ class CompiledSchema:
         self._check, self._collect = self._compile(schema, base)
         self._fast = FastCodegen(
             self._registry.resolve,
-            lambda sub: set(sub) - _ANNOTATIONS <= _SUPPORTED and _pattern_safe(sub),
+            lambda sub: set(sub) - _ANNOTATIONS <= _SUPPORTED and pattern_safe(sub),
             lambda sub, sub_base: self._compile(sub, sub_base)[0],
             js_regex,
             json_equal,
@@ -136,9 +125,9 @@ class CompiledSchema:
 
     def _compile(self, schema: Any, base: str) -> tuple[Check, Collect]:
         if schema is True or schema == {}:
-            return _always, _collect_nothing
+            return always, collect_nothing
         if schema is False:
-            return _never, _false_schema
+            return never, false_schema
         memo_key = (id(schema), base)
         if memo_key in self._memo:
             return self._memo[memo_key]
@@ -157,15 +146,15 @@ class CompiledSchema:
         keywords = set(schema) - _ANNOTATIONS
         compiled = (
             self._compile_keywords(schema, base)
-            if keywords <= _SUPPORTED and _pattern_safe(schema)
-            else _delegate(schema, self._registry)
+            if keywords <= _SUPPORTED and pattern_safe(schema)
+            else delegate(schema)
         )
         cell.append(compiled)
         self._memo[memo_key] = compiled
         return compiled
 
     def _compile_keywords(self, schema: Mapping[str, Any], base: str) -> tuple[Check, Collect]:
-        types = _types(schema.get("type"))
+        types = declared_types(schema.get("type"))
         checks: list[Check] = []
         untyped: list[Collect] = []
         groups: dict[str, list[Collect]] = {"string": [], "array": [], "object": []}
@@ -194,7 +183,7 @@ class CompiledSchema:
         # ajv checks the type up front unless the schema's single type has keywords of its own, in which
         # case the type error is reported where that type's group of keywords would run.
         type_in_group = len(types) == 1 and types[0] in groups and bool(groups[types[0]])
-        type_check = _type_check(types) if types else None
+        type_check = type_test(types) if types else None
 
         def check(value: Any) -> bool:
             if type_check is not None and not type_check(value):
@@ -202,7 +191,7 @@ class CompiledSchema:
             for item in checks:
                 if not item(value):
                     return False
-            kind = _group_of(value)
+            kind = group_of(value)
             if kind is not None:
                 for item in group_checks[kind]:
                     if not item(value):
@@ -211,10 +200,10 @@ class CompiledSchema:
 
         def collect(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
             if type_check is not None and not type_in_group and not type_check(value):
-                out.append(_type_error(path, types))
+                out.append(type_error(path, types))
             for item in untyped:
                 item(value, path, out)
-            kind = _group_of(value)
+            kind = group_of(value)
             for group in ("string", "array", "object"):
                 if not groups[group]:
                     continue
@@ -222,7 +211,7 @@ class CompiledSchema:
                     for item in groups[group]:
                         item(value, path, out)
                 elif type_in_group and types[0] == group:
-                    out.append(_type_error(path, types))
+                    out.append(type_error(path, types))
 
         return check, collect
 
@@ -309,9 +298,9 @@ class CompiledSchema:
 
     def _add_string_keywords(self, schema: Mapping[str, Any], checks: list[Check], collects: list[Collect]) -> None:
         if "maxLength" in schema:
-            _limit(checks, collects, "maxLength", schema["maxLength"], len, "characters", maximum=True)
+            limit(checks, collects, "maxLength", schema["maxLength"], len, "characters", maximum=True)
         if "minLength" in schema:
-            _limit(checks, collects, "minLength", schema["minLength"], len, "characters", maximum=False)
+            limit(checks, collects, "minLength", schema["minLength"], len, "characters", maximum=False)
         if "pattern" in schema:
             pattern = schema["pattern"]
             regex = js_regex(pattern)
@@ -330,9 +319,9 @@ class CompiledSchema:
         self, schema: Mapping[str, Any], base: str, checks: list[Check], collects: list[Collect]
     ) -> None:
         if "maxItems" in schema:
-            _limit(checks, collects, "maxItems", schema["maxItems"], len, "items", maximum=True)
+            limit(checks, collects, "maxItems", schema["maxItems"], len, "items", maximum=True)
         if "minItems" in schema:
-            _limit(checks, collects, "minItems", schema["minItems"], len, "items", maximum=False)
+            limit(checks, collects, "minItems", schema["minItems"], len, "items", maximum=False)
         items = schema.get("items")
         if isinstance(items, (Mapping, bool)):
             item_check, item_collect = self._compile(items, base)
@@ -440,108 +429,3 @@ class CompiledSchema:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------
-
-
-def _pattern_safe(schema: Mapping[str, Any]) -> bool:
-    try:
-        if "pattern" in schema:
-            js_regex(schema["pattern"])
-        for pattern in schema.get("patternProperties") or {}:
-            js_regex(pattern)
-    except re.error:
-        return False
-    return True
-
-
-def _types(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
-_TYPE_TESTS: dict[str, Check] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-}
-
-
-def _type_check(types: list[str]) -> Check:
-    if len(types) == 1:
-        return _TYPE_TESTS[types[0]]
-    tests = [_TYPE_TESTS[name] for name in types]
-    return lambda value: any(test(value) for test in tests)
-
-
-def _type_error(path: FieldPath, types: list[str]) -> SchemaError:
-    joined = ",".join(types)
-    return SchemaError(path, "type", f"must be {joined}", (("type", types[0] if len(types) == 1 else types),))
-
-
-def _group_of(value: Any) -> str | None:
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return None
-
-
-def _limit(
-    checks: list[Check],
-    collects: list[Collect],
-    keyword: str,
-    limit: int,
-    measure: Callable[[Any], int],
-    unit: str,
-    *,
-    maximum: bool,
-) -> None:
-    def check(value: Any) -> bool:
-        size = measure(value)
-        return size <= limit if maximum else size >= limit
-
-    def collect(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
-        if not check(value):
-            word = "more" if maximum else "fewer"
-            out.append(SchemaError(path, keyword, f"must NOT have {word} than {limit} {unit}", (("limit", limit),)))
-
-    checks.append(check)
-    collects.append(collect)
-
-
-def _always(value: Any) -> bool:
-    return True
-
-
-def _never(value: Any) -> bool:
-    return False
-
-
-def _collect_nothing(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
-    return None
-
-
-def _false_schema(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
-    out.append(SchemaError(path, "false schema", "boolean schema is false", ()))
-
-
-def _delegate(schema: Mapping[str, Any], registry: SchemaRegistry) -> tuple[Check, Collect]:
-    """Validate a sub-schema with the ``jsonschema`` library when it uses keywords we do not compile."""
-    validator = jsonschema.Draft7Validator(schema)
-
-    def check(value: Any) -> bool:
-        return bool(validator.is_valid(value))
-
-    def collect(value: Any, path: FieldPath, out: list[SchemaError]) -> None:
-        for error in validator.iter_errors(value):
-            keyword = str(error.validator)
-            message = error.message
-            out.append(SchemaError((*path, *error.absolute_path), keyword, message, ()))
-
-    return check, collect
