@@ -31,7 +31,7 @@ from callboard.storage.db import DatabaseConfigError
 from callboard.storage.migrate import head_revision
 
 cli = typer.Typer(help="Callboard: an internal developer portal that speaks Backstage.", no_args_is_help=True)
-catalog_cli = typer.Typer(help="Work with catalog descriptor files.", no_args_is_help=True)
+catalog_cli = typer.Typer(help="Validate descriptor files; export and import the catalog.", no_args_is_help=True)
 config_cli = typer.Typer(help="Inspect app-config.", no_args_is_help=True)
 plugins_cli = typer.Typer(help="Installed plugins.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
