@@ -272,3 +272,11 @@ def test_no_page_loads_assets_from_a_cdn(api: httpx.Client) -> None:
     assert "<script" not in home and "cdn" not in home.lower()
     for path in ("/api/docs", "/redoc", "/docs"):
         assert httpx.get(f"{base}{path}").status_code == 404
+
+
+def test_by_query_can_skip_the_total_and_the_cursor_remembers(api: httpx.Client) -> None:
+    params = {"filter": "kind=component", "limit": 2, "totalItems": "exclude"}
+    first = api.get("/entities/by-query", params=params).json()
+    assert first["totalItems"] == 0 and len(first["items"]) == 2
+    second = api.get("/entities/by-query", params={"cursor": first["pageInfo"]["nextCursor"]}).json()
+    assert second["totalItems"] == 0 and len(second["items"]) == 1

@@ -274,17 +274,6 @@ class KindRegistry:
                 found.append((kind.processor, relation_field))
         return _dedupe(found)
 
-    def describe(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "kind": k.kind,
-                "apiVersions": list(k.api_versions),
-                "processor": k.processor,
-                "origin": k.origin,
-            }
-            for k in self.kinds
-        ]
-
 
 def _dedupe(items: list[tuple[str, RelationField]]) -> list[tuple[str, RelationField]]:
     seen: set[tuple[str, str, str]] = set()

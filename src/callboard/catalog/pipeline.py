@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
 
 from callboard.catalog.field_format import DEFAULT_FIELD_RULES, FieldFormatRules, check_field_formats
 from callboard.catalog.javascript import js_keys
@@ -49,14 +48,6 @@ class ProcessingError:
     message: str
     path: FieldPath = ()
     hint: str = ""
-
-    def as_status_item(self) -> dict[str, Any]:
-        return {
-            "type": "backstage.io/catalog-processing",
-            "level": "error",
-            "message": f"{self.name}: {self.message}",
-            "error": {"name": self.name, "message": self.message},
-        }
 
 
 @dataclass(slots=True)

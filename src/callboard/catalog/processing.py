@@ -8,7 +8,8 @@ engine writes results; nothing here touches the database.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -89,9 +90,9 @@ class ItemProcessor:
         self._kinds = kinds
         self._reader = reader
         self._rules = rules
-        self._confined = _ConfinedReader(reader)
-        self._placeholders = PlaceholderResolution(self._confined)
-        self._pipeline = EntityPipeline(kinds, placeholders=self._placeholders)
+        # The engine thread and request threads (validate-entity, dry runs) process at the same time; the
+        # confinement root and placeholder warnings are per entity, so each thread gets its own pipeline.
+        self._local = threading.local()
         self.config_hash = content_hash([kind.schema for kind in kinds.kinds])
 
     def process(
@@ -125,8 +126,9 @@ class ItemProcessor:
         base_type, base_target = _split(location)
         origin_type, origin_target = _split(origin)
         # Placeholders in local files may read only below the folder of the location that was registered.
-        self._confined.root = Path(origin_target).parent if origin_type == "file" else None
-        result = self._pipeline.process(unprocessed, base=base_target)
+        confined, pipeline = self._thread_state()
+        confined.root = Path(origin_target).parent if origin_type == "file" else None
+        result = pipeline.process(unprocessed, base=base_target)
         outcome = Outcome(entity_ref, result.ok, result.entity, result.outgoing, list(result.errors))
         outcome.cache = {"config": self.config_hash}
         if result.entity is not unprocessed and has_dollar_key(unprocessed):
@@ -142,10 +144,18 @@ class ItemProcessor:
             self._read_location(entity, base_type, base_target, origin, cache, outcome)
         return outcome
 
+    def _thread_state(self) -> tuple[_ConfinedReader, EntityPipeline]:
+        state: tuple[_ConfinedReader, EntityPipeline] | None = getattr(self._local, "state", None)
+        if state is None:
+            confined = _ConfinedReader(self._reader)
+            state = (confined, EntityPipeline(self._kinds, placeholders=PlaceholderResolution(confined)))
+            self._local.state = state
+        return state
+
     def _process_imported(self, entity_ref: str, unprocessed: Entity, cache: Mapping[str, Any]) -> Outcome:
         """An imported entity is validated and related like any other, but its Location targets are not read:
         the import file already holds what they produced."""
-        result = self._pipeline.process(unprocessed)
+        result = self._thread_state()[1].process(unprocessed)
         outcome = Outcome(entity_ref, result.ok, result.entity, result.outgoing, list(result.errors))
         outcome.cache = {"config": self.config_hash, "imported": True}
         return outcome
@@ -306,6 +316,3 @@ def _annotate_url_location(entity: Entity, target: str) -> Entity:
     if not changed:
         return entity
     return {**entity, "metadata": {**metadata, "annotations": {**annotations, **changed}}}
-
-
-__all__: Sequence[str] = ["ChildEntity", "ItemProcessor", "Outcome", "content_hash"]

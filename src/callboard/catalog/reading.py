@@ -8,7 +8,7 @@ lists it. GitHub ``blob`` URLs are read through the integration's raw base URL, 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,3 @@ def parse_location_ref(ref: str) -> tuple[str, str]:
             f"Unable to parse location ref '{ref}', expected '<type>:<target>', e.g. 'url:https://host/path'"
         )
     return location_type, target
-
-
-__all__: Sequence[str] = ["LocationReader", "ReaderConfig", "ReadingRule", "location_ref", "resolve_target"]

@@ -50,10 +50,6 @@ class CatalogRules:
         }
         return cls(rules, per_location)
 
-    @classmethod
-    def allow_all(cls) -> CatalogRules:
-        return cls([Rule(frozenset({"*"}))])
-
     def is_allowed(self, kind: Any, origin: str) -> bool:
         if not isinstance(kind, str):
             return True  # the entity's own validation reports a bad kind

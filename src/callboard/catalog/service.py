@@ -80,7 +80,7 @@ def encode_cursor(data: dict[str, Any]) -> str:
 def decode_cursor(cursor: str) -> dict[str, Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = load_json(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise InputError(f"Malformed cursor: {cursor[:40]}") from error
     if not isinstance(data, dict):
@@ -142,7 +142,7 @@ class CatalogService:
     ) -> list[Entity]:
         with self._db.connect() as connection:
             texts = query_store.query_entities(connection, filters, order=order, offset=offset, limit=limit)
-        return [select_fields(json.loads(text), fields) for text in texts]
+        return [select_fields(load_json(text), fields) for text in texts]
 
     def query_entities(
         self,
@@ -154,7 +154,9 @@ class CatalogService:
         limit: int = 20,
         offset: int = 0,
         cursor: str | None = None,
+        count: bool = True,
     ) -> Page:
+        """A page of entities; ``count=False`` skips ``totalItems`` (reported as 0, as Backstage does)."""
         if cursor:
             state = decode_cursor(cursor)
             filters = decode_filters(state.get("f", []))
@@ -163,6 +165,7 @@ class CatalogService:
             full_text = FullText(str(text[0]), tuple(text[1])) if text else None
             offset = int(state.get("s", 0))
             limit = int(state.get("l", limit))
+            count = not state.get("x")
         if limit < 0 or offset < 0:
             raise InputError("limit and offset must not be negative")
         if full_text is not None and not full_text.fields:
@@ -178,14 +181,15 @@ class CatalogService:
                 limit=limit + 1,
                 default_order_by_uid=True,
             )
-            total = query_store.count_entities(connection, filters, full_text)
+            total = query_store.count_entities(connection, filters, full_text) if count else 0
         base = {
             "f": encode_filters(filters),
             "o": [[item.field, item.descending] for item in order],
             "t": [full_text.term, list(full_text.fields)] if full_text else None,
             "l": limit,
+            "x": not count,
         }
-        page = Page([select_fields(json.loads(text), fields) for text in texts[:limit]], total)
+        page = Page([select_fields(load_json(text), fields) for text in texts[:limit]], total)
         if len(texts) > limit:
             page.next_cursor = encode_cursor({**base, "s": offset + limit})
         if offset > 0:
@@ -198,7 +202,7 @@ class CatalogService:
             text = query_store.entity_by_ref(connection, ref)
         if text is None:
             raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
-        entity: Entity = json.loads(text)
+        entity: Entity = load_json(text)
         return entity
 
     def entity_by_uid(self, uid: str) -> Entity:
@@ -206,7 +210,7 @@ class CatalogService:
             text = query_store.entity_by_uid(connection, uid)
         if text is None:
             raise NotFoundError(f"No entity with uid {uid}")
-        entity: Entity = json.loads(text)
+        entity: Entity = load_json(text)
         return entity
 
     def entities_by_refs(self, refs: Sequence[str], fields: Sequence[str], filters: FilterSets) -> list[Entity | None]:
@@ -218,7 +222,7 @@ class CatalogService:
                 raise InputError(f"Invalid entity ref {ref!r}: {error}") from error
         with self._db.connect() as connection:
             found = query_store.entities_by_refs(connection, keys, filters)
-        return [select_fields(json.loads(found[key]), fields) if key in found else None for key in keys]
+        return [select_fields(load_json(found[key]), fields) if key in found else None for key in keys]
 
     def delete_by_uid(self, uid: str) -> None:
         with self._db.transaction() as connection:
@@ -250,7 +254,7 @@ class CatalogService:
                     continue
                 seen.add(ref)
                 text = query_store.entity_by_ref(connection, ref)
-                entity = json.loads(text) if text else (root if ref == root_ref else None)
+                entity = load_json(text) if text else (root if ref == root_ref else None)
                 if entity is None:
                     continue
                 parents, _ = query_store.parents_of(connection, ref)
@@ -283,7 +287,7 @@ class CatalogService:
             parse_location_ref(location)
         except ValueError as error:
             raise InputError(str(error)) from error
-        annotated = json.loads(json.dumps(entity))
+        annotated = load_json(json.dumps(entity))
         metadata = annotated.get("metadata")
         if isinstance(metadata, dict):
             annotations = metadata.setdefault("annotations", {})

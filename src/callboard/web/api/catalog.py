@@ -97,6 +97,7 @@ def catalog_router(catalog: CatalogService) -> APIRouter:
         cursor: str | None = None,
         term: Annotated[str | None, Query(alias="fullTextFilterTerm")] = None,
         term_fields: Annotated[str | None, Query(alias="fullTextFilterFields")] = None,
+        total_items: Annotated[str | None, Query(alias="totalItems")] = None,
     ) -> dict[str, Any]:
         full_text = None
         if term:
@@ -109,6 +110,7 @@ def catalog_router(catalog: CatalogService) -> APIRouter:
             limit=20 if _int(limit, "limit") is None else int(limit or 0),
             offset=_int(offset, "offset") or 0,
             cursor=cursor,
+            count=total_items != "exclude",
         )
         page_info: dict[str, str] = {}
         if page.next_cursor:
