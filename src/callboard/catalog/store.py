@@ -234,6 +234,7 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
             existing[row[0]] = (row[1], row[2])
     inserts: list[dict[str, Any]] = []
     inserted: set[str] = set()
+    changed: list[dict[str, Any]] = []
     kept: list[str] = []
     for child in children:
         if child.entity_ref in existing:
@@ -242,16 +243,14 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
                 outcome.notices.append(_conflict(child, owner_key))
                 continue
             if old_hash != child.unprocessed_hash:
-                connection.execute(
-                    update(refresh_state)
-                    .where(refresh_state.c.entity_ref == child.entity_ref)
-                    .values(
-                        unprocessed_entity=child.text,
-                        unprocessed_hash=child.unprocessed_hash,
-                        location_key=child.location_key,
-                        next_update_at=now,
-                        last_discovery_at=now,
-                    )
+                changed.append(
+                    {
+                        "b_ref": child.entity_ref,
+                        "b_text": child.text,
+                        "b_hash": child.unprocessed_hash,
+                        "b_key": child.location_key,
+                        "b_now": now,
+                    }
                 )
         elif child.entity_ref not in inserted:
             inserted.add(child.entity_ref)
@@ -261,6 +260,8 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
         kept.append(child.entity_ref)
     if inserts:
         connection.execute(insert(refresh_state), inserts)
+    if changed:
+        connection.execute(_UPDATE_CHILD, changed)
     connection.execute(
         delete(refresh_state_references).where(refresh_state_references.c.source_entity_ref == parent.entity_ref)
     )
@@ -271,6 +272,19 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
         )
     # Children that appeared or disappeared change orphan state; re-stitch them.
     return previous ^ set(kept)
+
+
+_UPDATE_CHILD = (
+    update(refresh_state)
+    .where(refresh_state.c.entity_ref == bindparam("b_ref"))
+    .values(
+        unprocessed_entity=bindparam("b_text"),
+        unprocessed_hash=bindparam("b_hash"),
+        location_key=bindparam("b_key"),
+        next_update_at=bindparam("b_now"),
+        last_discovery_at=bindparam("b_now"),
+    )
+)
 
 
 def _conflict(child: ChildEntity, owner_key: str) -> Any:
