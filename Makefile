@@ -7,12 +7,23 @@ SOURCES  := src tests benchmarks
 
 .PHONY: install demo test check lint typecheck imports pytest docs bench schemas clean
 
-install: $(VENV)/.installed tests/oracle/node_modules/.installed
+VENDOR   := src/callboard/web/static/vendor
+
+install: $(VENV)/.installed $(VENDOR)/.installed tests/oracle/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet $(UV_PIN)
 	$(BIN)/uv sync --frozen --inexact --quiet
+	touch $@
+
+# Front-end libraries come from the npm registry at build time; the portal serves them itself (no CDN).
+$(VENDOR)/.installed: frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/swagger-ui
+	cp frontend/node_modules/htmx.org/dist/htmx.min.js frontend/node_modules/htmx.org/LICENSE $(VENDOR)/htmx/
+	cp frontend/node_modules/swagger-ui-dist/swagger-ui-bundle.js frontend/node_modules/swagger-ui-dist/swagger-ui.css \
+	   frontend/node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui/
 	touch $@
 
 # Backstage's own validators, used by the tests as an oracle for validation verdicts.
@@ -54,4 +65,4 @@ schemas: tests/oracle/node_modules/.installed
 	node tests/oracle/export-schemas.js src/callboard/catalog/schemas
 
 clean:
-	rm -rf $(VENV) tests/oracle/node_modules build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) tests/oracle/node_modules frontend/node_modules $(VENDOR) build .mypy_cache .ruff_cache .pytest_cache

@@ -27,7 +27,7 @@ from callboard.storage.migrate import upgrade
 from callboard.web.server import build_web_app
 
 #: Built-in plugins, registered like installed ones; none needs more than the SDK.
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = ("callboard.builtins.entity_pages",)
 
 
 @dataclass
@@ -152,5 +152,12 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
         config_locations=locations,
     )
     catalog = CatalogService(database, processor, engine, policy)
-    web = build_web_app(catalog, title=settings.app.title)
+    plugins = callboard.plugins
+    web = build_web_app(
+        catalog,
+        title=settings.app.title,
+        cards=plugins.entity_cards(),
+        tabs=plugins.entity_tabs(),
+        nav=plugins.nav_items(),
+    )
     return Runtime(callboard, database, engine, catalog, web, reader)

@@ -5,7 +5,16 @@ Everything re-exported here is covered by the plugin API version (``callboard.pl
 
 from callboard import hookimpl
 from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRef, EntityRefError
-from callboard.core.extensions import KindDefinition, KindRelation, PlaceholderResolverSpec
+from callboard.core.extensions import (
+    CatalogReader,
+    EntityCard,
+    EntityContext,
+    EntityTab,
+    KindDefinition,
+    KindRelation,
+    NavItem,
+    PlaceholderResolverSpec,
+)
 from callboard.core.relations import REVERSE as RELATION_REVERSE
 from callboard.plugins import PLUGIN_API_VERSION
 
@@ -13,11 +22,16 @@ __all__ = [
     "DEFAULT_NAMESPACE",
     "PLUGIN_API_VERSION",
     "RELATION_REVERSE",
+    "CatalogReader",
     "Entity",
+    "EntityCard",
+    "EntityContext",
     "EntityRef",
     "EntityRefError",
+    "EntityTab",
     "KindDefinition",
     "KindRelation",
+    "NavItem",
     "PlaceholderResolverSpec",
     "hookimpl",
 ]

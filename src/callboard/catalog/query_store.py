@@ -272,3 +272,61 @@ def replace_static_locations(connection: Connection, wanted: Sequence[tuple[str,
         if clash is not None:
             connection.execute(delete(locations).where(locations.c.id == clash["id"]))
         add_location(connection, location_type, target, static=True)
+
+
+# -- portal pages -------------------------------------------------------------------------------------------
+
+
+def failing_items(connection: Connection, limit: int) -> list[dict[str, Any]]:
+    """Entities whose last processing reported errors (including ones that never processed), by ref."""
+    rows = connection.execute(
+        select(
+            refresh_state.c.entity_ref,
+            refresh_state.c.errors,
+            refresh_state.c.processed_entity.is_not(None),
+            refresh_state.c.location_key,
+            refresh_state.c.unprocessed_entity,
+        )
+        .where(refresh_state.c.errors.is_not(None), refresh_state.c.errors != "[]")
+        .order_by(refresh_state.c.entity_ref)
+        .limit(limit)
+    ).all()
+    found = []
+    for ref, errors, processed, location_key, unprocessed in rows:
+        annotations = (json.loads(unprocessed).get("metadata") or {}).get("annotations") or {}
+        found.append(
+            {
+                "ref": ref,
+                "errors": json.loads(errors),
+                "processed": bool(processed),
+                "location_key": location_key,
+                "location": annotations.get("backstage.io/managed-by-location"),
+            }
+        )
+    return found
+
+
+def names_like(connection: Connection, term: str, limit: int) -> list[str]:
+    """Final entity texts whose name or title starts with ``term``, then those that contain it."""
+    lowered = _escape_like(term.lower())
+    keys = ("metadata.name", "metadata.title", "spec.profile.displayname")
+    ids: list[str] = []
+    for pattern in (f"{lowered}%", f"%{lowered}%"):
+        if len(ids) >= limit:
+            break
+        statement = (
+            select(search.c.entity_id)
+            .where(search.c.key.in_(keys), search.c.value.like(pattern, escape="\\"))
+            .distinct()
+            .limit(limit * 2)
+        )
+        ids.extend(row[0] for row in connection.execute(statement) if row[0] not in ids)
+    ids = ids[:limit]
+    if not ids:
+        return []
+    rows = dict(
+        connection.execute(
+            select(final_entities.c.entity_id, final_entities.c.final_entity).where(final_entities.c.entity_id.in_(ids))
+        ).all()
+    )
+    return [rows[entity_id] for entity_id in ids if entity_id in rows]

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from callboard.catalog import query_store, stitch_store, store
 from callboard.catalog.engine import CatalogEngine
-from callboard.catalog.filters import FilterSets, decode_filters, encode_filters
+from callboard.catalog.filters import Condition, FilterSets, decode_filters, encode_filters
 from callboard.catalog.processing import ChildEntity, ItemProcessor
 from callboard.catalog.providers import (
     API_PROVIDER,
@@ -38,6 +38,14 @@ class CatalogPolicy:
     allowed_location_types: tuple[str, ...] = ("url",)
     readonly: bool = False
     config_locations: list[LocationSpec] = field(default_factory=list)
+
+
+@dataclass
+class Preview:
+    """An entity a location would add, with the problems processing it found (empty when it is valid)."""
+
+    entity: Entity
+    problems: list[dict[str, str]]
 
 
 @dataclass
@@ -357,20 +365,29 @@ class CatalogService:
         self.sync_locations()
         return {"location": location, "entities": []}
 
-    def _dry_run(self, spec: LocationSpec, depth: int = 0) -> list[Entity]:
-        root = generated_location_entity(spec)
+    def _dry_run(self, spec: LocationSpec) -> list[Entity]:
+        return [preview.entity for preview in self.preview_location(spec.type, spec.target)]
+
+    def preview_location(self, location_type: str, target: str) -> list[Preview]:
+        """What registering the location would add: its Location entity, then each entity read, with problems.
+
+        Nothing is written. A location that cannot be read at all raises InputError naming the problem.
+        """
+        root = generated_location_entity(LocationSpec(location_type, target))
         outcome = self._processor.process("", root, {})
         if outcome.errors:
             first = outcome.errors[0]
             raise InputError(f"{first.name}: {first.message}")
-        entities: list[Entity] = [root]
-        for child in outcome.children or []:
+        previews = [Preview(root, [])]
+        todo = [(child, 0) for child in outcome.children or []]
+        while todo and len(previews) < 1000:
+            child, depth = todo.pop(0)
             result = self._processor.process(child.entity_ref, child.entity, {})
-            entities.append(result.processed or child.entity)
+            problems = [{"name": e.name, "message": e.message} for e in [*result.errors, *result.notices]]
+            previews.append(Preview(result.processed or child.entity, problems))
             if result.processed and result.processed.get("kind") == "Location" and depth < 5:
-                for grandchild in result.children or []:
-                    entities.append(grandchild.entity)
-        return entities
+                todo.extend((grandchild, depth + 1) for grandchild in result.children or [])
+        return previews
 
     def locations(self) -> list[dict[str, str]]:
         with self._db.connect() as connection:
@@ -432,6 +449,54 @@ class CatalogService:
             ],
             "generateEntities": [],
         }
+
+    # -- portal pages ---------------------------------------------------------------------------------------
+
+    def count(self, filters: FilterSets) -> int:
+        with self._db.connect() as connection:
+            return query_store.count_entities(connection, filters)
+
+    def parents(self, ref: str) -> list[str]:
+        with self._db.connect() as connection:
+            return query_store.parents_of(connection, ref.lower())[0]
+
+    def quick_find(self, term: str, limit: int = 8) -> list[Entity]:
+        """Entities whose name or title starts with (then contains) ``term``: the header's quick jump."""
+        if not term.strip():
+            return []
+        with self._db.connect() as connection:
+            return [load_json(text) for text in query_store.names_like(connection, term.strip(), limit)]
+
+    def problems(self, limit: int = 500) -> dict[str, Any]:
+        """Entities that failed processing (with their errors and source) and orphaned entities."""
+        orphan: FilterSets = ((Condition("metadata.annotations.backstage.io/orphan", ("true",)),),)
+        with self._db.connect() as connection:
+            failing = query_store.failing_items(connection, limit)
+            orphans = [load_json(text) for text in query_store.query_entities(connection, orphan, limit=limit)]
+        return {"failing": failing, "orphans": orphans}
+
+    def registered_locations(self) -> list[dict[str, Any]]:
+        """Locations registered through the API (not app-config's), with whether each can be removed."""
+        with self._db.connect() as connection:
+            listed = query_store.list_locations(connection)
+            found = [query_store.location_by_id(connection, item["id"]) for item in listed]
+        return [location for location in found if location is not None and not location["static"]]
+
+    def registered_location_of(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """The registered location an entity came from; None when it came from app-config or elsewhere."""
+        try:
+            location = self.location_by_entity(kind, namespace, name)
+        except NotFoundError:
+            return None
+        with self._db.connect() as connection:
+            found = query_store.location_by_id(connection, location["id"])
+        return None if found is None or found["static"] else found
+
+    def location_entities(self, location_type: str, target: str, limit: int = 1000) -> list[Entity]:
+        """Entities that came in through a registered location: what unregistering it removes."""
+        key = "metadata.annotations.backstage.io/managed-by-origin-location"
+        filters: FilterSets = ((Condition(key, (f"{location_type}:{target}".lower(),)),),)
+        return self.list_entities(filters, order=[OrderField("kind"), OrderField("metadata.name")], limit=limit)
 
     def status(self) -> dict[str, Any]:
         with self._db.connect() as connection:

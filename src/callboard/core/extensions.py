@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Protocol
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,89 @@ class PlaceholderResolverSpec:
 
     key: str
     resolve: Callable[[Any, Callable[[str], str]], Any]
+
+
+# -- the portal's pages -----------------------------------------------------------------------------------
+
+
+class CatalogReader(Protocol):
+    """Read access to the catalog for cards and tabs; every method returns final (stitched) entities."""
+
+    def entity(self, ref: str) -> Mapping[str, Any] | None:
+        """The entity with this ref (``kind:namespace/name``, any case), or None."""
+
+    def entities(self, refs: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """The entities that exist among ``refs``, keyed by their lower-case ref."""
+
+    def find(self, filters: Mapping[str, str | Sequence[str]], *, limit: int = 100) -> list[Mapping[str, Any]]:
+        """Entities matching every ``key: value`` (a list means any of the values), ordered by name."""
+
+    def count(self, filters: Mapping[str, str | Sequence[str]]) -> int:
+        """How many entities match, as ``find`` filters them."""
+
+    def counts(self, key: str, filters: Mapping[str, str | Sequence[str]]) -> list[tuple[str, int]]:
+        """The values of ``key`` among matching entities, each with how many have it, most frequent first."""
+
+    def parents(self, ref: str) -> list[str]:
+        """Refs of the entities (usually Locations) whose processing emitted this one."""
+
+
+@dataclass(frozen=True)
+class EntityContext:
+    """What a card or tab gets to build its template context: the entity, its ref and the catalog."""
+
+    entity: Mapping[str, Any]
+    ref: str
+    catalog: CatalogReader
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+def _always(entity: Mapping[str, Any]) -> bool:
+    return True
+
+
+def _no_context(context: EntityContext) -> Mapping[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class EntityCard:
+    """A card on an entity's Overview tab.
+
+    ``template`` is a Jinja2 template name, looked up in ``template_dir`` (when given) and then in Callboard's
+    templates; it receives ``entity``, ``ref`` and whatever ``context`` returns. ``lazy`` cards load after
+    the page through htmx, so a slow card (a third-party API) never delays the page.
+    """
+
+    id: str
+    title: str
+    template: str
+    area: Literal["main", "side"] = "main"
+    weight: int = 100
+    applies_to: Callable[[Mapping[str, Any]], bool] = _always
+    context: Callable[[EntityContext], Mapping[str, Any]] = _no_context
+    lazy: bool = False
+    template_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class EntityTab:
+    """A tab of an entity page at ``/catalog/<namespace>/<kind>/<name>/<id>`` (rendered like a card)."""
+
+    id: str
+    title: str
+    template: str
+    weight: int = 100
+    applies_to: Callable[[Mapping[str, Any]], bool] = _always
+    context: Callable[[EntityContext], Mapping[str, Any]] = _no_context
+    template_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry of the sidebar; ``weight`` orders entries (Catalog is 10, APIs 20)."""
+
+    title: str
+    href: str
+    weight: int = 100
+    icon: str = "dot"

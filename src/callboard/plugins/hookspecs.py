@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from callboard.core.extensions import KindDefinition, PlaceholderResolverSpec
+    from callboard.core.extensions import EntityCard, EntityTab, KindDefinition, NavItem, PlaceholderResolverSpec
 
 hookspec = pluggy.HookspecMarker("callboard")
 
@@ -33,3 +33,18 @@ def register_placeholder_resolvers() -> list[PlaceholderResolverSpec]:  # type: 
 @hookspec
 def register_commands(cli: Any) -> None:
     """Add commands to the ``callboard`` command line; ``cli`` is the root Typer application."""
+
+
+@hookspec
+def register_entity_cards() -> list[EntityCard]:  # type: ignore[empty-body]
+    """Cards for the Overview tab of entity pages; each says which entities it applies to."""
+
+
+@hookspec
+def register_entity_tabs() -> list[EntityTab]:  # type: ignore[empty-body]
+    """Tabs of entity pages after Overview, ordered by weight; each says which entities it applies to."""
+
+
+@hookspec
+def register_nav_items() -> list[NavItem]:  # type: ignore[empty-body]
+    """Entries of the portal's sidebar."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import pluggy
 
-from callboard.core.extensions import KindDefinition, PlaceholderResolverSpec
+from callboard.core.extensions import EntityCard, EntityTab, KindDefinition, NavItem, PlaceholderResolverSpec
 from callboard.plugins import PLUGIN_API_VERSION, hookspecs
 
 ENTRY_POINT_GROUP = "callboard.plugins"
@@ -108,6 +108,31 @@ class PluginManager:
                     raise PluginError(f"Placeholder ${spec.key} is registered by both {owner} and {plugin}")
                 resolvers[spec.key] = (plugin, spec)
         return {key: spec for key, (_, spec) in resolvers.items()}
+
+    def entity_cards(self) -> list[EntityCard]:
+        return sorted(self._unique("register_entity_cards", "entity card"), key=lambda card: (card.weight, card.id))
+
+    def entity_tabs(self) -> list[EntityTab]:
+        return sorted(self._unique("register_entity_tabs", "entity tab"), key=lambda tab: (tab.weight, tab.id))
+
+    def nav_items(self) -> list[NavItem]:
+        items = [item for _, found in self._results("register_nav_items") for item in found]
+        return sorted(items, key=lambda item: (item.weight, item.title))
+
+    def _unique(self, hook_name: str, what: str) -> list[Any]:
+        """Registered objects with an ``id``; two plugins registering the same id is a start-up error."""
+        owners: dict[str, str] = {}
+        found = []
+        for plugin, items in self._results(hook_name):
+            for item in items:
+                if item.id in owners:
+                    raise PluginError(
+                        f"The {what} {item.id!r} is registered by both {owners[item.id]} and {plugin}; "
+                        "rename one or uninstall one of the plugins"
+                    )
+                owners[item.id] = plugin
+                found.append(item)
+        return found
 
     def _results(self, hook_name: str) -> list[tuple[str, list[Any]]]:
         results = []

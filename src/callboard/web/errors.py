@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from callboard.core.errors import CallboardError
@@ -37,21 +38,38 @@ def error_body(request: Request, status: int, name: str, message: str) -> JSONRe
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
+#: Renders an error as a page for people: (request, status, error name, message) → response.
+HtmlErrorPage = Callable[[Request, int, str, str], Response]
+
+
+def wants_page(request: Request) -> bool:
+    """A browser navigating to a portal page (not an API client, not an htmx fragment request)."""
+    path = request.url.path
+    if path.startswith(("/api/", "/.backstage/")):
+        return False
+    return "text/html" in request.headers.get("accept", "") or request.headers.get("HX-Request") == "true"
+
+
+def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage | None = None) -> None:
+    def respond(request: Request, status: int, name: str, message: str) -> Response:
+        if html_page is not None and wants_page(request):
+            return html_page(request, status, name, message)
+        return error_body(request, status, name, message)
+
     @app.exception_handler(CallboardError)
-    async def _known(request: Request, error: CallboardError) -> JSONResponse:
-        return error_body(request, error.status, error.name, error.message)
+    async def _known(request: Request, error: CallboardError) -> Response:
+        return respond(request, error.status, error.name, error.message)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
         problems = "; ".join(f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors())
-        return error_body(request, 400, "InputError", f"Malformed request: {problems}")
+        return respond(request, 400, "InputError", f"Malformed request: {problems}")
 
     @app.exception_handler(HTTPException)
-    async def _http(request: Request, error: HTTPException) -> JSONResponse:
-        return error_body(request, error.status_code, _NAMES.get(error.status_code, "Error"), str(error.detail))
+    async def _http(request: Request, error: HTTPException) -> Response:
+        return respond(request, error.status_code, _NAMES.get(error.status_code, "Error"), str(error.detail))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, error: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_body(request, 500, "Error", "Internal server error; see the server log")
+        return respond(request, 500, "Error", "Internal server error; see the server log")

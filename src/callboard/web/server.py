@@ -1,25 +1,39 @@
-"""The ASGI application: routers, error handling, health endpoints."""
+"""The ASGI application: API routers, the portal's pages, error handling, health endpoints."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 
 from callboard import __version__
 from callboard.catalog.service import CatalogService
+from callboard.core.extensions import EntityCard, EntityTab, NavItem
 from callboard.web.api.catalog import catalog_router
 from callboard.web.errors import install_error_handlers
-from callboard.web.home import home_router
+from callboard.web.ui import install_portal
 
 
-def build_web_app(catalog: CatalogService, *, title: str) -> FastAPI:
+def build_web_app(
+    catalog: CatalogService,
+    *,
+    title: str,
+    cards: Sequence[EntityCard] = (),
+    tabs: Sequence[EntityTab] = (),
+    nav: Sequence[NavItem] = (),
+) -> FastAPI:
     # FastAPI's built-in docs pages load their scripts from a CDN; Callboard fetches nothing at run time, so
-    # they are off (an API viewer built from npm packages comes with the portal's pages).
+    # they are off (API entities get a viewer built from npm packages on their Definition tab).
     app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
-    install_error_handlers(app)
     app.include_router(catalog_router(catalog))
-    app.include_router(home_router(catalog, title))
+    pages = install_portal(app, catalog, title=title, cards=cards, tabs=tabs, nav=nav)
+
+    def error_page(request: Request, status: int, name: str, message: str) -> HTMLResponse:
+        return pages.render(request, "error.html", status_code=status, status=status, name=name, message=message)
+
+    install_error_handlers(app, error_page)
 
     @app.get("/api/catalog/openapi.json", include_in_schema=False)
     def catalog_openapi() -> dict[str, Any]:

@@ -1,0 +1,251 @@
+"""The built-in cards and tabs of entity pages, registered through the same hooks plugins use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from callboard import hookimpl
+from callboard.builtins.definitions import definition_context
+from callboard.builtins.graph import FORWARD_TYPES, relation_graph
+from callboard.builtins.source import inspect_context
+from callboard.core.extensions import EntityCard, EntityContext, EntityTab, NavItem
+from callboard.core.relations import (
+    API_CONSUMED_BY,
+    API_PROVIDED_BY,
+    CHILD_OF,
+    CONSUMES_API,
+    DEPENDS_ON,
+    HAS_MEMBER,
+    HAS_PART,
+    MEMBER_OF,
+    PARENT_OF,
+    PART_OF,
+    PROVIDES_API,
+)
+
+CALLBOARD_PLUGIN_API = "1.0"
+
+ORPHAN = "backstage.io/orphan"
+
+
+def targets(entity: Mapping[str, Any], relation_type: str, kind: str | None = None) -> list[str]:
+    """Target refs of the entity's relations of one type (optionally of one kind), in stored order."""
+    found = []
+    for relation in entity.get("relations") or []:
+        ref = str(relation.get("targetRef", "")).lower()
+        if relation.get("type") == relation_type and (kind is None or ref.startswith(kind + ":")):
+            found.append(ref)
+    return found
+
+
+def _kind_is(*kinds: str) -> Any:
+    wanted = {kind.lower() for kind in kinds}
+
+    def applies(entity: Mapping[str, Any]) -> bool:
+        return str(entity.get("kind", "")).lower() in wanted
+
+    return applies
+
+
+def _sorted_entities(entities: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return sorted(entities, key=lambda e: (str(e.get("kind")), str(e["metadata"].get("name"))))
+
+
+# -- Overview cards -----------------------------------------------------------------------------------------
+
+
+def _has_problems(entity: Mapping[str, Any]) -> bool:
+    annotations = entity.get("metadata", {}).get("annotations") or {}
+    return bool((entity.get("status") or {}).get("items")) or annotations.get(ORPHAN) == "true"
+
+
+def problems_context(context: EntityContext) -> Mapping[str, Any]:
+    annotations = context.entity.get("metadata", {}).get("annotations") or {}
+    return {
+        "items": (context.entity.get("status") or {}).get("items") or [],
+        "orphan": annotations.get(ORPHAN) == "true",
+        "parents": context.catalog.parents(context.ref),
+    }
+
+
+def about_context(context: EntityContext) -> Mapping[str, Any]:
+    entity = context.entity
+    spec = entity.get("spec") or {}
+    return {
+        "owners": targets(entity, "ownedBy"),
+        "systems": targets(entity, PART_OF, "system"),
+        "domains": targets(entity, PART_OF, "domain"),
+        "parents": targets(entity, CHILD_OF) + targets(entity, PART_OF, "component"),
+        "spec": spec if isinstance(spec, dict) else {},
+    }
+
+
+def relations_context(context: EntityContext) -> Mapping[str, Any]:
+    grouped: dict[str, list[str]] = {}
+    for relation in context.entity.get("relations") or []:
+        grouped.setdefault(str(relation.get("type")), []).append(str(relation.get("targetRef", "")).lower())
+    return {"grouped": dict(sorted(grouped.items()))}
+
+
+def members_context(context: EntityContext) -> Mapping[str, Any]:
+    found = context.catalog.entities(targets(context.entity, HAS_MEMBER) + targets(context.entity, PARENT_OF))
+    return {
+        "members": _sorted_entities(found[ref] for ref in targets(context.entity, HAS_MEMBER) if ref in found),
+        "missing_members": [ref for ref in targets(context.entity, HAS_MEMBER) if ref not in found],
+        "children": targets(context.entity, PARENT_OF),
+        "parent": targets(context.entity, CHILD_OF),
+    }
+
+
+def owner_refs(context: EntityContext) -> list[str]:
+    """The refs whose ownership counts for this page: a group and its child groups, or a user and their groups."""
+    if str(context.entity.get("kind")).lower() == "user":
+        return [context.ref, *targets(context.entity, MEMBER_OF)]
+    refs, todo = [context.ref], targets(context.entity, PARENT_OF)
+    while todo and len(refs) < 500:
+        ref = todo.pop(0)
+        if ref in refs:
+            continue
+        refs.append(ref)
+        child = context.catalog.entity(ref)
+        todo.extend(targets(child, PARENT_OF) if child else [])
+    return refs
+
+
+def ownership_context(context: EntityContext) -> Mapping[str, Any]:
+    direct = {"relations.ownedby": context.ref}
+    aggregated = {"relations.ownedby": owner_refs(context)}
+    return {
+        "owner_refs": aggregated["relations.ownedby"],
+        "direct_kinds": context.catalog.counts("kind", direct),
+        "kinds": context.catalog.counts("kind", aggregated),
+        "entities": context.catalog.find(aggregated, limit=50),
+        "total": context.catalog.count(aggregated),
+    }
+
+
+def user_groups_context(context: EntityContext) -> Mapping[str, Any]:
+    refs = targets(context.entity, MEMBER_OF)
+    found = context.catalog.entities(refs)
+    return {"groups": [found.get(ref) or ref for ref in refs]}
+
+
+def contents_context(context: EntityContext) -> Mapping[str, Any]:
+    """A system's components, APIs and resources; for a domain, its systems and what they hold."""
+    parts = context.catalog.find({"relations.partof": context.ref}, limit=500)
+    if str(context.entity.get("kind")).lower() == "domain":
+        systems = [f"system:{e['metadata'].get('namespace', 'default')}/{e['metadata']['name']}".lower() for e in parts]
+        if systems:
+            parts = parts + context.catalog.find({"relations.partof": systems}, limit=500)
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for entity in _sorted_entities(parts):
+        grouped.setdefault(str(entity.get("kind")), []).append(entity)
+    return {"grouped": grouped}
+
+
+def neighbours_context(context: EntityContext) -> Mapping[str, Any]:
+    return {"graph": relation_graph(context.catalog, context.entity, context.ref, depth=1, max_nodes=30)}
+
+
+def system_diagram_context(context: EntityContext) -> Mapping[str, Any]:
+    types = [PART_OF, PROVIDES_API, CONSUMES_API, DEPENDS_ON]
+    graph = relation_graph(context.catalog, context.entity, context.ref, depth=2, types=types, max_nodes=40)
+    return {"graph": graph}
+
+
+def api_users_context(context: EntityContext) -> Mapping[str, Any]:
+    providers, consumers = targets(context.entity, API_PROVIDED_BY), targets(context.entity, API_CONSUMED_BY)
+    found = context.catalog.entities(providers + consumers)
+    return {
+        "providers": [found.get(ref) or ref for ref in providers],
+        "consumers": [found.get(ref) or ref for ref in consumers],
+    }
+
+
+# -- tabs ---------------------------------------------------------------------------------------------------
+
+
+def dependencies_context(context: EntityContext) -> Mapping[str, Any]:
+    try:
+        depth = min(4, max(1, int(context.params.get("depth", "1"))))
+    except ValueError:
+        depth = 1
+    chosen = [t for t in context.params.get("types", "").split(",") if t in FORWARD_TYPES]
+    graph = relation_graph(context.catalog, context.entity, context.ref, depth=depth, types=chosen or None)
+    return {"graph": graph, "depth": depth, "types": FORWARD_TYPES, "chosen": chosen}
+
+
+def apis_context(context: EntityContext) -> Mapping[str, Any]:
+    provided, consumed = targets(context.entity, PROVIDES_API), targets(context.entity, CONSUMES_API)
+    found = context.catalog.entities(provided + consumed)
+    return {
+        "provided": [found.get(ref) or ref for ref in provided],
+        "consumed": [found.get(ref) or ref for ref in consumed],
+    }
+
+
+def _has_parts(entity: Mapping[str, Any]) -> bool:
+    return _kind_is("system", "domain")(entity) or bool(targets(entity, HAS_PART))
+
+
+@hookimpl
+def register_entity_cards() -> list[EntityCard]:
+    return [
+        EntityCard("problems", "Problems", "cards/problems.html", "main", 0, _has_problems, problems_context),
+        EntityCard("about", "About", "cards/about.html", "main", 10, context=about_context),
+        EntityCard("members", "Members", "cards/members.html", "main", 20, _kind_is("group"), members_context),
+        EntityCard(
+            "user-groups", "Groups", "cards/user_groups.html", "main", 20, _kind_is("user"), user_groups_context
+        ),
+        EntityCard(
+            "ownership", "Ownership", "cards/ownership.html", "main", 30, _kind_is("group", "user"), ownership_context
+        ),
+        EntityCard(
+            "system-diagram", "System diagram", "cards/graph.html", "main", 30, _has_parts, system_diagram_context
+        ),
+        EntityCard(
+            "relation-graph",
+            "Relation graph",
+            "cards/graph.html",
+            "main",
+            50,
+            lambda entity: not _has_parts(entity),
+            neighbours_context,
+        ),
+        EntityCard(
+            "contents", "Contents", "cards/contents.html", "main", 40, _kind_is("system", "domain"), contents_context
+        ),
+        EntityCard(
+            "api-users",
+            "Providers and consumers",
+            "cards/api_users.html",
+            "main",
+            40,
+            _kind_is("api"),
+            api_users_context,
+        ),
+        EntityCard("links", "Links", "cards/links.html", "side", 10),
+        EntityCard("relations", "Relations", "cards/relations.html", "side", 20, context=relations_context),
+        EntityCard("metadata", "Labels and annotations", "cards/metadata.html", "side", 30),
+    ]
+
+
+@hookimpl
+def register_entity_tabs() -> list[EntityTab]:
+    return [
+        EntityTab("dependencies", "Dependencies", "tabs/dependencies.html", 10, context=dependencies_context),
+        EntityTab("apis", "APIs", "tabs/apis.html", 20, _kind_is("component"), apis_context),
+        EntityTab("definition", "Definition", "tabs/definition.html", 20, _kind_is("api"), definition_context),
+        EntityTab("inspect", "Inspect", "tabs/inspect.html", 90, context=inspect_context),
+    ]
+
+
+@hookimpl
+def register_nav_items() -> list[NavItem]:
+    return [
+        NavItem("Catalog", "/catalog", 10, "catalog"),
+        NavItem("APIs", "/apis", 20, "api"),
+        NavItem("Register", "/catalog-import", 80, "plus"),
+        NavItem("Problems", "/catalog-problems", 90, "alert"),
+    ]

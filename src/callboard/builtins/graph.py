@@ -1,0 +1,203 @@
+"""The relation graph around an entity: which entities to show (breadth-first) and where to draw them.
+
+Each relation is stored in both directions (``ownedBy`` and ``ownerOf``); the graph keeps one edge per
+pair, in the direction people read ("service ownedBy team", "service providesApi api"), and lays the
+nodes out in columns from left to right along those edges, as Backstage's catalog graph does with dagre.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from callboard.core.entity import EntityRef, EntityRefError
+from callboard.core.extensions import CatalogReader
+from callboard.core.relations import (
+    CHILD_OF,
+    CONSUMES_API,
+    DEPENDS_ON,
+    MEMBER_OF,
+    OWNED_BY,
+    PART_OF,
+    PROVIDES_API,
+    REVERSE,
+)
+
+#: The direction each edge is drawn in; the reverse types fold into these.
+FORWARD_TYPES = (OWNED_BY, PART_OF, DEPENDS_ON, PROVIDES_API, CONSUMES_API, MEMBER_OF, CHILD_OF)
+
+NODE_WIDTH = 190
+NODE_HEIGHT = 46
+COLUMN_GAP = 110
+ROW_GAP = 22
+MARGIN = 16
+
+
+@dataclass
+class GraphNode:
+    ref: str
+    kind: str
+    namespace: str
+    name: str
+    title: str
+    known: bool  # False: a relation points at an entity the catalog does not have
+    root: bool = False
+    column: int = 0
+    x: float = 0.0
+    y: float = 0.0
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    source: str
+    type: str
+    target: str
+
+
+@dataclass
+class Graph:
+    nodes: dict[str, GraphNode]
+    edges: list[GraphEdge]
+    truncated: bool = False
+    width: float = 0.0
+    height: float = 0.0
+    paths: list[dict[str, Any]] = field(default_factory=list)
+
+
+def forward(source: str, relation_type: str, target: str) -> GraphEdge | None:
+    """The edge in its drawn direction, or None for a relation type the graph does not draw."""
+    if relation_type in FORWARD_TYPES:
+        return GraphEdge(source, relation_type, target)
+    reverse = REVERSE.get(relation_type)
+    if reverse in FORWARD_TYPES:
+        return GraphEdge(target, reverse, source)
+    return GraphEdge(source, relation_type, target)  # a plugin's relation: drawn as written
+
+
+def _node(ref: str, entity: Mapping[str, Any] | None) -> GraphNode:
+    try:
+        parsed = EntityRef.parse(ref)
+    except EntityRefError:
+        parsed = EntityRef("unknown", "default", ref)
+    if entity is None:
+        return GraphNode(ref, parsed.kind, parsed.namespace, parsed.name, parsed.name, known=False)
+    metadata = entity.get("metadata") or {}
+    kind = str(entity.get("kind", parsed.kind))
+    name = str(metadata.get("name", parsed.name))
+    profile = (entity.get("spec") or {}).get("profile")
+    display_name = profile.get("displayName") if isinstance(profile, dict) else None
+    title = str(metadata.get("title") or display_name or name)
+    return GraphNode(ref, kind, str(metadata.get("namespace") or "default"), name, title, known=True)
+
+
+def relation_graph(
+    catalog: CatalogReader,
+    root: Mapping[str, Any],
+    root_ref: str,
+    *,
+    depth: int = 1,
+    types: Collection[str] | None = None,
+    max_nodes: int = 60,
+) -> Graph:
+    """Entities up to ``depth`` relations away from the root, following only ``types`` (forward names)."""
+    wanted = set(types) if types else None
+    nodes = {root_ref: _node(root_ref, root)}
+    nodes[root_ref].root = True
+    edges: dict[tuple[str, str, str], GraphEdge] = {}
+    loaded: dict[str, Mapping[str, Any] | None] = {root_ref: root}
+    frontier = [root_ref]
+    truncated = False
+    for _ in range(max(1, depth)):
+        next_frontier: list[str] = []
+        for ref in frontier:
+            entity = loaded.get(ref)
+            for relation in (entity or {}).get("relations") or []:
+                edge = forward(ref, str(relation.get("type")), str(relation.get("targetRef", "")).lower())
+                if edge is None or (wanted is not None and edge.type not in wanted):
+                    continue
+                other = edge.target if edge.source == ref else edge.source
+                if other not in nodes:
+                    if len(nodes) >= max_nodes:
+                        truncated = True
+                        continue
+                    nodes[other] = _node(other, None)
+                    next_frontier.append(other)
+                edges.setdefault((edge.source, edge.type, edge.target), edge)
+        if not next_frontier:
+            break
+        found = catalog.entities(next_frontier)
+        for ref in next_frontier:
+            loaded[ref] = found.get(ref)
+            if ref in found:
+                nodes[ref] = _node(ref, found[ref])
+        frontier = [ref for ref in next_frontier if ref in found]
+    # Edges between nodes already shown (two neighbours of the root that depend on each other) are drawn too.
+    for ref, entity in loaded.items():
+        for relation in (entity or {}).get("relations") or []:
+            edge = forward(ref, str(relation.get("type")), str(relation.get("targetRef", "")).lower())
+            if edge and edge.source in nodes and edge.target in nodes and (wanted is None or edge.type in wanted):
+                edges.setdefault((edge.source, edge.type, edge.target), edge)
+    graph = Graph(nodes, list(edges.values()), truncated)
+    layout(graph, root_ref)
+    return graph
+
+
+def layout(graph: Graph, root_ref: str) -> None:
+    """Columns by signed distance from the root along edge direction, rows ordered to shorten edges."""
+    neighbours: dict[str, list[tuple[str, int]]] = {ref: [] for ref in graph.nodes}
+    for edge in graph.edges:
+        neighbours[edge.source].append((edge.target, 1))
+        neighbours[edge.target].append((edge.source, -1))
+    placed = {root_ref: 0}
+    queue = [root_ref]
+    while queue:
+        ref = queue.pop(0)
+        for other, step in neighbours[ref]:
+            if other not in placed:
+                placed[other] = placed[ref] + step
+                queue.append(other)
+    for ref, node in graph.nodes.items():
+        node.column = placed.get(ref, 0)
+    columns: dict[int, list[GraphNode]] = {}
+    for node in sorted(graph.nodes.values(), key=lambda n: (n.kind.lower(), n.name)):
+        columns.setdefault(node.column, []).append(node)
+    order = sorted(columns)
+    rank = {node.ref: index for nodes in columns.values() for index, node in enumerate(nodes)}
+    # Two barycentre sweeps (outward from the root's column) are enough for the small graphs shown here.
+    for sweep in (order, list(reversed(order))):
+        for column in sweep:
+
+            def barycentre(node: GraphNode) -> float:
+                others = [rank[o] for o, _ in neighbours[node.ref] if graph.nodes[o].column != node.column]
+                return sum(others) / len(others) if others else rank[node.ref]
+
+            columns[column].sort(key=barycentre)
+            rank.update({node.ref: index for index, node in enumerate(columns[column])})
+    tallest = max(len(nodes) for nodes in columns.values())
+    graph.height = MARGIN * 2 + tallest * NODE_HEIGHT + (tallest - 1) * ROW_GAP
+    first = order[0]
+    for column, nodes in columns.items():
+        offset = (tallest - len(nodes)) * (NODE_HEIGHT + ROW_GAP) / 2
+        for index, node in enumerate(nodes):
+            node.x = MARGIN + (column - first) * (NODE_WIDTH + COLUMN_GAP)
+            node.y = MARGIN + offset + index * (NODE_HEIGHT + ROW_GAP)
+    graph.width = MARGIN * 2 + len(order) * NODE_WIDTH + (len(order) - 1) * COLUMN_GAP
+    graph.paths = [_path(graph.nodes[edge.source], graph.nodes[edge.target], edge.type) for edge in graph.edges]
+
+
+def _path(source: GraphNode, target: GraphNode, label: str) -> dict[str, Any]:
+    """A curve from the side of one box to the facing side of the other, with its label's position."""
+    sy, ty = source.y + NODE_HEIGHT / 2, target.y + NODE_HEIGHT / 2
+    if source.column == target.column:
+        sx = tx = source.x + NODE_WIDTH
+        bend = COLUMN_GAP / 2
+        d = f"M{sx},{sy} C{sx + bend},{sy} {tx + bend},{ty} {tx},{ty}"
+        return {"d": d, "label": label, "lx": sx + bend * 0.75, "ly": (sy + ty) / 2}
+    if target.column > source.column:
+        sx, tx = source.x + NODE_WIDTH, target.x
+    else:
+        sx, tx = source.x, target.x + NODE_WIDTH
+    middle = (sx + tx) / 2
+    d = f"M{sx},{sy} C{middle},{sy} {middle},{ty} {tx},{ty}"
+    return {"d": d, "label": label, "lx": middle, "ly": (sy + ty) / 2 - 4}

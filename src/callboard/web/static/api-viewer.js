@@ -1,0 +1,21 @@
+// The interactive OpenAPI viewer (Swagger UI from the npm registry, served by the portal itself).
+// "Try it out" is off: requests from a portal page would carry the reader's session to arbitrary servers.
+(function () {
+  "use strict";
+  function start() {
+    var host = document.querySelector("[data-openapi]");
+    if (!host || typeof window.SwaggerUIBundle !== "function") return;
+    var documentNode = document.querySelector(host.getAttribute("data-openapi"));
+    var spec = JSON.parse(documentNode.textContent);
+    host.innerHTML = "";
+    window.SwaggerUIBundle({
+      spec: spec,
+      domNode: host,
+      deepLinking: false,
+      supportedSubmitMethods: [],
+      validatorUrl: null,
+      defaultModelsExpandDepth: 0
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();

@@ -1,0 +1,84 @@
+// Small behaviours of the portal's pages; everything works without them, they make it quicker to use.
+(function () {
+  "use strict";
+
+  function onClick(selector, handler) {
+    document.addEventListener("click", function (event) {
+      var target = event.target.closest(selector);
+      if (target) handler(target, event);
+    });
+  }
+
+  onClick(".theme-toggle", function () {
+    var next = document.documentElement.getAttribute("data-theme") === "dark" ? "light" : "dark";
+    document.documentElement.setAttribute("data-theme", next);
+    try { localStorage.setItem("callboard-theme", next); } catch (e) { /* storage disabled */ }
+  });
+
+  onClick(".nav-toggle", function (button) {
+    var open = document.body.classList.toggle("nav-open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
+  onClick("[data-copy]", function (button) {
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    var text = source.value !== undefined ? source.value : source.textContent;
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = label; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () {});
+    } else {
+      var area = document.createElement("textarea");
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      try { document.execCommand("copy"); done(); } catch (e) { /* nothing to do */ }
+      area.remove();
+    }
+  });
+
+  // Quick jump: "/" focuses the box, arrows move through results, Enter opens the first one.
+  document.addEventListener("keydown", function (event) {
+    var box = document.getElementById("quick-jump-input");
+    if (!box) return;
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+    if (event.key === "/" && !typing) {
+      event.preventDefault();
+      box.focus();
+      return;
+    }
+    var results = document.getElementById("quick-jump-results");
+    var links = results ? Array.prototype.slice.call(results.querySelectorAll("a")) : [];
+    if (!links.length || !box.closest("form").contains(document.activeElement)) return;
+    var index = links.indexOf(document.activeElement);
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      links[Math.min(index + 1, links.length - 1)].focus();
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      if (index <= 0) box.focus(); else links[index - 1].focus();
+    } else if (event.key === "Escape") {
+      results.innerHTML = "";
+      box.focus();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList.contains("quick-jump")) return;
+    var first = form.querySelector("#quick-jump-results a");
+    if (first) {
+      event.preventDefault();
+      window.location.href = first.getAttribute("href");
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var results = document.getElementById("quick-jump-results");
+    if (results && !event.target.closest(".quick-jump")) results.innerHTML = "";
+  });
+})();

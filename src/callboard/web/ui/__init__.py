@@ -1,0 +1,50 @@
+"""The portal's pages: server-rendered HTML (Jinja2), enhanced by htmx, with no asset from a CDN."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from callboard.builtins.highlight import stylesheet
+from callboard.catalog.service import CatalogService
+from callboard.core.extensions import EntityCard, EntityTab, NavItem
+from callboard.web.ui.catalog_page import catalog_router
+from callboard.web.ui.entity_page import EntityPages, entity_router
+from callboard.web.ui.problems_page import problems_router
+from callboard.web.ui.register_page import register_router
+from callboard.web.ui.rendering import STATIC_DIR, Pages
+from callboard.web.ui.security import security_headers
+
+
+def install_portal(
+    app: FastAPI,
+    catalog: CatalogService,
+    *,
+    title: str,
+    cards: Sequence[EntityCard],
+    tabs: Sequence[EntityTab],
+    nav: Sequence[NavItem],
+) -> Pages:
+    """Mount the pages, their static files and the security headers on ``app``; returns the renderer."""
+    parts: list[EntityCard | EntityTab] = [*cards, *tabs]
+    template_dirs = sorted({part.template_dir for part in parts if part.template_dir})
+    pages = Pages(title, nav, template_dirs)
+    app.middleware("http")(security_headers)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    highlight_css = stylesheet()
+
+    extras = APIRouter(include_in_schema=False)
+
+    @extras.get("/ui/highlight.css")
+    def highlight_stylesheet() -> Response:
+        return Response(highlight_css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+    app.include_router(extras)
+    app.include_router(catalog_router(catalog, pages))
+    app.include_router(register_router(catalog, pages))
+    app.include_router(problems_router(catalog, pages))
+    app.include_router(entity_router(EntityPages(catalog, pages, cards, tabs)))
+    return pages

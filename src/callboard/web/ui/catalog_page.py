@@ -1,0 +1,201 @@
+"""The catalog table (``/catalog``, and ``/apis`` for APIs): kind tabs, facet filters with counts, sort, pages.
+
+Everything is in the URL, so a view can be shared; htmx swaps only the results when a filter changes, and
+every link and form still works without script.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from callboard.catalog.filters import Condition, FilterSets
+from callboard.catalog.query_store import FullText, OrderField
+from callboard.catalog.service import CatalogService
+from callboard.web.ui.rendering import Pages
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str  # query parameter
+    key: str  # filter key in the catalog's index
+    label: str
+
+
+FACETS = (
+    Facet("type", "spec.type", "Type"),
+    Facet("owner", "relations.ownedby", "Owner"),
+    Facet("lifecycle", "spec.lifecycle", "Lifecycle"),
+    Facet("tag", "metadata.tags", "Tags"),
+    Facet("namespace", "metadata.namespace", "Namespace"),
+)
+
+#: Sortable columns: query value → (index key, heading).
+SORTS = {
+    "name": "metadata.name",
+    "system": "spec.system",
+    "owner": "spec.owner",
+    "type": "spec.type",
+    "lifecycle": "spec.lifecycle",
+    "title": "metadata.title",
+}
+
+#: Table columns per kind (Backstage's defaults per kind); the first is always the name.
+COLUMNS = {
+    "component": ("name", "system", "owner", "type", "lifecycle", "description", "tags"),
+    "api": ("name", "system", "owner", "type", "lifecycle", "description", "tags"),
+    "resource": ("name", "system", "owner", "type", "lifecycle", "description", "tags"),
+    "system": ("name", "domain", "owner", "description", "tags"),
+    "domain": ("name", "owner", "description", "tags"),
+    "group": ("name", "title", "type", "description"),
+    "user": ("name", "title", "email"),
+    "location": ("name", "type", "targets"),
+    "template": ("name", "owner", "type", "description", "tags"),
+}
+DEFAULT_COLUMNS = ("name", "owner", "type", "description", "tags")
+TEXT_FIELDS = ("metadata.name", "metadata.title", "spec.profile.displayname")
+PAGE_SIZES = (25, 50, 100)
+
+
+def _filters(kind: str, chosen: dict[str, list[str]], skip: str | None = None) -> FilterSets:
+    conditions = [Condition("kind", (kind.lower(),))]
+    for facet in FACETS:
+        values = chosen.get(facet.param) or []
+        if values and facet.param != skip:
+            conditions.append(Condition(facet.key, tuple(value.lower() for value in values)))
+    return (tuple(conditions),)
+
+
+def catalog_view(
+    catalog: CatalogService,
+    *,
+    kind: str,
+    chosen: dict[str, list[str]],
+    text: str,
+    sort: str,
+    descending: bool,
+    page: int,
+    per_page: int,
+) -> dict[str, Any]:
+    """Everything the catalog page shows, computed with one page query, one count and one query per facet."""
+    filters = _filters(kind, chosen)
+    full_text = FullText(text.strip(), TEXT_FIELDS) if text.strip() else None
+    order = [OrderField(SORTS.get(sort, "metadata.name"), descending), OrderField("metadata.name")]
+    result = catalog.query_entities(
+        filters, order=order, full_text=full_text, limit=per_page, offset=(page - 1) * per_page
+    )
+    total = result.total or 0
+    # Each facet counts within the other filters (not its own), so every value that would widen or change
+    # the result stays visible with how many entities it has.
+    facets = []
+    for facet in FACETS:
+        counts = catalog.facets([facet.key], _filters(kind, chosen, skip=facet.param))[facet.key]
+        selected = {value.lower() for value in chosen.get(facet.param) or []}
+        values = [
+            {"value": item["value"], "count": item["count"], "selected": str(item["value"]).lower() in selected}
+            for item in counts[:50]
+        ]
+        # A chosen value the facet no longer lists (none left under the other filters) stays un-tickable.
+        listed = {str(item["value"]).lower() for item in values}
+        values += [
+            {"value": v, "count": 0, "selected": True} for v in chosen.get(facet.param) or [] if v.lower() not in listed
+        ]
+        if values:
+            facets.append({"facet": facet, "values": values, "more": max(0, len(counts) - 50)})
+    pages = max(1, -(-total // per_page))
+    return {
+        "kind": kind,
+        "entities": result.items,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "per_page": per_page,
+        "first": (page - 1) * per_page + 1 if total else 0,
+        "last": min(total, page * per_page),
+        "facets": facets,
+        "columns": COLUMNS.get(kind.lower(), DEFAULT_COLUMNS),
+        "sortable": set(SORTS),
+    }
+
+
+def kind_counts(catalog: CatalogService) -> list[dict[str, Any]]:
+    return catalog.facets(["kind"], ())["kind"]
+
+
+def catalog_router(catalog: CatalogService, pages: Pages) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def render(request: Request, kind: str, base: str, **values: Any) -> HTMLResponse:
+        chosen = {facet.param: values[facet.param] for facet in FACETS if values[facet.param]}
+        per_page = values["per"] if values["per"] in PAGE_SIZES else PAGE_SIZES[0]
+        view = catalog_view(
+            catalog,
+            kind=kind,
+            chosen=chosen,
+            text=values["q"],
+            sort=values["sort"] if values["sort"] in SORTS else "name",
+            descending=values["dir"] == "desc",
+            page=max(1, values["page"]),
+            per_page=per_page,
+        )
+        params: dict[str, Any] = {"kind": kind.lower(), **chosen, "q": values["q"] or None}
+        if values["sort"] in SORTS and values["sort"] != "name":
+            params["sort"] = values["sort"]
+        if values["dir"] == "desc":
+            params["dir"] = "desc"
+        if per_page != PAGE_SIZES[0]:
+            params["per"] = per_page
+        return pages.render(
+            request,
+            "catalog.html",
+            **view,
+            base=base,
+            params=params,
+            sort=values["sort"] if values["sort"] in SORTS else "name",
+            descending=values["dir"] == "desc",
+            q=values["q"],
+            kinds=kind_counts(catalog) if base == "/catalog" else [],
+            page_sizes=PAGE_SIZES,
+        )
+
+    @router.get("/", response_class=HTMLResponse)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/catalog", status_code=302)
+
+    @router.get("/catalog", response_class=HTMLResponse)
+    def catalog_page(request: Request) -> HTMLResponse:
+        return render(request, request.query_params.get("kind") or "component", "/catalog", **_values(request))
+
+    @router.get("/apis", response_class=HTMLResponse)
+    def api_explorer(request: Request) -> HTMLResponse:
+        return render(request, "api", "/apis", **_values(request))
+
+    @router.get("/ui/quick-jump", response_class=HTMLResponse)
+    def quick_jump(request: Request, q: str = "") -> HTMLResponse:
+        return pages.render(request, "quick_jump.html", q=q, entities=catalog.quick_find(q, limit=8) if q else [])
+
+    return router
+
+
+def _number(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text else default
+    except ValueError:
+        return default
+
+
+def _values(request: Request) -> dict[str, Any]:
+    """The page's query parameters; malformed numbers fall back to defaults (a shared link never errors)."""
+    params = request.query_params
+    values: dict[str, Any] = {facet.param: params.getlist(facet.param) for facet in FACETS}
+    values.update(
+        q=params.get("q", ""),
+        sort=params.get("sort", "name"),
+        dir=params.get("dir", "asc"),
+        page=_number(params.get("page"), 1),
+        per=_number(params.get("per"), PAGE_SIZES[0]),
+    )
+    return values

@@ -1,0 +1,135 @@
+"""Entity pages: the header, the Overview tab built from cards, the other tabs, and unregistering.
+
+Cards and tabs come from the plugin hooks (Callboard's own are registered the same way); a card that fails
+shows its error in place instead of breaking the page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from callboard.catalog.service import CatalogService
+from callboard.core.errors import NotAllowedError, NotFoundError
+from callboard.core.extensions import EntityCard, EntityContext, EntityTab
+from callboard.web.ui.reader import ServiceCatalogReader
+from callboard.web.ui.rendering import Pages, entity_href, entity_ref
+from callboard.web.ui.security import require_same_origin
+
+log = logging.getLogger(__name__)
+
+
+class EntityPages:
+    def __init__(
+        self, catalog: CatalogService, pages: Pages, cards: Sequence[EntityCard], tabs: Sequence[EntityTab]
+    ) -> None:
+        self.catalog = catalog
+        self.pages = pages
+        self.cards = list(cards)
+        self.tabs = list(tabs)
+        self.reader = ServiceCatalogReader(catalog)
+
+    def load(self, namespace: str, kind: str, name: str) -> tuple[dict[str, Any], str]:
+        entity = self.catalog.entity_by_name(kind, namespace, name)
+        return entity, entity_ref(entity)
+
+    def context(self, entity: Mapping[str, Any], ref: str, request: Request) -> EntityContext:
+        return EntityContext(entity, ref, self.reader, dict(request.query_params))
+
+    def render_part(self, part: EntityCard | EntityTab, context: EntityContext) -> str:
+        """One card's or tab's HTML; its failure becomes a message in its place, logged with the traceback."""
+        try:
+            values = dict(part.context(context))
+            return self.pages.render_text(part.template, entity=context.entity, ref=context.ref, **values)
+        except Exception as error:
+            log.exception("entity %s %r failed for %s", type(part).__name__.lower(), part.id, context.ref)
+            return self.pages.render_text("part_error.html", part=part, error=error)
+
+    def header(self, entity: Mapping[str, Any], ref: str, active: str) -> dict[str, Any]:
+        tabs = [tab for tab in self.tabs if tab.applies_to(entity)]
+        return {"entity": entity, "ref": ref, "tabs": tabs, "active": active, "href": entity_href(entity)}
+
+
+def entity_router(entity_pages: EntityPages) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    pages, catalog = entity_pages.pages, entity_pages.catalog
+
+    @router.get("/catalog/{namespace}/{kind}/{name}", response_class=HTMLResponse)
+    def overview(request: Request, namespace: str, kind: str, name: str) -> HTMLResponse:
+        entity, ref = entity_pages.load(namespace, kind, name)
+        context = entity_pages.context(entity, ref, request)
+        cards: list[tuple[EntityCard, str | None]] = []
+        for card in entity_pages.cards:
+            if card.applies_to(entity):
+                cards.append((card, None if card.lazy else entity_pages.render_part(card, context)))
+        return pages.render(
+            request,
+            "entity.html",
+            **entity_pages.header(entity, ref, "overview"),
+            main=[{"card": card, "html": html} for card, html in cards if card.area == "main"],
+            side=[{"card": card, "html": html} for card, html in cards if card.area == "side"],
+        )
+
+    @router.get("/catalog/{namespace}/{kind}/{name}/cards/{card_id}", response_class=HTMLResponse)
+    def card(request: Request, namespace: str, kind: str, name: str, card_id: str) -> HTMLResponse:
+        entity, ref = entity_pages.load(namespace, kind, name)
+        found = next((c for c in entity_pages.cards if c.id == card_id and c.applies_to(entity)), None)
+        if found is None:
+            raise NotFoundError(f"No card {card_id!r} on the page of {ref}")
+        html = entity_pages.render_part(found, entity_pages.context(entity, ref, request))
+        return HTMLResponse(html)
+
+    @router.get("/catalog/{namespace}/{kind}/{name}/unregister", response_class=HTMLResponse)
+    def unregister_form(request: Request, namespace: str, kind: str, name: str) -> HTMLResponse:
+        entity, ref = entity_pages.load(namespace, kind, name)
+        location = catalog.registered_location_of(kind, namespace, name)
+        removed = catalog.location_entities(location["type"], location["target"]) if location else []
+        return pages.render(
+            request,
+            "unregister.html",
+            **entity_pages.header(entity, ref, ""),
+            location=location,
+            removed=removed,
+            readonly=catalog.policy.readonly,
+        )
+
+    @router.post("/catalog/{namespace}/{kind}/{name}/unregister", response_class=HTMLResponse)
+    def unregister(request: Request, namespace: str, kind: str, name: str, action: str = Form(...)) -> Response:
+        require_same_origin(request)
+        entity, ref = entity_pages.load(namespace, kind, name)
+        if action == "location":
+            location = catalog.registered_location_of(kind, namespace, name)
+            if location is None:
+                raise NotAllowedError(f"{ref} did not come from a registered location; delete the entity instead")
+            catalog.delete_location(location["id"])
+            message = f"Unregistered {location['type']}:{location['target']}"
+        elif action == "entity":
+            if catalog.policy.readonly:
+                raise NotAllowedError("This catalog is read-only (catalog.readonly); entities cannot be deleted")
+            catalog.delete_by_uid(str(entity["metadata"]["uid"]))
+            message = f"Deleted {ref}"
+        else:
+            raise NotFoundError(f"Unknown action {action!r}; use location or entity")
+        return RedirectResponse(f"/catalog?kind={kind.lower()}&notice={message}", status_code=303)
+
+    @router.post("/catalog/{namespace}/{kind}/{name}/refresh", response_class=HTMLResponse)
+    def refresh(request: Request, namespace: str, kind: str, name: str) -> HTMLResponse:
+        require_same_origin(request)
+        _, ref = entity_pages.load(namespace, kind, name)
+        catalog.refresh(ref)
+        return HTMLResponse('<span class="notice" role="status">Refresh scheduled; reload in a moment</span>')
+
+    @router.get("/catalog/{namespace}/{kind}/{name}/{tab_id}", response_class=HTMLResponse)
+    def tab(request: Request, namespace: str, kind: str, name: str, tab_id: str) -> HTMLResponse:
+        entity, ref = entity_pages.load(namespace, kind, name)
+        found = next((t for t in entity_pages.tabs if t.id == tab_id and t.applies_to(entity)), None)
+        if found is None:
+            raise NotFoundError(f"The page of {ref} has no tab {tab_id!r}")
+        html = entity_pages.render_part(found, entity_pages.context(entity, ref, request))
+        return pages.render(request, "entity.html", **entity_pages.header(entity, ref, tab_id), tab_html=html)
+
+    return router

@@ -1,0 +1,50 @@
+"""The catalog as cards and tabs read it (``CatalogReader``), on top of the catalog service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from callboard.catalog.filters import Condition, FilterSets
+from callboard.catalog.query_store import OrderField
+from callboard.catalog.service import CatalogService
+from callboard.core.errors import InputError
+
+
+def filter_sets(filters: Mapping[str, str | Sequence[str]]) -> FilterSets:
+    conditions = []
+    for key, value in filters.items():
+        values = (value,) if isinstance(value, str) else tuple(value)
+        conditions.append(Condition(key.lower(), tuple(item.lower() for item in values)))
+    return (tuple(conditions),)
+
+
+class ServiceCatalogReader:
+    def __init__(self, catalog: CatalogService) -> None:
+        self._catalog = catalog
+
+    def entity(self, ref: str) -> Mapping[str, Any] | None:
+        found = self.entities([ref])
+        return next(iter(found.values()), None)
+
+    def entities(self, refs: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        unique = list(dict.fromkeys(ref.lower() for ref in refs))
+        try:
+            found = self._catalog.entities_by_refs(unique, (), ())
+        except InputError:
+            return {}
+        return {ref: entity for ref, entity in zip(unique, found, strict=True) if entity is not None}
+
+    def find(self, filters: Mapping[str, str | Sequence[str]], *, limit: int = 100) -> list[Mapping[str, Any]]:
+        order = [OrderField("kind"), OrderField("metadata.name")]
+        return list(self._catalog.list_entities(filter_sets(filters), order=order, limit=limit))
+
+    def count(self, filters: Mapping[str, str | Sequence[str]]) -> int:
+        return self._catalog.count(filter_sets(filters))
+
+    def counts(self, key: str, filters: Mapping[str, str | Sequence[str]]) -> list[tuple[str, int]]:
+        facet = self._catalog.facets([key], filter_sets(filters))[key]
+        return [(str(item["value"]), int(item["count"])) for item in facet]
+
+    def parents(self, ref: str) -> list[str]:
+        return self._catalog.parents(ref)

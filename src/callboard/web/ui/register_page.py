@@ -1,0 +1,104 @@
+"""Registering an existing component (``/catalog-import``): analyse a URL, review what it holds, register.
+
+Like Backstage, only location types allowed by ``catalog.allowedLocationTypes`` (``url`` by default) are
+accepted, so a file path typed into this form never reads the server's disk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from callboard.catalog.service import CatalogService
+from callboard.core.errors import InputError, NotAllowedError, NotFoundError
+from callboard.web.ui.rendering import Pages
+from callboard.web.ui.security import require_same_origin
+
+
+def _location_type(target: str, allowed: tuple[str, ...]) -> str:
+    if target.startswith(("https://", "http://")):
+        return "url"
+    if "file" in allowed:
+        return "file"
+    raise InputError(
+        f"{target!r} is not an http(s) URL. Enter the URL of a catalog-info.yaml file, or of a repository folder "
+        "that holds one (operators can allow other location types with catalog.allowedLocationTypes)"
+    )
+
+
+def register_router(catalog: CatalogService, pages: Pages) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def form(request: Request, **values: Any) -> HTMLResponse:
+        return pages.render(
+            request,
+            "register.html",
+            locations=catalog.registered_locations(),
+            readonly=catalog.policy.readonly,
+            allowed=catalog.policy.allowed_location_types,
+            **values,
+        )
+
+    @router.get("/catalog-import", response_class=HTMLResponse)
+    def register_page(request: Request, url: str = "") -> HTMLResponse:
+        return form(request, url=url)
+
+    @router.post("/catalog-import/analyze", response_class=HTMLResponse)
+    def analyze(request: Request, url: str = Form("")) -> HTMLResponse:
+        require_same_origin(request)
+        target = url.strip()
+        if target and not target.endswith((".yaml", ".yml")) and target.startswith(("https://", "http://")):
+            target = target.rstrip("/") + "/catalog-info.yaml"
+        try:
+            if not target:
+                raise InputError("Enter the URL of a catalog-info.yaml file")
+            location_type = _location_type(target, catalog.policy.allowed_location_types)
+            result = catalog.add_location(location_type, target, dry_run=True)
+            previews = catalog.preview_location(location_type, target)[1:]
+        except (InputError, NotAllowedError) as error:
+            return pages.render(request, "register_result.html", url=url, error=str(error), status_code=200)
+        return pages.render(
+            request,
+            "register_result.html",
+            url=url,
+            target=target,
+            location_type=location_type,
+            exists=result["exists"],
+            previews=previews,
+            blocked=any(preview.problems for preview in previews),
+        )
+
+    @router.post("/catalog-import/register", response_class=HTMLResponse)
+    def register(request: Request, target: str = Form(...), location_type: str = Form("url")) -> Response:
+        require_same_origin(request)
+        result = catalog.add_location(location_type, target, dry_run=False)
+        return RedirectResponse(f"/catalog-import/locations/{result['location']['id']}", status_code=303)
+
+    @router.get("/catalog-import/locations/{location_id}", response_class=HTMLResponse)
+    def registered(request: Request, location_id: str) -> HTMLResponse:
+        """The outcome of a registration; it refreshes itself until the catalog has processed the location."""
+        location = catalog.location(location_id)
+        entities = catalog.location_entities(location["type"], location["target"])
+        template = "register_status.html" if request.headers.get("HX-Request") else "registered.html"
+        return pages.render(
+            request, template, location=location, entities=entities, pending=catalog.status()["pending"]
+        )
+
+    @router.get("/catalog-import/locations/{location_id}/unregister", response_class=HTMLResponse)
+    def unregister_form(request: Request, location_id: str) -> HTMLResponse:
+        location = catalog.location(location_id)
+        removed = catalog.location_entities(location["type"], location["target"])
+        return pages.render(request, "unregister_location.html", location=location, removed=removed)
+
+    @router.post("/catalog-import/locations/{location_id}/unregister", response_class=HTMLResponse)
+    def unregister(request: Request, location_id: str) -> Response:
+        require_same_origin(request)
+        location = catalog.location(location_id)
+        if not any(item["id"] == location_id for item in catalog.registered_locations()):
+            raise NotFoundError(f"Location {location_id} was not registered here; it comes from app-config")
+        catalog.delete_location(location_id)
+        return RedirectResponse(f"/catalog-import?removed={location['type']}:{location['target']}", status_code=303)
+
+    return router

@@ -1,0 +1,118 @@
+"""The Jinja2 environment of the portal's pages: template lookup, helpers for entity links, the layout's data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+
+from callboard.builtins.entity_pages import targets
+from callboard.core.entity import EntityRef, EntityRefError
+from callboard.core.extensions import NavItem
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def entity_href(target: Mapping[str, Any] | str) -> str:
+    """The page of an entity, given the entity or its ref: ``/catalog/<namespace>/<kind>/<name>``."""
+    if isinstance(target, str):
+        try:
+            ref = EntityRef.parse(target)
+        except EntityRefError:
+            return "/catalog"
+        namespace, kind, name = ref.namespace, ref.kind, ref.name
+    else:
+        metadata = target.get("metadata") or {}
+        namespace = str(metadata.get("namespace") or "default")
+        kind, name = str(target.get("kind", "")), str(metadata.get("name", ""))
+    return f"/catalog/{quote(namespace.lower(), safe='')}/{quote(kind.lower(), safe='')}/{quote(name, safe='')}"
+
+
+def ref_label(ref: str, context_kind: str | None = None) -> str:
+    """A compact ref for people: the kind is left out where the column already says it."""
+    try:
+        parsed = EntityRef.parse(ref)
+    except EntityRefError:
+        return ref
+    namespace = "" if parsed.namespace == "default" else f"{parsed.namespace}/"
+    kind = "" if context_kind and parsed.kind.lower() == context_kind.lower() else f"{parsed.kind.lower()}:"
+    return f"{kind}{namespace}{parsed.name}"
+
+
+def entity_ref(entity: Mapping[str, Any]) -> str:
+    metadata = entity.get("metadata") or {}
+    return f"{entity.get('kind', '')}:{metadata.get('namespace') or 'default'}/{metadata.get('name', '')}".lower()
+
+
+def entity_title(entity: Mapping[str, Any]) -> str:
+    metadata = entity.get("metadata") or {}
+    profile = (entity.get("spec") or {}).get("profile")
+    display = profile.get("displayName") if isinstance(profile, dict) else None
+    return str(metadata.get("title") or display or metadata.get("name", ""))
+
+
+def url_location(value: str | None) -> str | None:
+    """The browsable URL in a location annotation (``url:https://...``), or None for files and others."""
+    if not value:
+        return None
+    kind, _, target = value.partition(":")
+    return target if kind == "url" and target.startswith(("https://", "http://")) else None
+
+
+def safe_url(value: object) -> str | None:
+    """``value`` if it is an http(s) or mailto URL: descriptor data never becomes a ``javascript:`` link."""
+    if isinstance(value, str) and value.startswith(("https://", "http://", "mailto:")):
+        return value
+    return None
+
+
+def with_query(params: Mapping[str, Any], **changes: Any) -> str:
+    """The current query string with some parameters replaced (None removes one); lists repeat the key."""
+    merged: dict[str, Any] = {**params, **changes}
+    pairs: list[tuple[str, str]] = []
+    for key, value in merged.items():
+        if value is None or value in ("", []):
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        pairs.extend((key, str(item)) for item in values)
+    return "?" + urlencode(pairs)
+
+
+class Pages:
+    """Renders templates inside the layout; one per web app."""
+
+    def __init__(self, title: str, nav: Sequence[NavItem], template_dirs: Sequence[str] = ()) -> None:
+        loaders: list[Any] = [FileSystemLoader(directory) for directory in template_dirs]
+        loaders.append(PackageLoader("callboard.web", "templates"))
+        self.env = Environment(
+            loader=ChoiceLoader(loaders),
+            autoescape=select_autoescape(["html", "svg"], default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals.update(
+            entity_href=entity_href,
+            ref_label=ref_label,
+            entity_ref=entity_ref,
+            entity_title=entity_title,
+            url_location=url_location,
+            safe_url=safe_url,
+            rel_targets=targets,
+            with_query=with_query,
+            app_title=title,
+            nav=list(nav),
+            vendor_ready=(STATIC_DIR / "vendor" / "htmx" / "htmx.min.js").is_file(),
+        )
+
+    def render_text(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def render(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        fragment = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+        html = self.render_text(template, request=request, path=request.url.path, fragment=fragment, **context)
+        return HTMLResponse(html, status_code=status_code)
