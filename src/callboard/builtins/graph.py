@@ -100,28 +100,36 @@ def relation_graph(
     types: Collection[str] | None = None,
     max_nodes: int = 60,
 ) -> Graph:
-    """Entities up to ``depth`` relations away from the root, following only ``types`` (forward names)."""
+    """Entities up to ``depth`` relations away from the root, following only ``types`` (forward names).
+
+    Like Backstage's graph (``unidirectional``), the walk keeps going the way it left the root: from what
+    the root depends on it follows dependencies further, from what depends on the root it follows dependents.
+    Otherwise a shared owner two steps away would pull in everything that team owns.
+    """
     wanted = set(types) if types else None
     nodes = {root_ref: _node(root_ref, root)}
     nodes[root_ref].root = True
+    nodes[root_ref].column = 0
     edges: dict[tuple[str, str, str], GraphEdge] = {}
     loaded: dict[str, Mapping[str, Any] | None] = {root_ref: root}
+    heading: dict[str, int] = {root_ref: 0}  # +1 downstream of the root, -1 upstream, 0 the root itself
     frontier = [root_ref]
     truncated = False
     for _ in range(max(1, depth)):
         next_frontier: list[str] = []
         for ref in frontier:
-            entity = loaded.get(ref)
-            for relation in (entity or {}).get("relations") or []:
-                edge = forward(ref, str(relation.get("type")), str(relation.get("targetRef", "")).lower())
-                if edge is None or (wanted is not None and edge.type not in wanted):
+            for edge in _edges_of(ref, loaded.get(ref), wanted):
+                step = 1 if edge.source == ref else -1
+                if heading[ref] not in (0, step):
                     continue
-                other = edge.target if edge.source == ref else edge.source
+                other = edge.target if step == 1 else edge.source
                 if other not in nodes:
                     if len(nodes) >= max_nodes:
                         truncated = True
                         continue
                     nodes[other] = _node(other, None)
+                    nodes[other].column = nodes[ref].column + step
+                    heading[other] = step
                     next_frontier.append(other)
                 edges.setdefault((edge.source, edge.type, edge.target), edge)
         if not next_frontier:
@@ -130,71 +138,81 @@ def relation_graph(
         for ref in next_frontier:
             loaded[ref] = found.get(ref)
             if ref in found:
+                column = nodes[ref].column
                 nodes[ref] = _node(ref, found[ref])
+                nodes[ref].column = column
         frontier = [ref for ref in next_frontier if ref in found]
-    # Edges between nodes already shown (two neighbours of the root that depend on each other) are drawn too.
+    # Relations between entities already drawn (two dependencies of the root that depend on each other) are
+    # drawn too when they run left to right; others would cross the picture.
     for ref, entity in loaded.items():
-        for relation in (entity or {}).get("relations") or []:
-            edge = forward(ref, str(relation.get("type")), str(relation.get("targetRef", "")).lower())
-            if edge and edge.source in nodes and edge.target in nodes and (wanted is None or edge.type in wanted):
+        for edge in _edges_of(ref, entity, wanted):
+            inside = edge.source in nodes and edge.target in nodes
+            if inside and nodes[edge.source].column < nodes[edge.target].column:
                 edges.setdefault((edge.source, edge.type, edge.target), edge)
     graph = Graph(nodes, list(edges.values()), truncated)
-    layout(graph, root_ref)
+    layout(graph)
     return graph
 
 
-def layout(graph: Graph, root_ref: str) -> None:
-    """Columns by signed distance from the root along edge direction, rows ordered to shorten edges."""
-    neighbours: dict[str, list[tuple[str, int]]] = {ref: [] for ref in graph.nodes}
+def _edges_of(ref: str, entity: Mapping[str, Any] | None, wanted: set[str] | None) -> list[GraphEdge]:
+    found = []
+    for relation in (entity or {}).get("relations") or []:
+        edge = forward(ref, str(relation.get("type")), str(relation.get("targetRef", "")).lower())
+        if edge is not None and (wanted is None or edge.type in wanted):
+            found.append(edge)
+    return found
+
+
+#: A column taller than this wraps into several, so a team owning sixty things still fits on a screen.
+MAX_ROWS = 10
+
+
+def layout(graph: Graph) -> None:
+    """Place nodes: one column per distance from the root, rows ordered to shorten edges, tall ones wrapped."""
+    neighbours: dict[str, list[str]] = {ref: [] for ref in graph.nodes}
     for edge in graph.edges:
-        neighbours[edge.source].append((edge.target, 1))
-        neighbours[edge.target].append((edge.source, -1))
-    placed = {root_ref: 0}
-    queue = [root_ref]
-    while queue:
-        ref = queue.pop(0)
-        for other, step in neighbours[ref]:
-            if other not in placed:
-                placed[other] = placed[ref] + step
-                queue.append(other)
-    for ref, node in graph.nodes.items():
-        node.column = placed.get(ref, 0)
+        neighbours[edge.source].append(edge.target)
+        neighbours[edge.target].append(edge.source)
     columns: dict[int, list[GraphNode]] = {}
     for node in sorted(graph.nodes.values(), key=lambda n: (n.kind.lower(), n.name)):
         columns.setdefault(node.column, []).append(node)
     order = sorted(columns)
     rank = {node.ref: index for nodes in columns.values() for index, node in enumerate(nodes)}
-    # Two barycentre sweeps (outward from the root's column) are enough for the small graphs shown here.
+    # Two barycentre sweeps (left to right, then back) are enough for the small graphs drawn here.
     for sweep in (order, list(reversed(order))):
         for column in sweep:
 
             def barycentre(node: GraphNode) -> float:
-                others = [rank[o] for o, _ in neighbours[node.ref] if graph.nodes[o].column != node.column]
+                others = [rank[o] for o in neighbours[node.ref] if graph.nodes[o].column != node.column]
                 return sum(others) / len(others) if others else rank[node.ref]
 
             columns[column].sort(key=barycentre)
             rank.update({node.ref: index for index, node in enumerate(columns[column])})
-    tallest = max(len(nodes) for nodes in columns.values())
+    tallest = min(MAX_ROWS, max(len(nodes) for nodes in columns.values()))
     graph.height = MARGIN * 2 + tallest * NODE_HEIGHT + (tallest - 1) * ROW_GAP
-    first = order[0]
-    for column, nodes in columns.items():
-        offset = (tallest - len(nodes)) * (NODE_HEIGHT + ROW_GAP) / 2
-        for index, node in enumerate(nodes):
-            node.x = MARGIN + (column - first) * (NODE_WIDTH + COLUMN_GAP)
-            node.y = MARGIN + offset + index * (NODE_HEIGHT + ROW_GAP)
-    graph.width = MARGIN * 2 + len(order) * NODE_WIDTH + (len(order) - 1) * COLUMN_GAP
+    visual = 0
+    for column in order:
+        nodes = columns[column]
+        chunks = [nodes[start : start + MAX_ROWS] for start in range(0, len(nodes), MAX_ROWS)]
+        for chunk in chunks:
+            offset = (tallest - len(chunk)) * (NODE_HEIGHT + ROW_GAP) / 2
+            for index, node in enumerate(chunk):
+                node.x = MARGIN + visual * (NODE_WIDTH + COLUMN_GAP)
+                node.y = MARGIN + offset + index * (NODE_HEIGHT + ROW_GAP)
+            visual += 1
+    graph.width = MARGIN * 2 + visual * NODE_WIDTH + (visual - 1) * COLUMN_GAP
     graph.paths = [_path(graph.nodes[edge.source], graph.nodes[edge.target], edge.type) for edge in graph.edges]
 
 
 def _path(source: GraphNode, target: GraphNode, label: str) -> dict[str, Any]:
     """A curve from the side of one box to the facing side of the other, with its label's position."""
     sy, ty = source.y + NODE_HEIGHT / 2, target.y + NODE_HEIGHT / 2
-    if source.column == target.column:
+    if source.x == target.x:
         sx = tx = source.x + NODE_WIDTH
         bend = COLUMN_GAP / 2
         d = f"M{sx},{sy} C{sx + bend},{sy} {tx + bend},{ty} {tx},{ty}"
         return {"d": d, "label": label, "lx": sx + bend * 0.75, "ly": (sy + ty) / 2}
-    if target.column > source.column:
+    if target.x > source.x:
         sx, tx = source.x + NODE_WIDTH, target.x
     else:
         sx, tx = source.x, target.x + NODE_WIDTH
