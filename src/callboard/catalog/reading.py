@@ -23,7 +23,8 @@ MAX_BYTES = 20 * 1024 * 1024
 
 @dataclass(frozen=True)
 class ReadingRule:
-    """One ``backend.reading.allow`` entry: a host (``*.`` wildcards) and optional path prefixes."""
+    """One ``backend.reading.allow`` entry: a host (``*.`` wildcards; with ``:port`` to allow only that port)
+    and optional path prefixes."""
 
     host: str
     paths: tuple[str, ...] = ()
@@ -110,7 +111,7 @@ class LocationReader:
             url = _github_raw_url(target, integration)
             if integration.token:
                 headers["Authorization"] = f"token {integration.token}"
-        elif not any(rule.allows(host, parts.path) for rule in self._config.allow):
+        elif not any(rule.allows(name, parts.path) for rule in self._config.allow for name in (host, parts.netloc)):
             raise ReadError(
                 f"Reading from {target} is not allowed. Add {{host: {parts.netloc}}} to backend.reading.allow "
                 "or configure an integration for it",

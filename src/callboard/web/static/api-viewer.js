@@ -16,6 +16,14 @@
       validatorUrl: null,
       defaultModelsExpandDepth: 0
     });
+    // Swagger UI leaves some of its pickers (servers, media types) without an accessible name.
+    var label = function () {
+      host.querySelectorAll("select:not([aria-label])").forEach(function (select) {
+        select.setAttribute("aria-label", select.id === "servers" ? "Server" : "Choice");
+      });
+    };
+    label();
+    new MutationObserver(label).observe(host, { childList: true, subtree: true });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();

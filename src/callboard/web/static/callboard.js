@@ -9,6 +9,16 @@
     });
   }
 
+  // On a phone the filters start folded unless one is in use, so the table is on the first screen.
+  function foldFilters() {
+    if (!window.matchMedia("(max-width: 820px)").matches) return;
+    document.querySelectorAll("details.facets").forEach(function (details) {
+      if (!details.querySelector("input:checked")) details.removeAttribute("open");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", foldFilters);
+  document.addEventListener("htmx:afterSwap", foldFilters);
+
   onClick(".theme-toggle", function () {
     var next = document.documentElement.getAttribute("data-theme") === "dark" ? "light" : "dark";
     document.documentElement.setAttribute("data-theme", next);

@@ -118,6 +118,7 @@ def catalog_view(
         "facets": facets,
         "columns": COLUMNS.get(kind.lower(), DEFAULT_COLUMNS),
         "sortable": set(SORTS),
+        "filtered": bool(chosen or text.strip()),
     }
 
 

@@ -1,0 +1,207 @@
+"""The portal in a real browser (Debian's chromium driven by Playwright) over the running demo.
+
+Each test fails on a console error or an uncaught script error; screenshots of every page type are written
+to build/test-output/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from tests.conftest import REPO
+from tests.support import write
+from tests.web.ui.conftest import Portal
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = REPO / "build" / "test-output" / "screenshots"
+AXE = REPO / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+PAGE_TYPES = {
+    "catalog": "/catalog",
+    "api-explorer": "/apis",
+    "component": "/catalog/default/component/booking-service",
+    "component-apis": "/catalog/default/component/booking-service/apis",
+    "dependencies": "/catalog/default/component/booking-service/dependencies?depth=2",
+    "api-definition": "/catalog/default/api/booking-api/definition",
+    "api": "/catalog/default/api/booking-api",
+    "group": "/catalog/default/group/platform-team",
+    "user": "/catalog/default/user/ada.lovelace",
+    "system": "/catalog/default/system/booking",
+    "domain": "/catalog/default/domain/logistics",
+    "resource": "/catalog/default/resource/bookings-db",
+    "inspect": "/catalog/default/component/booking-service/inspect",
+    "register": "/catalog-import",
+    "problems": "/catalog-problems",
+}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is expected at /usr/bin/chromium (apt-get install chromium; .ci/run does)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, portal: Portal) -> Iterator[Page]:
+    context = browser.new_context(base_url=portal.url, viewport={"width": 1400, "height": 900})
+    opened = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error on {opened.url}: {message.text}")
+
+    opened.on("console", on_console)
+    opened.on("pageerror", lambda error: problems.append(f"script error on {opened.url}: {error}"))
+    opened.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    yield opened
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def rows(page: Page) -> list[str]:
+    return page.locator("table.entities tbody tr td:first-child a").all_inner_texts()
+
+
+@pytest.mark.parametrize("name", list(PAGE_TYPES))
+def test_each_page_type_loads_cleanly(page: Page, name: str) -> None:
+    response = page.goto(PAGE_TYPES[name])
+    assert response is not None and response.status == 200
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("main h1").first).to_be_visible()
+    if name == "api-definition":
+        expect(page.locator(".swagger-ui .opblock").first).to_be_visible()  # the interactive viewer ran
+    if name in ("dependencies", "system", "component"):
+        expect(page.locator("figure.graph svg a.node").first).to_be_visible()
+    shoot(page, name)
+
+
+def test_filters_sorting_and_paging_change_the_table(page: Page) -> None:
+    page.goto("/catalog?kind=component")
+    summary = page.locator("p.summary")
+    expect(summary).to_have_text(re.compile(r"1–25 of 40 components"))
+    first_page = rows(page)
+
+    page.get_by_role("link", name=re.compile("Next")).click()
+    expect(summary).to_have_text(re.compile(r"26–40 of 40"))
+    assert "page=2" in page.url
+    assert not set(rows(page)) & set(first_page)
+
+    page.locator("input[name=type][value=library]").check()
+    expect(summary).to_have_text(re.compile(r"1–5 of 5 components"))
+    assert "type=library" in page.url and "page=2" not in page.url
+
+    page.locator("th a", has_text="Name").click()
+    expect(page.locator("th[aria-sort=descending]")).to_have_count(1)
+    descending = rows(page)
+    assert descending == sorted(descending, key=str.lower, reverse=True)
+    assert "dir=desc" in page.url and "type=library" in page.url
+
+    page.fill("#catalog-q", "booking")
+    expect(summary).to_have_text(re.compile(r"1–1 of 1 component\b"))
+    shoot(page, "catalog-filtered")
+
+    # The URL holds the whole view: opening it again shows the same table.
+    page.goto(page.url)
+    expect(summary).to_have_text(re.compile(r"1–1 of 1 component\b"))
+    assert rows(page) == ["booking-sdk"]
+
+
+def test_graph_nodes_navigate(page: Page) -> None:
+    page.goto("/catalog/default/component/booking-service/dependencies")
+    node = page.locator('figure.graph a.node[data-ref="api:default/booking-api"]')
+    expect(node).to_be_visible()
+    node.click()
+    page.wait_for_url(re.compile(r"/catalog/default/api/booking-api$"))
+    expect(page.locator("main h1").first).to_have_text("booking-api")
+
+
+def test_quick_jump_suggests_while_typing_and_opens_the_first_match(page: Page) -> None:
+    page.goto("/catalog")
+    page.keyboard.press("/")
+    page.keyboard.type("tracking-s")
+    suggestion = page.locator("#quick-jump-results a").first
+    expect(suggestion).to_contain_text("tracking-service")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/catalog/default/component/tracking-service$"))
+
+
+def test_register_and_unregister_end_to_end(page: Page, portal: Portal) -> None:
+    write(
+        portal.repo / "new-service" / "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: browser-registered\n"
+        "  description: Registered by the browser test\nspec:\n  type: service\n  lifecycle: experimental\n"
+        "  owner: platform-team\n  system: booking\n",
+    )
+    page.goto("/catalog-import")
+    page.fill("#register-url", f"{portal.repo_url}/new-service/")
+    page.get_by_role("button", name="Analyse").click()
+    preview = page.locator("table.preview")
+    expect(preview).to_contain_text("browser-registered")
+    expect(preview).to_contain_text("valid")
+    shoot(page, "register-review")
+    page.get_by_role("button", name="Register").click()
+    link = page.get_by_role("link", name="browser-registered")
+    expect(link).to_be_visible(timeout=30_000)  # the status refreshes itself until the worker has processed it
+    shoot(page, "registered")
+    link.click()
+    expect(page.locator("main h1").first).to_have_text("browser-registered")
+
+    page.get_by_role("link", name="Unregister…").click()
+    expect(page.locator("main")).to_contain_text("removes these 2 entities")
+    shoot(page, "unregister-confirm")
+    page.get_by_role("button", name=re.compile("Unregister the location")).click()
+    expect(page.locator("p.notice")).to_contain_text("Unregistered url:")
+    assert page.request.get("/catalog/default/component/browser-registered").status == 404
+
+
+def test_theme_toggle_and_phone_width(browser: Browser, portal: Portal) -> None:
+    context = browser.new_context(base_url=portal.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto("/catalog/default/component/booking-service")
+    page.locator(".theme-toggle").click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    page.reload()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"  # the choice is remembered
+    expect(page.locator("#sidebar")).to_be_hidden()
+    page.locator(".nav-toggle").click()
+    expect(page.locator("#sidebar")).to_be_visible()
+    shoot(page, "phone-dark-entity")
+    page.goto("/catalog")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # nothing overflows the page
+    shoot(page, "phone-dark-catalog")
+    context.close()
+
+
+@pytest.mark.parametrize("name", ["catalog", "component", "api-definition", "group", "register", "problems"])
+def test_no_critical_accessibility_violations(page: Page, name: str) -> None:
+    page.goto(PAGE_TYPES[name])
+    page.wait_for_load_state("networkidle")
+    # axe-core comes from the npm registry (frontend/package.json); served as if from the portal, so the
+    # page's content security policy stays on while it runs.
+    page.route("**/__axe.js", lambda route: route.fulfill(body=AXE.read_text("utf-8"), content_type="text/javascript"))
+    page.add_script_tag(url="/__axe.js")
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    critical = [
+        f"{violation['id']}: {violation['help']} (e.g. {violation['nodes'][0]['html']})"
+        for violation in result["violations"]
+        if violation["impact"] == "critical"
+    ]
+    assert not critical, "\n".join(critical)

@@ -1,0 +1,239 @@
+"""The portal's pages over real HTTP, on SQLite and PostgreSQL: what each shows, and how it refuses bad input."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from callboard.catalog.filters import Condition
+from tests.support import write
+from tests.web.ui.conftest import Portal, running_portal
+
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    with running_portal(tmp_path_factory.mktemp(request.param), request.param) as portal:
+        yield portal
+
+
+@pytest.fixture
+def http(site: Portal) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=site.url, headers=HTML, timeout=30) as client:
+        yield client
+
+
+def names_in_table(html: str) -> list[str]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r'<tr>\s*<td><a href="/catalog/[^/]+/[^/]+/([^"]+)"', body)
+
+
+def test_the_catalog_lists_components_with_facet_counts_and_pages(http: httpx.Client) -> None:
+    page = http.get("/catalog").text
+    assert "1–25 of 40 components" in page
+    assert len(names_in_table(page)) == 25
+    assert names_in_table(page) == sorted(names_in_table(page))
+    # Facet counts: the demo has 30 services, 5 libraries and 5 websites.
+    assert re.search(r'value="service"[^>]*>\s*<span class="facet-label">service</span> <span class="count">30<', page)
+    second = http.get("/catalog", params={"kind": "component", "page": 2}).text
+    assert "26–40 of 40 components" in second
+    assert not set(names_in_table(page)) & set(names_in_table(second))
+
+
+def refs_where(site: Portal, **conditions: str) -> set[str]:
+    filters = (tuple(Condition(key.replace("__", "."), (value,)) for key, value in conditions.items()),)
+    return {entity["metadata"]["name"] for entity in site.runtime.catalog.list_entities(filters)}
+
+
+def test_filters_combine_and_each_facet_counts_within_the_others(http: httpx.Client, site: Portal) -> None:
+    page = http.get("/catalog", params=[("kind", "component"), ("type", "library")]).text
+    assert "1–5 of 5 components" in page
+    assert set(names_in_table(page)) == refs_where(site, kind="component", spec__type="library")
+    # The type facet still offers the other types (counted without the type filter) ...
+    assert re.search(r'value="service"[^>]*>\s*<span class="facet-label">service</span> <span class="count">30<', page)
+    # ... while the owner facet counts only libraries.
+    owner_counts = (
+        r'name="owner" value="[^"]+"[^>]*>\s*<span class="facet-label">[^<]+</span>\s*<span class="count">(\d+)<'
+    )
+    owners = re.findall(owner_counts, page)
+    assert sum(int(count) for count in owners) == 5
+    both = http.get("/catalog", params=[("kind", "component"), ("type", "library"), ("type", "website")]).text
+    assert "1–10 of 10 components" in both
+
+
+def test_text_filter_and_sorting(http: httpx.Client) -> None:
+    page = http.get("/catalog", params={"kind": "component", "q": "booking"}).text
+    assert set(names_in_table(page)) == {"booking-admin", "booking-event-relay", "booking-sdk", "booking-service"}
+    descending = names_in_table(http.get("/catalog", params={"kind": "component", "sort": "name", "dir": "desc"}).text)
+    assert descending == sorted(descending, reverse=True)
+    by_owner = http.get("/catalog", params={"kind": "component", "sort": "owner", "per": 100}).text
+    owners = re.findall(r'<td><a href="/catalog/default/group/([^"]+)">', by_owner.split("<tbody>", 1)[1])
+    assert owners == sorted(owners)
+
+
+def test_malformed_catalog_parameters_fall_back_instead_of_failing(http: httpx.Client) -> None:
+    page = http.get("/catalog", params={"kind": "component", "page": "x", "per": "7", "sort": "nope"})
+    assert page.status_code == 200
+    assert "1–25 of 40" in page.text
+
+
+def test_htmx_requests_get_only_the_results(http: httpx.Client) -> None:
+    fragment = http.get("/catalog", params={"kind": "api"}, headers={"HX-Request": "true"}).text
+    assert fragment.lstrip().startswith('<div id="catalog-results"')
+    assert "<html" not in fragment
+
+
+def test_quick_jump_finds_by_prefix_then_substring(http: httpx.Client) -> None:
+    html = http.get("/ui/quick-jump", params={"q": "track"}).text
+    hrefs = re.findall(r'href="(/catalog/[^"]+)"', html)
+    assert hrefs and all("track" in href for href in hrefs)
+    assert "No entity matches" in http.get("/ui/quick-jump", params={"q": "zzzz-nothing"}).text
+
+
+def test_every_entity_page_and_tab_renders(http: httpx.Client, site: Portal) -> None:
+    entities = site.runtime.catalog.list_entities(())
+    for entity in entities:
+        href = f"/catalog/default/{entity['kind'].lower()}/{entity['metadata']['name']}"
+        for tab in ("", "/dependencies", "/inspect", "/dependencies?depth=3&types=ownedBy,partOf"):
+            response = http.get(href + tab)
+            assert response.status_code == 200, href + tab
+            assert "could not be shown" not in response.text, href + tab
+
+
+def test_group_page_counts_ownership_through_child_groups(http: httpx.Client, site: Portal) -> None:
+    group = site.runtime.catalog.entity_by_name("group", "default", "platform-team")
+    children = [r["targetRef"] for r in group["relations"] if r["type"] == "parentOf"]
+    assert children, "the demo's platform team has a child group"
+    page = http.get("/catalog/default/group/platform-team").text
+    assert "through 1 child groups" in page
+    owned_by_child = len(refs_where(site, relations__ownedby=children[0]))
+    direct = len(refs_where(site, relations__ownedby="group:default/platform-team"))
+    numbers = [int(n) for n in re.findall(r'<span class="stat-number">(\d+)</span>', page)]
+    assert sum(numbers) == direct + owned_by_child
+
+
+def test_api_definition_tab_embeds_the_document_for_the_viewer(http: httpx.Client) -> None:
+    page = http.get("/catalog/default/api/booking-api/definition").text
+    assert 'id="openapi-document"' in page
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page
+    assert '<div class="hl">' in page  # highlighted source beside the viewer
+    assert http.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert http.get("/static/vendor/htmx/htmx.min.js").status_code == 200
+
+
+def test_pages_forbid_scripts_from_elsewhere(http: httpx.Client) -> None:
+    response = http.get("/catalog")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "https://" not in response.text.split("<main", 1)[0]  # no asset from a CDN in the layout
+
+
+def test_unknown_entities_get_an_html_error_page(http: httpx.Client) -> None:
+    response = http.get("/catalog/default/component/does-not-exist")
+    assert response.status_code == 404
+    assert "No entity named 'does-not-exist'" in html.unescape(response.text) and "<html" in response.text
+    api = httpx.get(response.url.copy_with(path="/api/catalog/entities/by-name/component/default/nope"))
+    assert api.headers["content-type"].startswith("application/json")
+
+
+def test_the_register_form_never_reads_a_path_on_the_server(http: httpx.Client) -> None:
+    page = http.post("/catalog-import/analyze", data={"url": "/etc/passwd"}).text
+    assert "not an http(s) URL" in page
+    assert "root:" not in page
+
+
+def test_analyse_shows_the_entities_and_their_problems(http: httpx.Client, site: Portal) -> None:
+    write(
+        site.repo / "broken" / "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: fine-one\nspec:\n"
+        "  type: service\n  lifecycle: production\n  owner: platform-team\n---\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: Bad Name!\nspec: {}\n",
+    )
+    page = http.post("/catalog-import/analyze", data={"url": f"{site.repo_url}/broken/"}).text
+    assert "fine-one" in page and "valid" in page
+    assert "Bad Name!" in page and "metadata.name" in page
+    missing = http.post("/catalog-import/analyze", data={"url": f"{site.repo_url}/nothing-here.yaml"}).text
+    assert "Cannot register" in missing and "nothing-here.yaml" in missing
+
+
+def test_register_then_unregister_a_location(http: httpx.Client, site: Portal) -> None:
+    write(
+        site.repo / "svc" / "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: registered-svc\n"
+        "  description: registered from the browser\nspec:\n  type: service\n  lifecycle: experimental\n"
+        "  owner: platform-team\n",
+    )
+    target = f"{site.repo_url}/svc/catalog-info.yaml"
+    response = http.post("/catalog-import/register", data={"target": target, "location_type": "url"})
+    assert response.status_code == 303
+    status_page = response.headers["location"]
+    site.settle()
+    page = http.get(status_page).text
+    assert 'href="/catalog/default/component/registered-svc"' in page
+    confirm = http.get("/catalog/default/component/registered-svc/unregister").text
+    assert f"url:{target}" in confirm and "registered-svc" in confirm
+    done = http.post("/catalog/default/component/registered-svc/unregister", data={"action": "location"})
+    assert done.status_code == 303
+    site.settle()
+    assert http.get("/catalog/default/component/registered-svc").status_code == 404
+
+
+def test_cross_site_form_posts_are_refused(http: httpx.Client) -> None:
+    response = http.post(
+        "/catalog/default/component/booking-sdk/unregister",
+        data={"action": "entity"},
+        headers={"origin": "https://evil.example", "sec-fetch-site": "cross-site"},
+    )
+    assert response.status_code == 403
+    assert http.get("/catalog/default/component/booking-sdk").status_code == 200
+
+
+def test_problems_page_lists_failing_entities_with_their_source(http: httpx.Client, site: Portal) -> None:
+    write(
+        site.repo / "failing" / "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: will-break\nspec:\n"
+        "  type: service\n  lifecycle: production\n  owner: platform-team\n",
+    )
+    target = f"{site.repo_url}/failing/catalog-info.yaml"
+    site.runtime.catalog.add_location("url", target, dry_run=False)
+    site.settle()
+    # The source goes bad; the last good entity is kept and the problem is shown.
+    write(
+        site.repo / "failing" / "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+        "metadata:\n  name: will-break\nspec:\n  type: 42\n  lifecycle: production\n  owner: platform-team\n",
+    )
+    site.runtime.catalog.refresh("component:default/will-break")
+    site.settle()
+    page = http.get("/catalog-problems").text
+    assert "will-break" in page and "last good version served" in page
+    assert "/spec/type must be string" in page and f"url:{target}" in page
+    entity_page = http.get("/catalog/default/component/will-break").text
+    assert 'class="card card-problems"' in entity_page
+
+
+def test_descriptor_text_is_escaped_and_script_links_are_dropped(http: httpx.Client, site: Portal) -> None:
+    write(
+        site.repo / "xss" / "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: xss-probe\n"
+        "  description: '<script>alert(1)</script>'\n  links:\n    - url: 'javascript:alert(1)'\n      title: evil\n"
+        "  annotations:\n    backstage.io/view-url: 'javascript:alert(2)'\n"
+        "spec:\n  type: service\n  lifecycle: production\n  owner: platform-team\n",
+    )
+    site.runtime.catalog.add_location("url", f"{site.repo_url}/xss/catalog-info.yaml", dry_run=False)
+    site.settle()
+    page = http.get("/catalog/default/component/xss-probe").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="javascript:' not in page
+
+
+def test_static_files_exist_for_every_asset_the_layout_references(http: httpx.Client) -> None:
+    page = http.get("/catalog").text
+    for asset in re.findall(r'(?:src|href)="(/(?:static|ui)/[^"]+)"', page):
+        assert http.get(asset).status_code == 200, asset
