@@ -76,16 +76,21 @@ def query_entities(
     if limit is not None:
         statement = statement.limit(limit)
     ids = [row[0] for row in connection.execute(statement)]
+    texts = texts_by_ids(connection, ids)
+    return [texts[entity_id] for entity_id in ids if entity_id in texts]
+
+
+def texts_by_ids(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Final entity JSON texts by entity id, for the ids that exist."""
     texts: dict[str, str] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
         rows = connection.execute(
             select(final_entities.c.entity_id, final_entities.c.final_entity).where(
-                final_entities.c.entity_id.in_(chunk)
+                final_entities.c.entity_id.in_(ids[start : start + 500])
             )
         )
         texts.update({row[0]: row[1] for row in rows})
-    return [texts[entity_id] for entity_id in ids if entity_id in texts]
+    return texts
 
 
 def final_texts_by_ref(connection: Connection, page: int = 1000) -> Iterator[str]:
@@ -330,3 +335,19 @@ def names_like(connection: Connection, term: str, limit: int) -> list[str]:
         ).all()
     )
     return [rows[entity_id] for entity_id in ids if entity_id in rows]
+
+
+def browse_rows(connection: Connection, keys: Sequence[str]) -> tuple[list[str], list[tuple[str, str, str | None]]]:
+    """Every final entity's id, and its filter-index rows for ``keys``: what the browse index is built from."""
+    ids = [row[0] for row in connection.execute(select(final_entities.c.entity_id))]
+    rows = connection.execute(
+        select(search.c.entity_id, search.c.key, search.c.original_value).where(search.c.key.in_(keys))
+    ).all()
+    return ids, [(row[0], row[1], row[2]) for row in rows]
+
+
+def catalog_version(connection: Connection) -> tuple[int, float]:
+    """Changes whenever an entity is written or deleted: (how many entities, latest update time)."""
+    count = connection.execute(select(func.count()).select_from(final_entities)).scalar_one()
+    latest = connection.execute(select(func.max(final_entities.c.last_updated_at))).scalar_one()
+    return int(count), float(latest or 0.0)

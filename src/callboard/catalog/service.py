@@ -6,13 +6,14 @@ import base64
 import binascii
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from callboard.catalog import query_store, stitch_store, store
+from callboard.catalog.browse_index import FACET_KEYS, SORT_KEYS, TEXT_KEYS, BrowseIndex
 from callboard.catalog.engine import CatalogEngine
 from callboard.catalog.filters import Condition, FilterSets, decode_filters, encode_filters
 from callboard.catalog.processing import ChildEntity, ItemProcessor
@@ -46,6 +47,14 @@ class Preview:
 
     entity: Entity
     problems: list[dict[str, str]]
+
+
+@dataclass
+class Browse:
+    items: list[Entity]
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+    kinds: list[tuple[str, int]]
 
 
 @dataclass
@@ -104,6 +113,15 @@ class CatalogService:
         self._processor = processor
         self.engine = engine
         self.policy = policy
+        self._browse = BrowseIndex(self._browse_rows, self._version)
+
+    def _browse_rows(self) -> tuple[list[str], list[tuple[str, str, str | None]]]:
+        with self._db.connect() as connection:
+            return query_store.browse_rows(connection, (*FACET_KEYS, *SORT_KEYS, *TEXT_KEYS))
+
+    def _version(self) -> tuple[object, ...]:
+        with self._db.connect() as connection:
+            return query_store.catalog_version(connection)
 
     # -- providers ------------------------------------------------------------------------------------------
 
@@ -451,6 +469,41 @@ class CatalogService:
         }
 
     # -- portal pages ---------------------------------------------------------------------------------------
+
+    def browse(
+        self,
+        chosen: Mapping[str, Sequence[str]],
+        *,
+        text: str = "",
+        sort: str = "metadata.name",
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 25,
+        facets: Sequence[str] = (),
+        facet_limit: int = 50,
+    ) -> Browse:
+        """A page of the catalog table with its total and facet counts, from the in-memory browse index.
+
+        ``chosen`` maps filter keys (those in ``FACET_KEYS``) to accepted values. Each facet is counted under
+        every filter but its own, so the values that would change the result stay visible with their counts.
+        """
+        snapshot = self._browse.snapshot()
+        matching = snapshot.matching(chosen, text)
+        ids = snapshot.page(matching, sort if sort in SORT_KEYS else "metadata.name", descending, offset, limit)
+        counted = {
+            key: snapshot.facet(key, snapshot.matching(chosen, text, skip=key), facet_limit)
+            for key in facets
+            if key in FACET_KEYS
+        }
+        with self._db.connect() as connection:
+            texts = query_store.texts_by_ids(connection, ids)
+        # An entity deleted since the index was built is skipped rather than shown as an error.
+        items = [load_json(texts[entity_id]) for entity_id in ids if entity_id in texts]
+        return Browse(items, matching.bit_count(), counted, snapshot.facet("kind", snapshot.everything, 100))
+
+    def refresh_browse_index(self) -> None:
+        """Rebuild the browse index now instead of within a second or so of the next page view."""
+        self._browse.refresh()
 
     def count(self, filters: FilterSets) -> int:
         with self._db.connect() as connection:

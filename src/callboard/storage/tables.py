@@ -82,6 +82,7 @@ final_entities = Table(
     Column("final_entity", Text, nullable=False),
     Column("kind", Text, nullable=False),
     Column("last_updated_at", Float, nullable=False),
+    Index("ix_final_entities_last_updated_at", "last_updated_at"),
 )
 
 #: The filter index: one row per leaf value of each final entity, keys and values lower-cased.

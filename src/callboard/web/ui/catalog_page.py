@@ -12,8 +12,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from callboard.catalog.filters import Condition, FilterSets
-from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.service import CatalogService
 from callboard.web.ui.rendering import Pages
 
@@ -56,17 +54,7 @@ COLUMNS = {
     "template": ("name", "owner", "type", "description", "tags"),
 }
 DEFAULT_COLUMNS = ("name", "owner", "type", "description", "tags")
-TEXT_FIELDS = ("metadata.name", "metadata.title", "spec.profile.displayname")
 PAGE_SIZES = (25, 50, 100)
-
-
-def _filters(kind: str, chosen: dict[str, list[str]], skip: str | None = None) -> FilterSets:
-    conditions = [Condition("kind", (kind.lower(),))]
-    for facet in FACETS:
-        values = chosen.get(facet.param) or []
-        if values and facet.param != skip:
-            conditions.append(Condition(facet.key, tuple(value.lower() for value in values)))
-    return (tuple(conditions),)
 
 
 def catalog_view(
@@ -80,50 +68,45 @@ def catalog_view(
     page: int,
     per_page: int,
 ) -> dict[str, Any]:
-    """Everything the catalog page shows, computed with one page query, one count and one query per facet."""
-    filters = _filters(kind, chosen)
-    full_text = FullText(text.strip(), TEXT_FIELDS) if text.strip() else None
-    order = [OrderField(SORTS.get(sort, "metadata.name"), descending), OrderField("metadata.name")]
-    result = catalog.query_entities(
-        filters, order=order, full_text=full_text, limit=per_page, offset=(page - 1) * per_page
+    """Everything the catalog page shows: one page of entities, the total, and counts per facet value."""
+    filters = {"kind": [kind], **{facet.key: chosen[facet.param] for facet in FACETS if chosen.get(facet.param)}}
+    result = catalog.browse(
+        filters,
+        text=text.strip(),
+        sort=SORTS.get(sort, "metadata.name"),
+        descending=descending,
+        offset=(page - 1) * per_page,
+        limit=per_page,
+        facets=[facet.key for facet in FACETS],
     )
-    total = result.total or 0
-    # Each facet counts within the other filters (not its own), so every value that would widen or change
-    # the result stays visible with how many entities it has.
     facets = []
     for facet in FACETS:
-        counts = catalog.facets([facet.key], _filters(kind, chosen, skip=facet.param))[facet.key]
+        counts = result.facets.get(facet.key, [])
         selected = {value.lower() for value in chosen.get(facet.param) or []}
-        values = [
-            {"value": item["value"], "count": item["count"], "selected": str(item["value"]).lower() in selected}
-            for item in counts[:50]
-        ]
-        # A chosen value the facet no longer lists (none left under the other filters) stays un-tickable.
+        values = [{"value": value, "count": count, "selected": value.lower() in selected} for value, count in counts]
+        # A chosen value with nothing left under the other filters stays listed, so it can be unticked.
         listed = {str(item["value"]).lower() for item in values}
         values += [
             {"value": v, "count": 0, "selected": True} for v in chosen.get(facet.param) or [] if v.lower() not in listed
         ]
         if values:
-            facets.append({"facet": facet, "values": values, "more": max(0, len(counts) - 50)})
-    pages = max(1, -(-total // per_page))
+            facets.append({"facet": facet, "values": values})
+    total = result.total
     return {
         "kind": kind,
         "entities": result.items,
         "total": total,
         "page": page,
-        "pages": pages,
+        "pages": max(1, -(-total // per_page)),
         "per_page": per_page,
         "first": (page - 1) * per_page + 1 if total else 0,
         "last": min(total, page * per_page),
         "facets": facets,
+        "kinds": [{"value": value, "count": count} for value, count in result.kinds],
         "columns": COLUMNS.get(kind.lower(), DEFAULT_COLUMNS),
         "sortable": set(SORTS),
         "filtered": bool(chosen or text.strip()),
     }
-
-
-def kind_counts(catalog: CatalogService) -> list[dict[str, Any]]:
-    return catalog.facets(["kind"], ())["kind"]
 
 
 def catalog_router(catalog: CatalogService, pages: Pages) -> APIRouter:
@@ -158,7 +141,7 @@ def catalog_router(catalog: CatalogService, pages: Pages) -> APIRouter:
             sort=values["sort"] if values["sort"] in SORTS else "name",
             descending=values["dir"] == "desc",
             q=values["q"],
-            kinds=kind_counts(catalog) if base == "/catalog" else [],
+            show_kinds=base == "/catalog",
             page_sizes=PAGE_SIZES,
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from callboard.catalog.browse_index import FACET_KEYS
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.query_store import OrderField
 from callboard.catalog.service import CatalogService
@@ -17,6 +18,15 @@ def filter_sets(filters: Mapping[str, str | Sequence[str]]) -> FilterSets:
         values = (value,) if isinstance(value, str) else tuple(value)
         conditions.append(Condition(key.lower(), tuple(item.lower() for item in values)))
     return (tuple(conditions),)
+
+
+def _indexed(filters: Mapping[str, object]) -> bool:
+    """Whether the in-memory browse index can answer (it knows the keys the catalog page filters on)."""
+    return all(key.lower() in FACET_KEYS for key in filters)
+
+
+def _chosen(filters: Mapping[str, str | Sequence[str]]) -> dict[str, list[str]]:
+    return {key.lower(): [value] if isinstance(value, str) else list(value) for key, value in filters.items()}
 
 
 class ServiceCatalogReader:
@@ -36,13 +46,20 @@ class ServiceCatalogReader:
         return {ref: entity for ref, entity in zip(unique, found, strict=True) if entity is not None}
 
     def find(self, filters: Mapping[str, str | Sequence[str]], *, limit: int = 100) -> list[Mapping[str, Any]]:
+        if _indexed(filters):
+            found = self._catalog.browse(_chosen(filters), limit=limit).items
+            return sorted(found, key=lambda entity: (str(entity.get("kind")), str(entity["metadata"]["name"])))
         order = [OrderField("kind"), OrderField("metadata.name")]
         return list(self._catalog.list_entities(filter_sets(filters), order=order, limit=limit))
 
     def count(self, filters: Mapping[str, str | Sequence[str]]) -> int:
+        if _indexed(filters):
+            return self._catalog.browse(_chosen(filters), limit=0).total
         return self._catalog.count(filter_sets(filters))
 
     def counts(self, key: str, filters: Mapping[str, str | Sequence[str]]) -> list[tuple[str, int]]:
+        if _indexed(filters) and key.lower() in FACET_KEYS:
+            return self._catalog.browse(_chosen(filters), limit=0, facets=[key.lower()]).facets[key.lower()]
         facet = self._catalog.facets([key], filter_sets(filters))[key]
         return [(str(item["value"]), int(item["count"])) for item in facet]
 
