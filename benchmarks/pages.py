@@ -44,6 +44,13 @@ def database_config(kind: str, work: Path, pg_url: str, count: int) -> dict[str,
     return {"connection": f"{pg_url.rsplit('/', 1)[0]}/{name}"}
 
 
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def server_ms(response: httpx.Response) -> float:
     header = response.headers["server-timing"]
     return float(header.split("dur=", 1)[1])
@@ -84,6 +91,22 @@ def main() -> None:
                 )
             )
             (work / "ready").write_text(str(root))
+        rss_before = rss_mb()
+        started = time.perf_counter()
+        runtime.catalog.refresh_browse_index()
+        print(
+            json.dumps(
+                {
+                    "figure": "browse_index_build",
+                    "database": args.database,
+                    "entities": args.count,
+                    "seconds": round(time.perf_counter() - started, 2),
+                    "process_rss_mb_before": rss_before,
+                    "process_rss_mb_after": rss_mb(),
+                }
+            ),
+            flush=True,
+        )
         with Server(runtime.web) as server, httpx.Client(base_url=server.url, timeout=60) as http:
             owner = http.get(
                 "/api/catalog/entity-facets", params={"facet": "relations.ownedBy", "filter": "kind=component"}

@@ -27,7 +27,10 @@ SORT_KEYS = ("metadata.name", "metadata.title", "spec.system", "spec.owner", "sp
 TEXT_KEYS = ("metadata.name", "metadata.title", "spec.profile.displayname")
 
 #: (entity_id, key, original_value) rows of the filter index for the keys above.
-Rows = Iterable[tuple[str, str, str | None]]
+Rows = Iterable[tuple[str, str, str | None, str | None]]  # (entity_id, key, value as written, lower-case)
+
+#: Sorts after every real value: entities without the sort key go last.
+_LAST = "\U0010ffff"
 
 
 @dataclass
@@ -47,39 +50,50 @@ class Snapshot:
         position = {entity_id: index for index, entity_id in enumerate(self.ids)}
         bits: dict[str, dict[str, list[int]]] = {key: {} for key in FACET_KEYS}
         self.labels: dict[str, dict[str, str]] = {key: {} for key in FACET_KEYS}
-        sort_values: dict[str, list[str | None]] = {key: [None] * size for key in SORT_KEYS}
-        text_parts: list[list[str]] = [[] for _ in range(size)]
-        for entity_id, key, original in rows:
-            index = position.get(entity_id)
-            if index is None or original is None:
+        self._values: dict[str, list[str]] = {key: [_LAST] * size for key in SORT_KEYS}
+        text = [""] * size
+        for entity_id, key, original, lowered in rows:
+            if lowered is None or original is None:
                 continue
-            lowered = original.lower()
-            if key in bits:
-                bits[key].setdefault(lowered, []).append(index)
-                self.labels[key].setdefault(lowered, original)
-            if key in sort_values:
-                current = sort_values[key][index]
-                sort_values[key][index] = lowered if current is None else min(current, lowered)
+            index = position.get(entity_id)
+            if index is None:
+                continue
+            facet = bits.get(key)
+            if facet is not None:
+                found = facet.get(lowered)
+                if found is None:
+                    facet[lowered] = [index]
+                    self.labels[key][lowered] = original
+                else:
+                    found.append(index)
+            values = self._values.get(key)
+            if values is not None and lowered < values[index]:
+                values[index] = lowered
             if key in TEXT_KEYS:
-                text_parts[index].append(lowered)
-        self.masks = {
-            key: {value: _mask(found, size) for value, found in values.items()} for key, values in bits.items()
-        }
+                text[index] = f"{text[index]}\t{lowered}" if text[index] else lowered
+        self.masks = {key: {value: _mask(at, size) for value, at in found.items()} for key, found in bits.items()}
         self.everything = (1 << size) - 1
-        self.text = ["\t".join(parts) for parts in text_parts]
-        names = sort_values["metadata.name"]
-        self.order: dict[str, array[int]] = {}
-        self.present: dict[str, bytearray] = {}
-        for key, values in sort_values.items():
-
-            def rank_key(index: int, values: list[str | None] = values) -> tuple[bool, str, str, str]:
-                return (values[index] is None, values[index] or "", names[index] or "", self.ids[index])
-
-            ranked = sorted(range(size), key=rank_key)
-            self.order[key] = array("i", ranked)
-            self.present[key] = bytearray(value is not None for value in values)
+        self.text = text
+        # Orders are computed now and the sort values dropped: a few arrays of ints instead of a string per
+        # entity and key. Sorting by name first and then stably by each key breaks ties by name.
+        by_name = sorted(range(size), key=self._values["metadata.name"].__getitem__)
+        self._orders: dict[str, array[int]] = {}
+        self._present: dict[str, bytearray] = {}
+        for key, values in self._values.items():
+            self._orders[key] = array(
+                "i", by_name if key == "metadata.name" else sorted(by_name, key=values.__getitem__)
+            )
+            self._present[key] = bytearray(value != _LAST for value in values)
+        del self._values
         self._ranks: dict[str, array[int]] = {}
         self._lock = threading.Lock()
+
+    def order(self, sort_key: str) -> array[int]:
+        """Positions in ascending order of ``sort_key``, ties by name; entities without it last."""
+        return self._orders[sort_key]
+
+    def present(self, sort_key: str) -> bytearray:
+        return self._present[sort_key]
 
     def matching(self, chosen: Mapping[str, Sequence[str]], text: str = "", *, skip: str | None = None) -> int:
         """The bitset of entities that pass every chosen filter (values of one key are alternatives)."""
@@ -108,7 +122,8 @@ class Snapshot:
         """Ids of one page of the entities in ``mask``, in sort order (missing values last either way)."""
         if limit <= 0:
             return []
-        present = self.present[sort_key]
+        order = self.order(sort_key)
+        present = self.present(sort_key)
         if mask.bit_count() <= 4096:
             # Few matches: sort their positions by rank instead of walking the whole order.
             rank = self._rank(sort_key)
@@ -118,7 +133,6 @@ class Snapshot:
                 ordered = [p for p in reversed(ordered) if present[p]] + [p for p in ordered if not present[p]]
             return [self.ids[position] for position in ordered[offset : offset + limit]]
         member = mask.to_bytes((len(self.ids) + 7) // 8, "little")
-        order = self.order[sort_key]
         walk: Iterable[int] = order
         if descending:
             walk = itertools.chain((p for p in reversed(order) if present[p]), (p for p in order if not present[p]))
@@ -131,11 +145,12 @@ class Snapshot:
         return [self.ids[position] for position in found[offset:]]
 
     def _rank(self, sort_key: str) -> array[int]:
+        order = self.order(sort_key)
         with self._lock:
             rank = self._ranks.get(sort_key)
             if rank is None:
                 rank = array("i", bytes(4 * len(self.ids)))
-                for index, position in enumerate(self.order[sort_key]):
+                for index, position in enumerate(order):
                     rank[position] = index
                 self._ranks[sort_key] = rank
             return rank
@@ -165,13 +180,13 @@ class BrowseIndex:
 
     def __init__(
         self,
-        load: Callable[[], tuple[list[str], Rows]],
+        build: Callable[[], Snapshot],
         version: Callable[[], tuple[object, ...]],
         *,
         check_every: float = 1.0,
         max_age: float = 300.0,
     ) -> None:
-        self._load = load
+        self._build = build
         self._version = version
         self._check_every = check_every
         self._max_age = max_age
@@ -195,6 +210,11 @@ class BrowseIndex:
         assert self._snapshot is not None
         return self._snapshot
 
+    def warm(self) -> None:
+        """Build the first snapshot in the background, so the first catalog page does not wait for it."""
+        if self._snapshot is None:
+            self._rebuild_in_background()
+
     def refresh(self) -> None:
         """Rebuild now (tests and the CLI use this after writing)."""
         with self._lock:
@@ -202,12 +222,13 @@ class BrowseIndex:
 
     def _rebuild(self) -> None:
         version = self._version()
-        ids, rows = self._load()
-        self._snapshot = Snapshot(ids, rows)
+        self._snapshot = self._build()
         self._snapshot_version = version
         self._checked = time.monotonic()
 
     def _rebuild_in_background(self) -> None:
+        if self._rebuilding is not None and self._rebuilding.is_alive():
+            return
         with self._lock:
             if self._rebuilding is not None and self._rebuilding.is_alive():
                 return

@@ -337,13 +337,17 @@ def names_like(connection: Connection, term: str, limit: int) -> list[str]:
     return [rows[entity_id] for entity_id in ids if entity_id in rows]
 
 
-def browse_rows(connection: Connection, keys: Sequence[str]) -> tuple[list[str], list[tuple[str, str, str | None]]]:
-    """Every final entity's id, and its filter-index rows for ``keys``: what the browse index is built from."""
-    ids = [row[0] for row in connection.execute(select(final_entities.c.entity_id))]
-    rows = connection.execute(
-        select(search.c.entity_id, search.c.key, search.c.original_value).where(search.c.key.in_(keys))
-    ).all()
-    return ids, [(row[0], row[1], row[2]) for row in rows]
+def entity_ids(connection: Connection) -> list[str]:
+    return [row[0] for row in connection.execute(select(final_entities.c.entity_id))]
+
+
+def browse_rows(connection: Connection, keys: Sequence[str]) -> Iterator[tuple[str, str, str | None, str | None]]:
+    """Filter-index rows (entity id, key, value as written, lower-case value) for ``keys``, streamed."""
+    statement = select(search.c.entity_id, search.c.key, search.c.original_value, search.c.value).where(
+        search.c.key.in_(keys)
+    )
+    for row in connection.execution_options(yield_per=5000).execute(statement):
+        yield row[0], row[1], row[2], row[3]
 
 
 def catalog_version(connection: Connection) -> tuple[int, float]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from callboard.catalog import query_store, stitch_store, store
-from callboard.catalog.browse_index import FACET_KEYS, SORT_KEYS, TEXT_KEYS, BrowseIndex
+from callboard.catalog.browse_index import FACET_KEYS, SORT_KEYS, TEXT_KEYS, BrowseIndex, Snapshot
 from callboard.catalog.engine import CatalogEngine
 from callboard.catalog.filters import Condition, FilterSets, decode_filters, encode_filters
 from callboard.catalog.processing import ChildEntity, ItemProcessor
@@ -113,11 +113,12 @@ class CatalogService:
         self._processor = processor
         self.engine = engine
         self.policy = policy
-        self._browse = BrowseIndex(self._browse_rows, self._version)
+        self._browse = BrowseIndex(self._build_browse, self._version)
 
-    def _browse_rows(self) -> tuple[list[str], list[tuple[str, str, str | None]]]:
+    def _build_browse(self) -> Snapshot:
         with self._db.connect() as connection:
-            return query_store.browse_rows(connection, (*FACET_KEYS, *SORT_KEYS, *TEXT_KEYS))
+            ids = query_store.entity_ids(connection)
+            return Snapshot(ids, query_store.browse_rows(connection, (*FACET_KEYS, *SORT_KEYS, *TEXT_KEYS)))
 
     def _version(self) -> tuple[object, ...]:
         with self._db.connect() as connection:
@@ -500,6 +501,10 @@ class CatalogService:
         # An entity deleted since the index was built is skipped rather than shown as an error.
         items = [load_json(texts[entity_id]) for entity_id in ids if entity_id in texts]
         return Browse(items, matching.bit_count(), counted, snapshot.facet("kind", snapshot.everything, 100))
+
+    def warm_browse_index(self) -> None:
+        """Start building the browse index in the background (servers call this when they start)."""
+        self._browse.warm()
 
     def refresh_browse_index(self) -> None:
         """Rebuild the browse index now instead of within a second or so of the next page view."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -175,6 +176,13 @@ def test_register_then_unregister_a_location(http: httpx.Client, site: Portal) -
     site.settle()
     page = http.get(status_page).text
     assert 'href="/catalog/default/component/registered-svc"' in page
+    # The catalog table catches up with the change by itself (its index rebuilds in the background).
+    for _ in range(100):
+        table = http.get("/catalog", params={"kind": "component", "q": "registered-svc"}).text
+        if "1–1 of 1 component" in table:
+            break
+        time.sleep(0.1)
+    assert 'href="/catalog/default/component/registered-svc"' in table
     confirm = http.get("/catalog/default/component/registered-svc/unregister").text
     assert f"url:{target}" in confirm and "registered-svc" in confirm
     done = http.post("/catalog/default/component/registered-svc/unregister", data={"action": "location"})

@@ -1,0 +1,99 @@
+"""The in-memory browse index answers exactly what the SQL filters answer, on generated catalogs."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from callboard.catalog.browse_index import FACET_KEYS, SORT_KEYS, TEXT_KEYS, Snapshot
+
+TYPES = ["service", "library", "website", None]
+OWNERS = ["group:default/a", "group:default/b", "group:default/c"]
+TAGS = ["java", "go", "python", "rust"]
+
+
+def catalog(size: int, seed: int = 3) -> tuple[list[str], list[dict[str, object]], list[tuple[str, str, str, str]]]:
+    rng = random.Random(seed)
+    ids, entities, rows = [], [], []
+    for index in range(size):
+        entity_id = f"id-{index:05d}"
+        entity = {
+            "kind": rng.choice(["component", "api"]),
+            "spec.type": rng.choice(TYPES),
+            "relations.ownedby": rng.choice(OWNERS),
+            "metadata.tags": rng.sample(TAGS, rng.randint(0, 2)),
+            "metadata.name": f"{rng.choice(['alpha', 'beta', 'Gamma'])}-{index}",
+        }
+        ids.append(entity_id)
+        entities.append(entity)
+        for key, value in entity.items():
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None:
+                    rows.append((entity_id, key, item, item.lower()))
+    return ids, entities, rows
+
+
+def expected(entities: list[dict[str, object]], chosen: dict[str, list[str]], text: str = "") -> list[int]:
+    def passes(entity: dict[str, object]) -> bool:
+        for key, values in chosen.items():
+            value = entity.get(key)
+            have = {str(v).lower() for v in (value if isinstance(value, list) else [value]) if v is not None}
+            if not have & {v.lower() for v in values}:
+                return False
+        return not text or text.lower() in str(entity["metadata.name"]).lower()
+
+    return [index for index, entity in enumerate(entities) if passes(entity)]
+
+
+@pytest.mark.parametrize("size", [10, 5000])  # below and above the small-result path
+def test_filters_counts_and_pages_match_a_plain_scan(size: int) -> None:
+    ids, entities, rows = catalog(size)
+    snapshot = Snapshot(ids, rows)
+    rng = random.Random(size)
+    for _ in range(40):
+        chosen: dict[str, list[str]] = {}
+        if rng.random() < 0.7:
+            chosen["kind"] = [rng.choice(["component", "api"])]
+        if rng.random() < 0.5:
+            chosen["spec.type"] = rng.sample(["service", "library", "website"], rng.randint(1, 2))
+        if rng.random() < 0.4:
+            chosen["metadata.tags"] = [rng.choice(TAGS)]
+        text = rng.choice(["", "", "beta", "GAM", "1"])
+        matching = snapshot.matching(chosen, text)
+        wanted = expected(entities, chosen, text)
+        assert matching.bit_count() == len(wanted)
+        # Facets count under the other filters.
+        for key in ("spec.type", "relations.ownedby", "metadata.tags"):
+            without = expected(entities, {k: v for k, v in chosen.items() if k != key}, text)
+            counts: dict[str, int] = {}
+            for index in without:
+                value = entities[index][key]
+                for item in value if isinstance(value, list) else [value]:
+                    if item is not None:
+                        counts[str(item)] = counts.get(str(item), 0) + 1
+            assert dict(snapshot.facet(key, snapshot.matching(chosen, text, skip=key), 50)) == counts
+        # Pages: by name ascending and descending, missing values last either way.
+        by_name = sorted(wanted, key=lambda i: (str(entities[i]["metadata.name"]).lower(), ids[i]))
+        assert snapshot.page(matching, "metadata.name", False, 0, 7) == [ids[i] for i in by_name[:7]]
+        assert snapshot.page(matching, "metadata.name", True, 3, 5) == [ids[i] for i in by_name[::-1][3:8]]
+        typed = [i for i in wanted if entities[i]["spec.type"] is not None]
+        untyped = [i for i in wanted if entities[i]["spec.type"] is None]
+        name_key = {i: (str(entities[i]["metadata.name"]).lower(), ids[i]) for i in wanted}
+        descending = sorted(typed, key=lambda i: (str(entities[i]["spec.type"]), name_key[i]), reverse=True)
+        descending += sorted(untyped, key=lambda i: name_key[i])
+        assert snapshot.page(matching, "spec.type", True, 0, len(wanted)) == [ids[i] for i in descending]
+
+
+def test_keys_cover_what_the_catalog_page_uses() -> None:
+    assert {"kind", "spec.type", "relations.ownedby", "spec.lifecycle", "metadata.tags"} <= set(FACET_KEYS)
+    assert "metadata.name" in SORT_KEYS and "metadata.name" in TEXT_KEYS
+
+
+def test_rows_of_unknown_entities_and_null_values_are_ignored() -> None:
+    rows = [("a", "spec.type", None, None), ("gone", "spec.type", "service", "service"), ("a", "kind", "API", "api")]
+    snapshot = Snapshot(["a"], rows)
+    assert snapshot.facet("kind", snapshot.everything, 10) == [("API", 1)]
+    assert snapshot.facet("spec.type", snapshot.everything, 10) == []
+    assert snapshot.page(snapshot.matching({"kind": ["api"]}), "metadata.name", False, 0, 10) == ["a"]
+    assert snapshot.page(snapshot.matching({"kind": ["api"]}), "metadata.name", False, 0, 0) == []
