@@ -59,6 +59,7 @@ docs: install
 bench: install
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/catalog.py --count 10000
+	$(BIN)/python benchmarks/pages.py --count 10000
 
 # Refresh the built-in kind schemas from the Backstage packages pinned in tests/oracle/package.json.
 schemas: tests/oracle/node_modules/.installed
