@@ -362,15 +362,25 @@ class CatalogService:
 
     # -- locations ------------------------------------------------------------------------------------------
 
-    def add_location(self, location_type: str, target: str, *, dry_run: bool) -> dict[str, Any]:
-        if self.policy.readonly and not dry_run:
-            raise NotAllowedError("This catalog is in read-only mode (catalog.readonly); locations cannot be added")
+    def _check_location_type(self, location_type: str) -> None:
         if location_type not in self.policy.allowed_location_types:
             allowed = ", ".join(self.policy.allowed_location_types)
             raise InputError(
                 f"Registered locations must be of an allowed type [{allowed}]; {location_type!r} is not. "
                 "Operators can allow more types with catalog.allowedLocationTypes"
             )
+
+    def preview_registration(self, location_type: str, target: str) -> tuple[bool, list[Preview]]:
+        """Whether the location is registered already, and the entities it holds with their problems."""
+        self._check_location_type(location_type)
+        with self._db.connect() as connection:
+            existing = query_store.location_by_spec(connection, location_type, target)
+        return existing is not None, self.preview_location(location_type, target)[1:]
+
+    def add_location(self, location_type: str, target: str, *, dry_run: bool) -> dict[str, Any]:
+        if self.policy.readonly and not dry_run:
+            raise NotAllowedError("This catalog is in read-only mode (catalog.readonly); locations cannot be added")
+        self._check_location_type(location_type)
         with self._db.connect() as connection:
             existing = query_store.location_by_spec(connection, location_type, target)
         if dry_run:

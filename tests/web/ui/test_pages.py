@@ -245,3 +245,31 @@ def test_static_files_exist_for_every_asset_the_layout_references(http: httpx.Cl
     page = http.get("/catalog").text
     for asset in re.findall(r'(?:src|href)="(/(?:static|ui)/[^"]+)"', page):
         assert http.get(asset).status_code == 200, asset
+
+
+def test_locations_listed_on_the_register_page_can_be_unregistered(http: httpx.Client, site: Portal) -> None:
+    write(
+        site.repo / "listed" / "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: listed-svc\nspec:\n"
+        "  type: service\n  lifecycle: production\n  owner: platform-team\n",
+    )
+    target = f"{site.repo_url}/listed/catalog-info.yaml"
+    location = site.runtime.catalog.add_location("url", target, dry_run=False)["location"]
+    site.settle()
+    assert "already registered" in http.post("/catalog-import/analyze", data={"url": target}).text
+    register_page = http.get("/catalog-import").text
+    assert f"/catalog-import/locations/{location['id']}/unregister" in register_page
+    confirm = http.get(f"/catalog-import/locations/{location['id']}/unregister").text
+    assert "listed-svc" in confirm
+    done = http.post(f"/catalog-import/locations/{location['id']}/unregister")
+    assert done.status_code == 303 and "removed=url%3A" in done.headers["location"]
+    site.settle()
+    assert http.get("/catalog/default/component/listed-svc").status_code == 404
+
+
+def test_locations_from_app_config_cannot_be_unregistered_from_the_pages(http: httpx.Client, site: Portal) -> None:
+    static = next(item for item in site.runtime.catalog.locations() if item["type"] == "file")
+    assert http.post(f"/catalog-import/locations/{static['id']}/unregister").status_code == 404
+    confirm = http.get("/catalog/default/component/booking-sdk/unregister").text
+    assert "was not registered through the portal" in confirm
+    assert 'name="action" value="location"' not in confirm

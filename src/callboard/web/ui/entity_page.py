@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -114,7 +115,7 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
             message = f"Deleted {ref}"
         else:
             raise NotFoundError(f"Unknown action {action!r}; use location or entity")
-        return RedirectResponse(f"/catalog?kind={kind.lower()}&notice={message}", status_code=303)
+        return RedirectResponse("/catalog?" + urlencode({"kind": kind.lower(), "notice": message}), status_code=303)
 
     @router.post("/catalog/{namespace}/{kind}/{name}/refresh", response_class=HTMLResponse)
     def refresh(request: Request, namespace: str, kind: str, name: str) -> HTMLResponse:

@@ -7,6 +7,7 @@ accepted, so a file path typed into this form never reads the server's disk.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -55,8 +56,7 @@ def register_router(catalog: CatalogService, pages: Pages) -> APIRouter:
             if not target:
                 raise InputError("Enter the URL of a catalog-info.yaml file")
             location_type = _location_type(target, catalog.policy.allowed_location_types)
-            result = catalog.add_location(location_type, target, dry_run=True)
-            previews = catalog.preview_location(location_type, target)[1:]
+            exists, previews = catalog.preview_registration(location_type, target)
         except (InputError, NotAllowedError) as error:
             return pages.render(request, "register_result.html", url=url, error=str(error), status_code=200)
         return pages.render(
@@ -65,7 +65,7 @@ def register_router(catalog: CatalogService, pages: Pages) -> APIRouter:
             url=url,
             target=target,
             location_type=location_type,
-            exists=result["exists"],
+            exists=exists,
             previews=previews,
             blocked=any(preview.problems for preview in previews),
         )
@@ -99,6 +99,7 @@ def register_router(catalog: CatalogService, pages: Pages) -> APIRouter:
         if not any(item["id"] == location_id for item in catalog.registered_locations()):
             raise NotFoundError(f"Location {location_id} was not registered here; it comes from app-config")
         catalog.delete_location(location_id)
-        return RedirectResponse(f"/catalog-import?removed={location['type']}:{location['target']}", status_code=303)
+        removed = f"{location['type']}:{location['target']}"
+        return RedirectResponse("/catalog-import?" + urlencode({"removed": removed}), status_code=303)
 
     return router
