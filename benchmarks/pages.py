@@ -93,7 +93,7 @@ def main() -> None:
             (work / "ready").write_text(str(root))
         rss_before = rss_mb()
         started = time.perf_counter()
-        runtime.catalog.refresh_browse_index()
+        runtime.catalog.views.refresh_browse_index()
         print(
             json.dumps(
                 {

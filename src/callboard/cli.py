@@ -200,7 +200,7 @@ def _runtime(config: list[Path] | None) -> Runtime:
 
 def _serve(runtime: Runtime, host: str, port: int, *, worker: bool) -> None:
     runtime.catalog.sync_locations()
-    runtime.catalog.warm_browse_index()
+    runtime.catalog.views.warm_browse_index()
     if worker:
         runtime.engine.start()
     err.print(f"Callboard {__version__} on http://{host}:{port}  (database: {runtime.database.describe()})")

@@ -70,7 +70,7 @@ def catalog_view(
 ) -> dict[str, Any]:
     """Everything the catalog page shows: one page of entities, the total, and counts per facet value."""
     filters = {"kind": [kind], **{facet.key: chosen[facet.param] for facet in FACETS if chosen.get(facet.param)}}
-    result = catalog.browse(
+    result = catalog.views.browse(
         filters,
         text=text.strip(),
         sort=SORTS.get(sort, "metadata.name"),
@@ -159,7 +159,7 @@ def catalog_router(catalog: CatalogService, pages: Pages) -> APIRouter:
 
     @router.get("/ui/quick-jump", response_class=HTMLResponse)
     def quick_jump(request: Request, q: str = "") -> HTMLResponse:
-        return pages.render(request, "quick_jump.html", q=q, entities=catalog.quick_find(q, limit=8) if q else [])
+        return pages.render(request, "quick_jump.html", q=q, entities=catalog.views.quick_find(q, limit=8) if q else [])
 
     return router
 

@@ -47,21 +47,21 @@ class ServiceCatalogReader:
 
     def find(self, filters: Mapping[str, str | Sequence[str]], *, limit: int = 100) -> list[Mapping[str, Any]]:
         if _indexed(filters):
-            found = self._catalog.browse(_chosen(filters), limit=limit).items
+            found = self._catalog.views.browse(_chosen(filters), limit=limit).items
             return sorted(found, key=lambda entity: (str(entity.get("kind")), str(entity["metadata"]["name"])))
         order = [OrderField("kind"), OrderField("metadata.name")]
         return list(self._catalog.list_entities(filter_sets(filters), order=order, limit=limit))
 
     def count(self, filters: Mapping[str, str | Sequence[str]]) -> int:
         if _indexed(filters):
-            return self._catalog.browse(_chosen(filters), limit=0).total
-        return self._catalog.count(filter_sets(filters))
+            return self._catalog.views.browse(_chosen(filters), limit=0).total
+        return self._catalog.views.count(filter_sets(filters))
 
     def counts(self, key: str, filters: Mapping[str, str | Sequence[str]]) -> list[tuple[str, int]]:
         if _indexed(filters) and key.lower() in FACET_KEYS:
-            return self._catalog.browse(_chosen(filters), limit=0, facets=[key.lower()]).facets[key.lower()]
+            return self._catalog.views.browse(_chosen(filters), limit=0, facets=[key.lower()]).facets[key.lower()]
         facet = self._catalog.facets([key], filter_sets(filters))[key]
         return [(str(item["value"]), int(item["count"])) for item in facet]
 
     def parents(self, ref: str) -> list[str]:
-        return self._catalog.parents(ref)
+        return self._catalog.views.parents(ref)
