@@ -97,3 +97,18 @@ def test_rows_of_unknown_entities_and_null_values_are_ignored() -> None:
     assert snapshot.facet("spec.type", snapshot.everything, 10) == []
     assert snapshot.page(snapshot.matching({"kind": ["api"]}), "metadata.name", False, 0, 10) == ["a"]
     assert snapshot.page(snapshot.matching({"kind": ["api"]}), "metadata.name", False, 0, 0) == []
+
+
+def test_text_search_puts_names_that_start_with_the_term_first() -> None:
+    rows = [
+        ("1", "metadata.name", "billing-api", "billing-api"),
+        ("2", "metadata.name", "api-gateway", "api-gateway"),
+        ("3", "metadata.name", "rapid", "rapid"),
+        ("4", "metadata.name", "zeta", "zeta"),
+        ("4", "metadata.title", "API docs", "api docs"),
+        ("5", "metadata.name", "other", "other"),
+    ]
+    snapshot = Snapshot(["1", "2", "3", "4", "5"], rows)
+    assert snapshot.find_text("API", 10) == ["2", "4", "1", "3"]  # starts-with (by name), then contains
+    assert snapshot.find_text("api", 1) == ["2"]
+    assert snapshot.find_text("", 5) == []

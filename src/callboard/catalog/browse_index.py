@@ -12,6 +12,7 @@ counts and order can lag a change by the time a rebuild takes (about a second at
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import threading
 import time
@@ -110,6 +111,23 @@ class Snapshot:
             needle = text.lower()
             mask &= _mask((i for i, haystack in enumerate(self.text) if needle in haystack), len(self.ids))
         return mask
+
+    def find_text(self, text: str, limit: int) -> list[str]:
+        """Ids of entities whose name or title starts with ``text`` (by name), then those that contain it."""
+        needle = text.lower()
+        if not needle:
+            return []
+        word_start = "\t" + needle
+        starting: list[int] = []
+        containing: list[int] = []
+        for position, haystack in enumerate(self.text):
+            if needle in haystack:
+                (starting if haystack.startswith(needle) or word_start in haystack else containing).append(position)
+        rank = self._rank("metadata.name")
+        chosen = heapq.nsmallest(limit, starting, key=rank.__getitem__)
+        if len(chosen) < limit:
+            chosen += heapq.nsmallest(limit - len(chosen), containing, key=rank.__getitem__)
+        return [self.ids[position] for position in chosen]
 
     def facet(self, key: str, within: int, limit: int) -> list[tuple[str, int]]:
         """Values of ``key`` among the entities in ``within``, with counts, most frequent first."""

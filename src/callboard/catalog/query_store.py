@@ -311,32 +311,6 @@ def failing_items(connection: Connection, limit: int) -> list[dict[str, Any]]:
     return found
 
 
-def names_like(connection: Connection, term: str, limit: int) -> list[str]:
-    """Final entity texts whose name or title starts with ``term``, then those that contain it."""
-    lowered = _escape_like(term.lower())
-    keys = ("metadata.name", "metadata.title", "spec.profile.displayname")
-    ids: list[str] = []
-    for pattern in (f"{lowered}%", f"%{lowered}%"):
-        if len(ids) >= limit:
-            break
-        statement = (
-            select(search.c.entity_id)
-            .where(search.c.key.in_(keys), search.c.value.like(pattern, escape="\\"))
-            .distinct()
-            .limit(limit * 2)
-        )
-        ids.extend(row[0] for row in connection.execute(statement) if row[0] not in ids)
-    ids = ids[:limit]
-    if not ids:
-        return []
-    rows = dict(
-        connection.execute(
-            select(final_entities.c.entity_id, final_entities.c.final_entity).where(final_entities.c.entity_id.in_(ids))
-        ).all()
-    )
-    return [rows[entity_id] for entity_id in ids if entity_id in rows]
-
-
 def entity_ids(connection: Connection) -> list[str]:
     return [row[0] for row in connection.execute(select(final_entities.c.entity_id))]
 

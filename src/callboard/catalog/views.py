@@ -88,10 +88,10 @@ class CatalogViews:
 
     def quick_find(self, term: str, limit: int = 8) -> list[Entity]:
         """Entities whose name or title starts with (then contains) ``term``: the header's quick jump."""
-        if not term.strip():
-            return []
+        ids = self._browse.snapshot().find_text(term.strip(), limit)
         with self._db.connect() as connection:
-            return [load_json(text) for text in query_store.names_like(connection, term.strip(), limit)]
+            texts = query_store.texts_by_ids(connection, ids)
+        return [load_json(texts[entity_id]) for entity_id in ids if entity_id in texts]
 
     def problems(self, limit: int = 500) -> dict[str, Any]:
         """Entities that failed processing (with their errors and source) and orphaned entities."""
