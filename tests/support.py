@@ -47,8 +47,22 @@ def database_for(backend: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
             yield {"connection": url}
 
 
+#: A service token every test runtime accepts (``backend.auth.externalAccess``); clients send it.
+TEST_TOKEN = "test-service-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TEST_TOKEN}"}
+
+
+def with_test_access(config: dict[str, Any]) -> dict[str, Any]:
+    """Add the tests' service token to a config (Callboard refuses to run with no way to authenticate)."""
+    backend = config.setdefault("backend", {})
+    backend.setdefault(
+        "auth", {"externalAccess": [{"type": "static", "options": {"token": TEST_TOKEN, "subject": "service:tests"}}]}
+    )
+    return config
+
+
 def make_runtime(config: dict[str, Any], cwd: Path) -> Runtime:
-    settings = settings_from(LoadedConfig(config, []))
+    settings = settings_from(LoadedConfig(with_test_access(config), []))
     return create_runtime(create_callboard(settings), cwd=cwd)
 
 
@@ -92,7 +106,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def client(server: Server) -> httpx.Client:
-    return httpx.Client(base_url=server.url + "/api/catalog", timeout=30)
+    return httpx.Client(base_url=server.url + "/api/catalog", timeout=30, headers=AUTH)
 
 
 class FileServer:

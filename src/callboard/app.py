@@ -6,25 +6,36 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
+from pydantic import BaseModel, ValidationError
 
+from callboard.auth.audit import AuditLog
+from callboard.auth.config import AuthConfig, BackendAuthConfig, PermissionConfig
+from callboard.auth.policy import ConfigPolicy, PermissionPolicy
+from callboard.auth.service import AuthService
+from callboard.auth.tokens import TokenService
 from callboard.catalog.engine import CatalogEngine, EngineSettings
 from callboard.catalog.kinds import KindRegistry, KindSchema, builtin_kinds
 from callboard.catalog.placeholders import PlaceholderRequest, Resolver
 from callboard.catalog.processing import ItemProcessor
 from callboard.catalog.providers import LocationSpec
+from callboard.catalog.reader import ServiceCatalogReader
 from callboard.catalog.reading import LocationReader, ReaderConfig
 from callboard.catalog.rules import CatalogRules
+from callboard.catalog.secured import SecuredCatalog
 from callboard.catalog.service import CatalogPolicy, CatalogService
 from callboard.catalog.validation import DescriptorValidator
+from callboard.config_loader import ConfigError
 from callboard.core.extensions import KindDefinition, KindRelation
 from callboard.plugins.manager import PluginManager
+from callboard.proxy.endpoints import ProxyConfigError, parse_endpoints
 from callboard.settings import Settings
 from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
-from callboard.web.server import build_web_app
+from callboard.web.auth import current_access
+from callboard.web.server import WebParts, build_web_app
 
 #: Built-in plugins, registered like installed ones; none needs more than the SDK.
 BUILTIN_PLUGINS: tuple[str, ...] = ("callboard.builtins.entity_pages",)
@@ -43,6 +54,9 @@ class Callboard:
         return DescriptorValidator(self.kinds, resolvers)
 
 
+Model = TypeVar("Model", bound=BaseModel)
+
+
 @dataclass
 class Runtime:
     """A running catalog: database, engine, service and the web application."""
@@ -53,6 +67,8 @@ class Runtime:
     catalog: CatalogService
     web: FastAPI
     reader: LocationReader
+    auth: AuthService
+    audit: AuditLog
 
     def close(self) -> None:
         self.engine.stop()
@@ -153,11 +169,54 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
     )
     catalog = CatalogService(database, processor, engine, policy)
     plugins = callboard.plugins
-    web = build_web_app(
-        catalog,
-        title=settings.app.title,
-        cards=plugins.entity_cards(),
-        tabs=plugins.entity_tabs(),
-        nav=plugins.nav_items(),
+    auth_config = _section(AuthConfig, settings.auth, ("auth",), settings)
+    permission = _section(PermissionConfig, settings.permission, ("permission",), settings)
+    hooked = plugins.hook.permission_policy(config=permission.model_dump())
+    permission_policy: PermissionPolicy = hooked or ConfigPolicy(permission)
+    tokens = TokenService(
+        database,
+        issuer=f"{settings.backend.base_url.rstrip('/')}/api/auth",
+        lifetime_seconds=auth_config.token_lifetime_hours * 3600,
     )
-    return Runtime(callboard, database, engine, catalog, web, reader)
+    auth = AuthService(
+        auth_config,
+        _section(BackendAuthConfig, settings.backend.auth, ("backend", "auth"), settings),
+        tokens,
+        ServiceCatalogReader(catalog),
+        permission_policy,
+    )
+    audit = AuditLog(database)
+    try:
+        endpoints = parse_endpoints(settings.proxy)
+    except ProxyConfigError as error:
+        raise ConfigError(f"{_origin(settings, ('proxy',))}: {error}") from None
+    web = build_web_app(
+        WebParts(
+            catalog=SecuredCatalog(catalog, current_access, audit),
+            auth=auth,
+            audit=audit,
+            title=settings.app.title,
+            base_url=settings.app.base_url,
+            proxy_endpoints=endpoints,
+            cards=plugins.entity_cards(),
+            tabs=plugins.entity_tabs(),
+            nav=plugins.nav_items(),
+        )
+    )
+    return Runtime(callboard, database, engine, catalog, web, reader, auth, audit)
+
+
+def _origin(settings: Settings, path: tuple[str, ...]) -> str:
+    return settings.loaded.origin(path) if settings.loaded else "app-config"
+
+
+def _section(model: type[Model], data: dict[str, Any], path: tuple[str, ...], settings: Settings) -> Model:
+    """A config section validated by its own model; errors name the key and the file, never a secret value."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors():
+            key = ".".join((*path, *(str(part) for part in problem["loc"])))
+            problems.append(f"{_origin(settings, path)}: {key}: {problem['msg']}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None

@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,10 +17,13 @@ import uvicorn
 import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
 from callboard import __version__
 from callboard.app import Callboard, Runtime, create_callboard, create_plugin_manager, create_runtime
+from callboard.auth.audit import parse_since
+from callboard.auth.service import AuthSetupError
 from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
 from callboard.config_loader import ConfigError, LoadedConfig
@@ -196,9 +200,18 @@ def _runtime(config: list[Path] | None) -> Runtime:
     except (DatabaseConfigError, OperationalError) as error:
         err.print(f"[red]error:[/red] cannot open the database: {error}")
         raise typer.Exit(2) from None
+    except ConfigError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
 
 
 def _serve(runtime: Runtime, host: str, port: int, *, worker: bool) -> None:
+    try:
+        runtime.auth.check_setup(host)
+    except AuthSetupError as error:
+        err.print(f"[red]error:[/red] {error}")
+        runtime.close()
+        raise typer.Exit(2) from None
     runtime.catalog.sync_locations()
     runtime.catalog.views.warm_browse_index()
     if worker:
@@ -267,6 +280,49 @@ def db_upgrade(config: ConfigOption = None) -> None:
     runtime = _runtime(config)
     sys.stdout.write(f"database {runtime.database.describe()} is at revision {head_revision()}\n")
     runtime.close()
+
+
+@cli.command("audit")
+def audit(
+    config: ConfigOption = None,
+    user: Annotated[str | None, typer.Option(help="Only this caller, e.g. user:default/jdoe or service:ci.")] = None,
+    action: Annotated[
+        list[str] | None, typer.Option(help="Only these actions (proxy.request, catalog.location.create, ...).")
+    ] = None,
+    since: Annotated[str, typer.Option(help="From when: 30m, 6h, 7d or an ISO date-time.")] = "24h",
+    until: Annotated[str, typer.Option(help="Until when (same forms); default now.")] = "",
+    limit: Annotated[int, typer.Option(help="At most this many entries, newest first.")] = 200,
+    output: Annotated[str, typer.Option("--format", help="table or json (one JSON object per line).")] = "table",
+) -> None:
+    """Read the audit log: proxied calls and catalog changes, newest first."""
+    runtime = _runtime(config)
+    try:
+        rows = runtime.audit.read(
+            actor=user, actions=action or [], since=parse_since(since), until=parse_since(until), limit=limit
+        )
+    except CallboardError as error:
+        err.print(f"[red]error:[/red] {error.message}")
+        raise typer.Exit(2) from None
+    finally:
+        runtime.close()
+    if output == "json":
+        for row in rows:
+            sys.stdout.write(json.dumps(row) + "\n")
+        return
+    table = Table("when (UTC)", "who", "action", "target", "method", "status", "bytes", "ms")
+    for row in rows:
+        when = datetime.fromtimestamp(row["at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(
+            when,
+            row["actor"],
+            row["action"],
+            row["target"],
+            row["method"] or "",
+            "" if row["status"] is None else str(row["status"]),
+            "" if row["bytes"] is None else str(row["bytes"]),
+            "" if row["duration_ms"] is None else str(row["duration_ms"]),
+        )
+    Console().print(table)
 
 
 @cli.command("version")

@@ -38,6 +38,9 @@ class BackendSettings(_Section):
         description="Database connection: a URL string under 'connection', or Backstage's client/connection form.",
     )
     reading: dict[str, Any] = Field(default_factory=dict, description="reading.allow: [{host, paths?}] for URL reads.")
+    auth: dict[str, Any] = Field(
+        default_factory=dict, description="externalAccess: [{type: static, options: {token, subject}}] for scripts."
+    )
 
 
 class KindRelationSettings(_Section):
@@ -116,6 +119,13 @@ class Settings(_Section):
     integrations: dict[str, Any] = Field(
         default_factory=dict, description="SCM integrations, e.g. github: [{host, token}]."
     )
+    auth: dict[str, Any] = Field(
+        default_factory=dict, description="Sign-in: environment, providers (oidc, github, guest), session."
+    )
+    permission: dict[str, Any] = Field(
+        default_factory=dict, description="The permission policy: defaultDecision and ordered rules."
+    )
+    proxy: dict[str, Any] = Field(default_factory=dict, description="proxy.endpoints, in Backstage's format.")
     data_dir: str = Field(
         "data", alias="dataDir", description="Folder for the SQLite database and other local state (Callboard only)."
     )

@@ -13,7 +13,7 @@ from callboard.app import Runtime
 from callboard.catalog import query_store
 from callboard.catalog.filters import parse_filters
 from tests.catalog.fixtures import ALL_KINDS, COMPONENTS, config, write_catalog
-from tests.support import FileServer, Server, client, database_for, make_runtime, write
+from tests.support import AUTH, FileServer, Server, client, database_for, make_runtime, write
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -256,7 +256,7 @@ def test_delete_by_uid_always_204_and_live_entities_come_back(
 def test_http_errors_from_the_api_are_backstage_shaped(tmp_path: Path, database: dict[str, Any]) -> None:
     runtime = runtime_for(tmp_path, database, [])
     try:
-        with Server(runtime.web) as server, httpx.Client(base_url=server.url) as http:
+        with Server(runtime.web) as server, httpx.Client(base_url=server.url, headers=AUTH) as http:
             response = http.post(
                 "/api/catalog/refresh", content=b"not json", headers={"content-type": "application/json"}
             )

@@ -6,7 +6,16 @@ const assert = require('node:assert/strict');
 const { CatalogClient } = require('@backstage/catalog-client');
 
 const [baseUrl, locationUrl] = process.argv.slice(2);
-const catalog = new CatalogClient({ discoveryApi: { getBaseUrl: async () => `${baseUrl}/api/catalog` } });
+// Callboard needs an identity on every call: a service token, sent the way Backstage apps send theirs.
+const token = process.env.CALLBOARD_TOKEN;
+const fetchApi = {
+  fetch: (url, init = {}) => {
+    const headers = new Headers(init.headers || {});
+    if (token) headers.set('Authorization', `Bearer ${token}`);
+    return fetch(url, { ...init, headers });
+  },
+};
+const catalog = new CatalogClient({ discoveryApi: { getBaseUrl: async () => `${baseUrl}/api/catalog` }, fetchApi });
 const names = items => items.map(e => e.metadata.name);
 
 async function check(name, fn) {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from tests.catalog.fixtures import config, write_catalog
 from tests.oracle.compare import ORACLE_DIR
-from tests.support import FileServer, Server, database_for, make_runtime, write
+from tests.support import TEST_TOKEN, FileServer, Server, database_for, make_runtime, write
 
 REMOTE = """\
 apiVersion: backstage.io/v1alpha1
@@ -41,6 +42,7 @@ def test_catalog_client_passes_every_call(tmp_path: Path, backend: str) -> None:
                     text=True,
                     timeout=120,
                     check=False,
+                    env={**os.environ, "CALLBOARD_TOKEN": TEST_TOKEN},
                 )
         finally:
             runtime.close()

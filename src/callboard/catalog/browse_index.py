@@ -20,6 +20,8 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from callboard.core.permissions import Criteria
+
 #: Keys the index can filter and count on (lower-case, as in the filter index).
 FACET_KEYS = ("kind", "spec.type", "relations.ownedby", "spec.lifecycle", "metadata.tags", "metadata.namespace")
 #: Keys the index can sort by; entities without the key sort last.
@@ -87,6 +89,8 @@ class Snapshot:
             self._present[key] = bytearray(value != _LAST for value in values)
         del self._values
         self._ranks: dict[str, array[int]] = {}
+        self._loaded: dict[tuple[str, tuple[str, ...] | None], int] = {}
+        self._positions: dict[str, int] | None = None
         self._lock = threading.Lock()
 
     def order(self, sort_key: str) -> array[int]:
@@ -112,7 +116,46 @@ class Snapshot:
             mask &= _mask((i for i, haystack in enumerate(self.text) if needle in haystack), len(self.ids))
         return mask
 
-    def find_text(self, text: str, limit: int) -> list[str]:
+    def criteria_mask(self, criteria: Criteria, load: Callable[[str, tuple[str, ...] | None], Iterable[str]]) -> int:
+        """The entities a permission's criteria select (any conjunction; all criteria of one).
+
+        Keys the index holds are answered from its bitsets; others (an annotation, a label) are read once
+        per snapshot through ``load(key, values)``, which returns entity ids.
+        """
+        result = 0
+        for conjunction in criteria:
+            mask = self.everything
+            for key, values in conjunction:
+                mask &= self._criterion_mask(key, values, load)
+            result |= mask
+        return result
+
+    def _criterion_mask(
+        self, key: str, values: tuple[str, ...] | None, load: Callable[[str, tuple[str, ...] | None], Iterable[str]]
+    ) -> int:
+        known = self.masks.get(key)
+        if known is not None:
+            union = 0
+            for value, mask in known.items():
+                if values is None or value in values:
+                    union |= mask
+            return union
+        with self._lock:
+            cached = self._loaded.get((key, values))
+        if cached is None:
+            position = self._position()
+            cached = _mask((position[i] for i in load(key, values) if i in position), len(self.ids))
+            with self._lock:
+                self._loaded[(key, values)] = cached
+        return cached
+
+    def _position(self) -> dict[str, int]:
+        with self._lock:
+            if self._positions is None:
+                self._positions = {entity_id: index for index, entity_id in enumerate(self.ids)}
+            return self._positions
+
+    def find_text(self, text: str, limit: int, within: int | None = None) -> list[str]:
         """Ids of entities whose name or title starts with ``text`` (by name), then those that contain it."""
         needle = text.lower()
         if not needle:
@@ -120,8 +163,9 @@ class Snapshot:
         word_start = "\t" + needle
         starting: list[int] = []
         containing: list[int] = []
+        allowed = None if within is None else within.to_bytes((len(self.ids) + 7) // 8, "little")
         for position, haystack in enumerate(self.text):
-            if needle in haystack:
+            if needle in haystack and (allowed is None or allowed[position >> 3] >> (position & 7) & 1):
                 (starting if haystack.startswith(needle) or word_start in haystack else containing).append(position)
         rank = self._rank("metadata.name")
         chosen = heapq.nsmallest(limit, starting, key=rank.__getitem__)

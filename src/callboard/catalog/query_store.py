@@ -329,3 +329,11 @@ def catalog_version(connection: Connection) -> tuple[int, float]:
     count = connection.execute(select(func.count()).select_from(final_entities)).scalar_one()
     latest = connection.execute(select(func.max(final_entities.c.last_updated_at))).scalar_one()
     return int(count), float(latest or 0.0)
+
+
+def ids_where(connection: Connection, key: str, values: Sequence[str] | None) -> list[str]:
+    """Ids of entities with ``key`` (any value, or one of ``values``) in the filter index."""
+    statement = select(search.c.entity_id).where(search.c.key == key)
+    if values is not None:
+        statement = statement.where(search.c.value.in_(values))
+    return [row[0] for row in connection.execute(statement)]

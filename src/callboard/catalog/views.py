@@ -14,6 +14,7 @@ from callboard.catalog.browse_index import FACET_KEYS, SORT_KEYS, TEXT_KEYS, Bro
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.stitching import load_json
 from callboard.core.entity import Entity
+from callboard.core.permissions import Criteria
 from callboard.storage.db import Database
 
 
@@ -50,6 +51,7 @@ class CatalogViews:
         limit: int = 25,
         facets: Sequence[str] = (),
         facet_limit: int = 50,
+        restrict: Criteria | None = None,
     ) -> Browse:
         """A page of the catalog table with its total and facet counts, from the in-memory browse index.
 
@@ -57,10 +59,11 @@ class CatalogViews:
         every filter but its own, so the values that would change the result stay visible with their counts.
         """
         snapshot = self._browse.snapshot()
-        matching = snapshot.matching(chosen, text)
+        allowed = snapshot.everything if restrict is None else snapshot.criteria_mask(restrict, self._ids_where)
+        matching = snapshot.matching(chosen, text) & allowed
         ids = snapshot.page(matching, sort if sort in SORT_KEYS else "metadata.name", descending, offset, limit)
         counted = {
-            key: snapshot.facet(key, snapshot.matching(chosen, text, skip=key), facet_limit)
+            key: snapshot.facet(key, snapshot.matching(chosen, text, skip=key) & allowed, facet_limit)
             for key in facets
             if key in FACET_KEYS
         }
@@ -68,7 +71,11 @@ class CatalogViews:
             texts = query_store.texts_by_ids(connection, ids)
         # An entity deleted since the index was built is skipped rather than shown as an error.
         items = [load_json(texts[entity_id]) for entity_id in ids if entity_id in texts]
-        return Browse(items, matching.bit_count(), counted, snapshot.facet("kind", snapshot.everything, 100))
+        return Browse(items, matching.bit_count(), counted, snapshot.facet("kind", allowed, 100))
+
+    def _ids_where(self, key: str, values: tuple[str, ...] | None) -> list[str]:
+        with self._db.connect() as connection:
+            return query_store.ids_where(connection, key, values)
 
     def warm_browse_index(self) -> None:
         """Start building the browse index in the background (servers call this when they start)."""
@@ -86,9 +93,11 @@ class CatalogViews:
         with self._db.connect() as connection:
             return query_store.parents_of(connection, ref.lower())[0]
 
-    def quick_find(self, term: str, limit: int = 8) -> list[Entity]:
+    def quick_find(self, term: str, limit: int = 8, restrict: Criteria | None = None) -> list[Entity]:
         """Entities whose name or title starts with (then contains) ``term``: the header's quick jump."""
-        ids = self._browse.snapshot().find_text(term.strip(), limit)
+        snapshot = self._browse.snapshot()
+        allowed = None if restrict is None else snapshot.criteria_mask(restrict, self._ids_where)
+        ids = snapshot.find_text(term.strip(), limit, allowed)
         with self._db.connect() as connection:
             texts = query_store.texts_by_ids(connection, ids)
         return [load_json(texts[entity_id]) for entity_id in ids if entity_id in texts]

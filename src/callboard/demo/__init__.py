@@ -17,6 +17,9 @@ def demo_config(data_dir: Path) -> dict[str, object]:
         "app": {"title": "Callboard demo — Northwind Freight"},
         "backend": {"listen": {"host": "127.0.0.1", "port": 7007}, "database": {}},
         "dataDir": str(data_dir),
+        # Guest sign-in: development mode, and the demo only listens on 127.0.0.1 (start-up checks both).
+        "auth": {"environment": "development", "providers": {"guest": {}}},
+        "permission": {"rules": [{"permission": "audit.read", "principals": ["user:default/guest"]}]},
         "catalog": {
             "rules": [
                 {"allow": ["Component", "API", "System", "Domain", "Resource", "Group", "User", "Location", "Template"]}

@@ -48,3 +48,12 @@ def register_entity_tabs() -> list[EntityTab]:  # type: ignore[empty-body]
 @hookspec
 def register_nav_items() -> list[NavItem]:  # type: ignore[empty-body]
     """Entries of the portal's sidebar."""
+
+
+@hookspec(firstresult=True)
+def permission_policy(config: dict[str, Any]) -> Any:
+    """Replace the permission policy: return an object with ``decide(identity, permission) -> Decision``.
+
+    ``config`` is ``permission`` from app-config. The first plugin that returns a policy wins; without one,
+    Callboard's config-driven policy decides.
+    """

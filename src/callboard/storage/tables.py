@@ -98,3 +98,32 @@ search = Table(
     Index("ix_search_kind_key_original", "kind", "key", "original_value"),
     Index("ix_search_entity_key_value", "entity_id", "key", "value"),
 )
+
+
+#: Keys that sign Callboard's tokens (ES256), shared by every replica through the database.
+auth_keys = Table(
+    "auth_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("private_pem", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+#: Who did what: proxied calls and catalog changes.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("method", Text),
+    Column("status", Integer),
+    Column("bytes", Integer),
+    Column("duration_ms", Float),
+    Column("details", Text),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_actor_at", "actor", "at"),
+    Index("ix_audit_log_action_at", "action", "at"),
+)

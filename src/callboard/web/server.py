@@ -1,20 +1,47 @@
-"""The ASGI application: API routers, the portal's pages, error handling, health endpoints."""
+"""The ASGI application: identity on every request, API routers, the proxy, the portal's pages, health."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
 from callboard import __version__
-from callboard.catalog.service import CatalogService
+from callboard.auth.audit import AuditLog
+from callboard.auth.service import AuthService
+from callboard.catalog.secured import SecuredCatalog
 from callboard.core.extensions import EntityCard, EntityTab, NavItem
+from callboard.core.identity import NOBODY, Identity
+from callboard.proxy.endpoints import Endpoint
+from callboard.proxy.handler import ProxyHandler
 from callboard.web.api.catalog import catalog_router
+from callboard.web.auth import AuthMiddleware, auth_router, current_access
 from callboard.web.errors import install_error_handlers
 from callboard.web.ui import install_portal
+from callboard.web.ui.audit_page import audit_router
+
+PROXY_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@dataclass
+class WebParts:
+    """What the web app is built from (assembled by ``app.py``)."""
+
+    catalog: SecuredCatalog
+    auth: AuthService
+    audit: AuditLog
+    title: str
+    base_url: str
+    proxy_endpoints: Sequence[Endpoint] = ()
+    cards: Sequence[EntityCard] = ()
+    tabs: Sequence[EntityTab] = ()
+    nav: Sequence[NavItem] = ()
+    proxy_transport: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 async def server_timing(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -25,20 +52,31 @@ async def server_timing(request: Request, call_next: Callable[[Request], Awaitab
     return response
 
 
-def build_web_app(
-    catalog: CatalogService,
-    *,
-    title: str,
-    cards: Sequence[EntityCard] = (),
-    tabs: Sequence[EntityTab] = (),
-    nav: Sequence[NavItem] = (),
-) -> FastAPI:
+def _identity(request: Request) -> Identity:
+    found = getattr(request.state, "identity", None)
+    return found if isinstance(found, Identity) else NOBODY
+
+
+def build_web_app(parts: WebParts) -> FastAPI:
     # FastAPI's built-in docs pages load their scripts from a CDN; Callboard fetches nothing at run time, so
     # they are off (API entities get a viewer built from npm packages on their Definition tab).
-    app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title=parts.title, version=__version__, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json"
+    )
+    secure = parts.base_url.startswith("https://")
+    proxy = ProxyHandler(
+        parts.proxy_endpoints,
+        decide=lambda permission: current_access().decide(permission),
+        identity=_identity,
+        audit=parts.audit,
+        transport=parts.proxy_transport,
+    )
     app.middleware("http")(server_timing)
-    app.include_router(catalog_router(catalog))
-    pages = install_portal(app, catalog, title=title, cards=cards, tabs=tabs, nav=nav)
+    app.include_router(catalog_router(parts.catalog))
+    app.add_api_route("/api/proxy/{rest:path}", proxy, methods=PROXY_METHODS, include_in_schema=False)
+    pages = install_portal(app, parts.catalog, title=parts.title, cards=parts.cards, tabs=parts.tabs, nav=parts.nav)
+    app.include_router(auth_router(parts.auth, pages.render, base_url=parts.base_url, secure=secure))
+    app.include_router(audit_router(parts.audit, pages))
 
     def error_page(request: Request, status: int, name: str, message: str) -> HTMLResponse:
         return pages.render(request, "error.html", status_code=status, status=status, name=name, message=message)
@@ -55,6 +93,7 @@ def build_web_app(
 
     @app.get("/.backstage/health/v1/readiness", tags=["health"])
     def readiness() -> dict[str, Any]:
-        return {"status": "ok", "catalog": catalog.status()}
+        return {"status": "ok", "catalog": parts.catalog.status()}
 
+    app.add_middleware(AuthMiddleware, auth=parts.auth, public=proxy.unauthenticated, secure=secure)
     return app

@@ -37,6 +37,7 @@ PAGE_TYPES = {
     "inspect": "/catalog/default/component/booking-service/inspect",
     "register": "/catalog-import",
     "problems": "/catalog-problems",
+    "audit": "/admin/audit",
 }
 
 
@@ -53,9 +54,24 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+@pytest.fixture(scope="module")
+def session(browser: Browser, portal: Portal, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Sign in once as the demo's guest, through the sign-in page; tests reuse the browser state."""
+    context = browser.new_context(base_url=portal.url)
+    page = context.new_page()
+    page.goto("/catalog")
+    page.wait_for_url(re.compile(r"/signin\?return="))  # an anonymous visitor is sent to sign in
+    page.get_by_role("button", name="Continue as guest").click()
+    page.wait_for_url(re.compile(r"/catalog$"))
+    state = str(tmp_path_factory.mktemp("browser") / "state.json")
+    context.storage_state(path=state)
+    context.close()
+    return state
+
+
 @pytest.fixture
-def page(browser: Browser, portal: Portal) -> Iterator[Page]:
-    context = browser.new_context(base_url=portal.url, viewport={"width": 1400, "height": 900})
+def page(browser: Browser, portal: Portal, session: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=portal.url, viewport={"width": 1400, "height": 900}, storage_state=session)
     opened = context.new_page()
     problems: list[str] = []
 
@@ -172,8 +188,8 @@ def test_register_and_unregister_end_to_end(page: Page, portal: Portal) -> None:
     assert page.request.get("/catalog/default/component/browser-registered").status == 404
 
 
-def test_theme_toggle_and_phone_width(browser: Browser, portal: Portal) -> None:
-    context = browser.new_context(base_url=portal.url, viewport={"width": 390, "height": 844})
+def test_theme_toggle_and_phone_width(browser: Browser, portal: Portal, session: str) -> None:
+    context = browser.new_context(base_url=portal.url, viewport={"width": 390, "height": 844}, storage_state=session)
     page = context.new_page()
     page.goto("/catalog/default/component/booking-service")
     page.locator(".theme-toggle").click()

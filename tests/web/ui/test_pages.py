@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from callboard.catalog.filters import Condition
-from tests.support import write
+from tests.support import AUTH, write
 from tests.web.ui.conftest import Portal, running_portal
 
-HTML = {"accept": "text/html"}
+HTML = {"accept": "text/html", **AUTH}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -138,7 +138,7 @@ def test_unknown_entities_get_an_html_error_page(http: httpx.Client) -> None:
     response = http.get("/catalog/default/component/does-not-exist")
     assert response.status_code == 404
     assert "No entity named 'does-not-exist'" in html.unescape(response.text) and "<html" in response.text
-    api = httpx.get(response.url.copy_with(path="/api/catalog/entities/by-name/component/default/nope"))
+    api = httpx.get(response.url.copy_with(path="/api/catalog/entities/by-name/component/default/nope"), headers=AUTH)
     assert api.headers["content-type"].startswith("application/json")
 
 

@@ -18,7 +18,7 @@ from callboard.core.extensions import EntityCard, EntityContext, EntityTab, NavI
 from callboard.plugins.manager import PluginError
 from callboard.settings import settings_from
 from tests.catalog.fixtures import config, write_catalog
-from tests.support import Server, write
+from tests.support import AUTH, Server, with_test_access, write
 
 
 def on_call(context: EntityContext) -> Mapping[str, Any]:
@@ -70,12 +70,15 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     root = write_catalog(tmp / "repo")
     plugins = create_plugin_manager()
     plugins.register(plugin_module(templates), "oncall", "oncall-callboard")
-    settings = settings_from(LoadedConfig(config(root, {"connection": str(tmp / "db.sqlite")}), []))
+    settings = settings_from(LoadedConfig(with_test_access(config(root, {"connection": str(tmp / "db.sqlite")})), []))
     runtime = create_runtime(create_callboard(settings, plugins), cwd=tmp)
     try:
         runtime.catalog.sync_locations()
         runtime.engine.run_until_idle(60)
-        with Server(runtime.web) as server, httpx.Client(base_url=server.url, headers={"accept": "text/html"}) as http:
+        with (
+            Server(runtime.web) as server,
+            httpx.Client(base_url=server.url, headers={"accept": "text/html", **AUTH}) as http,
+        ):
             yield http
     finally:
         runtime.close()

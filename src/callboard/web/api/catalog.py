@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 
 from callboard.catalog.filters import parse_filters
 from callboard.catalog.query_store import FullText, OrderField
-from callboard.catalog.service import CatalogService, decode_cursor, encode_cursor
+from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.service import decode_cursor, encode_cursor
 from callboard.core.errors import InputError
 
 FilterParam = Annotated[list[str], Query(alias="filter")]
@@ -54,7 +55,7 @@ def _int(value: str | None, name: str) -> int | None:
     return number
 
 
-def catalog_router(catalog: CatalogService) -> APIRouter:
+def catalog_router(catalog: SecuredCatalog) -> APIRouter:
     router = APIRouter(prefix="/api/catalog", tags=["catalog"])
 
     @router.get("/entities")

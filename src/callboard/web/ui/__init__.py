@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from callboard.builtins.highlight import stylesheet
-from callboard.catalog.service import CatalogService
+from callboard.catalog.secured import SecuredCatalog
 from callboard.core.extensions import EntityCard, EntityTab, NavItem
 from callboard.web.ui.catalog_page import catalog_router
 from callboard.web.ui.entity_page import EntityPages, entity_router
@@ -21,7 +21,7 @@ from callboard.web.ui.security import security_headers
 
 def install_portal(
     app: FastAPI,
-    catalog: CatalogService,
+    catalog: SecuredCatalog,
     *,
     title: str,
     cards: Sequence[EntityCard],

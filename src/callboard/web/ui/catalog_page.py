@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from callboard.catalog.service import CatalogService
+from callboard.catalog.secured import SecuredCatalog
 from callboard.web.ui.rendering import Pages
 
 
@@ -58,7 +58,7 @@ PAGE_SIZES = (25, 50, 100)
 
 
 def catalog_view(
-    catalog: CatalogService,
+    catalog: SecuredCatalog,
     *,
     kind: str,
     chosen: dict[str, list[str]],
@@ -109,7 +109,7 @@ def catalog_view(
     }
 
 
-def catalog_router(catalog: CatalogService, pages: Pages) -> APIRouter:
+def catalog_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     def render(request: Request, kind: str, base: str, **values: Any) -> HTMLResponse:

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from callboard.catalog.service import CatalogService
+from callboard.catalog.reader import ServiceCatalogReader
+from callboard.catalog.secured import SecuredCatalog
 from callboard.core.errors import NotAllowedError, NotFoundError
 from callboard.core.extensions import EntityCard, EntityContext, EntityTab
-from callboard.web.ui.reader import ServiceCatalogReader
 from callboard.web.ui.rendering import Pages, entity_href, entity_ref
 from callboard.web.ui.security import require_same_origin
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 class EntityPages:
     def __init__(
-        self, catalog: CatalogService, pages: Pages, cards: Sequence[EntityCard], tabs: Sequence[EntityTab]
+        self, catalog: SecuredCatalog, pages: Pages, cards: Sequence[EntityCard], tabs: Sequence[EntityTab]
     ) -> None:
         self.catalog = catalog
         self.pages = pages
@@ -99,8 +99,10 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
         )
 
     @router.post("/catalog/{namespace}/{kind}/{name}/unregister", response_class=HTMLResponse)
-    def unregister(request: Request, namespace: str, kind: str, name: str, action: str = Form(...)) -> Response:
-        require_same_origin(request)
+    def unregister(
+        request: Request, namespace: str, kind: str, name: str, action: str = Form(...), csrf_token: str = Form("")
+    ) -> Response:
+        require_same_origin(request, csrf_token)
         entity, ref = entity_pages.load(namespace, kind, name)
         if action == "location":
             location = catalog.registered_location_of(kind, namespace, name)
@@ -118,8 +120,8 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
         return RedirectResponse("/catalog?" + urlencode({"kind": kind.lower(), "notice": message}), status_code=303)
 
     @router.post("/catalog/{namespace}/{kind}/{name}/refresh", response_class=HTMLResponse)
-    def refresh(request: Request, namespace: str, kind: str, name: str) -> HTMLResponse:
-        require_same_origin(request)
+    def refresh(request: Request, namespace: str, kind: str, name: str, csrf_token: str = Form("")) -> HTMLResponse:
+        require_same_origin(request, csrf_token)
         _, ref = entity_pages.load(namespace, kind, name)
         catalog.refresh(ref)
         return HTMLResponse('<span class="notice" role="status">Refresh scheduled; reload in a moment</span>')

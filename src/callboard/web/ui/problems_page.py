@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from callboard.catalog.service import CatalogService
+from callboard.catalog.secured import SecuredCatalog
 from callboard.web.ui.rendering import Pages
 
 
-def problems_router(catalog: CatalogService, pages: Pages) -> APIRouter:
+def problems_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/catalog-problems", response_class=HTMLResponse)

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from callboard.catalog.service import CatalogService
+from callboard.catalog.secured import SecuredCatalog
 from callboard.core.errors import InputError, NotAllowedError, NotFoundError
 from callboard.web.ui.rendering import Pages
 from callboard.web.ui.security import require_same_origin
@@ -29,7 +29,7 @@ def _location_type(target: str, allowed: tuple[str, ...]) -> str:
     )
 
 
-def register_router(catalog: CatalogService, pages: Pages) -> APIRouter:
+def register_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     def form(request: Request, **values: Any) -> HTMLResponse:
@@ -47,8 +47,8 @@ def register_router(catalog: CatalogService, pages: Pages) -> APIRouter:
         return form(request, url=url)
 
     @router.post("/catalog-import/analyze", response_class=HTMLResponse)
-    def analyze(request: Request, url: str = Form("")) -> HTMLResponse:
-        require_same_origin(request)
+    def analyze(request: Request, url: str = Form(""), csrf_token: str = Form("")) -> HTMLResponse:
+        require_same_origin(request, csrf_token)
         target = url.strip()
         if target and not target.endswith((".yaml", ".yml")) and target.startswith(("https://", "http://")):
             target = target.rstrip("/") + "/catalog-info.yaml"
@@ -71,8 +71,10 @@ def register_router(catalog: CatalogService, pages: Pages) -> APIRouter:
         )
 
     @router.post("/catalog-import/register", response_class=HTMLResponse)
-    def register(request: Request, target: str = Form(...), location_type: str = Form("url")) -> Response:
-        require_same_origin(request)
+    def register(
+        request: Request, target: str = Form(...), location_type: str = Form("url"), csrf_token: str = Form("")
+    ) -> Response:
+        require_same_origin(request, csrf_token)
         result = catalog.add_location(location_type, target, dry_run=False)
         return RedirectResponse(f"/catalog-import/locations/{result['location']['id']}", status_code=303)
 
@@ -93,8 +95,8 @@ def register_router(catalog: CatalogService, pages: Pages) -> APIRouter:
         return pages.render(request, "unregister_location.html", location=location, removed=removed)
 
     @router.post("/catalog-import/locations/{location_id}/unregister", response_class=HTMLResponse)
-    def unregister(request: Request, location_id: str) -> Response:
-        require_same_origin(request)
+    def unregister(request: Request, location_id: str, csrf_token: str = Form("")) -> Response:
+        require_same_origin(request, csrf_token)
         location = catalog.location(location_id)
         if not any(item["id"] == location_id for item in catalog.registered_locations()):
             raise NotFoundError(f"Location {location_id} was not registered here; it comes from app-config")

@@ -114,5 +114,14 @@ class Pages:
 
     def render(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         fragment = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
-        html = self.render_text(template, request=request, path=request.url.path, fragment=fragment, **context)
+        state = request.state
+        html = self.render_text(
+            template,
+            request=request,
+            path=request.url.path,
+            fragment=fragment,
+            identity=getattr(state, "identity", None),
+            csrf_token=getattr(state, "csrf_token", ""),
+            **context,
+        )
         return HTMLResponse(html, status_code=status_code)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import Request, Response
 
 from callboard.core.errors import NotAllowedError
+from callboard.web.auth import verify_csrf
 
 #: Scripts and styles only from the portal itself (no CDN, no inline script); inline styles are allowed
 #: because the API viewer sets them.
@@ -17,14 +18,15 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def require_same_origin(request: Request) -> None:
-    """Refuse a form post another site made the browser send (the sign-in issue adds CSRF tokens on top)."""
+def require_same_origin(request: Request, csrf_token: str | None = None) -> None:
+    """Refuse a form post another site made the browser send: its origin, then the CSRF token."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         raise NotAllowedError("Refused a form post from another site")
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
         raise NotAllowedError(f"Refused a form post from {origin}: it is not this portal's address")
+    verify_csrf(request, csrf_token)
 
 
 async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -8,6 +8,7 @@ from typing import Any
 from callboard.catalog.browse_index import FACET_KEYS
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.query_store import OrderField
+from callboard.catalog.secured import SecuredCatalog
 from callboard.catalog.service import CatalogService
 from callboard.core.errors import InputError
 
@@ -30,7 +31,7 @@ def _chosen(filters: Mapping[str, str | Sequence[str]]) -> dict[str, list[str]]:
 
 
 class ServiceCatalogReader:
-    def __init__(self, catalog: CatalogService) -> None:
+    def __init__(self, catalog: CatalogService | SecuredCatalog) -> None:
         self._catalog = catalog
 
     def entity(self, ref: str) -> Mapping[str, Any] | None:

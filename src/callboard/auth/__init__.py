@@ -1,0 +1,1 @@
+"""Identity (sign-in, tokens, sessions), the permission policy, and the audit log."""

@@ -1,0 +1,316 @@
+"""The catalog as callers may see it: every read filtered and every change checked by the permission policy.
+
+``SecuredCatalog`` wraps ``CatalogService`` with the same methods. The caller's decisions come from
+``access()`` (one per request, decisions cached there). A conditional ``catalog.entity.read`` becomes part
+of the query, so lists are filtered where they are read, never loaded and dropped. Changes are written to
+the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from callboard.catalog.filters import Condition, FilterSets, decode_filters
+from callboard.catalog.query_store import FullText, OrderField
+from callboard.catalog.service import CatalogService, Page, Preview, decode_cursor
+from callboard.catalog.stitching import search_rows
+from callboard.catalog.views import Browse
+from callboard.core.entity import Entity, EntityRef, EntityRefError
+from callboard.core.errors import NotAllowedError, NotFoundError
+from callboard.core.identity import Identity
+from callboard.core.permissions import (
+    CATALOG_ENTITY_DELETE,
+    CATALOG_ENTITY_READ,
+    CATALOG_ENTITY_REFRESH,
+    CATALOG_LOCATION_ANALYZE,
+    CATALOG_LOCATION_CREATE,
+    CATALOG_LOCATION_DELETE,
+    CATALOG_LOCATION_READ,
+    Criteria,
+    Decision,
+)
+
+
+class AccessLike(Protocol):
+    identity: Identity
+
+    def decide(self, permission: str) -> Decision: ...
+
+
+class AuditLike(Protocol):
+    def record(
+        self,
+        actor: str,
+        action: str,
+        target: str,
+        *,
+        method: str | None = None,
+        status: int | None = None,
+        size: int | None = None,
+        duration_ms: float | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None: ...
+
+
+def criteria_filters(criteria: Criteria) -> FilterSets:
+    return tuple(tuple(Condition(key, values) for key, values in conjunction) for conjunction in criteria)
+
+
+def restrict(filters: FilterSets, criteria: Criteria) -> FilterSets:
+    """``filters`` AND ``criteria``: both are disjunctions of conjunctions, so every pair is combined."""
+    extra = criteria_filters(criteria)
+    if not filters:
+        return extra
+    return tuple(left + right for left in filters for right in extra)
+
+
+def matches(entity: Mapping[str, Any], criteria: Criteria) -> bool:
+    """Whether one entity satisfies the criteria, by the same index rows the SQL filters use."""
+    rows = search_rows(dict(entity))
+    keys = {key for key, _, _ in rows}
+    pairs = {(key, value) for key, _, value in rows}
+    return any(
+        all((key in keys) if values is None else any((key, value) in pairs for value in values) for key, values in conj)
+        for conj in criteria
+    )
+
+
+class SecuredViews:
+    def __init__(self, service: CatalogService, read: Callable[[], Decision]) -> None:
+        self._service = service
+        self._views = service.views
+        self._read = read
+
+    def _readable_refs(self, refs: Sequence[str], criteria: Criteria) -> set[str]:
+        found = self._service.entities_by_refs(refs, (), criteria_filters(criteria)) if refs else []
+        return {ref for ref, entity in zip(refs, found, strict=True) if entity is not None}
+
+    def _restriction(self) -> Criteria | None:
+        decision = self._read()
+        if decision.result == "deny":
+            return ((("kind", ()),),)  # matches nothing
+        return decision.criteria if decision.result == "conditional" else None
+
+    def browse(self, chosen: Mapping[str, Sequence[str]], **options: Any) -> Browse:
+        return self._views.browse(chosen, restrict=self._restriction(), **options)
+
+    def quick_find(self, term: str, limit: int = 8) -> list[Entity]:
+        return self._views.quick_find(term, limit, restrict=self._restriction())
+
+    def problems(self, limit: int = 500) -> dict[str, Any]:
+        found = self._views.problems(limit)
+        decision = self._read()
+        if decision.result == "allow":
+            return found
+        if decision.result == "deny":
+            return {"failing": [], "orphans": []}
+        readable = self._readable_refs([item["ref"] for item in found["failing"]], decision.criteria)
+        return {
+            "failing": [item for item in found["failing"] if item["ref"] in readable],
+            "orphans": [entity for entity in found["orphans"] if matches(entity, decision.criteria)],
+        }
+
+    def count(self, filters: FilterSets) -> int:
+        restriction = self._restriction()
+        return self._views.count(filters if restriction is None else restrict(filters, restriction))
+
+    def parents(self, ref: str) -> list[str]:
+        return self._views.parents(ref)
+
+
+class SecuredCatalog:
+    def __init__(
+        self, service: CatalogService, access: Callable[[], AccessLike], audit: AuditLike | None = None
+    ) -> None:
+        self._service = service
+        self._access = access
+        self._audit = audit
+        self.views = SecuredViews(service, lambda: self._access().decide(CATALOG_ENTITY_READ))
+
+    @property
+    def policy(self) -> Any:
+        return self._service.policy
+
+    @property
+    def engine(self) -> Any:
+        return self._service.engine
+
+    # -- checks -----------------------------------------------------------------------------------------------
+
+    def _require(self, permission: str, what: str) -> None:
+        decision = self._access().decide(permission)
+        if decision.result != "allow":
+            raise NotAllowedError(f"{self._who()} may not {what} ({permission})")
+
+    def _who(self) -> str:
+        identity = self._access().identity
+        return identity.subject or "an anonymous caller"
+
+    def _read_filters(self, filters: FilterSets) -> FilterSets | None:
+        """The filters narrowed to what the caller may read; None when it may read nothing."""
+        decision = self._access().decide(CATALOG_ENTITY_READ)
+        if decision.result == "deny":
+            return None
+        if decision.result == "conditional":
+            return restrict(filters, decision.criteria)
+        return filters
+
+    def _readable(self, entity: Mapping[str, Any]) -> bool:
+        decision = self._access().decide(CATALOG_ENTITY_READ)
+        return decision.result == "allow" or (decision.result == "conditional" and matches(entity, decision.criteria))
+
+    def _check_entity(self, permission: str, entity: Mapping[str, Any], what: str) -> None:
+        decision = self._access().decide(permission)
+        if decision.result == "allow" or (decision.result == "conditional" and matches(entity, decision.criteria)):
+            return
+        raise NotAllowedError(f"{self._who()} may not {what} ({permission})")
+
+    def _record(self, action: str, target: str, **details: Any) -> None:
+        if self._audit is not None:
+            self._audit.record(self._access().identity.subject, action, target, details=details or None)
+
+    # -- entities ---------------------------------------------------------------------------------------------
+
+    def list_entities(self, filters: FilterSets, **options: Any) -> list[Entity]:
+        narrowed = self._read_filters(filters)
+        return [] if narrowed is None else self._service.list_entities(narrowed, **options)
+
+    def query_entities(self, filters: FilterSets, *, cursor: str | None = None, **options: Any) -> Page:
+        decision = self._access().decide(CATALOG_ENTITY_READ)
+        if decision.result == "deny":
+            return Page([], 0)
+        if decision.result == "allow":
+            return self._service.query_entities(filters, cursor=cursor, **options)
+        if not cursor:
+            return self._service.query_entities(restrict(filters, decision.criteria), **options)
+        # A cursor carries the filters it was made with; they are narrowed again on every page.
+        state = decode_cursor(cursor)
+        text = state.get("t")
+        return self._service.query_entities(
+            restrict(decode_filters(state.get("f", [])), decision.criteria),
+            fields=options.get("fields", ()),
+            order=[OrderField(str(f), bool(d)) for f, d in state.get("o", [])],
+            full_text=FullText(str(text[0]), tuple(text[1])) if text else None,
+            limit=int(state.get("l", 20)),
+            offset=int(state.get("s", 0)),
+            count=not state.get("x"),
+        )
+
+    def entity_by_name(self, kind: str, namespace: str, name: str) -> Entity:
+        entity = self._service.entity_by_name(kind, namespace, name)
+        if not self._readable(entity):
+            # As Backstage does: an entity the caller may not read does not exist for them.
+            raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
+        return entity
+
+    def entity_by_uid(self, uid: str) -> Entity:
+        entity = self._service.entity_by_uid(uid)
+        if not self._readable(entity):
+            raise NotFoundError(f"No entity with uid {uid}")
+        return entity
+
+    def entities_by_refs(self, refs: Sequence[str], fields: Sequence[str], filters: FilterSets) -> list[Entity | None]:
+        narrowed = self._read_filters(filters)
+        if narrowed is None:
+            return [None for _ in refs]
+        return self._service.entities_by_refs(refs, fields, narrowed)
+
+    def facets(self, names: Sequence[str], filters: FilterSets) -> dict[str, list[dict[str, Any]]]:
+        narrowed = self._read_filters(filters)
+        if narrowed is None:
+            return {name: [] for name in names}
+        return self._service.facets(names, narrowed)
+
+    def ancestry(self, kind: str, namespace: str, name: str) -> dict[str, Any]:
+        self.entity_by_name(kind, namespace, name)
+        result = self._service.ancestry(kind, namespace, name)
+        result["items"] = [item for item in result["items"] if self._readable(item["entity"])]
+        return result
+
+    def delete_by_uid(self, uid: str) -> None:
+        try:
+            entity = self.entity_by_uid(uid)
+        except NotFoundError:
+            return  # Backstage answers 204 for a uid it does not have (or one the caller may not see)
+        self._check_entity(CATALOG_ENTITY_DELETE, entity, "delete this entity")
+        self._service.delete_by_uid(uid)
+        self._record("catalog.entity.delete", _ref(entity))
+
+    def refresh(self, entity_ref: str) -> None:
+        try:
+            parsed = EntityRef.parse(entity_ref)
+            entity = self.entity_by_name(parsed.kind, parsed.namespace, parsed.name)
+        except (EntityRefError, NotFoundError):
+            entity = None
+        if entity is not None:
+            self._check_entity(CATALOG_ENTITY_REFRESH, entity, "refresh this entity")
+        else:
+            self._require(CATALOG_ENTITY_REFRESH, "refresh entities")
+        self._service.refresh(entity_ref)
+        self._record("catalog.entity.refresh", entity_ref)
+
+    def validate_entity(self, entity: Any, location: str) -> list[dict[str, str]]:
+        return self._service.validate_entity(entity, location)
+
+    def export_entities(self) -> Iterable[str]:
+        self._require(CATALOG_ENTITY_READ, "export the catalog")
+        return self._service.export_entities()
+
+    # -- locations --------------------------------------------------------------------------------------------
+
+    def add_location(self, location_type: str, target: str, *, dry_run: bool) -> dict[str, Any]:
+        if dry_run:
+            self._require(CATALOG_LOCATION_ANALYZE, "analyse locations")
+        else:
+            self._require(CATALOG_LOCATION_CREATE, "register locations")
+        result = self._service.add_location(location_type, target, dry_run=dry_run)
+        if not dry_run:
+            self._record("catalog.location.create", f"{location_type}:{target}", id=result["location"]["id"])
+        return result
+
+    def preview_registration(self, location_type: str, target: str) -> tuple[bool, list[Preview]]:
+        self._require(CATALOG_LOCATION_ANALYZE, "analyse locations")
+        return self._service.preview_registration(location_type, target)
+
+    def analyze_location(self, location: dict[str, Any], catalog_filename: str | None) -> dict[str, Any]:
+        self._require(CATALOG_LOCATION_ANALYZE, "analyse locations")
+        return self._service.analyze_location(location, catalog_filename)
+
+    def locations(self) -> list[dict[str, str]]:
+        self._require(CATALOG_LOCATION_READ, "read locations")
+        return self._service.locations()
+
+    def location(self, location_id: str) -> dict[str, str]:
+        self._require(CATALOG_LOCATION_READ, "read locations")
+        return self._service.location(location_id)
+
+    def location_by_entity(self, kind: str, namespace: str, name: str) -> dict[str, str]:
+        self._require(CATALOG_LOCATION_READ, "read locations")
+        self.entity_by_name(kind, namespace, name)
+        return self._service.location_by_entity(kind, namespace, name)
+
+    def registered_locations(self) -> list[dict[str, Any]]:
+        self._require(CATALOG_LOCATION_READ, "read locations")
+        return self._service.registered_locations()
+
+    def registered_location_of(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        self._require(CATALOG_LOCATION_READ, "read locations")
+        return self._service.registered_location_of(kind, namespace, name)
+
+    def location_entities(self, location_type: str, target: str, limit: int = 1000) -> list[Entity]:
+        return [e for e in self._service.location_entities(location_type, target, limit) if self._readable(e)]
+
+    def delete_location(self, location_id: str) -> None:
+        self._require(CATALOG_LOCATION_DELETE, "unregister locations")
+        location = self._service.location(location_id)
+        self._service.delete_location(location_id)
+        self._record("catalog.location.delete", f"{location['type']}:{location['target']}", id=location_id)
+
+    def status(self) -> dict[str, Any]:
+        return self._service.status()
+
+
+def _ref(entity: Mapping[str, Any]) -> str:
+    metadata = entity.get("metadata") or {}
+    return f"{entity.get('kind')}:{metadata.get('namespace') or 'default'}/{metadata.get('name')}".lower()

@@ -1,0 +1,62 @@
+"""Permissions and decisions: the vocabulary shared by the policy (auth) and the services that enforce it.
+
+A decision is ALLOW, DENY, or CONDITIONAL: allowed for the resources (entities) that match ``criteria``, a
+disjunction of conjunctions of ``(key, values)`` over the catalog's filter keys, where ``values`` None means
+"the key exists". Services turn criteria into their own queries (the catalog into SQL), so lists are
+filtered where they are read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+#: (key, accepted values or None for "present"), all lower-case, as in catalog filters.
+Criterion = tuple[str, tuple[str, ...] | None]
+#: Any of the conjunctions; each a list of criteria that must all hold.
+Criteria = tuple[tuple[Criterion, ...], ...]
+
+CATALOG_ENTITY_READ = "catalog.entity.read"
+CATALOG_ENTITY_CREATE = "catalog.entity.create"
+CATALOG_ENTITY_DELETE = "catalog.entity.delete"
+CATALOG_ENTITY_REFRESH = "catalog.entity.refresh"
+CATALOG_LOCATION_READ = "catalog.location.read"
+CATALOG_LOCATION_CREATE = "catalog.location.create"
+CATALOG_LOCATION_DELETE = "catalog.location.delete"
+CATALOG_LOCATION_ANALYZE = "catalog.location.analyze"
+AUDIT_READ = "audit.read"
+
+#: Permissions Callboard itself checks; plugins add theirs, and every proxy endpoint is ``proxy.<name>``.
+BUILTIN_PERMISSIONS = (
+    CATALOG_ENTITY_READ,
+    CATALOG_ENTITY_CREATE,
+    CATALOG_ENTITY_DELETE,
+    CATALOG_ENTITY_REFRESH,
+    CATALOG_LOCATION_READ,
+    CATALOG_LOCATION_CREATE,
+    CATALOG_LOCATION_DELETE,
+    CATALOG_LOCATION_ANALYZE,
+    AUDIT_READ,
+)
+
+#: Permissions that apply to one entity and may therefore be conditional.
+RESOURCE_PERMISSIONS = (CATALOG_ENTITY_READ, CATALOG_ENTITY_DELETE, CATALOG_ENTITY_REFRESH)
+
+
+def proxy_permission(endpoint: str) -> str:
+    return f"proxy.{endpoint.strip('/')}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    result: Literal["allow", "deny", "conditional"]
+    criteria: Criteria = ()
+    reason: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.result == "allow"
+
+
+ALLOW = Decision("allow")
+DENY = Decision("deny")
