@@ -76,8 +76,8 @@ def free_port() -> int:
 class Server:
     """uvicorn serving an ASGI app on 127.0.0.1 in a thread, for tests that talk real HTTP."""
 
-    def __init__(self, app: Any) -> None:
-        self.port = free_port()
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.port = port or free_port()
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

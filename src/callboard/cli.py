@@ -322,7 +322,8 @@ def audit(
             "" if row["bytes"] is None else str(row["bytes"]),
             "" if row["duration_ms"] is None else str(row["duration_ms"]),
         )
-    Console().print(table)
+    # Piped or captured output keeps whole rows instead of folding them to 80 columns.
+    Console(width=None if sys.stdout.isatty() else 220).print(table)
 
 
 @cli.command("version")

@@ -248,4 +248,5 @@ def register_nav_items() -> list[NavItem]:
         NavItem("APIs", "/apis", 20, "api"),
         NavItem("Register", "/catalog-import", 80, "plus"),
         NavItem("Problems", "/catalog-problems", 90, "alert"),
+        NavItem("Audit", "/admin/audit", 95, "audit"),
     ]

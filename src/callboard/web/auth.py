@@ -83,7 +83,7 @@ class AuthMiddleware:
         state = scope.setdefault("state", {})
         csrf = cookies.get(CSRF_COOKIE) or ""
         new_csrf = None
-        if len(csrf) < 32:
+        if len(csrf) < 32 and not path.startswith("/api/"):
             csrf = new_csrf = secrets.token_urlsafe(32)
         state["csrf_token"] = csrf
         try:

@@ -82,11 +82,13 @@ def register_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
     def registered(request: Request, location_id: str) -> HTMLResponse:
         """The outcome of a registration; it refreshes itself until the catalog has processed the location."""
         location = catalog.location(location_id)
-        entities = catalog.location_entities(location["type"], location["target"])
+        found = catalog.location_entities(location["type"], location["target"])
+        entities = [entity for entity in found if entity.get("kind") != "Location"]
+        pending = catalog.status()["pending"]
+        # Done when an entity from the file is in, or when nothing is left to process (an empty file).
+        ready = bool(entities) or (bool(found) and pending == 0)
         template = "register_status.html" if request.headers.get("HX-Request") else "registered.html"
-        return pages.render(
-            request, template, location=location, entities=entities, pending=catalog.status()["pending"]
-        )
+        return pages.render(request, template, location=location, entities=entities, pending=pending, ready=ready)
 
     @router.get("/catalog-import/locations/{location_id}/unregister", response_class=HTMLResponse)
     def unregister_form(request: Request, location_id: str) -> HTMLResponse:
