@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import write_catalog_tree
 
+TOKEN = "benchmark-service-token"
 KINDS = ["Component", "API", "System", "Group", "User", "Location", "Resource", "Domain"]
 
 
@@ -118,7 +119,11 @@ def main() -> None:
         database = {"connection": db_target}
     port = free_port()
     config = {
-        "backend": {"listen": {"host": "127.0.0.1", "port": port}, "database": database},
+        "backend": {
+            "listen": {"host": "127.0.0.1", "port": port},
+            "database": database,
+            "auth": {"externalAccess": [{"type": "static", "options": {"token": TOKEN, "subject": "service:bench"}}]},
+        },
         "catalog": {"rules": [{"allow": KINDS}], "locations": [{"type": "file", "target": str(root)}]},
     }
     (work / "app-config.yaml").write_text(yaml.safe_dump(config))
@@ -127,7 +132,8 @@ def main() -> None:
     started = time.perf_counter()
     server = subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120, headers=headers) as http:
             ingest = wait_until_idle(http, expected, timeout=3600)
             cold = time.perf_counter() - started
             rss = peak_rss_mb(server.pid)

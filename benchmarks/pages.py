@@ -22,9 +22,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support import Server, make_runtime
+from tests.support import AUTH, Server, make_runtime
 
 from benchmarks.generate import write_catalog_tree
+from callboard.core.identity import Identity
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = ["Component", "API", "System", "Group", "User", "Location", "Resource", "Domain"]
@@ -78,6 +79,21 @@ def main() -> None:
     config = {
         "backend": {"database": database},
         "catalog": {"rules": [{"allow": KINDS}], "locations": [{"type": "file", "target": str(root)}]},
+        # Two readers whose catalog.entity.read is conditional, to price permission filtering.
+        "permission": {
+            "rules": [
+                {
+                    "permission": "catalog.entity.read",
+                    "principals": ["user:default/bench-owner"],
+                    "conditions": {"isEntityOwner": True},
+                },
+                {
+                    "permission": "catalog.entity.read",
+                    "principals": ["user:default/bench-annotated"],
+                    "conditions": {"hasAnnotation": "github.com/project-slug"},
+                },
+            ]
+        },
     }
     runtime = make_runtime(config, work)
     try:
@@ -107,7 +123,7 @@ def main() -> None:
             ),
             flush=True,
         )
-        with Server(runtime.web) as server, httpx.Client(base_url=server.url, timeout=60) as http:
+        with Server(runtime.web) as server, httpx.Client(base_url=server.url, timeout=60, headers=AUTH) as http:
             owner = http.get(
                 "/api/catalog/entity-facets", params={"facet": "relations.ownedBy", "filter": "kind=component"}
             ).json()
@@ -127,6 +143,34 @@ def main() -> None:
                 "dependencies_depth_2": pick(http, "component") + "/dependencies?depth=2",
                 "quick_jump": "/ui/quick-jump?q=ab",
             }
+            owners = [item["value"] for item in owner["facets"]["relations.ownedBy"][:20]]
+            readers = {
+                "owner_of_20_groups": runtime.auth.tokens.issue(
+                    Identity("user", "user:default/bench-owner", ("user:default/bench-owner", *owners))
+                ),
+                "annotation_condition": runtime.auth.tokens.issue(
+                    Identity("user", "user:default/bench-annotated", ("user:default/bench-annotated",))
+                ),
+            }
+            for reader, token in readers.items():
+                for name in ("catalog", "catalog_type_and_lifecycle", "quick_jump"):
+                    bearer = {"Authorization": f"Bearer {token}"}
+                    http.get(pages[name], headers=bearer).raise_for_status()
+                    times = sorted(server_ms(http.get(pages[name], headers=bearer)) for _ in range(args.runs))
+                    print(
+                        json.dumps(
+                            {
+                                "figure": "page_with_permission_filter",
+                                "page": name,
+                                "reader": reader,
+                                "database": args.database,
+                                "entities": args.count,
+                                "p50_ms": round(statistics.median(times), 1),
+                                "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+                            }
+                        ),
+                        flush=True,
+                    )
             for name, path in pages.items():
                 headers = {"HX-Request": "true"} if name == "catalog_htmx_fragment" else {}
                 first = http.get(path, headers=headers)
