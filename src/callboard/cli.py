@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import signal
 import sys
 from collections import Counter
@@ -258,7 +259,13 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database.")] = Path("data/demo"),
 ) -> None:
     """Run Callboard on 127.0.0.1 with the bundled demo catalog (Northwind Freight)."""
-    settings = settings_from(LoadedConfig(demo_config(data_dir.resolve()), []))
+    config = demo_config(data_dir.resolve())
+    # A fresh API token per run, so scripts and curl can try the API (it dies with the process).
+    token = secrets.token_urlsafe(24)
+    config["backend"]["auth"] = {  # type: ignore[index]
+        "externalAccess": [{"type": "static", "options": {"token": token, "subject": "service:demo"}}]
+    }
+    settings = settings_from(LoadedConfig(config, []))
     try:
         runtime = create_runtime(create_callboard(settings))
     except (DatabaseConfigError, OperationalError) as error:
@@ -268,9 +275,13 @@ def demo(
     with err.status("Loading the demo catalog..."):
         count = runtime.engine.run_until_idle(timeout=120)
     err.print(f"Demo catalog ready: {count} items processed from {catalog_root()}")
-    err.print(f"  Portal:    http://127.0.0.1:{port}/")
+    err.print(f"  Portal:    http://127.0.0.1:{port}/  (sign in with 'Continue as guest')")
     err.print(f"  OpenAPI:   http://127.0.0.1:{port}/api/openapi.json")
-    err.print(f"  Try:       curl 'http://127.0.0.1:{port}/api/catalog/entities?filter=kind=component&limit=5'")
+    err.print(f"  API token: {token}  (valid while this demo runs)")
+    err.print(
+        f"  Try:       curl -H 'Authorization: Bearer {token}' "
+        f"'http://127.0.0.1:{port}/api/catalog/entities?filter=kind=component&limit=5'"
+    )
     _serve(runtime, "127.0.0.1", port, worker=True)
 
 
