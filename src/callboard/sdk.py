@@ -15,20 +15,26 @@ from callboard.core.extensions import (
     NavItem,
     PlaceholderResolverSpec,
 )
+from callboard.core.identity import Identity
+from callboard.core.permissions import ALLOW, DENY, Decision
 from callboard.core.relations import REVERSE as RELATION_REVERSE
 from callboard.plugins import PLUGIN_API_VERSION
 
 __all__ = [
+    "ALLOW",
     "DEFAULT_NAMESPACE",
+    "DENY",
     "PLUGIN_API_VERSION",
     "RELATION_REVERSE",
     "CatalogReader",
+    "Decision",
     "Entity",
     "EntityCard",
     "EntityContext",
     "EntityRef",
     "EntityRefError",
     "EntityTab",
+    "Identity",
     "KindDefinition",
     "KindRelation",
     "NavItem",
