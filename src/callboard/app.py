@@ -38,7 +38,7 @@ from callboard.web.auth import current_access
 from callboard.web.server import WebParts, build_web_app
 
 #: Built-in plugins, registered like installed ones; none needs more than the SDK.
-BUILTIN_PLUGINS: tuple[str, ...] = ("callboard.builtins.entity_pages",)
+BUILTIN_PLUGINS: tuple[str, ...] = ("callboard.builtins.entity_pages", "callboard.builtins.scaffolder_actions")
 
 
 @dataclass

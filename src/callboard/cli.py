@@ -7,6 +7,7 @@ import json
 import secrets
 import signal
 import sys
+import tempfile
 from collections import Counter
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,6 +18,7 @@ import typer
 import uvicorn
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
@@ -25,12 +27,15 @@ from callboard import __version__
 from callboard.app import Callboard, Runtime, create_callboard, create_plugin_manager, create_runtime
 from callboard.auth.audit import parse_since
 from callboard.auth.service import AuthSetupError
+from callboard.catalog.descriptors import Document, parse_documents
 from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import CallboardError
 from callboard.demo import catalog_root, demo_config
 from callboard.plugins.manager import PluginError
+from callboard.scaffolder.runner import Runner
+from callboard.scaffolder.templates import Template
 from callboard.settings import load_settings, settings_from
 from callboard.storage.db import DatabaseConfigError
 from callboard.storage.migrate import head_revision
@@ -44,6 +49,8 @@ cli.add_typer(catalog_cli, name="catalog")
 cli.add_typer(config_cli, name="config")
 cli.add_typer(plugins_cli, name="plugins")
 cli.add_typer(db_cli, name="db")
+template_cli = typer.Typer(help="Run software templates locally (for template authors).", no_args_is_help=True)
+cli.add_typer(template_cli, name="template")
 
 ConfigOption = Annotated[
     list[Path] | None,
@@ -335,6 +342,65 @@ def audit(
         )
     # Piped or captured output keeps whole rows instead of folding them to 80 columns.
     Console(width=None if sys.stdout.isatty() else 220).print(table)
+
+
+@template_cli.command("run")
+def template_run(
+    template: Annotated[Path, typer.Argument(help="The template.yaml to run.", exists=True, dir_okay=False)],
+    values: Annotated[Path | None, typer.Option(help="YAML or JSON file with the form values.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Run only actions that support dry runs.")] = False,
+    workspace: Annotated[Path | None, typer.Option(help="Where the files are written (default: a new folder).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run a template on this machine and print each step; files land in the workspace folder."""
+    callboard = _callboard(config)
+    problems = []
+    documents = list(parse_documents(template.read_text("utf-8"), str(template)))
+    entity = next((d.data for d in documents if isinstance(d, Document) and d.data.get("kind") == "Template"), None)
+    if entity is None:
+        err.print(f"[red]error:[/red] {template} holds no Template entity")
+        raise typer.Exit(2)
+    try:
+        parsed = Template.from_entity(entity, base_url=f"file:{template.resolve()}")
+    except CallboardError as error:
+        err.print(f"[red]error:[/red] {template}: {error.message}")
+        raise typer.Exit(2) from None
+    given = yaml.safe_load(values.read_text("utf-8")) if values else {}
+    if not isinstance(given, dict):
+        err.print(f"[red]error:[/red] {values} must hold a mapping of parameter names to values")
+        raise typer.Exit(2)
+    problems = parsed.validate(given)
+    for problem in problems:
+        err.print(f"{values or 'values'}: {problem['path'] or '(top)'}: {problem['message']}", markup=False)
+    if problems:
+        raise typer.Exit(1)
+    target = workspace or Path(tempfile.mkdtemp(prefix="callboard-template-"))
+    runner = Runner(callboard.plugins.scaffolder_actions())
+
+    def show(event: dict[str, object]) -> None:
+        body = event.get("body") or {}
+        assert isinstance(body, dict)
+        status, step = body.get("status"), body.get("stepId")
+        marker = {
+            "processing": "[cyan]>[/cyan]",
+            "completed": "[green]✓[/green]",
+            "skipped": "[dim]-[/dim]",
+            "failed": "[red]✗[/red]",
+        }.get(str(status), " ")
+        if event.get("type") == "completion":
+            return
+        label = escape(f"[{step}] ") if step else ""
+        err.print(f"{marker} {label}{escape(str(body.get('message', '')))}", highlight=False)
+
+    result = runner.run(
+        parsed, given, workspace=target, emit=show, integrations=callboard.settings.integrations, dry_run=dry_run
+    )
+    if result.status != "completed":
+        err.print(f"[red]failed:[/red] {escape(str(result.error))}")
+        raise typer.Exit(1)
+    err.print(f"[green]completed[/green]; files are in {target}")
+    if result.output:
+        sys.stdout.write(json.dumps(result.output, indent=2) + "\n")
 
 
 @cli.command("version")

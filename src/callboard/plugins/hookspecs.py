@@ -57,3 +57,12 @@ def permission_policy(config: dict[str, Any]) -> Any:
     ``config`` is ``permission`` from app-config. The first plugin that returns a policy wins; without one,
     Callboard's config-driven policy decides.
     """
+
+
+@hookspec
+def register_scaffolder_actions() -> list[Any]:  # type: ignore[empty-body]
+    """Actions templates can call: ``ScaffolderAction(id, description, input_model, run, output_model, ...)``.
+
+    ``input_model`` and ``output_model`` are pydantic models; ``run(context, input)`` gets an ``ActionContext``
+    (the task's workspace, a logger, the catalog, secrets) and returns the output model. Ids are unique.
+    """

@@ -115,6 +115,9 @@ class PluginManager:
     def entity_tabs(self) -> list[EntityTab]:
         return sorted(self._unique("register_entity_tabs", "entity tab"), key=lambda tab: (tab.weight, tab.id))
 
+    def scaffolder_actions(self) -> dict[str, Any]:
+        return {action.id: action for action in self._unique("register_scaffolder_actions", "scaffolder action")}
+
     def nav_items(self) -> list[NavItem]:
         items = [item for _, found in self._results("register_nav_items") for item in found]
         return sorted(items, key=lambda item: (item.weight, item.title))

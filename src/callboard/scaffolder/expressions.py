@@ -1,0 +1,139 @@
+"""``${{ }}`` expressions of v1beta3 templates, rendered by a sandboxed Jinja2 compatible with their Nunjucks.
+
+Template expressions are untrusted (whoever can register a template writes them), so the environment is
+Jinja2's ``SandboxedEnvironment``: no attribute access to internals, no imports, no file system. A value
+made of exactly one expression keeps its type (``${{ parameters.count }}`` stays a number), as in Backstage.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from jinja2 import StrictUndefined, Undefined, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from callboard.core.entity import EntityRef, EntityRefError
+from callboard.core.errors import InputError
+
+SINGLE_EXPRESSION = re.compile(r"^\s*\$\{\{(?P<expr>(?:(?!\}\}).)*)\}\}\s*$", re.S)
+
+
+def parse_repo_url(value: Any) -> dict[str, str]:
+    """``github.com?owner=o&repo=r`` (RepoUrlPicker's value) → ``{host, owner, repo, ...}``."""
+    text = str(value)
+    parts = urlsplit(text if "//" in text else f"https://{text}")
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    if not parts.hostname:
+        raise InputError(f"Invalid repo URL {text!r}: it has no host")
+    if "repo" not in query:
+        raise InputError(f"Invalid repo URL {text!r}: it has no repo (write host?owner=x&repo=y)")
+    result = {
+        "host": parts.netloc,
+        **{k: v for k, v in query.items() if k in ("owner", "repo", "organization", "workspace", "project")},
+    }
+    return result
+
+
+def parse_entity_ref(value: Any, options: Mapping[str, str] | None = None) -> dict[str, str]:
+    options = options or {}
+    try:
+        ref = EntityRef.parse(
+            str(value),
+            default_kind=options.get("defaultKind"),
+            default_namespace=options.get("defaultNamespace", "default"),
+        )
+    except (EntityRefError, TypeError) as error:
+        raise InputError(f"Invalid entity ref {value!r}: {error}") from None
+    return {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
+
+
+def project_slug(value: Any) -> str:
+    parsed = parse_repo_url(value)
+    return f"{parsed.get('owner') or parsed.get('organization') or parsed.get('workspace', '')}/{parsed['repo']}"
+
+
+def pick(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, Mapping) else None
+
+
+def dump(value: Any, indent: int | None = None) -> str:
+    """Nunjucks' ``dump``: JSON.stringify."""
+    return json.dumps(value, indent=indent, ensure_ascii=False, separators=None if indent else (",", ":"))
+
+
+class _Undefined(Undefined):
+    """Missing values render as empty strings (Nunjucks) but cannot be called or indexed into silently."""
+
+
+def make_environment(
+    *,
+    variable_start: str = "${{",
+    variable_end: str = "}}",
+    extra_filters: Mapping[str, Callable[..., Any]] | None = None,
+    strict: bool = False,
+) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        variable_start_string=variable_start,
+        variable_end_string=variable_end,
+        undefined=StrictUndefined if strict else _Undefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        parseRepoUrl=parse_repo_url,
+        parseEntityRef=parse_entity_ref,
+        pick=pick,
+        projectSlug=project_slug,
+        dump=dump,
+        jsonify=dump,
+    )
+    env.filters.update(extra_filters or {})
+    return env
+
+
+class Renderer:
+    """Renders template values (strings, lists, mappings) against a context."""
+
+    def __init__(self, extra_filters: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        self.env = make_environment(extra_filters=extra_filters)
+
+    def render(self, value: Any, context: Mapping[str, Any], *, where: str = "") -> Any:
+        if isinstance(value, str):
+            return self._render_string(value, context, where)
+        if isinstance(value, list):
+            return [self.render(item, context, where=f"{where}[{index}]") for index, item in enumerate(value)]
+        if isinstance(value, dict):
+            return {
+                key: self.render(item, context, where=f"{where}.{key}" if where else key) for key, item in value.items()
+            }
+        return value
+
+    def _render_string(self, text: str, context: Mapping[str, Any], where: str) -> Any:
+        if "${{" not in text:
+            return text
+        try:
+            single = SINGLE_EXPRESSION.match(text)
+            if single:
+                result = self.env.compile_expression(single.group("expr").strip(), undefined_to_none=True)(**context)
+                return None if isinstance(result, Undefined) else result
+            return self.env.from_string(text).render(**context)
+        except SecurityError as error:
+            raise InputError(f"{where}: the expression is not allowed in templates ({error})") from None
+        except UndefinedError as error:
+            raise InputError(f"{where}: {error}") from None
+        except InputError as error:
+            raise InputError(f"{where}: {error.message}") from None
+        except TemplateError as error:
+            raise InputError(f"{where}: cannot render {text!r}: {error}") from None
+
+    def truthy(self, value: Any, context: Mapping[str, Any], *, where: str) -> bool:
+        """A step's ``if``: rendered, then judged as JavaScript would judge it."""
+        result = self.render(value, context, where=where)
+        if isinstance(result, str):
+            return result.strip() not in ("", "false", "0", "null", "undefined")
+        return bool(result)

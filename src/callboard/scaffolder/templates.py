@@ -1,0 +1,102 @@
+"""Template entities (``scaffolder.backstage.io/v1beta3``): their form steps, their steps, their values checked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft7Validator
+
+from callboard.core.errors import InputError
+
+API_VERSION = "scaffolder.backstage.io/v1beta3"
+LOCATION = "backstage.io/managed-by-location"
+
+
+@dataclass
+class Step:
+    id: str
+    name: str
+    action: str
+    input: dict[str, Any] = field(default_factory=dict)
+    condition: Any = None  # the step's `if`
+    each: Any = None
+
+
+@dataclass
+class Template:
+    entity: dict[str, Any]
+    ref: str
+    title: str
+    description: str
+    parameter_steps: list[dict[str, Any]]
+    steps: list[Step]
+    output: dict[str, Any]
+    base_url: str  # where relative fetches are read from (the folder of the template file)
+
+    @classmethod
+    def from_entity(cls, entity: Mapping[str, Any], base_url: str | None = None) -> Template:
+        if entity.get("kind") != "Template":
+            raise InputError(f"{entity.get('kind')} is not a Template")
+        if entity.get("apiVersion") != API_VERSION:
+            raise InputError(
+                f"Template apiVersion {entity.get('apiVersion')!r} is not supported; Callboard runs {API_VERSION} "
+                "(v1beta2 templates use {{ }} instead of ${{ }}: update them as Backstage's migration guide says)"
+            )
+        metadata = entity.get("metadata") or {}
+        spec = entity.get("spec") or {}
+        parameters = spec.get("parameters") or []
+        if isinstance(parameters, dict):
+            parameters = [parameters]
+        steps = []
+        for index, raw in enumerate(spec.get("steps") or []):
+            if not isinstance(raw, dict) or not raw.get("action"):
+                raise InputError(f"spec.steps[{index}] has no action")
+            steps.append(
+                Step(
+                    id=str(raw.get("id") or f"step-{index + 1}"),
+                    name=str(raw.get("name") or raw["action"]),
+                    action=str(raw["action"]),
+                    input=dict(raw.get("input") or {}),
+                    condition=raw.get("if"),
+                    each=raw.get("each"),
+                )
+            )
+        annotations = metadata.get("annotations") or {}
+        ref = f"template:{metadata.get('namespace') or 'default'}/{metadata.get('name')}".lower()
+        location = base_url or str(annotations.get(LOCATION) or "")
+        return cls(
+            dict(entity),
+            ref,
+            str(metadata.get("title") or metadata.get("name")),
+            str(metadata.get("description") or ""),
+            [dict(step) for step in parameters if isinstance(step, dict)],
+            steps,
+            dict(spec.get("output") or {}),
+            location,
+        )
+
+    def parameter_schema(self) -> dict[str, Any]:
+        """Backstage's ``GET /v2/templates/.../parameter-schema`` answer."""
+        return {
+            "title": self.title,
+            "description": self.description,
+            "steps": [
+                {"title": step.get("title", ""), "description": step.get("description", ""), "schema": step}
+                for step in self.parameter_steps
+            ],
+        }
+
+    def validate(self, values: Mapping[str, Any]) -> list[dict[str, str]]:
+        """Problems of the submitted values against every form step's schema (empty when they are valid)."""
+        problems = []
+        for index, step in enumerate(self.parameter_steps):
+            schema = {key: value for key, value in step.items() if not key.startswith("ui:")}
+            for error in Draft7Validator(schema).iter_errors(dict(values)):
+                path = ".".join(str(part) for part in error.absolute_path)
+                if error.validator == "required":
+                    missing = str(error.message).split("'")[1] if "'" in error.message else ""
+                    path = missing or path
+                problems.append({"step": str(index), "path": path, "message": error.message})
+        return problems
