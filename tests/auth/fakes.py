@@ -130,10 +130,62 @@ class FakeGithub:
         self.user: dict[str, Any] = {"login": "octocat", "id": 583231, "name": "The Octocat", "email": None}
         self.emails = [{"email": "octocat@example.com", "primary": True, "verified": True}]
         self.codes: dict[str, str] = {}
+        self.token = "ghp_integration"  # what integrations.github[].token holds in tests
+        self.orgs = {"acme"}
+        self.repos: dict[str, dict[str, Any]] = {}
+        self.git_url = ""  # where clone URLs point (a real git server)
         self.app = self._build()
+
+    def _repo(self, owner: str, body: dict[str, Any]) -> Response:
+        name = str(body.get("name") or "")
+        if not name or f"{owner}/{name}" in self.repos:
+            return JSONResponse(
+                {"message": "Repository creation failed.", "errors": [{"field": "name"}]}, status_code=422
+            )
+        repo = {
+            "full_name": f"{owner}/{name}",
+            "name": name,
+            "private": body.get("private", True),
+            "description": body.get("description", ""),
+            "html_url": f"{self.git_url}/{owner}/{name}",
+            "clone_url": f"{self.git_url}/{owner}/{name}.git",
+            "topics": [],
+        }
+        self.repos[repo["full_name"]] = repo
+        return JSONResponse(repo, status_code=201)
+
+    def _authorised(self, request: Request) -> bool:
+        return request.headers.get("authorization") == f"token {self.token}"
 
     def _build(self) -> FastAPI:
         app = FastAPI()
+
+        @app.get("/api/v3/users/{owner}")
+        def owner(owner: str, request: Request) -> Response:
+            if not self._authorised(request):
+                return JSONResponse({"message": "Bad credentials"}, status_code=401)
+            kind = "Organization" if owner in self.orgs else "User"
+            return JSONResponse({"login": owner, "type": kind})
+
+        @app.post("/api/v3/orgs/{org}/repos")
+        async def org_repo(org: str, request: Request) -> Response:
+            if not self._authorised(request):
+                return JSONResponse({"message": "Bad credentials"}, status_code=401)
+            return self._repo(org, await request.json())
+
+        @app.post("/api/v3/user/repos")
+        async def user_repo(request: Request) -> Response:
+            if not self._authorised(request):
+                return JSONResponse({"message": "Bad credentials"}, status_code=401)
+            return self._repo("octocat", await request.json())
+
+        @app.put("/api/v3/repos/{owner}/{repo}/topics")
+        async def topics(owner: str, repo: str, request: Request) -> Response:
+            found = self.repos.get(f"{owner}/{repo}")
+            if found is None or not self._authorised(request):
+                return JSONResponse({"message": "Not Found"}, status_code=404)
+            found["topics"] = (await request.json())["names"]
+            return JSONResponse({"names": found["topics"]})
 
         @app.get("/login/oauth/authorize")
         def authorize(request: Request) -> Response:

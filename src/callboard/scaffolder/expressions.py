@@ -70,6 +70,16 @@ class _Undefined(Undefined):
     """Missing values render as empty strings (Nunjucks) but cannot be called or indexed into silently."""
 
 
+class NunjucksSandbox(SandboxedEnvironment):
+    """``a.b`` reads the key ``b`` of a mapping first, as JavaScript does (``parameters.items`` is the
+    parameter named items, not the dict method); everything else goes through the sandbox's checks."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 def make_environment(
     *,
     variable_start: str = "${{",
@@ -77,7 +87,7 @@ def make_environment(
     extra_filters: Mapping[str, Callable[..., Any]] | None = None,
     strict: bool = False,
 ) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = NunjucksSandbox(
         variable_start_string=variable_start,
         variable_end_string=variable_end,
         undefined=StrictUndefined if strict else _Undefined,
@@ -130,6 +140,8 @@ class Renderer:
             raise InputError(f"{where}: {error.message}") from None
         except TemplateError as error:
             raise InputError(f"{where}: cannot render {text!r}: {error}") from None
+        except (TypeError, ValueError, ArithmeticError, LookupError) as error:
+            raise InputError(f"{where}: {text!r} failed: {error}") from None
 
     def truthy(self, value: Any, context: Mapping[str, Any], *, where: str) -> bool:
         """A step's ``if``: rendered, then judged as JavaScript would judge it."""
