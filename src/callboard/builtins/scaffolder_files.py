@@ -33,7 +33,7 @@ def source_path(context: ActionContext, url: str) -> Path:
     if base_dir.is_file() or base_dir.suffix in (".yaml", ".yml"):
         base_dir = base_dir.parent
     # Confined to the template's own folder tree, as a relative fetch must be.
-    found = safe_child(base_dir, url, what="source url")
+    found = safe_child(base_dir, url, what="source url", area=f"the template's folder ({base_dir})")
     if not found.exists():
         raise InputError(f"{url} does not exist next to the template ({found})")
     return found

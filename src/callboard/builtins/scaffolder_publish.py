@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from callboard.core.entity import EntityRef, EntityRefError
 from callboard.core.errors import InputError, NotFoundError
@@ -82,6 +82,10 @@ def publish_git(context: ActionContext, given: PublishGitInput) -> PublishOutput
 
 
 class PublishGithubInput(ActionInput):
+    # Backstage's publish:github has many repository settings; those Callboard does not apply are accepted
+    # and named in the log rather than failing templates written for Backstage.
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
     repo_url: str = Field(alias="repoUrl")
     description: str | None = None
     repo_visibility: str = Field("private", alias="repoVisibility")
@@ -110,6 +114,8 @@ def _github(context: ActionContext, host: str) -> tuple[str, str | None]:
 def publish_github(context: ActionContext, given: PublishGithubInput) -> PublishOutput:
     parsed = parse_repo_url(given.repo_url)
     host, owner, repo = parsed["host"], parsed.get("owner", ""), parsed["repo"]
+    if given.model_extra:
+        context.log(f"publish:github: not applied by Callboard: {', '.join(sorted(given.model_extra))}")
     if given.allowed_hosts and host not in given.allowed_hosts:
         raise InputError(f"publish:github: {host} is not one of the allowed hosts {given.allowed_hosts}")
     if not owner:

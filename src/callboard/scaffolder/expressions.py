@@ -13,12 +13,26 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from jinja2 import StrictUndefined, Undefined, UndefinedError
+from jinja2 import ChainableUndefined, StrictUndefined, Undefined, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from callboard.core.entity import EntityRef, EntityRefError
 from callboard.core.errors import InputError
+
+#: Nunjucks' strict comparisons, outside string literals.
+_STRICT = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(!==|===)""")
+_BLOCKS = re.compile(r"(\$\{\{.*?\}\}|\{%.*?%\})", re.S)
+
+
+def nunjucks_operators(text: str) -> str:
+    """``===`` and ``!==`` (Nunjucks has them) become Jinja's ``==`` and ``!=`` inside expressions only."""
+
+    def fix(block: re.Match[str]) -> str:
+        return _STRICT.sub(lambda m: m.group(1) or m.group(2)[:-1], block.group(0))
+
+    return _BLOCKS.sub(fix, text) if ("===" in text or "!==" in text) else text
+
 
 SINGLE_EXPRESSION = re.compile(r"^\s*\$\{\{(?P<expr>(?:(?!\}\}).)*)\}\}\s*$", re.S)
 
@@ -66,8 +80,18 @@ def dump(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, indent=indent, ensure_ascii=False, separators=None if indent else (",", ":"))
 
 
-class _Undefined(Undefined):
-    """Missing values render as empty strings (Nunjucks) but cannot be called or indexed into silently."""
+class _Undefined(ChainableUndefined):
+    """Missing values render as empty strings, and ``a.b.c`` of a missing ``a`` is missing too (Nunjucks).
+
+    Adding a string to a missing value concatenates, as JavaScript does (where it would print "undefined",
+    the value is empty here).
+    """
+
+    def __add__(self, other: Any) -> Any:
+        return "" + str(other) if isinstance(other, str) else super().__add__(other)
+
+    def __radd__(self, other: Any) -> Any:
+        return str(other) + "" if isinstance(other, str) else super().__radd__(other)
 
 
 class NunjucksSandbox(SandboxedEnvironment):
@@ -126,6 +150,7 @@ class Renderer:
     def _render_string(self, text: str, context: Mapping[str, Any], where: str) -> Any:
         if "${{" not in text:
             return text
+        text = nunjucks_operators(text)
         try:
             single = SINGLE_EXPRESSION.match(text)
             if single:

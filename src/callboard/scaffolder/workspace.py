@@ -13,7 +13,9 @@ from pathlib import Path
 from callboard.core.errors import InputError, NotAllowedError
 
 
-def safe_child(root: Path, relative: str | os.PathLike[str], *, what: str = "path") -> Path:
+def safe_child(
+    root: Path, relative: str | os.PathLike[str], *, what: str = "path", area: str = "the task's workspace"
+) -> Path:
     """``root / relative`` with symlinks resolved; NotAllowedError when it would leave ``root``."""
     text = str(relative)
     if "\x00" in text:
@@ -21,7 +23,7 @@ def safe_child(root: Path, relative: str | os.PathLike[str], *, what: str = "pat
     base = root.resolve()
     candidate = (base / text).resolve()
     if candidate != base and base not in candidate.parents:
-        raise NotAllowedError(f"The {what} {text!r} would leave the task's workspace; use a path inside it")
+        raise NotAllowedError(f"The {what} {text!r} would leave {area}; use a path inside it")
     return candidate
 
 
