@@ -134,6 +134,8 @@ class FakeGithub:
         self.orgs = {"acme"}
         self.repos: dict[str, dict[str, Any]] = {}
         self.git_url = ""  # where clone URLs point (a real git server)
+        self.pulls: list[dict[str, Any]] = []
+        self.seed: Any = None  # called as seed(owner, repo) to give a repository its first commit
         self.app = self._build()
 
     def _repo(self, owner: str, body: dict[str, Any]) -> Response:
@@ -178,6 +180,29 @@ class FakeGithub:
             if not self._authorised(request):
                 return JSONResponse({"message": "Bad credentials"}, status_code=401)
             return self._repo("octocat", await request.json())
+
+        @app.get("/api/v3/repos/{owner}/{repo}")
+        def get_repo(owner: str, repo: str, request: Request) -> Response:
+            """Every repository asked for exists (seeded with one commit on main), like a team's real ones."""
+            if not self._authorised(request):
+                return JSONResponse({"message": "Bad credentials"}, status_code=401)
+            key = f"{owner}/{repo}"
+            if key not in self.repos:
+                self._repo(owner, {"name": repo})
+                if self.seed is not None:
+                    self.seed(owner, repo)
+            return JSONResponse({**self.repos[key], "default_branch": "main"})
+
+        @app.post("/api/v3/repos/{owner}/{repo}/pulls")
+        async def pulls(owner: str, repo: str, request: Request) -> Response:
+            found = self.repos.get(f"{owner}/{repo}")
+            if found is None or not self._authorised(request):
+                return JSONResponse({"message": "Not Found"}, status_code=404)
+            body = await request.json()
+            number = len(self.pulls) + 1
+            pull = {"number": number, "html_url": f"{found['html_url']}/pull/{number}", **body}
+            self.pulls.append(pull)
+            return JSONResponse(pull, status_code=201)
 
         @app.put("/api/v3/repos/{owner}/{repo}/topics")
         async def topics(owner: str, repo: str, request: Request) -> Response:

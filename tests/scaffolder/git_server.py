@@ -94,6 +94,31 @@ class GitServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
+    def seed(self, owner: str, repo: str, files: dict[str, str] | None = None) -> None:
+        """Give ``owner/repo`` a first commit on main (an existing repository to open pull requests on)."""
+        bare = self.root / owner / f"{repo}.git"
+        bare.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+        subprocess.run(["git", "-C", str(bare), "config", "http.receivepack", "true"], check=True)
+        work = self.root / ".seed" / owner / repo
+        work.mkdir(parents=True, exist_ok=True)
+        for name, text in (files or {"README.md": f"# {repo}\n"}).items():
+            (work / name).write_text(text)
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": "seed",
+            "GIT_AUTHOR_EMAIL": "s@x",
+            "GIT_COMMITTER_NAME": "seed",
+            "GIT_COMMITTER_EMAIL": "s@x",
+        }
+        for args in (
+            ["init", "-q", "-b", "main"],
+            ["add", "-A"],
+            ["commit", "-q", "-m", "seed"],
+            ["push", "-q", str(bare), "main"],
+        ):
+            subprocess.run(["git", *args], cwd=work, env=env, check=True, capture_output=True)
+
     def files(self, repo: str, branch: str = "main") -> dict[str, str]:
         """The files of ``branch`` in ``repo`` (a clone's view of what was pushed)."""
         bare = self.root / f"{repo}.git"

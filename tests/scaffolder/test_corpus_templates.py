@@ -76,6 +76,7 @@ def test_corpus_templates_run_end_to_end(corpus: Path, tmp_path: Path) -> None:
     rows = []
     with GitServer(tmp_path / "git", token=github.token) as git, Server(github.app) as api:
         github.git_url = git.url
+        github.seed = git.seed
         integrations = {"github": [{"host": "github.com", "token": github.token, "apiBaseUrl": f"{api.url}/api/v3"}]}
         for index, path in enumerate(corpus_templates(corpus)):
             entity = next(

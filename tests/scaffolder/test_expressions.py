@@ -40,6 +40,11 @@ CONTEXT = {
         ("${{ parameters.missing }}", None),
         ("${{ parameters.name | upper }}-${{ parameters.port + 1 }}", "SVC-8081"),
         ("no expression", "no expression"),
+        ("${{ parameters.name.replaceAll('v', 'V').toUpperCase() }}", "SVC"),
+        ("${{ parameters.tags.length }}", 2),
+        ("${{ parameters.name === 'svc' }}", True),
+        ("${{ parameters.nothing.deeper.still }}", None),
+        ("${{ parameters.nothing.owner + '/' + parameters.name }}", "/svc"),
     ],
 )
 def test_expressions_render_like_backstage(template: str, expected: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,89 @@ def publish_github(context: ActionContext, given: PublishGithubInput) -> Publish
     )
 
 
+class PullRequestInput(ActionInput):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    repo_url: str = Field(alias="repoUrl")
+    branch_name: str = Field(alias="branchName")
+    title: str
+    description: str = ""
+    target_path: str = Field("", alias="targetPath")
+    source_path: str = Field("./", alias="sourcePath")
+    target_branch_name: str | None = Field(None, alias="targetBranchName")
+    draft: bool = False
+    commit_message: str | None = Field(None, alias="commitMessage")
+    git_author_name: str = Field("Callboard", alias="gitAuthorName")
+    git_author_email: str = Field("scaffolder@callboard.local", alias="gitAuthorEmail")
+    token: str | None = None
+
+
+class PullRequestOutput(BaseModel):
+    remoteUrl: str  # noqa: N815
+    pullRequestNumber: int  # noqa: N815
+    targetBranchName: str  # noqa: N815
+
+
+def publish_github_pull_request(context: ActionContext, given: PullRequestInput) -> PullRequestOutput:
+    """Clone the repository, put the workspace's files under ``targetPath`` on a new branch, open a PR."""
+    parsed = parse_repo_url(given.repo_url)
+    host, owner, repo = parsed["host"], parsed.get("owner", ""), parsed["repo"]
+    api, token = _github(context, host)
+    token = given.token or token
+    if not token:
+        raise InputError(f"publish:github:pull-request needs a token for {host} (integrations.github[].token)")
+    headers = {"Authorization": f"token {token}", "Accept": "application/vnd.github+json"}
+    with httpx.Client(base_url=api, headers=headers, timeout=30) as github:
+        found = github.get(f"/repos/{quote(owner)}/{quote(repo)}")
+        if found.status_code == 404:
+            raise NotFoundError(f"publish:github:pull-request: {owner}/{repo} does not exist on {host}")
+        repository = found.json()
+        base = given.target_branch_name or str(repository.get("default_branch") or "main")
+        if context.dry_run:
+            return PullRequestOutput(
+                remoteUrl=f"{repository['html_url']}/pull/0", pullRequestNumber=0, targetBranchName=base
+            )
+        clone_url = str(repository["clone_url"])
+        parts = urlsplit(clone_url)
+        authenticated = urlunsplit(parts._replace(netloc=f"x-access-token:{token}@{parts.netloc}"))
+        checkout = context.workspace.parent / f".{context.step_id or 'pr'}-checkout"
+        if checkout.exists():
+            shutil.rmtree(checkout)
+        checkout.mkdir(parents=True)
+        _git(
+            ["clone", "-q", "--depth", "1", "--branch", base, authenticated, str(checkout)],
+            checkout.parent,
+            secret=token,
+        )
+        _git(["checkout", "-q", "-b", given.branch_name], checkout)
+        source = safe_child(context.workspace, given.source_path, what="sourcePath")
+        check_tree(source, source)
+        destination = safe_child(checkout, given.target_path or ".", what="targetPath", area="the repository")
+        shutil.copytree(source, destination, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
+        _git(["add", "-A"], checkout)
+        name, email = given.git_author_name, given.git_author_email
+        message = given.commit_message or given.title
+        _git(["-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "-q", "-m", message], checkout)
+        _git(["push", "-q", "origin", f"HEAD:refs/heads/{given.branch_name}"], checkout, secret=token)
+        created = github.post(
+            f"/repos/{quote(owner)}/{quote(repo)}/pulls",
+            json={
+                "title": given.title,
+                "body": given.description,
+                "head": given.branch_name,
+                "base": base,
+                "draft": given.draft,
+            },
+        )
+        if created.status_code >= 400:
+            raise InputError(f"GitHub refused the pull request: {created.status_code} {created.text[:200]}")
+        pull = created.json()
+    context.log(f"opened {pull['html_url']}")
+    return PullRequestOutput(
+        remoteUrl=str(pull["html_url"]), pullRequestNumber=int(pull["number"]), targetBranchName=base
+    )
+
+
 class CatalogRegisterInput(ActionInput):
     catalog_info_url: str | None = Field(None, alias="catalogInfoUrl")
     repo_contents_url: str | None = Field(None, alias="repoContentsUrl")
@@ -235,6 +319,14 @@ def catalog_fetch(context: ActionContext, given: CatalogFetchInput) -> CatalogFe
 
 
 PUBLISH_ACTIONS = [
+    ScaffolderAction(
+        "publish:github:pull-request",
+        "Open a pull request with the workspace's files.",
+        PullRequestInput,
+        publish_github_pull_request,
+        PullRequestOutput,
+        supports_dry_run=True,
+    ),
     ScaffolderAction(
         "publish:git",
         "Commit the workspace and push it to any git remote.",

@@ -94,13 +94,33 @@ class _Undefined(ChainableUndefined):
         return str(other) + "" if isinstance(other, str) else super().__radd__(other)
 
 
+#: The JavaScript string methods templates call (Nunjucks lets expressions call them).
+JS_STRING_METHODS: dict[str, Callable[..., Callable[..., Any]]] = {
+    "replaceAll": lambda s: s.replace,
+    "toLowerCase": lambda s: s.lower,
+    "toUpperCase": lambda s: s.upper,
+    "trim": lambda s: s.strip,
+    "startsWith": lambda s: s.startswith,
+    "endsWith": lambda s: s.endswith,
+    "includes": lambda s: lambda part: part in s,
+    "indexOf": lambda s: s.find,
+    "substring": lambda s: lambda start, end=None: s[start:end],
+    "slice": lambda s: lambda start, end=None: s[start:end],
+}
+
+
 class NunjucksSandbox(SandboxedEnvironment):
     """``a.b`` reads the key ``b`` of a mapping first, as JavaScript does (``parameters.items`` is the
-    parameter named items, not the dict method); everything else goes through the sandbox's checks."""
+    parameter named items, not the dict method); strings have the JavaScript methods templates use
+    (``name.replaceAll('-', '_')``, ``name.length``); everything else goes through the sandbox's checks."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Mapping) and attribute in obj:
             return obj[attribute]
+        if isinstance(obj, str) and attribute in JS_STRING_METHODS:
+            return JS_STRING_METHODS[attribute](obj)
+        if isinstance(obj, str | list) and attribute == "length":
+            return len(obj)
         return super().getattr(obj, attribute)
 
 
