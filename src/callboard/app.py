@@ -31,6 +31,7 @@ from callboard.config_loader import ConfigError
 from callboard.core.extensions import KindDefinition, KindRelation
 from callboard.plugins.manager import PluginManager
 from callboard.proxy.endpoints import ProxyConfigError, parse_endpoints
+from callboard.scaffolder.service import ScaffolderService
 from callboard.settings import Settings
 from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
@@ -198,6 +199,7 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
             title=settings.app.title,
             base_url=settings.app.base_url,
             proxy_endpoints=endpoints,
+            scaffolder=ScaffolderService(plugins.scaffolder_actions(), settings.integrations),
             cards=plugins.entity_cards(),
             tabs=plugins.entity_tabs(),
             nav=plugins.nav_items(),

@@ -19,6 +19,7 @@ from callboard.core.identity import NOBODY, Identity
 from callboard.proxy.endpoints import Endpoint
 from callboard.proxy.handler import ProxyHandler
 from callboard.web.api.catalog import catalog_router
+from callboard.web.api.scaffolder import scaffolder_router
 from callboard.web.auth import AuthMiddleware, auth_router, current_access
 from callboard.web.errors import install_error_handlers
 from callboard.web.ui import install_portal
@@ -40,6 +41,7 @@ class WebParts:
     cards: Sequence[EntityCard] = ()
     tabs: Sequence[EntityTab] = ()
     nav: Sequence[NavItem] = ()
+    scaffolder: Any = None  # ScaffolderService
     proxy_transport: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -73,6 +75,8 @@ def build_web_app(parts: WebParts) -> FastAPI:
     )
     app.middleware("http")(server_timing)
     app.include_router(catalog_router(parts.catalog))
+    if parts.scaffolder is not None:
+        app.include_router(scaffolder_router(parts.catalog, parts.scaffolder))
     app.add_api_route("/api/proxy/{rest:path}", proxy, methods=PROXY_METHODS, include_in_schema=False)
     pages = install_portal(app, parts.catalog, title=parts.title, cards=parts.cards, tabs=parts.tabs, nav=parts.nav)
     app.include_router(auth_router(parts.auth, pages.render, base_url=parts.base_url, secure=secure))
