@@ -31,7 +31,9 @@ from callboard.config_loader import ConfigError
 from callboard.core.extensions import KindDefinition, KindRelation
 from callboard.plugins.manager import PluginManager
 from callboard.proxy.endpoints import ProxyConfigError, parse_endpoints
+from callboard.scaffolder.runner import Runner
 from callboard.scaffolder.service import ScaffolderService
+from callboard.scaffolder.tasks import TaskService
 from callboard.settings import Settings
 from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
@@ -70,8 +72,10 @@ class Runtime:
     reader: LocationReader
     auth: AuthService
     audit: AuditLog
+    tasks: TaskService
 
     def close(self) -> None:
+        self.tasks.stop()
         self.engine.stop()
         self.reader.close()
         self.database.dispose()
@@ -191,6 +195,15 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
         endpoints = parse_endpoints(settings.proxy)
     except ProxyConfigError as error:
         raise ConfigError(f"{_origin(settings, ('proxy',))}: {error}") from None
+    actions = plugins.scaffolder_actions()
+    scaffolder = ScaffolderService(actions, settings.integrations)
+    tasks = TaskService(
+        database,
+        Runner(actions),
+        work_dir=data_dir / "scaffolder",
+        integrations=settings.integrations,
+        catalog=TemplateCatalog(catalog),
+    )
     web = build_web_app(
         WebParts(
             catalog=SecuredCatalog(catalog, current_access, audit),
@@ -199,13 +212,35 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
             title=settings.app.title,
             base_url=settings.app.base_url,
             proxy_endpoints=endpoints,
-            scaffolder=ScaffolderService(plugins.scaffolder_actions(), settings.integrations),
+            scaffolder=scaffolder,
+            tasks=tasks,
             cards=plugins.entity_cards(),
             tabs=plugins.entity_tabs(),
             nav=plugins.nav_items(),
         )
     )
-    return Runtime(callboard, database, engine, catalog, web, reader, auth, audit)
+    return Runtime(callboard, database, engine, catalog, web, reader, auth, audit, tasks)
+
+
+class TemplateCatalog:
+    """What scaffolder actions may do with the catalog (``catalog:register``, ``catalog:fetch``)."""
+
+    def __init__(self, catalog: CatalogService) -> None:
+        self._catalog = catalog
+
+    def register(self, location_type: str, target: str) -> list[str]:
+        previews = self._catalog.preview_location(location_type, target)
+        self._catalog.add_location(location_type, target, dry_run=False)
+        refs = []
+        for preview in previews[1:]:
+            metadata = preview.entity.get("metadata") or {}
+            refs.append(
+                f"{preview.entity.get('kind')}:{metadata.get('namespace') or 'default'}/{metadata.get('name')}".lower()
+            )
+        return refs
+
+    def entity(self, ref: str) -> Any:
+        return self._catalog.entities_by_refs([ref], (), ())[0]
 
 
 def _origin(settings: Settings, path: tuple[str, ...]) -> str:

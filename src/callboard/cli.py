@@ -224,6 +224,7 @@ def _serve(runtime: Runtime, host: str, port: int, *, worker: bool) -> None:
     runtime.catalog.views.warm_browse_index()
     if worker:
         runtime.engine.start()
+        runtime.tasks.start()
     err.print(f"Callboard {__version__} on http://{host}:{port}  (database: {runtime.database.describe()})")
     try:
         uvicorn.run(runtime.web, host=host, port=port, log_level="warning", access_log=False)
@@ -246,13 +247,14 @@ def serve(
 
 @cli.command("worker")
 def worker(config: ConfigOption = None) -> None:
-    """Run only the catalog processing loop (scale-out beside stateless 'serve --no-worker' replicas)."""
+    """Run only the background work: the catalog processing loop and scaffolder tasks (beside 'serve --no-worker')."""
     # Block the stop signals before any thread starts, so that sigwait (not a default handler) receives them.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     runtime = _runtime(config)
     runtime.catalog.sync_locations()
     err.print(f"Callboard worker {runtime.engine.owner} processing {runtime.database.describe()}")
     runtime.engine.start()
+    runtime.tasks.start()
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
@@ -369,6 +371,7 @@ def template_run(
     if not isinstance(given, dict):
         err.print(f"[red]error:[/red] {values} must hold a mapping of parameter names to values")
         raise typer.Exit(2)
+    given = parsed.with_defaults(given)
     problems = parsed.validate(given)
     for problem in problems:
         err.print(f"{values or 'values'}: {problem['path'] or '(top)'}: {problem['message']}", markup=False)

@@ -31,7 +31,30 @@ class GitServer:
                 return None
 
             def do_GET(self) -> None:
-                self._cgi()
+                if self.path.startswith("/raw/"):
+                    self._raw()
+                else:
+                    self._cgi()
+
+            def _raw(self) -> None:
+                """``/raw/<repo path>/<branch>/<file>``: a file as pushed, as a git host's raw URL serves it."""
+                parts = self.path[len("/raw/") :].split("/")
+                for cut in range(len(parts) - 2, 0, -1):
+                    bare = server.root / ("/".join(parts[:cut]) + ".git")
+                    if bare.exists():
+                        branch, name = parts[cut], "/".join(parts[cut + 1 :])
+                        shown = subprocess.run(
+                            ["git", "-C", str(bare), "show", f"{branch}:{name}"], capture_output=True, check=False
+                        )
+                        if shown.returncode == 0:
+                            self.send_response(200)
+                            self.send_header("Content-Length", str(len(shown.stdout)))
+                            self.end_headers()
+                            self.wfile.write(shown.stdout)
+                            return
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_POST(self) -> None:
                 self._cgi()

@@ -49,6 +49,15 @@ def _pydantic_problem(step: Step, error: ValidationError) -> InputError:
     return InputError(f"Step {step.id!r} ({step.action}): input.{where}: {first['msg']}")
 
 
+def _without_undefined(value: Any) -> Any:
+    """Keys whose expression rendered to nothing are left out, as JSON drops JavaScript's undefined."""
+    if isinstance(value, dict):
+        return {key: _without_undefined(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_undefined(item) for item in value]
+    return value
+
+
 class Runner:
     def __init__(self, actions: Mapping[str, ScaffolderAction], renderer: Renderer | None = None) -> None:
         self.actions = dict(actions)
@@ -187,7 +196,7 @@ class Runner:
         outputs: list[Any] = []
         for key, value in items if items is not None else [(None, None)]:
             scope = {**context, "each": {"key": key, "value": value}} if items is not None else context
-            rendered = self.renderer.render(step.input, scope, where=f"{where}.input")
+            rendered = _without_undefined(self.renderer.render(step.input, scope, where=f"{where}.input"))
             try:
                 given = action.input_model.model_validate(rendered)
             except ValidationError as error:

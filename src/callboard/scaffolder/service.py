@@ -63,6 +63,7 @@ class ScaffolderService:
                 if item.get("executable"):
                     target.chmod(0o755)
             template = Template.from_entity(entity, base_url=f"file:{template_dir / 'template.yaml'}")
+            values = template.with_defaults(values)
             problems = template.validate(values)
             if problems:
                 raise InputError("; ".join(f"{p['path'] or '(top)'}: {p['message']}" for p in problems))

@@ -88,6 +88,15 @@ class Template:
             ],
         }
 
+    def with_defaults(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The values with each form field's ``default`` filled in where the caller left it out (as the form does)."""
+        filled = dict(values)
+        for step in self.parameter_steps:
+            for name, schema in (step.get("properties") or {}).items():
+                if isinstance(schema, dict) and "default" in schema and name not in filled:
+                    filled[name] = schema["default"]
+        return filled
+
     def validate(self, values: Mapping[str, Any]) -> list[dict[str, str]]:
         """Problems of the submitted values against every form step's schema (empty when they are valid)."""
         problems = []

@@ -127,3 +127,37 @@ audit_log = Table(
     Index("ix_audit_log_actor_at", "actor", "at"),
     Index("ix_audit_log_action_at", "action", "at"),
 )
+
+
+#: Scaffolder tasks: a template run requested by someone, claimed by a worker with a lease.
+scaffolder_tasks = Table(
+    "scaffolder_tasks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("template_ref", Text, nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("secrets", Text),
+    Column("status", String(16), nullable=False),  # open, processing, completed, failed, cancelled
+    Column("created_by", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_heartbeat_at", Float),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("output", Text),
+    Column("error", Text),
+    Index("ix_scaffolder_tasks_status_created", "status", "created_at"),
+    Index("ix_scaffolder_tasks_created_by", "created_by", "created_at"),
+)
+
+#: What a task reported while it ran, in Backstage's event shape.
+scaffolder_task_events = Table(
+    "scaffolder_task_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", String(36), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_scaffolder_task_events_task_id", "task_id", "id"),
+)

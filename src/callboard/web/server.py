@@ -42,6 +42,7 @@ class WebParts:
     tabs: Sequence[EntityTab] = ()
     nav: Sequence[NavItem] = ()
     scaffolder: Any = None  # ScaffolderService
+    tasks: Any = None  # TaskService
     proxy_transport: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -75,8 +76,8 @@ def build_web_app(parts: WebParts) -> FastAPI:
     )
     app.middleware("http")(server_timing)
     app.include_router(catalog_router(parts.catalog))
-    if parts.scaffolder is not None:
-        app.include_router(scaffolder_router(parts.catalog, parts.scaffolder))
+    if parts.scaffolder is not None and parts.tasks is not None:
+        app.include_router(scaffolder_router(parts.catalog, parts.scaffolder, parts.tasks))
     app.add_api_route("/api/proxy/{rest:path}", proxy, methods=PROXY_METHODS, include_in_schema=False)
     pages = install_portal(app, parts.catalog, title=parts.title, cards=parts.cards, tabs=parts.tabs, nav=parts.nav)
     app.include_router(auth_router(parts.auth, pages.render, base_url=parts.base_url, secure=secure))

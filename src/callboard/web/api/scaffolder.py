@@ -2,18 +2,88 @@
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import StreamingResponse
 
 from callboard.catalog.secured import SecuredCatalog
+from callboard.core.entity import EntityRef, EntityRefError
 from callboard.core.errors import InputError
-from callboard.core.identity import NOBODY
+from callboard.core.identity import NOBODY, Identity
 from callboard.scaffolder.service import ScaffolderService
+from callboard.scaffolder.tasks import TaskService
 
 
-def scaffolder_router(catalog: SecuredCatalog, scaffolder: ScaffolderService) -> APIRouter:
+def _identity(request: Request) -> Identity:
+    found = getattr(request.state, "identity", NOBODY)
+    return found if isinstance(found, Identity) else NOBODY
+
+
+def event_stream(tasks: TaskService, task_id: str, after: int | None) -> Iterator[str]:
+    """Server-sent events in Backstage's shape, until the task completes or is cancelled."""
+    last = after
+    deadline = time.monotonic() + 3600
+    while time.monotonic() < deadline:
+        for event in tasks.events(task_id, last):
+            last = event["id"]
+            yield f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+            if event["type"] in ("completion", "cancelled"):
+                return
+        yield ": keep-alive\n\n"
+        time.sleep(0.5)
+
+
+def scaffolder_router(catalog: SecuredCatalog, scaffolder: ScaffolderService, tasks: TaskService) -> APIRouter:
     router = APIRouter(prefix="/api/scaffolder/v2", tags=["scaffolder"])
+
+    @router.post("/tasks", status_code=201)
+    def create_task(request: Request, body: Annotated[dict[str, Any], Body()]) -> dict[str, str]:
+        ref, values = body.get("templateRef"), body.get("values", {})
+        if not isinstance(ref, str) or not isinstance(values, dict):
+            raise InputError("Send {templateRef: 'template:default/name', values: {...}}")
+        try:
+            parsed = EntityRef.parse(ref, default_kind="template")
+        except EntityRefError as error:
+            raise InputError(f"Invalid templateRef {ref!r}: {error}") from None
+        entity = catalog.entity_by_name(parsed.kind, parsed.namespace, parsed.name)
+        identity = _identity(request)
+        user = catalog.entities_by_refs([identity.subject], (), ())[0] if identity.type == "user" else None
+        task_id = tasks.create(entity, values, identity, secrets=body.get("secrets") or {}, user_entity=user)
+        return {"id": task_id}
+
+    @router.get("/tasks")
+    def list_tasks(
+        createdBy: str | None = None,  # noqa: N803 - Backstage's parameter names
+        status: Annotated[list[str] | None, Query()] = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        return tasks.list_tasks(created_by=createdBy, statuses=status or [], limit=min(limit, 500), offset=offset)
+
+    @router.get("/tasks/{task_id}")
+    def get_task(task_id: str) -> dict[str, Any]:
+        return tasks.get(task_id)
+
+    @router.post("/tasks/{task_id}/cancel")
+    def cancel_task(task_id: str) -> dict[str, str]:
+        return tasks.cancel(task_id)
+
+    @router.get("/tasks/{task_id}/events")
+    def task_events(task_id: str, after: int | None = None) -> list[dict[str, Any]]:
+        return tasks.events(task_id, after)
+
+    @router.get("/tasks/{task_id}/eventstream")
+    def task_event_stream(task_id: str, after: int | None = None) -> StreamingResponse:
+        tasks.get(task_id)
+        return StreamingResponse(
+            event_stream(tasks, task_id, after),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     @router.get("/actions")
     def actions() -> list[dict[str, Any]]:
@@ -28,7 +98,7 @@ def scaffolder_router(catalog: SecuredCatalog, scaffolder: ScaffolderService) ->
         template, values = body.get("template"), body.get("values", {})
         if not isinstance(template, dict) or not isinstance(values, dict):
             raise InputError("Send {template: <Template entity>, values: {...}, directoryContents?: [...]}")
-        identity = getattr(request.state, "identity", NOBODY)
+        identity = _identity(request)
         return scaffolder.dry_run(
             template,
             values,

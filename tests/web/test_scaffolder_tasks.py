@@ -1,0 +1,197 @@
+"""Tasks end to end over the API: create, run on a worker, publish to a real git server, register, stream."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from callboard.app import Runtime
+from callboard.scaffolder import store
+from tests.catalog.fixtures import config, write_catalog
+from tests.scaffolder.git_server import GitServer
+from tests.support import AUTH, Server, make_runtime, write
+
+
+def template(git_url: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "scaffolder.backstage.io/v1beta3",
+        "kind": "Template",
+        "metadata": {"name": "new-service", "title": "New service"},
+        "spec": {
+            "owner": "team-a",
+            "type": "service",
+            "parameters": [
+                {
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string", "pattern": "^[a-z-]+$"},
+                        "wait": {"type": "number", "default": 0},
+                    },
+                }
+            ],
+            "steps": [
+                {
+                    "id": "fetch",
+                    "action": "fetch:template",
+                    "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}},
+                },
+                {"id": "wait", "action": "debug:wait", "input": {"seconds": "${{ parameters.wait }}"}},
+                {
+                    "id": "publish",
+                    "action": "publish:git",
+                    "input": {
+                        "remoteUrl": f"{git_url}/services/${{{{ parameters.name }}}}.git",
+                        "contentsUrl": f"{git_url}/raw/services/${{{{ parameters.name }}}}/main",
+                    },
+                },
+                {
+                    "id": "register",
+                    "action": "catalog:register",
+                    "input": {"repoContentsUrl": "${{ steps.publish.output.repoContentsUrl }}"},
+                },
+            ],
+            "output": {
+                "links": [
+                    {"title": "Repository", "url": "${{ steps.publish.output.remoteUrl }}"},
+                    {"title": "In the catalog", "entityRef": "${{ steps.register.output.entityRef }}"},
+                ]
+            },
+        },
+    }
+
+
+SKELETON = (
+    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\n"
+    "spec:\n  type: service\n  lifecycle: experimental\n  owner: team-a\n"
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, httpx.Client, GitServer]]:
+    tmp = tmp_path_factory.mktemp("tasks")
+    with GitServer(tmp / "git") as git:
+        root = write_catalog(tmp / "repo")
+        write(tmp / "repo" / "templates" / "template.yaml", yaml.safe_dump(template(git.url)))
+        write(tmp / "repo" / "templates" / "skeleton" / "catalog-info.yaml", SKELETON)
+        cfg = config(root, {"connection": str(tmp / "db.sqlite")})
+        cfg["catalog"]["locations"].append(
+            {"type": "file", "target": str(tmp / "repo" / "templates" / "template.yaml")}
+        )  # type: ignore[index]
+        cfg["backend"]["reading"] = {"allow": [{"host": "127.0.0.1"}]}  # type: ignore[index]
+        runtime = make_runtime(cfg, tmp)
+        try:
+            runtime.catalog.sync_locations()
+            runtime.engine.run_until_idle(60)
+            with (
+                Server(runtime.web) as server,
+                httpx.Client(base_url=server.url + "/api/scaffolder/v2", headers=AUTH, timeout=30) as api,
+            ):
+                yield runtime, api, git
+        finally:
+            runtime.close()
+
+
+def test_a_task_runs_publishes_and_registers_the_new_component(site: tuple[Runtime, httpx.Client, GitServer]) -> None:
+    runtime, api, git = site
+    created = api.post("/tasks", json={"templateRef": "template:default/new-service", "values": {"name": "payments"}})
+    assert created.status_code == 201
+    task_id = created.json()["id"]
+    assert api.get(f"/tasks/{task_id}").json()["status"] == "open"
+    assert runtime.tasks.run_one()
+    task = api.get(f"/tasks/{task_id}").json()
+    assert task["status"] == "completed", task
+    assert task["createdBy"] == "service:tests" and "secrets" not in json.dumps(task)
+    assert git.files("services/payments")["catalog-info.yaml"].startswith("apiVersion: backstage.io/v1alpha1")
+    assert task["output"]["links"][1]["entityRef"] == "component:default/payments"
+    runtime.engine.run_until_idle(60)
+    assert runtime.catalog.entity_by_name("component", "default", "payments")["spec"]["owner"] == "team-a"
+    events = api.get(f"/tasks/{task_id}/events").json()
+    assert events[-1]["type"] == "completion" and events[-1]["body"]["status"] == "completed"
+    assert any(e["body"].get("stepId") == "publish" and e["body"].get("status") == "completed" for e in events)
+    later = api.get(f"/tasks/{task_id}/events", params={"after": events[-2]["id"]}).json()
+    assert [e["id"] for e in later] == [events[-1]["id"]]
+
+
+def test_the_event_stream_speaks_server_sent_events(site: tuple[Runtime, httpx.Client, GitServer]) -> None:
+    runtime, api, _ = site
+    task_id = api.post(
+        "/tasks", json={"templateRef": "template:default/new-service", "values": {"name": "ledger"}}
+    ).json()["id"]
+    runtime.tasks.run_one()
+    with api.stream("GET", f"/tasks/{task_id}/eventstream") as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        text = "".join(response.iter_text())
+    blocks = [block for block in text.split("\n\n") if block.startswith("event:")]
+    assert blocks[-1].startswith("event: completion\ndata: ")
+    assert json.loads(blocks[-1].split("data: ", 1)[1])["body"]["status"] == "completed"
+
+
+def test_bad_values_and_unknown_templates_are_refused(site: tuple[Runtime, httpx.Client, GitServer]) -> None:
+    _, api, _ = site
+    bad = api.post("/tasks", json={"templateRef": "template:default/new-service", "values": {"name": "Bad Name"}})
+    assert bad.status_code == 400 and "name: 'Bad Name' does not match" in bad.json()["error"]["message"]
+    assert api.post("/tasks", json={"templateRef": "template:default/nope", "values": {}}).status_code == 404
+
+
+def test_cancel_and_list_by_owner_and_status(site: tuple[Runtime, httpx.Client, GitServer]) -> None:
+    _runtime, api, _ = site
+    task_id = api.post(
+        "/tasks", json={"templateRef": "template:default/new-service", "values": {"name": "cancelme"}}
+    ).json()["id"]
+    assert api.post(f"/tasks/{task_id}/cancel").json() == {"status": "cancelled"}
+    assert api.get(f"/tasks/{task_id}").json()["status"] == "cancelled"
+    listed = api.get("/tasks", params={"createdBy": "service:tests", "status": "cancelled"}).json()
+    assert task_id in [t["id"] for t in listed["tasks"]] and listed["totalTasks"] >= 1
+    assert all(t["status"] == "cancelled" for t in listed["tasks"])
+
+
+def test_a_running_task_is_cancelled_between_steps(site: tuple[Runtime, httpx.Client, GitServer]) -> None:
+    runtime, api, _ = site
+    task_id = api.post(
+        "/tasks", json={"templateRef": "template:default/new-service", "values": {"name": "slow", "wait": 2}}
+    ).json()["id"]
+    runtime.tasks.start()
+    try:
+        for _ in range(100):
+            if api.get(f"/tasks/{task_id}").json()["status"] == "processing":
+                break
+            time.sleep(0.05)
+        api.post(f"/tasks/{task_id}/cancel")
+        for _ in range(200):
+            status = api.get(f"/tasks/{task_id}").json()["status"]
+            if status in ("cancelled", "completed", "failed"):
+                break
+            time.sleep(0.05)
+    finally:
+        runtime.tasks.stop()
+    assert status == "cancelled"
+
+
+def test_a_task_whose_worker_died_is_marked_failed(site: tuple[Runtime, httpx.Client, GitServer]) -> None:
+    runtime, api, _ = site
+    task_id = api.post(
+        "/tasks", json={"templateRef": "template:default/new-service", "values": {"name": "orphan"}}
+    ).json()["id"]
+    with runtime.database.transaction() as connection:
+        claimed = store.claim_task(connection, "dead-worker", lease_seconds=-1, postgres=False)
+    assert claimed is not None and claimed["id"] == task_id
+    runtime.tasks.run_one()  # any worker's next pass notices the expired lease
+    task = api.get(f"/tasks/{task_id}").json()
+    assert task["status"] == "failed" and "lease expired" in task["error"]
+    assert api.get(f"/tasks/{task_id}/events").json()[-1]["body"]["error"]["name"] == "TaskLeaseExpired"
+
+
+def test_the_workspace_is_removed_after_a_run(site: tuple[Runtime, httpx.Client, GitServer], tmp_path: Path) -> None:
+    runtime, api, _ = site
+    task_id = api.post(
+        "/tasks", json={"templateRef": "template:default/new-service", "values": {"name": "tidy"}}
+    ).json()["id"]
+    runtime.tasks.run_one()
+    assert not (runtime.tasks.work_dir / task_id).exists()
