@@ -28,6 +28,7 @@ from callboard.catalog.secured import SecuredCatalog
 from callboard.catalog.service import CatalogPolicy, CatalogService
 from callboard.catalog.validation import DescriptorValidator
 from callboard.config_loader import ConfigError
+from callboard.core.errors import NotAllowedError
 from callboard.core.extensions import KindDefinition, KindRelation
 from callboard.plugins.manager import PluginManager
 from callboard.proxy.endpoints import ProxyConfigError, parse_endpoints
@@ -202,7 +203,7 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
         Runner(actions),
         work_dir=data_dir / "scaffolder",
         integrations=settings.integrations,
-        catalog=TemplateCatalog(catalog),
+        catalog=TemplateCatalog(catalog, data_dir / "published"),
     )
     web = build_web_app(
         WebParts(
@@ -225,12 +226,18 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
 class TemplateCatalog:
     """What scaffolder actions may do with the catalog (``catalog:register``, ``catalog:fetch``)."""
 
-    def __init__(self, catalog: CatalogService) -> None:
+    def __init__(self, catalog: CatalogService, published: Path) -> None:
         self._catalog = catalog
+        self._published = published.resolve()
 
     def register(self, location_type: str, target: str) -> list[str]:
+        # A file location is registered only inside the folder publish:file writes to: a template may not
+        # point the catalog at other files on the server.
+        inside = location_type == "file" and self._published in Path(target).resolve().parents
+        if location_type == "file" and not inside:
+            raise NotAllowedError(f"catalog:register may only register files under {self._published}")
         previews = self._catalog.preview_location(location_type, target)
-        self._catalog.add_location(location_type, target, dry_run=False)
+        self._catalog.add_location(location_type, target, dry_run=False, any_type=inside)
         refs = []
         for preview in previews[1:]:
             metadata = preview.entity.get("metadata") or {}

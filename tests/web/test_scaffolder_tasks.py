@@ -195,3 +195,24 @@ def test_the_workspace_is_removed_after_a_run(site: tuple[Runtime, httpx.Client,
     ).json()["id"]
     runtime.tasks.run_one()
     assert not (runtime.tasks.work_dir / task_id).exists()
+
+
+def test_templates_cannot_register_or_publish_files_elsewhere_on_the_server(
+    site: tuple[Runtime, httpx.Client, GitServer], tmp_path: Path
+) -> None:
+    from callboard.builtins.scaffolder_publish import PublishFileInput, publish_file
+    from callboard.core.errors import NotAllowedError
+    from callboard.scaffolder.actions import ActionContext
+
+    runtime, _, _ = site
+    assert runtime.tasks.catalog is not None
+    with pytest.raises(NotAllowedError, match="may only register files under"):
+        runtime.tasks.catalog.register("file", "/etc/passwd")
+    context = ActionContext(
+        workspace=tmp_path, base_url="file:/x", log=lambda _: None, local_root=tmp_path / "published"
+    )
+    with pytest.raises(NotAllowedError, match="would leave the published folder"):
+        publish_file(context, PublishFileInput(path="../../etc"))
+    offline = ActionContext(workspace=tmp_path, base_url="file:/x", log=lambda _: None)
+    with pytest.raises(Exception, match="cannot run here"):
+        publish_file(offline, PublishFileInput(path="svc"))

@@ -246,6 +246,7 @@ def register_nav_items() -> list[NavItem]:
     return [
         NavItem("Catalog", "/catalog", 10, "catalog"),
         NavItem("APIs", "/apis", 20, "api"),
+        NavItem("Create", "/create", 30, "create"),
         NavItem("Register", "/catalog-import", 80, "plus"),
         NavItem("Problems", "/catalog-problems", 90, "alert"),
         NavItem("Audit", "/admin/audit", 95, "audit"),

@@ -253,6 +253,27 @@ def publish_github_pull_request(context: ActionContext, given: PullRequestInput)
     )
 
 
+class PublishFileInput(ActionInput):
+    path: str
+    source_path: str = Field("./", alias="sourcePath")
+
+
+def publish_file(context: ActionContext, given: PublishFileInput) -> PublishOutput:
+    """Copy the workspace to a folder on the server, under its ``published`` folder (Backstage's local publish)."""
+    if context.local_root is None:
+        raise InputError("publish:file writes under the server's data folder; it cannot run here")
+    context.local_root.mkdir(parents=True, exist_ok=True)
+    target = safe_child(context.local_root, given.path, what="path", area="the published folder")
+    if target.exists() and any(target.iterdir()):
+        raise InputError(f"publish:file: {given.path} already exists; choose another name")
+    source = safe_child(context.workspace, given.source_path, what="sourcePath")
+    check_tree(source, source)
+    if not context.dry_run:
+        shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+        context.log(f"published the files to {target}")
+    return PublishOutput(remoteUrl=f"file:{target}", repoContentsUrl=f"file:{target}")
+
+
 class CatalogRegisterInput(ActionInput):
     catalog_info_url: str | None = Field(None, alias="catalogInfoUrl")
     repo_contents_url: str | None = Field(None, alias="repoContentsUrl")
@@ -273,8 +294,9 @@ def catalog_register(context: ActionContext, given: CatalogRegisterInput) -> Cat
         url = given.repo_contents_url.rstrip("/") + "/" + given.catalog_info_path.lstrip("/")
     if context.dry_run or context.catalog is None:
         return CatalogRegisterOutput(catalogInfoUrl=url)
+    location_type, target = ("file", url.removeprefix("file:")) if url.startswith("file:") else ("url", url)
     try:
-        refs = context.catalog.register("url", url)
+        refs = context.catalog.register(location_type, target)
     except Exception as error:
         if given.optional:
             context.log(f"catalog:register could not register {url} (optional): {error}")
@@ -319,6 +341,14 @@ def catalog_fetch(context: ActionContext, given: CatalogFetchInput) -> CatalogFe
 
 
 PUBLISH_ACTIONS = [
+    ScaffolderAction(
+        "publish:file",
+        "Copy the workspace to a folder under the server's data folder (for trying templates locally).",
+        PublishFileInput,
+        publish_file,
+        PublishOutput,
+        supports_dry_run=True,
+    ),
     ScaffolderAction(
         "publish:github:pull-request",
         "Open a pull request with the workspace's files.",

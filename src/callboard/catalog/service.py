@@ -360,10 +360,13 @@ class CatalogService:
             existing = query_store.location_by_spec(connection, location_type, target)
         return existing is not None, self.preview_location(location_type, target)[1:]
 
-    def add_location(self, location_type: str, target: str, *, dry_run: bool) -> dict[str, Any]:
+    def add_location(self, location_type: str, target: str, *, dry_run: bool, any_type: bool = False) -> dict[str, Any]:
+        """Register a location. ``any_type`` is for Callboard's own trusted callers (a template publishing into
+        the server's data folder), never for targets a person typed."""
         if self.policy.readonly and not dry_run:
             raise NotAllowedError("This catalog is in read-only mode (catalog.readonly); locations cannot be added")
-        self._check_location_type(location_type)
+        if not any_type:
+            self._check_location_type(location_type)
         with self._db.connect() as connection:
             existing = query_store.location_by_spec(connection, location_type, target)
         if dry_run:

@@ -24,7 +24,10 @@ def demo_config(data_dir: Path) -> dict[str, object]:
             "rules": [
                 {"allow": ["Component", "API", "System", "Domain", "Resource", "Group", "User", "Location", "Template"]}
             ],
-            "locations": [{"type": "file", "target": str(catalog_root() / "all.yaml")}],
+            "locations": [
+                {"type": "file", "target": str(catalog_root() / "all.yaml")},
+                {"type": "file", "target": str(catalog_root().parent / "templates" / "all.yaml")},
+            ],
             "processingInterval": {"minutes": 2},
         },
     }

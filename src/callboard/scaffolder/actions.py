@@ -40,6 +40,8 @@ class ActionContext:
     integrations: Mapping[str, Any] = field(default_factory=dict)
     dry_run: bool = False
     step_id: str = ""
+    #: Where ``publish:file`` may write (``<dataDir>/published`` on a server); None: nowhere.
+    local_root: Path | None = None
 
 
 @dataclass(frozen=True)

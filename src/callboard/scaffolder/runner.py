@@ -83,6 +83,7 @@ class Runner:
         dry_run: bool = False,
         cancelled: Callable[[], bool] = lambda: False,
         task_id: str = "",
+        local_root: Path | None = None,
     ) -> RunResult:
         workspace.mkdir(parents=True, exist_ok=True)
         results = [StepResult(step.id, step.name, step.action) for step in template.steps]
@@ -99,7 +100,17 @@ class Runner:
                 if cancelled():
                     raise Cancelled
                 self._run_step(
-                    step, result, context, template, workspace, emit, catalog, integrations, dry_run, secrets
+                    step,
+                    result,
+                    context,
+                    template,
+                    workspace,
+                    emit,
+                    catalog,
+                    integrations,
+                    dry_run,
+                    secrets,
+                    local_root,
                 )
             output = self.renderer.render(template.output, context, where="spec.output")
             emit(
@@ -156,6 +167,7 @@ class Runner:
         integrations: Mapping[str, Any] | None,
         dry_run: bool,
         secrets: Mapping[str, str] | None,
+        local_root: Path | None,
     ) -> None:
         where = f"spec.steps.{step.id}"
         if step.condition is not None and not self.renderer.truthy(step.condition, context, where=f"{where}.if"):
@@ -215,6 +227,7 @@ class Runner:
                 integrations=dict(integrations or {}),
                 dry_run=dry_run,
                 step_id=step.id,
+                local_root=local_root,
             )
             produced = action.run(action_context, given)
             outputs.append(produced.model_dump(exclude_none=True) if produced is not None else {})

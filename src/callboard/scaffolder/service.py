@@ -20,6 +20,20 @@ from callboard.scaffolder.workspace import safe_child
 MAX_DRY_RUN_FILES = 2000
 
 
+def _workspace_files(workspace: Path) -> list[dict[str, Any]]:
+    files = []
+    if workspace.exists():
+        for path in sorted(p for p in workspace.rglob("*") if p.is_file() and not p.is_symlink()):
+            files.append(
+                {
+                    "path": path.relative_to(workspace).as_posix(),
+                    "executable": os.access(path, os.X_OK),
+                    "base64Content": base64.b64encode(path.read_bytes()).decode(),
+                }
+            )
+    return files
+
+
 class ScaffolderService:
     def __init__(self, actions: Mapping[str, ScaffolderAction], integrations: Mapping[str, Any]) -> None:
         self.actions = dict(actions)
@@ -30,8 +44,50 @@ class ScaffolderService:
         """Backstage's ``GET /v2/actions``: every action with its input and output schema, by id."""
         return [self.actions[key].schema() for key in sorted(self.actions)]
 
+    def _dry_run(
+        self,
+        template: Template,
+        values: Mapping[str, Any],
+        workspace: Path,
+        *,
+        secrets: Mapping[str, str] | None,
+        user: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        values = template.with_defaults(values)
+        problems = template.validate(values)
+        if problems:
+            raise InputError("; ".join(f"{p['path'] or '(top)'}: {p['message']}" for p in problems))
+        log: list[dict[str, Any]] = []
+        result = self.runner.run(
+            template,
+            values,
+            workspace=workspace,
+            emit=log.append,
+            secrets=secrets,
+            user=user,
+            integrations=self.integrations,
+            dry_run=True,
+        )
+        return {
+            "log": [{"body": {**event["body"]}, "type": event["type"]} for event in log],
+            "output": result.output,
+            "steps": [{"id": s.id, "name": s.name, "action": s.action, "status": s.status} for s in result.steps],
+            "directoryContents": _workspace_files(workspace),
+            "status": result.status,
+            "error": result.error,
+        }
+
     def parameter_schema(self, entity: Mapping[str, Any]) -> dict[str, Any]:
         return Template.from_entity(entity).parameter_schema()
+
+    def preview(self, entity: Mapping[str, Any], values: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+        """A dry run of a catalog template with its own files (its location on disk): what it would write."""
+        template = Template.from_entity(entity)
+        root = Path(tempfile.mkdtemp(prefix="callboard-preview-"))
+        try:
+            return self._dry_run(template, values, root / "workspace", secrets={}, user=user)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
 
     def dry_run(
         self,
@@ -63,38 +119,6 @@ class ScaffolderService:
                 if item.get("executable"):
                     target.chmod(0o755)
             template = Template.from_entity(entity, base_url=f"file:{template_dir / 'template.yaml'}")
-            values = template.with_defaults(values)
-            problems = template.validate(values)
-            if problems:
-                raise InputError("; ".join(f"{p['path'] or '(top)'}: {p['message']}" for p in problems))
-            log: list[dict[str, Any]] = []
-            result = self.runner.run(
-                template,
-                values,
-                workspace=workspace,
-                emit=log.append,
-                secrets=secrets,
-                user=user,
-                integrations=self.integrations,
-                dry_run=True,
-            )
-            files = []
-            if workspace.exists():
-                for path in sorted(p for p in workspace.rglob("*") if p.is_file() and not p.is_symlink()):
-                    files.append(
-                        {
-                            "path": path.relative_to(workspace).as_posix(),
-                            "executable": os.access(path, os.X_OK),
-                            "base64Content": base64.b64encode(path.read_bytes()).decode(),
-                        }
-                    )
-            return {
-                "log": [{"body": {**event["body"]}, "type": event["type"]} for event in log],
-                "output": result.output,
-                "steps": [{"id": s.id, "name": s.name, "action": s.action, "status": s.status} for s in result.steps],
-                "directoryContents": files,
-                "status": result.status,
-                "error": result.error,
-            }
+            return self._dry_run(template, values, workspace, secrets=secrets, user=user)
         finally:
             shutil.rmtree(root, ignore_errors=True)

@@ -43,6 +43,8 @@ class TaskService:
         self._db = database
         self.runner = runner
         self.work_dir = work_dir
+        #: Where publish:file writes (beside the work folder, under the data folder).
+        self.published = work_dir.parent / "published"
         self.integrations = dict(integrations)
         self.catalog = catalog
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -156,6 +158,7 @@ class TaskService:
                 integrations=self.integrations,
                 cancelled=cancelled,
                 task_id=task_id,
+                local_root=self.published,
             )
             status, output, error = result.status, result.output, result.error
         except Exception as problem:  # the task fails visibly instead of the worker dying

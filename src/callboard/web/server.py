@@ -79,7 +79,16 @@ def build_web_app(parts: WebParts) -> FastAPI:
     if parts.scaffolder is not None and parts.tasks is not None:
         app.include_router(scaffolder_router(parts.catalog, parts.scaffolder, parts.tasks))
     app.add_api_route("/api/proxy/{rest:path}", proxy, methods=PROXY_METHODS, include_in_schema=False)
-    pages = install_portal(app, parts.catalog, title=parts.title, cards=parts.cards, tabs=parts.tabs, nav=parts.nav)
+    pages = install_portal(
+        app,
+        parts.catalog,
+        title=parts.title,
+        cards=parts.cards,
+        tabs=parts.tabs,
+        nav=parts.nav,
+        scaffolder=parts.scaffolder,
+        tasks=parts.tasks,
+    )
     app.include_router(auth_router(parts.auth, pages.render, base_url=parts.base_url, secure=secure))
     app.include_router(audit_router(parts.audit, pages))
 

@@ -43,6 +43,7 @@ def running_portal(tmp: Path, backend: str = "sqlite", *, worker: bool = False, 
             runtime.engine.run_until_idle(120)
             if worker:
                 runtime.engine.start()
+                runtime.tasks.start()
             with Server(runtime.web) as server:
                 yield Portal(server.url, runtime, repo, files.url)
         finally:

@@ -38,6 +38,8 @@ PAGE_TYPES = {
     "register": "/catalog-import",
     "problems": "/catalog-problems",
     "audit": "/admin/audit",
+    "create": "/create",
+    "template-form": "/create/templates/default/python-service",
 }
 
 
@@ -221,3 +223,23 @@ def test_no_critical_accessibility_violations(page: Page, name: str) -> None:
         if violation["impact"] == "critical"
     ]
     assert not critical, "\n".join(critical)
+
+
+def test_create_a_service_from_the_demo_template(page: Page) -> None:
+    page.goto("/create")
+    page.get_by_role("link", name="Choose").first.click()
+    page.fill("#f-name", "Bad Name")
+    page.get_by_role("button", name="Review", exact=True).click()
+    expect(page.locator(".field.has-error", has_text="Name")).to_contain_text("does not match")  # next to the field
+    page.fill("#f-name", "parcel-tracker")
+    page.fill("#f-description", "Tracks parcels.")
+    page.fill("#f-owner", "group:default/shipping-team")
+    page.get_by_role("button", name="Preview files").click()
+    expect(page.locator("main")).to_contain_text("app.py")
+    shoot(page, "template-preview")
+    page.get_by_role("button", name="Create", exact=True).click()
+    expect(page.locator(".task-state")).to_contain_text("completed", timeout=30_000)  # the page follows the run
+    shoot(page, "task")
+    page.get_by_role("link", name="Open in the catalog").click()
+    expect(page.locator("main h1").first).to_have_text("parcel-tracker", timeout=15_000)
+    expect(page.locator(".entity-head")).to_contain_text("shipping-team")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
@@ -12,6 +13,7 @@ from callboard.builtins.highlight import stylesheet
 from callboard.catalog.secured import SecuredCatalog
 from callboard.core.extensions import EntityCard, EntityTab, NavItem
 from callboard.web.ui.catalog_page import catalog_router
+from callboard.web.ui.create_page import create_router
 from callboard.web.ui.entity_page import EntityPages, entity_router
 from callboard.web.ui.problems_page import problems_router
 from callboard.web.ui.register_page import register_router
@@ -27,6 +29,8 @@ def install_portal(
     cards: Sequence[EntityCard],
     tabs: Sequence[EntityTab],
     nav: Sequence[NavItem],
+    scaffolder: Any = None,
+    tasks: Any = None,
 ) -> Pages:
     """Mount the pages, their static files and the security headers on ``app``; returns the renderer."""
     parts: list[EntityCard | EntityTab] = [*cards, *tabs]
@@ -46,5 +50,7 @@ def install_portal(
     app.include_router(catalog_router(catalog, pages))
     app.include_router(register_router(catalog, pages))
     app.include_router(problems_router(catalog, pages))
+    if scaffolder is not None and tasks is not None:
+        app.include_router(create_router(catalog, scaffolder, tasks, pages))
     app.include_router(entity_router(EntityPages(catalog, pages, cards, tabs)))
     return pages

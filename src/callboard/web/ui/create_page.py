@@ -1,0 +1,169 @@
+"""The Create pages: choose a template, fill its form, review, create, and watch the task run."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from callboard.catalog.secured import SecuredCatalog
+from callboard.core.errors import CallboardError
+from callboard.core.identity import NOBODY, Identity
+from callboard.scaffolder.service import ScaffolderService
+from callboard.scaffolder.tasks import TaskService
+from callboard.scaffolder.templates import Template
+from callboard.web.ui.forms import form_steps, split_repo_url, values_from_form
+from callboard.web.ui.rendering import Pages
+from callboard.web.ui.security import require_same_origin
+
+FINAL = ("completed", "failed", "cancelled")
+
+
+def _identity(request: Request) -> Identity:
+    found = getattr(request.state, "identity", NOBODY)
+    return found if isinstance(found, Identity) else NOBODY
+
+
+def create_router(
+    catalog: SecuredCatalog, scaffolder: ScaffolderService, tasks: TaskService, pages: Pages
+) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def load(namespace: str, name: str) -> tuple[dict[str, Any], Template]:
+        entity = catalog.entity_by_name("template", namespace, name)
+        return entity, Template.from_entity(entity)
+
+    def options_for(kinds: list[str]) -> list[tuple[str, str]]:
+        if not kinds:
+            return []
+        found = catalog.views.browse({"kind": [kind.lower() for kind in kinds]}, limit=500).items
+        options = []
+        for entity in found:
+            metadata = entity["metadata"]
+            ref = f"{entity['kind']}:{metadata.get('namespace') or 'default'}/{metadata['name']}".lower()
+            profile = (entity.get("spec") or {}).get("profile") or {}
+            options.append((ref, str(metadata.get("title") or profile.get("displayName") or metadata["name"])))
+        return options
+
+    def render_form(
+        request: Request,
+        entity: dict[str, Any],
+        template: Template,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        steps = form_steps(template.parameter_steps, values, errors)
+        for step in steps:
+            for field in step.fields:
+                if field.kind == "entity":
+                    field.options = options_for(field.entity_kinds)
+                if field.kind == "repo":
+                    field.value = split_repo_url(field.value)
+        return pages.render(
+            request,
+            "template_form.html",
+            status_code=status_code,
+            entity=entity,
+            tpl=template,
+            steps=steps,
+            errors=errors,
+        )
+
+    def checked(
+        request: Request, template: Template, form: dict[str, list[str]]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        values, problems = values_from_form(template.parameter_steps, form)
+        values = template.with_defaults(values)
+        for problem in template.validate(values):
+            problems.setdefault(problem["path"] or "_", problem["message"])
+        return values, problems
+
+    @router.get("/create", response_class=HTMLResponse)
+    def create_page(request: Request, q: str = "", tag: str = "") -> HTMLResponse:
+        chosen = {"kind": ["template"], **({"metadata.tags": [tag]} if tag else {})}
+        result = catalog.views.browse(chosen, text=q, limit=200, facets=["metadata.tags"])
+        return pages.render(
+            request, "create.html", templates=result.items, q=q, tag=tag, tags=result.facets.get("metadata.tags", [])
+        )
+
+    @router.get("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
+    def template_form(request: Request, namespace: str, name: str) -> HTMLResponse:
+        entity, template = load(namespace, name)
+        return render_form(request, entity, template, {}, {})
+
+    @router.post("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
+    async def submit(request: Request, namespace: str, name: str) -> Response:
+        form = await request.form()
+        fields = {key: [str(v) for v in form.getlist(key)] for key in form}
+        require_same_origin(request, (fields.get("csrf_token") or [""])[0])
+        entity, template = load(namespace, name)
+        values, problems = checked(request, template, fields)
+        if problems:
+            return render_form(request, entity, template, values, problems)
+        action = (fields.get("action") or ["review"])[0]
+        if action == "review":
+            return pages.render(
+                request,
+                "template_review.html",
+                entity=entity,
+                tpl=template,
+                values=values,
+                values_json=json.dumps(values),
+            )
+        if action == "preview":
+            try:
+                preview = scaffolder.preview(entity, values, {"ref": _identity(request).subject})
+            except CallboardError as error:
+                preview = {"status": "failed", "error": error.message, "directoryContents": [], "log": []}
+            files = [
+                {"path": f["path"], "text": base64.b64decode(f["base64Content"]).decode("utf-8", "replace")}
+                for f in preview["directoryContents"]
+            ]
+            return pages.render(
+                request,
+                "template_review.html",
+                entity=entity,
+                tpl=template,
+                values=values,
+                values_json=json.dumps(values),
+                preview=preview,
+                files=files,
+            )
+        task_id = tasks.create(entity, values, _identity(request))
+        return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
+
+    @router.get("/create/tasks", response_class=HTMLResponse)
+    def task_list(request: Request, mine: bool = True, status: str = "") -> HTMLResponse:
+        who = _identity(request).subject if mine else None
+        found = tasks.list_tasks(created_by=who, statuses=[status] if status else [], limit=100, offset=0)
+        return pages.render(
+            request, "tasks.html", tasks=found["tasks"], total=found["totalTasks"], mine=mine, status=status
+        )
+
+    @router.get("/create/tasks/{task_id}", response_class=HTMLResponse)
+    def task_page(request: Request, task_id: str) -> HTMLResponse:
+        task = tasks.get(task_id)
+        events = tasks.events(task_id)
+        steps = [
+            {"id": s.get("id") or f"step-{i + 1}", "name": s.get("name") or s.get("action"), "status": "open"}
+            for i, s in enumerate(task["spec"].get("steps") or [])
+        ]
+        by_id = {step["id"]: step for step in steps}
+        for event in events:
+            body = event["body"]
+            if body.get("stepId") in by_id and body.get("status"):
+                by_id[body["stepId"]]["status"] = body["status"]
+        page = "task_status.html" if request.headers.get("HX-Request") else "task.html"
+        return pages.render(request, page, task=task, events=events, steps=steps, final=task["status"] in FINAL)
+
+    @router.post("/create/tasks/{task_id}/cancel", response_class=HTMLResponse)
+    def cancel(request: Request, task_id: str, csrf_token: str = Form("")) -> Response:
+        require_same_origin(request, csrf_token)
+        tasks.cancel(task_id)
+        return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
+
+    return router
