@@ -83,6 +83,7 @@ def portal_config(
             {"permission": "proxy.ops", "principals": ["group:default/team-b", "service:ci"]},
             {"permission": "proxy.ops", "decision": "deny"},
             {"permission": "audit.read", "principals": ["service:ci"]},
+            {"permission": "scaffolder.task.create", "principals": ["service:limited"], "decision": "deny"},
         ]
     }
     cfg["proxy"] = {

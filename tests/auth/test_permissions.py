@@ -114,3 +114,10 @@ def test_the_audit_cli_filters_by_user_action_and_time(secured: Secured, tmp_pat
     assert table.exit_code == 0 and "carol" in table.stdout
     bad = CliRunner().invoke(cli, ["audit", "--config", str(path), "--since", "yesterday"])
     assert bad.exit_code == 2 and "Cannot read the time 'yesterday'" in bad.output
+
+
+def test_running_templates_needs_scaffolder_task_create(secured: Secured) -> None:
+    with secured.client(LIMITED_TOKEN) as limited:
+        response = limited.post("/api/scaffolder/v2/tasks", json={"templateRef": "template:default/x", "values": {}})
+        assert response.status_code == 403 and "(scaffolder.task.create)" in response.json()["error"]["message"]
+        assert limited.get("/api/scaffolder/v2/tasks").status_code == 200  # reading tasks is still allowed

@@ -25,6 +25,9 @@ CATALOG_LOCATION_CREATE = "catalog.location.create"
 CATALOG_LOCATION_DELETE = "catalog.location.delete"
 CATALOG_LOCATION_ANALYZE = "catalog.location.analyze"
 AUDIT_READ = "audit.read"
+SCAFFOLDER_TASK_CREATE = "scaffolder.task.create"
+SCAFFOLDER_TASK_READ = "scaffolder.task.read"
+SCAFFOLDER_TASK_CANCEL = "scaffolder.task.cancel"
 
 #: Permissions Callboard itself checks; plugins add theirs, and every proxy endpoint is ``proxy.<name>``.
 BUILTIN_PERMISSIONS = (
@@ -37,6 +40,9 @@ BUILTIN_PERMISSIONS = (
     CATALOG_LOCATION_DELETE,
     CATALOG_LOCATION_ANALYZE,
     AUDIT_READ,
+    SCAFFOLDER_TASK_CREATE,
+    SCAFFOLDER_TASK_READ,
+    SCAFFOLDER_TASK_CANCEL,
 )
 
 #: Permissions that apply to one entity and may therefore be conditional.

@@ -258,3 +258,10 @@ def auth_router(auth: AuthService, render: Callable[..., HTMLResponse], *, base_
         return auth.tokens.jwks()
 
     return router
+
+
+def require_permission(permission: str, what: str) -> None:
+    """Refuse the current caller unless the policy allows ``permission`` outright."""
+    access = current_access()
+    if access.decide(permission).result != "allow":
+        raise NotAllowedError(f"{access.identity.subject or 'An anonymous caller'} may not {what} ({permission})")

@@ -225,7 +225,7 @@ def test_no_critical_accessibility_violations(page: Page, name: str) -> None:
     assert not critical, "\n".join(critical)
 
 
-def test_create_a_service_from_the_demo_template(page: Page) -> None:
+def test_create_a_service_from_the_demo_template(page: Page, portal: Portal) -> None:
     page.goto("/create")
     page.get_by_role("link", name="Choose").first.click()
     page.fill("#f-name", "Bad Name")
@@ -243,3 +243,6 @@ def test_create_a_service_from_the_demo_template(page: Page) -> None:
     page.get_by_role("link", name="Open in the catalog").click()
     expect(page.locator("main h1").first).to_have_text("parcel-tracker", timeout=15_000)
     expect(page.locator(".entity-head")).to_contain_text("shipping-team")
+    published = portal.runtime.tasks.published / "parcel-tracker"
+    assert "parcel-tracker is up" in (published / "app.py").read_text()  # the files were rendered and published
+    assert "owner: group:default/shipping-team" in (published / "catalog-info.yaml").read_text()

@@ -14,8 +14,10 @@ from callboard.catalog.secured import SecuredCatalog
 from callboard.core.entity import EntityRef, EntityRefError
 from callboard.core.errors import InputError
 from callboard.core.identity import NOBODY, Identity
+from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
+from callboard.web.auth import require_permission
 
 
 def _identity(request: Request) -> Identity:
@@ -42,6 +44,7 @@ def scaffolder_router(catalog: SecuredCatalog, scaffolder: ScaffolderService, ta
 
     @router.post("/tasks", status_code=201)
     def create_task(request: Request, body: Annotated[dict[str, Any], Body()]) -> dict[str, str]:
+        require_permission(SCAFFOLDER_TASK_CREATE, "run templates")
         ref, values = body.get("templateRef"), body.get("values", {})
         if not isinstance(ref, str) or not isinstance(values, dict):
             raise InputError("Send {templateRef: 'template:default/name', values: {...}}")
@@ -62,22 +65,27 @@ def scaffolder_router(catalog: SecuredCatalog, scaffolder: ScaffolderService, ta
         limit: int = 50,
         offset: int = 0,
     ) -> dict[str, Any]:
+        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         return tasks.list_tasks(created_by=createdBy, statuses=status or [], limit=min(limit, 500), offset=offset)
 
     @router.get("/tasks/{task_id}")
     def get_task(task_id: str) -> dict[str, Any]:
+        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         return tasks.get(task_id)
 
     @router.post("/tasks/{task_id}/cancel")
     def cancel_task(task_id: str) -> dict[str, str]:
+        require_permission(SCAFFOLDER_TASK_CANCEL, "cancel tasks")
         return tasks.cancel(task_id)
 
     @router.get("/tasks/{task_id}/events")
     def task_events(task_id: str, after: int | None = None) -> list[dict[str, Any]]:
+        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         return tasks.events(task_id, after)
 
     @router.get("/tasks/{task_id}/eventstream")
     def task_event_stream(task_id: str, after: int | None = None) -> StreamingResponse:
+        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         tasks.get(task_id)
         return StreamingResponse(
             event_stream(tasks, task_id, after),
@@ -95,6 +103,7 @@ def scaffolder_router(catalog: SecuredCatalog, scaffolder: ScaffolderService, ta
 
     @router.post("/dry-run")
     def dry_run(request: Request, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        require_permission(SCAFFOLDER_TASK_CREATE, "run templates")
         template, values = body.get("template"), body.get("values", {})
         if not isinstance(template, dict) or not isinstance(values, dict):
             raise InputError("Send {template: <Template entity>, values: {...}, directoryContents?: [...]}")

@@ -12,9 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from callboard.catalog.secured import SecuredCatalog
 from callboard.core.errors import CallboardError
 from callboard.core.identity import NOBODY, Identity
+from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
 from callboard.scaffolder.templates import Template
+from callboard.web.auth import require_permission
 from callboard.web.ui.forms import form_steps, split_repo_url, values_from_form
 from callboard.web.ui.rendering import Pages
 from callboard.web.ui.security import require_same_origin
@@ -133,11 +135,15 @@ def create_router(
                 preview=preview,
                 files=files,
             )
-        task_id = tasks.create(entity, values, _identity(request))
+        require_permission(SCAFFOLDER_TASK_CREATE, "run templates")
+        identity = _identity(request)
+        user = catalog.entities_by_refs([identity.subject], (), ())[0] if identity.type == "user" else None
+        task_id = tasks.create(entity, values, identity, user_entity=user)
         return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
 
     @router.get("/create/tasks", response_class=HTMLResponse)
     def task_list(request: Request, mine: bool = True, status: str = "") -> HTMLResponse:
+        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         who = _identity(request).subject if mine else None
         found = tasks.list_tasks(created_by=who, statuses=[status] if status else [], limit=100, offset=0)
         return pages.render(
@@ -146,6 +152,7 @@ def create_router(
 
     @router.get("/create/tasks/{task_id}", response_class=HTMLResponse)
     def task_page(request: Request, task_id: str) -> HTMLResponse:
+        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         task = tasks.get(task_id)
         events = tasks.events(task_id)
         steps = [
@@ -163,6 +170,7 @@ def create_router(
     @router.post("/create/tasks/{task_id}/cancel", response_class=HTMLResponse)
     def cancel(request: Request, task_id: str, csrf_token: str = Form("")) -> Response:
         require_same_origin(request, csrf_token)
+        require_permission(SCAFFOLDER_TASK_CANCEL, "cancel tasks")
         tasks.cancel(task_id)
         return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
 
