@@ -56,33 +56,32 @@ def create_router(
         template: Template,
         values: dict[str, Any],
         errors: dict[str, str],
-        status_code: int = 200,
+        current: int = 0,
     ) -> HTMLResponse:
         steps = form_steps(template.parameter_steps, values, errors)
-        for step in steps:
-            for field in step.fields:
-                if field.kind == "entity":
-                    field.options = options_for(field.entity_kinds)
-                if field.kind == "repo":
-                    field.value = split_repo_url(field.value)
+        current = max(0, min(current, len(steps) - 1)) if steps else 0
+        for field in steps[current].fields if steps else []:
+            if field.kind == "entity":
+                field.options = options_for(field.entity_kinds)
+            if field.kind == "repo":
+                field.value = split_repo_url(field.value)
         return pages.render(
             request,
             "template_form.html",
-            status_code=status_code,
             entity=entity,
             tpl=template,
             steps=steps,
+            current=current,
             errors=errors,
+            values_json=json.dumps(values),
         )
 
-    def checked(
-        request: Request, template: Template, form: dict[str, list[str]]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        values, problems = values_from_form(template.parameter_steps, form)
-        values = template.with_defaults(values)
+    def step_problems(template: Template, values: dict[str, Any], index: int | None) -> dict[str, str]:
+        found: dict[str, str] = {}
         for problem in template.validate(values):
-            problems.setdefault(problem["path"] or "_", problem["message"])
-        return values, problems
+            if index is None or problem["step"] == str(index):
+                found.setdefault(problem["path"] or "_", problem["message"])
+        return found
 
     @router.get("/create", response_class=HTMLResponse)
     def create_page(request: Request, q: str = "", tag: str = "") -> HTMLResponse:
@@ -99,15 +98,37 @@ def create_router(
 
     @router.post("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
     async def submit(request: Request, namespace: str, name: str) -> Response:
+        """One page of the wizard at a time: earlier answers travel in ``values_json``, each page is checked
+        before the next, the last leads to the review, and the review creates the task."""
         form = await request.form()
         fields = {key: [str(v) for v in form.getlist(key)] for key in form}
         require_same_origin(request, (fields.get("csrf_token") or [""])[0])
         entity, template = load(namespace, name)
-        values, problems = checked(request, template, fields)
-        if problems:
-            return render_form(request, entity, template, values, problems)
-        action = (fields.get("action") or ["review"])[0]
-        if action == "review":
+        try:
+            values: dict[str, Any] = json.loads((fields.get("values_json") or ["{}"])[0]) or {}
+        except json.JSONDecodeError:
+            values = {}
+        action = (fields.get("action") or ["next"])[0]
+        current = int((fields.get("step") or ["0"])[0] or 0) if (fields.get("step") or ["0"])[0].isdigit() else 0
+        if action in ("next", "back", "review"):
+            page = template.parameter_steps[current : current + 1]
+            typed, problems = values_from_form(page, fields)
+            for step in page:
+                for key in step.get("properties") or {}:
+                    values.pop(key, None)
+            values.update(typed)
+            values = template.with_defaults(values)
+            if action == "back":
+                return render_form(request, entity, template, values, {}, current - 1)
+            problems = {**step_problems(template, values, current), **problems}
+            if problems:
+                return render_form(request, entity, template, values, problems, current)
+            if action == "next" and current + 1 < len(template.parameter_steps):
+                return render_form(request, entity, template, values, {}, current + 1)
+            everything = step_problems(template, values, None)
+            if everything:
+                first = next((int(p["step"]) for p in template.validate(values)), current)
+                return render_form(request, entity, template, values, everything, first)
             return pages.render(
                 request,
                 "template_review.html",
@@ -116,6 +137,10 @@ def create_router(
                 values=values,
                 values_json=json.dumps(values),
             )
+        values = template.with_defaults(values)
+        problems = step_problems(template, values, None)
+        if problems:
+            return render_form(request, entity, template, values, problems, 0)
         if action == "preview":
             try:
                 preview = scaffolder.preview(entity, values, {"ref": _identity(request).subject})
