@@ -83,7 +83,15 @@ def page(browser: Browser, portal: Portal, session: str) -> Iterator[Page]:
 
     opened.on("console", on_console)
     opened.on("pageerror", lambda error: problems.append(f"script error on {opened.url}: {error}"))
-    opened.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    # A poll cut short by navigating away is aborted by the browser, not failed by the portal.
+    opened.on(
+        "requestfailed",
+        lambda request: (
+            None
+            if "ERR_ABORTED" in str(request.failure)
+            else problems.append(f"request failed: {request.url} ({request.failure})")
+        ),
+    )
     yield opened
     context.close()
     assert not problems, "\n".join(problems)
