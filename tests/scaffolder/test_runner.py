@@ -199,3 +199,25 @@ def test_publish_github_creates_the_repository_and_pushes(tmp_path: Path) -> Non
             integrations=integrations,
         )
         assert again.status == "failed" and "already exists" in again.error
+
+
+def test_form_steps_with_when_apply_only_when_it_holds() -> None:
+    tpl = template(
+        [],
+        parameters=[
+            {"required": ["cloud"], "properties": {"cloud": {"type": "string", "enum": ["AWS", "GCP"]}}},
+            {
+                "when": "${{ parameters.cloud === 'AWS' }}",
+                "required": ["region"],
+                "properties": {"region": {"type": "string"}},
+            },
+            {
+                "when": "${{ parameters.cloud === 'GCP' }}",
+                "required": ["project"],
+                "properties": {"project": {"type": "string"}},
+            },
+        ],
+    )
+    assert tpl.active_steps({"cloud": "GCP"}) == [0, 2]
+    assert [p["path"] for p in tpl.validate({"cloud": "GCP"})] == ["project"]  # the AWS page is not asked
+    assert tpl.validate({"cloud": "AWS", "region": "eu"}) == []

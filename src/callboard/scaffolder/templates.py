@@ -97,11 +97,28 @@ class Template:
                     filled[name] = schema["default"]
         return filled
 
-    def validate(self, values: Mapping[str, Any]) -> list[dict[str, str]]:
-        """Problems of the submitted values against every form step's schema (empty when they are valid)."""
-        problems = []
+    def active_steps(self, values: Mapping[str, Any]) -> list[int]:
+        """The form steps that apply: a step's ``when`` (an expression over earlier answers) can hide it."""
+        from callboard.scaffolder.expressions import Renderer  # noqa: PLC0415 - only forms with `when` need it
+
+        renderer = Renderer()
+        active = []
         for index, step in enumerate(self.parameter_steps):
-            schema = {key: value for key, value in step.items() if not key.startswith("ui:")}
+            condition = step.get("when")
+            if condition is None or renderer.truthy(
+                condition, {"parameters": dict(values)}, where=f"spec.parameters[{index}].when"
+            ):
+                active.append(index)
+        return active
+
+    def validate(self, values: Mapping[str, Any]) -> list[dict[str, str]]:
+        """Problems of the submitted values against every applicable form step's schema (empty when valid)."""
+        problems = []
+        active = set(self.active_steps(values))
+        for index, step in enumerate(self.parameter_steps):
+            if index not in active:
+                continue
+            schema = {key: value for key, value in step.items() if not key.startswith("ui:") and key != "when"}
             for error in Draft7Validator(schema).iter_errors(dict(values)):
                 path = ".".join(str(part) for part in error.absolute_path)
                 if error.validator == "required":

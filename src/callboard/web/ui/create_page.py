@@ -60,6 +60,7 @@ def create_router(
     ) -> HTMLResponse:
         steps = form_steps(template.parameter_steps, values, errors)
         current = max(0, min(current, len(steps) - 1)) if steps else 0
+        active = template.active_steps(values)
         for field in steps[current].fields if steps else []:
             if field.kind == "entity":
                 field.options = options_for(field.entity_kinds)
@@ -72,6 +73,7 @@ def create_router(
             tpl=template,
             steps=steps,
             current=current,
+            active=active,
             errors=errors,
             values_json=json.dumps(values),
         )
@@ -118,13 +120,16 @@ def create_router(
                     values.pop(key, None)
             values.update(typed)
             values = template.with_defaults(values)
+            active = template.active_steps(values)
             if action == "back":
-                return render_form(request, entity, template, values, {}, current - 1)
+                earlier = [index for index in active if index < current]
+                return render_form(request, entity, template, values, {}, earlier[-1] if earlier else 0)
             problems = {**step_problems(template, values, current), **problems}
             if problems:
                 return render_form(request, entity, template, values, problems, current)
-            if action == "next" and current + 1 < len(template.parameter_steps):
-                return render_form(request, entity, template, values, {}, current + 1)
+            later = [index for index in active if index > current]
+            if action == "next" and later:
+                return render_form(request, entity, template, values, {}, later[0])
             everything = step_problems(template, values, None)
             if everything:
                 first = next((int(p["step"]) for p in template.validate(values)), current)
