@@ -71,3 +71,43 @@ def test_posted_text_becomes_typed_values_and_bad_text_is_reported() -> None:
     assert split_repo_url(values["repoUrl"]) == ("git.example", "team", "svc")
     _, problems = values_from_form(STEPS, {"port": ["eighty"], "extra": ["{oops"]})
     assert problems["port"] == "Enter a whole number" and problems["extra"].startswith("Enter JSON")
+
+
+ONE_OF_STEP = {
+    "title": "Environment",
+    "oneOf": [
+        {"title": "Lorem", "properties": {"lorem": {"type": "string"}}, "required": ["lorem"]},
+        {"title": "Ipsum", "properties": {"ipsum": {"type": "string"}}, "required": ["ipsum"]},
+    ],
+}
+DEPENDENT_STEP = {
+    "properties": {"cloud": {"type": "string", "enum": ["AWS", "GCP"]}},
+    "dependencies": {
+        "cloud": {
+            "oneOf": [
+                {"properties": {"cloud": {"enum": ["AWS"]}, "region": {"type": "string"}}, "required": ["region"]},
+                {"properties": {"cloud": {"enum": ["GCP"]}, "project": {"type": "string"}}},
+            ]
+        }
+    },
+}
+
+
+def test_one_of_steps_offer_a_choice_then_its_fields() -> None:
+    (step,) = form_steps([ONE_OF_STEP], {}, {})
+    assert [f.name for f in step.fields] == ["__oneof"] and step.fields[0].options == [("0", "Lorem"), ("1", "Ipsum")]
+    (step,) = form_steps([ONE_OF_STEP], {"__oneof0": "1"}, {})
+    assert [f.name for f in step.fields] == ["__oneof", "ipsum"] and step.fields[1].required
+    (step,) = form_steps([ONE_OF_STEP], {"lorem": "x"}, {})  # coming back: the answers say which one
+    assert [f.name for f in step.fields] == ["__oneof", "lorem"] and step.fields[0].value == "0"
+    values, _ = values_from_form([ONE_OF_STEP], {"__oneof": ["0"], "lorem": ["x"]})
+    assert values == {"lorem": "x"}
+
+
+def test_dependencies_add_the_fields_of_the_current_answer() -> None:
+    assert [f.name for f in form_steps([DEPENDENT_STEP], {}, {})[0].fields] == ["cloud"]
+    fields = form_steps([DEPENDENT_STEP], {"cloud": "AWS"}, {})[0].fields
+    assert [(f.name, f.required) for f in fields] == [("cloud", False), ("region", True)]
+    assert [f.name for f in form_steps([DEPENDENT_STEP], {"cloud": "GCP"}, {})[0].fields] == ["cloud", "project"]
+    values, _ = values_from_form([DEPENDENT_STEP], {"cloud": ["AWS"], "region": ["eu-west-1"]})
+    assert values == {"cloud": "AWS", "region": "eu-west-1"}

@@ -17,7 +17,14 @@ from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
 from callboard.scaffolder.templates import Template
 from callboard.web.auth import require_permission
-from callboard.web.ui.forms import form_steps, split_repo_url, values_from_form
+from callboard.web.ui.forms import (
+    ONE_OF,
+    candidate_properties,
+    form_steps,
+    split_repo_url,
+    values_from_form,
+    without_choices,
+)
 from callboard.web.ui.rendering import Pages
 from callboard.web.ui.security import require_same_origin
 
@@ -80,7 +87,7 @@ def create_router(
 
     def step_problems(template: Template, values: dict[str, Any], index: int | None) -> dict[str, str]:
         found: dict[str, str] = {}
-        for problem in template.validate(values):
+        for problem in template.validate(without_choices(values)):
             if index is None or problem["step"] == str(index):
                 found.setdefault(problem["path"] or "_", problem["message"])
         return found
@@ -116,9 +123,11 @@ def create_router(
             page = template.parameter_steps[current : current + 1]
             typed, problems = values_from_form(page, fields)
             for step in page:
-                for key in step.get("properties") or {}:
+                for key in candidate_properties(step):
                     values.pop(key, None)
             values.update(typed)
+            if fields.get(ONE_OF):
+                values[f"{ONE_OF}{current}"] = fields[ONE_OF][0]
             values = template.with_defaults(values)
             active = template.active_steps(values)
             if action == "back":
@@ -132,17 +141,17 @@ def create_router(
                 return render_form(request, entity, template, values, {}, later[0])
             everything = step_problems(template, values, None)
             if everything:
-                first = next((int(p["step"]) for p in template.validate(values)), current)
+                first = next((int(p["step"]) for p in template.validate(without_choices(values))), current)
                 return render_form(request, entity, template, values, everything, first)
             return pages.render(
                 request,
                 "template_review.html",
                 entity=entity,
                 tpl=template,
-                values=values,
+                values=without_choices(values),
                 values_json=json.dumps(values),
             )
-        values = template.with_defaults(values)
+        values = template.with_defaults(without_choices(values))
         problems = step_problems(template, values, None)
         if problems:
             return render_form(request, entity, template, values, problems, 0)

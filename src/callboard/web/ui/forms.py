@@ -87,17 +87,96 @@ def field_for(name: str, schema: Mapping[str, Any], required: bool, value: Any) 
     return result
 
 
+ONE_OF = "__oneof"
+
+
+def _matches(alternative: Mapping[str, Any], key: str, value: Any) -> bool:
+    schema = (alternative.get("properties") or {}).get(key) or {}
+    if "const" in schema:
+        return bool(schema["const"] == value)
+    return value is not None and value in (schema.get("enum") or [])
+
+
+def chosen_alternative(step: Mapping[str, Any], values: Mapping[str, Any], posted: str | None = None) -> int | None:
+    """Which of a step's ``oneOf`` alternatives applies: the one posted, else the first whose required
+    answers are all given."""
+    alternatives = step.get("oneOf") or []
+    if posted is not None and posted.isdigit() and int(posted) < len(alternatives):
+        return int(posted)
+    for index, alternative in enumerate(alternatives):
+        required = alternative.get("required") or []
+        if required and all(name in values for name in required):
+            return index
+    return None
+
+
+def visible_schema(
+    step: Mapping[str, Any], values: Mapping[str, Any], posted_choice: str | None = None
+) -> tuple[dict[str, Any], set[str]]:
+    """The properties a step shows for these answers: its own, those its ``dependencies`` add for the
+    current values (rjsf's oneOf-in-dependencies form), and those of the chosen ``oneOf`` alternative."""
+    properties = dict(step.get("properties") or {})
+    required = set(step.get("required") or [])
+    for key, dependency in (step.get("dependencies") or {}).items():
+        if not isinstance(dependency, dict):
+            continue
+        for alternative in dependency.get("oneOf") or []:
+            if _matches(alternative, key, values.get(key)):
+                properties.update({k: v for k, v in (alternative.get("properties") or {}).items() if k != key})
+                required |= set(alternative.get("required") or [])
+        if "properties" in dependency and key in values:
+            properties.update(dependency["properties"])
+            required |= set(dependency.get("required") or [])
+    choice = chosen_alternative(step, values, posted_choice)
+    if choice is not None:
+        alternative = step["oneOf"][choice]
+        properties.update(alternative.get("properties") or {})
+        required |= set(alternative.get("required") or [])
+    return properties, required
+
+
+def without_choices(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers without the wizard's own bookkeeping (which oneOf alternative was chosen)."""
+    return {key: value for key, value in values.items() if not key.startswith(ONE_OF)}
+
+
+def candidate_properties(step: Mapping[str, Any]) -> dict[str, Any]:
+    """Every property a step may post, whatever is chosen (for reading the posted form)."""
+    found = dict(step.get("properties") or {})
+    for dependency in (step.get("dependencies") or {}).values():
+        if isinstance(dependency, dict):
+            for alternative in [*(dependency.get("oneOf") or []), dependency]:
+                found.update(alternative.get("properties") or {})
+    for alternative in step.get("oneOf") or []:
+        found.update(alternative.get("properties") or {})
+    return found
+
+
 def form_steps(
     parameter_steps: list[dict[str, Any]], values: Mapping[str, Any], errors: Mapping[str, str]
 ) -> list[FormStep]:
     steps = []
-    for step in parameter_steps:
-        required = set(step.get("required") or [])
-        properties = step.get("properties") or {}
+    for index, step in enumerate(parameter_steps):
+        posted = values.get(f"{ONE_OF}{index}")
+        properties, required = visible_schema(step, values, str(posted) if posted is not None else None)
         order = list(step.get("ui:order") or []) + [
             name for name in properties if name not in (step.get("ui:order") or [])
         ]
         fields = []
+        alternatives = step.get("oneOf") or []
+        if alternatives:
+            choice = chosen_alternative(step, values, str(posted) if posted is not None else None)
+            selector = Field(
+                name=ONE_OF,
+                title="Choose one",
+                kind="radio",
+                required=True,
+                value=str(choice) if choice is not None else None,
+                options=[(str(i), str(a.get("title") or f"Option {i + 1}")) for i, a in enumerate(alternatives)],
+                description="Choose, then Next shows its fields.",
+            )
+            selector.error = errors.get(ONE_OF, "")
+            fields.append(selector)
         for name in order:
             schema = properties.get(name)
             if not isinstance(schema, dict) or schema.get("ui:widget") == "hidden":
@@ -127,8 +206,10 @@ def values_from_form(
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for step in parameter_steps:
-        for name, schema in (step.get("properties") or {}).items():
-            if not isinstance(schema, dict):
+        for name, schema in candidate_properties(step).items():
+            if not isinstance(schema, dict) or (
+                name not in form and f"{name}__owner" not in form and schema.get("type") != "boolean"
+            ):
                 continue
             item = field_for(name, schema, False, None)
             raw = form.get(name, [])
