@@ -39,6 +39,8 @@ from callboard.scaffolder.templates import Template
 from callboard.settings import load_settings, settings_from
 from callboard.storage.db import DatabaseConfigError
 from callboard.storage.migrate import head_revision
+from callboard.techdocs.builder import BuildError, build_site
+from callboard.techdocs.publisher import LocalPublisher
 
 cli = typer.Typer(help="Callboard: an internal developer portal that speaks Backstage.", no_args_is_help=True)
 catalog_cli = typer.Typer(help="Validate descriptor files; export and import the catalog.", no_args_is_help=True)
@@ -49,6 +51,8 @@ cli.add_typer(catalog_cli, name="catalog")
 cli.add_typer(config_cli, name="config")
 cli.add_typer(plugins_cli, name="plugins")
 cli.add_typer(db_cli, name="db")
+docs_cli = typer.Typer(help="Build and publish TechDocs sites (like Backstage's techdocs-cli).", no_args_is_help=True)
+cli.add_typer(docs_cli, name="docs")
 template_cli = typer.Typer(help="Run software templates locally (for template authors).", no_args_is_help=True)
 cli.add_typer(template_cli, name="template")
 
@@ -404,6 +408,50 @@ def template_run(
     err.print(f"[green]completed[/green]; files are in {target}")
     if result.output:
         sys.stdout.write(json.dumps(result.output, indent=2) + "\n")
+
+
+@docs_cli.command("build")
+def docs_build(
+    source: Annotated[
+        Path, typer.Argument(help="Folder with mkdocs.yml and docs/.", exists=True, file_okay=False)
+    ] = Path(),
+    output: Annotated[Path, typer.Option(help="Where the built site goes.")] = Path("site"),
+    timeout: Annotated[float, typer.Option(help="Stop the build after this many seconds.")] = 120.0,
+) -> None:
+    """Build a TechDocs site with MkDocs and techdocs-core (added when mkdocs.yml lacks it)."""
+    try:
+        with err.status(f"Building the docs in {source}..."):
+            result = build_site(source.resolve(), output.resolve(), timeout=timeout)
+    except BuildError as error:
+        err.print(f"[red]error:[/red] {escape(error.message)}")
+        sys.stderr.write(error.log + "\n")
+        raise typer.Exit(1) from None
+    except CallboardError as error:
+        err.print(f"[red]error:[/red] {escape(error.message)}")
+        raise typer.Exit(2) from None
+    pages = sum(1 for name in result.metadata["files"] if name.endswith(".html"))
+    err.print(f"[green]built[/green] {pages} pages into {output} in {result.seconds:.1f} s")
+
+
+@docs_cli.command("publish")
+def docs_publish(
+    entity: Annotated[str, typer.Option(help="namespace/kind/name of the entity the docs belong to.")],
+    directory: Annotated[Path, typer.Option(help="The built site.", exists=True, file_okay=False)] = Path("site"),
+    config: ConfigOption = None,
+) -> None:
+    """Publish a built site for an entity into the portal's TechDocs storage."""
+    parts = entity.split("/")
+    if len(parts) != 3:
+        err.print("[red]error:[/red] --entity is namespace/kind/name, e.g. default/Component/payments")
+        raise typer.Exit(2)
+    settings = _callboard(config).settings
+    root = (Path.cwd() / settings.data_dir).resolve() / "techdocs"
+    try:
+        LocalPublisher(root).publish(parts[0], parts[1], parts[2], directory.resolve())
+    except CallboardError as error:
+        err.print(f"[red]error:[/red] {escape(error.message)}")
+        raise typer.Exit(2) from None
+    err.print(f"[green]published[/green] {directory} for {entity} into {root}")
 
 
 @cli.command("version")

@@ -1,0 +1,137 @@
+"""Building a TechDocs site: MkDocs with the techdocs-core plugin, in an isolated folder, with a time limit.
+
+The source is copied to a fresh temporary folder first, so a build never writes into a repository checkout
+and one build cannot see another's files. ``techdocs-core`` is added to the site's plugins when missing, as
+Backstage's generator does. Build output is kept as the build log; a failed build raises with that log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from callboard.core.errors import InputError
+
+DEFAULT_TIMEOUT = 120.0
+CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
+
+
+class BuildError(Exception):
+    """The site did not build; ``log`` holds MkDocs' output (shown to people when a build fails)."""
+
+    def __init__(self, message: str, log: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.log = log
+
+
+@dataclass
+class BuildResult:
+    site_dir: Path
+    log: str
+    metadata: dict[str, Any]
+    seconds: float
+
+
+def source_digest(source: Path) -> str:
+    """A digest of every file under ``source``: a changed digest means the site must be rebuilt."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and ".git" not in p.parts):
+        digest.update(path.relative_to(source).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _config(source: Path) -> tuple[Path, dict[str, Any]]:
+    for name in CONFIG_NAMES:
+        path = source / name
+        if path.is_file():
+            try:
+                # MkDocs configs use !!python/name and !ENV tags; an unknown tag is kept as text here.
+                loaded = yaml.load(path.read_text("utf-8"), Loader=_TolerantLoader)
+            except yaml.YAMLError as error:
+                raise InputError(f"{path}: not valid YAML: {error}") from None
+            if not isinstance(loaded, dict):
+                raise InputError(f"{path}: expected a mapping at the top")
+            return path, loaded
+    raise InputError(f"{source} has no mkdocs.yml; add one (site_name, nav) next to the docs/ folder")
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    pass
+
+
+def _keep_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_TolerantLoader.add_multi_constructor("!", _keep_tag)
+_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _keep_tag)
+
+
+def prepare(source: Path, workdir: Path) -> Path:
+    """Copy the source into ``workdir`` and make sure its config uses techdocs-core; the config's path."""
+    config_path, config = _config(source)
+    copy = workdir / "src"
+    shutil.copytree(source, copy, symlinks=False, ignore=shutil.ignore_patterns(".git", "site"))
+    plugins = config.get("plugins")
+    names = [next(iter(p)) if isinstance(p, dict) else str(p) for p in plugins or []]
+    if "techdocs-core" not in names:
+        text = (copy / config_path.name).read_text("utf-8")
+        if plugins is None:
+            text += "\nplugins:\n  - techdocs-core\n"
+            (copy / config_path.name).write_text(text, "utf-8")
+        else:
+            config["plugins"] = [*(plugins or []), "techdocs-core"]
+            (copy / config_path.name).write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+    return copy / config_path.name
+
+
+def build_site(source: Path, output: Path, *, timeout: float = DEFAULT_TIMEOUT) -> BuildResult:
+    """Build the site in ``source`` into ``output`` (replaced), with ``techdocs_metadata.json`` beside it."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="callboard-techdocs-") as temp:
+        workdir = Path(temp)
+        config = prepare(source, workdir)
+        site = workdir / "site"
+        command = [sys.executable, "-m", "mkdocs", "build", "--config-file", str(config), "--site-dir", str(site)]
+        try:
+            done = subprocess.run(
+                command, cwd=config.parent, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired as expired:
+            log = (expired.stdout or "") + (expired.stderr or "") if isinstance(expired.stdout, str) else ""
+            raise BuildError(f"The docs build took longer than {timeout:.0f} seconds and was stopped", log) from None
+        log = (done.stdout + done.stderr).strip()
+        if done.returncode != 0:
+            last = next((line for line in reversed(log.splitlines()) if line.strip()), "no output")
+            raise BuildError(f"mkdocs build failed: {last}", log)
+        _, loaded = _config(config.parent)
+        files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+        metadata = {
+            "site_name": loaded.get("site_name", ""),
+            "site_description": loaded.get("site_description", ""),
+            "etag": source_digest(source),
+            "build_timestamp": int(time.time() * 1000),
+            "files": files,
+        }
+        (site / "techdocs_metadata.json").write_text(json.dumps(metadata, indent=2), "utf-8")
+        if output.exists():
+            shutil.rmtree(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(site, output)
+    return BuildResult(output, log, metadata, time.perf_counter() - started)
