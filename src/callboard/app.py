@@ -38,6 +38,8 @@ from callboard.scaffolder.tasks import TaskService
 from callboard.settings import Settings
 from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
+from callboard.techdocs.publisher import LocalPublisher
+from callboard.techdocs.service import TechDocsService
 from callboard.web.auth import current_access
 from callboard.web.server import WebParts, build_web_app
 
@@ -215,6 +217,7 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
             proxy_endpoints=endpoints,
             scaffolder=scaffolder,
             tasks=tasks,
+            techdocs=TechDocsService(LocalPublisher(data_dir / "techdocs")),
             cards=plugins.entity_cards(),
             tabs=plugins.entity_tabs(),
             nav=plugins.nav_items(),

@@ -185,6 +185,22 @@ def apis_context(context: EntityContext) -> Mapping[str, Any]:
     }
 
 
+def _has_docs(entity: Mapping[str, Any]) -> bool:
+    return bool(((entity.get("metadata") or {}).get("annotations") or {}).get("backstage.io/techdocs-ref"))
+
+
+def docs_context(context: EntityContext) -> Mapping[str, Any]:
+    """The Docs tab: the page asked for, from the last build, and the state of any rebuild."""
+    service = context.services.get("techdocs")
+    if service is None:
+        return {"unavailable": True}
+    state = service.state(context.entity)
+    page = None
+    if state.built:
+        page = service.page(context.entity, context.params.get("path", ""))
+    return {"state": state, "page": page, "path": context.params.get("path", "")}
+
+
 def _has_parts(entity: Mapping[str, Any]) -> bool:
     return _kind_is("system", "domain")(entity) or bool(targets(entity, HAS_PART))
 
@@ -234,6 +250,7 @@ def register_entity_cards() -> list[EntityCard]:
 @hookimpl
 def register_entity_tabs() -> list[EntityTab]:
     return [
+        EntityTab("docs", "Docs", "tabs/docs.html", 5, _has_docs, docs_context),
         EntityTab("dependencies", "Dependencies", "tabs/dependencies.html", 10, context=dependencies_context),
         EntityTab("apis", "APIs", "tabs/apis.html", 20, _kind_is("component"), apis_context),
         EntityTab("definition", "Definition", "tabs/definition.html", 20, _kind_is("api"), definition_context),

@@ -73,6 +73,8 @@ class EntityContext:
     ref: str
     catalog: CatalogReader
     params: Mapping[str, str] = field(default_factory=dict)
+    #: Callboard's services a card may use, by name (``techdocs``); plugins get the same ones.
+    services: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _always(entity: Mapping[str, Any]) -> bool:

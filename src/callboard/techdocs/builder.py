@@ -101,6 +101,40 @@ def prepare(source: Path, workdir: Path) -> Path:
     return copy / config_path.name
 
 
+def page_url(markdown: str, *, use_directory_urls: bool = True) -> str:
+    """The site path MkDocs gives a Markdown page (``guide/setup.md`` → ``guide/setup/``)."""
+    stem = markdown[: -len(".md")] if markdown.endswith(".md") else markdown
+    if not use_directory_urls:
+        return stem + ".html"
+    if stem == "index" or stem.endswith("/index") or stem.lower() == "readme" or stem.lower().endswith("/readme"):
+        return stem.rsplit("index", 1)[0] if stem.endswith("index") else stem[: -len("readme")]
+    return stem + "/"
+
+
+def flatten_nav(nav: Any, *, use_directory_urls: bool = True, depth: int = 0) -> list[dict[str, Any]]:
+    """``nav`` of mkdocs.yml as a list of {title, path, depth} (sections have no path)."""
+    entries: list[dict[str, Any]] = []
+    for item in nav or []:
+        if isinstance(item, str):
+            entries.append(
+                {"title": item, "path": page_url(item, use_directory_urls=use_directory_urls), "depth": depth}
+            )
+        elif isinstance(item, dict):
+            for title, value in item.items():
+                if isinstance(value, list):
+                    entries.append({"title": str(title), "path": None, "depth": depth})
+                    entries.extend(flatten_nav(value, use_directory_urls=use_directory_urls, depth=depth + 1))
+                elif isinstance(value, str) and not value.startswith(("http://", "https://")):
+                    entries.append(
+                        {
+                            "title": str(title),
+                            "path": page_url(value, use_directory_urls=use_directory_urls),
+                            "depth": depth,
+                        }
+                    )
+    return entries
+
+
 def build_site(source: Path, output: Path, *, timeout: float = DEFAULT_TIMEOUT) -> BuildResult:
     """Build the site in ``source`` into ``output`` (replaced), with ``techdocs_metadata.json`` beside it."""
     started = time.perf_counter()
@@ -123,6 +157,7 @@ def build_site(source: Path, output: Path, *, timeout: float = DEFAULT_TIMEOUT) 
         _, loaded = _config(config.parent)
         files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
         metadata = {
+            "nav": flatten_nav(loaded.get("nav"), use_directory_urls=loaded.get("use_directory_urls", True)),
             "site_name": loaded.get("site_name", ""),
             "site_description": loaded.get("site_description", ""),
             "etag": source_digest(source),

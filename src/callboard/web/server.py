@@ -43,6 +43,7 @@ class WebParts:
     nav: Sequence[NavItem] = ()
     scaffolder: Any = None  # ScaffolderService
     tasks: Any = None  # TaskService
+    techdocs: Any = None  # TechDocsService
     proxy_transport: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -88,6 +89,7 @@ def build_web_app(parts: WebParts) -> FastAPI:
         nav=parts.nav,
         scaffolder=parts.scaffolder,
         tasks=parts.tasks,
+        services={"techdocs": parts.techdocs} if parts.techdocs is not None else {},
     )
     app.include_router(auth_router(parts.auth, pages.render, base_url=parts.base_url, secure=secure))
     app.include_router(audit_router(parts.audit, pages))

@@ -31,6 +31,7 @@ def install_portal(
     nav: Sequence[NavItem],
     scaffolder: Any = None,
     tasks: Any = None,
+    services: dict[str, Any] | None = None,
 ) -> Pages:
     """Mount the pages, their static files and the security headers on ``app``; returns the renderer."""
     parts: list[EntityCard | EntityTab] = [*cards, *tabs]
@@ -52,5 +53,5 @@ def install_portal(
     app.include_router(problems_router(catalog, pages))
     if scaffolder is not None and tasks is not None:
         app.include_router(create_router(catalog, scaffolder, tasks, pages))
-    app.include_router(entity_router(EntityPages(catalog, pages, cards, tabs)))
+    app.include_router(entity_router(EntityPages(catalog, pages, cards, tabs, services)))
     return pages

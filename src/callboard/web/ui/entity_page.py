@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from callboard.catalog.reader import ServiceCatalogReader
 from callboard.catalog.secured import SecuredCatalog
@@ -26,8 +26,14 @@ log = logging.getLogger(__name__)
 
 class EntityPages:
     def __init__(
-        self, catalog: SecuredCatalog, pages: Pages, cards: Sequence[EntityCard], tabs: Sequence[EntityTab]
+        self,
+        catalog: SecuredCatalog,
+        pages: Pages,
+        cards: Sequence[EntityCard],
+        tabs: Sequence[EntityTab],
+        services: Mapping[str, Any] | None = None,
     ) -> None:
+        self.services = dict(services or {})
         self.catalog = catalog
         self.pages = pages
         self.cards = list(cards)
@@ -38,8 +44,8 @@ class EntityPages:
         entity = self.catalog.entity_by_name(kind, namespace, name)
         return entity, entity_ref(entity)
 
-    def context(self, entity: Mapping[str, Any], ref: str, request: Request) -> EntityContext:
-        return EntityContext(entity, ref, self.reader, dict(request.query_params))
+    def context(self, entity: Mapping[str, Any], ref: str, request: Request, **params: str) -> EntityContext:
+        return EntityContext(entity, ref, self.reader, {**request.query_params, **params}, self.services)
 
     def render_part(self, part: EntityCard | EntityTab, context: EntityContext) -> str:
         """One card's or tab's HTML; its failure becomes a message in its place, logged with the traceback."""
@@ -125,6 +131,23 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
         _, ref = entity_pages.load(namespace, kind, name)
         catalog.refresh(ref)
         return HTMLResponse('<span class="notice" role="status">Refresh scheduled; reload in a moment</span>')
+
+    @router.get("/catalog/{namespace}/{kind}/{name}/docs", response_class=HTMLResponse)
+    def docs_root(namespace: str, kind: str, name: str) -> Response:
+        # A trailing slash, so the relative links inside the docs resolve under it.
+        return RedirectResponse(f"/catalog/{namespace}/{kind}/{name}/docs/", status_code=307)
+
+    @router.get("/catalog/{namespace}/{kind}/{name}/docs/{path:path}", response_class=HTMLResponse)
+    def docs(request: Request, namespace: str, kind: str, name: str, path: str) -> Response:
+        entity, ref = entity_pages.load(namespace, kind, name)
+        found = next((t for t in entity_pages.tabs if t.id == "docs" and t.applies_to(entity)), None)
+        if found is None:
+            raise NotFoundError(f"{ref} has no docs")
+        techdocs = entity_pages.services.get("techdocs")
+        if techdocs is not None and path.lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico")):
+            return FileResponse(techdocs.asset(entity, path))
+        html = entity_pages.render_part(found, entity_pages.context(entity, ref, request, path=path))
+        return pages.render(request, "entity.html", **entity_pages.header(entity, ref, "docs"), tab_html=html)
 
     @router.get("/catalog/{namespace}/{kind}/{name}/{tab_id}", response_class=HTMLResponse)
     def tab(request: Request, namespace: str, kind: str, name: str, tab_id: str) -> HTMLResponse:
