@@ -565,6 +565,35 @@ def write(path: Path, documents: list[dict[str, Any]]) -> None:
     path.write_text(yaml.safe_dump_all(documents, sort_keys=False, width=110), "utf-8")
 
 
+#: Components with TechDocs in the demo: title, introduction, and (slug, heading, text) pages.
+DOCS: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
+    "booking-service": (
+        "Booking service",
+        "Takes freight bookings from customers and carriers, quotes them and confirms them.",
+        [
+            (
+                "architecture",
+                "Architecture",
+                "## Components\n\nThe service keeps bookings in `bookings-db` and "
+                "publishes lifecycle events to `events-bus`.\n\n## Flow\n\n1. A quote is requested.\n"
+                "2. The customer confirms.\n3. A booking event is published.",
+            ),
+            (
+                "runbook",
+                "Runbook",
+                "## Alerts\n\n- **High quote latency**: check `rates-cache` hit ratio.\n"
+                "- **Booking errors**: look at the last deploy.\n\n## Escalation\n\nPage the shipping team.",
+            ),
+        ],
+    ),
+    "tracking-service": (
+        "Tracking service",
+        "Follows shipments from pickup to delivery and tells customers where their parcels are.",
+        [("events", "Tracking events", "Scans arrive from `scan-ingestor` and become tracking events.")],
+    ),
+}
+
+
 def main() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -673,7 +702,10 @@ def main() -> None:
                     "name": name,
                     "description": f"{name.replace('-', ' ').capitalize()} of the {system.replace('-', ' ')} system.",
                     "tags": [language, ctype],
-                    "annotations": {"github.com/project-slug": f"northwind/{name}"},
+                    "annotations": {
+                        "github.com/project-slug": f"northwind/{name}",
+                        **({"backstage.io/techdocs-ref": f"dir:./docs/{name}"} if name in DOCS else {}),
+                    },
                     "links": [
                         {
                             "url": f"https://grafana.northwind.example/d/{name}",
@@ -686,6 +718,17 @@ def main() -> None:
             }
         )
     write(OUT / "components.yaml", components)
+    for name, (title, intro, sections) in DOCS.items():
+        folder = OUT / "docs" / name
+        (folder / "docs").mkdir(parents=True, exist_ok=True)
+        nav = ["  - Home: index.md", *[f"  - {heading}: {slug}.md" for slug, heading, _ in sections]]
+        (folder / "mkdocs.yml").write_text(f"site_name: {title}\nnav:\n" + "\n".join(nav) + "\n", "utf-8")
+        index = f"# {title}\n\n{intro}\n\n## Pages\n\n" + "".join(
+            f"- [{heading}]({slug}.md)\n" for slug, heading, _ in sections
+        )
+        (folder / "docs" / "index.md").write_text(index, "utf-8")
+        for slug, heading, body in sections:
+            (folder / "docs" / f"{slug}.md").write_text(f"# {heading}\n\n{body}\n", "utf-8")
 
     write(
         OUT / "all.yaml",

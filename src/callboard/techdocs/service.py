@@ -31,6 +31,7 @@ REF = "backstage.io/techdocs-ref"
 LOCATION = "backstage.io/managed-by-location"
 ARTICLE = re.compile(r'<article[^>]*class="[^"]*md-content__inner[^"]*"[^>]*>(?P<body>.*?)</article>', re.S)
 BODY_MAIN = re.compile(r'<div[^>]*role="main"[^>]*>(?P<body>.*?)</div>\s*</div>\s*<footer', re.S)
+HEADERLINK = re.compile(r'<a[^>]*class="headerlink"[^>]*>.*?</a>', re.S)
 HEADING = re.compile(r'<h([23])[^>]*id="(?P<id>[^"]+)"[^>]*>(?P<text>.*?)</h\1>', re.S)
 TAGS = re.compile(r"<[^>]+>")
 
@@ -169,7 +170,7 @@ class TechDocsService:
             raise NotFoundError(f"{path} is not a docs page")
         html = file.read_text("utf-8", errors="replace")
         match = ARTICLE.search(html) or BODY_MAIN.search(html)
-        body = match.group("body") if match else html
+        body = HEADERLINK.sub("", match.group("body") if match else html)
         clean = nh3.clean(
             body, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"}
         )

@@ -262,3 +262,18 @@ def test_create_a_service_from_the_demo_template(page: Page, portal: Portal) -> 
     published = portal.runtime.tasks.published / "parcel-tracker"
     assert "parcel-tracker is up" in (published / "app.py").read_text()  # the files were rendered and published
     assert "owner: group:default/shipping-team" in (published / "catalog-info.yaml").read_text()
+
+
+def test_the_docs_tab_shows_the_components_docs(page: Page) -> None:
+    page.goto("/catalog/default/component/booking-service")
+    page.get_by_role("link", name="Docs", exact=True).click()
+    for _ in range(60):  # the first view builds the site in the background
+        if page.locator(".docs-article").count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(page.locator(".docs-article h1")).to_have_text("Booking service")
+    page.locator(".docs-nav").get_by_role("link", name="Runbook").click()
+    expect(page.locator(".docs-article h1")).to_have_text("Runbook")
+    expect(page.locator(".docs-toc")).to_contain_text("Escalation")
+    shoot(page, "docs")
