@@ -16,6 +16,7 @@ from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.service import CatalogService, Page, Preview, decode_cursor
 from callboard.catalog.stitching import search_rows
 from callboard.catalog.views import Browse
+from callboard.core.audit import AuditSink
 from callboard.core.entity import Entity, EntityRef, EntityRefError
 from callboard.core.errors import NotAllowedError, NotFoundError
 from callboard.core.identity import Identity
@@ -36,21 +37,6 @@ class AccessLike(Protocol):
     identity: Identity
 
     def decide(self, permission: str) -> Decision: ...
-
-
-class AuditLike(Protocol):
-    def record(
-        self,
-        actor: str,
-        action: str,
-        target: str,
-        *,
-        method: str | None = None,
-        status: int | None = None,
-        size: int | None = None,
-        duration_ms: float | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None: ...
 
 
 def criteria_filters(criteria: Criteria) -> FilterSets:
@@ -121,7 +107,7 @@ class SecuredViews:
 
 class SecuredCatalog:
     def __init__(
-        self, service: CatalogService, access: Callable[[], AccessLike], audit: AuditLike | None = None
+        self, service: CatalogService, access: Callable[[], AccessLike], audit: AuditSink | None = None
     ) -> None:
         self._service = service
         self._access = access

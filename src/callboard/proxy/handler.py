@@ -12,33 +12,18 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any, Protocol
 from urllib.parse import unquote
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from callboard.core.audit import AuditSink
 from callboard.core.identity import Identity
 from callboard.core.permissions import Decision, proxy_permission
 from callboard.proxy.endpoints import HOP_BY_HOP, Endpoint
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
-
-
-class AuditSink(Protocol):
-    def record(
-        self,
-        actor: str,
-        action: str,
-        target: str,
-        *,
-        method: str | None = None,
-        status: int | None = None,
-        size: int | None = None,
-        duration_ms: float | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None: ...
 
 
 class ProxyError(Exception):

@@ -265,3 +265,9 @@ def require_permission(permission: str, what: str) -> None:
     access = current_access()
     if access.decide(permission).result != "allow":
         raise NotAllowedError(f"{access.identity.subject or 'An anonymous caller'} may not {what} ({permission})")
+
+
+def identity_of(request: Any) -> Identity:
+    """The caller the middleware identified for this request (NOBODY on public paths without credentials)."""
+    found = getattr(request.state, "identity", NOBODY)
+    return found if isinstance(found, Identity) else NOBODY

@@ -15,12 +15,11 @@ from callboard.auth.audit import AuditLog
 from callboard.auth.service import AuthService
 from callboard.catalog.secured import SecuredCatalog
 from callboard.core.extensions import EntityCard, EntityTab, NavItem
-from callboard.core.identity import NOBODY, Identity
 from callboard.proxy.endpoints import Endpoint
 from callboard.proxy.handler import ProxyHandler
 from callboard.web.api.catalog import catalog_router
 from callboard.web.api.scaffolder import scaffolder_router
-from callboard.web.auth import AuthMiddleware, auth_router, current_access
+from callboard.web.auth import AuthMiddleware, auth_router, current_access, identity_of
 from callboard.web.errors import install_error_handlers
 from callboard.web.ui import install_portal
 from callboard.web.ui.audit_page import audit_router
@@ -56,11 +55,6 @@ async def server_timing(request: Request, call_next: Callable[[Request], Awaitab
     return response
 
 
-def _identity(request: Request) -> Identity:
-    found = getattr(request.state, "identity", None)
-    return found if isinstance(found, Identity) else NOBODY
-
-
 def build_web_app(parts: WebParts) -> FastAPI:
     # FastAPI's built-in docs pages load their scripts from a CDN; Callboard fetches nothing at run time, so
     # they are off (API entities get a viewer built from npm packages on their Definition tab).
@@ -71,7 +65,7 @@ def build_web_app(parts: WebParts) -> FastAPI:
     proxy = ProxyHandler(
         parts.proxy_endpoints,
         decide=lambda permission: current_access().decide(permission),
-        identity=_identity,
+        identity=identity_of,
         audit=parts.audit,
         transport=parts.proxy_transport,
     )

@@ -13,16 +13,10 @@ from fastapi.responses import StreamingResponse
 from callboard.catalog.secured import SecuredCatalog
 from callboard.core.entity import EntityRef, EntityRefError
 from callboard.core.errors import InputError
-from callboard.core.identity import NOBODY, Identity
 from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
-from callboard.web.auth import require_permission
-
-
-def _identity(request: Request) -> Identity:
-    found = getattr(request.state, "identity", NOBODY)
-    return found if isinstance(found, Identity) else NOBODY
+from callboard.web.auth import identity_of, require_permission
 
 
 def event_stream(tasks: TaskService, task_id: str, after: int | None) -> Iterator[str]:
@@ -53,7 +47,7 @@ def scaffolder_router(catalog: SecuredCatalog, scaffolder: ScaffolderService, ta
         except EntityRefError as error:
             raise InputError(f"Invalid templateRef {ref!r}: {error}") from None
         entity = catalog.entity_by_name(parsed.kind, parsed.namespace, parsed.name)
-        identity = _identity(request)
+        identity = identity_of(request)
         user = catalog.entities_by_refs([identity.subject], (), ())[0] if identity.type == "user" else None
         task_id = tasks.create(entity, values, identity, secrets=body.get("secrets") or {}, user_entity=user)
         return {"id": task_id}
@@ -107,7 +101,7 @@ def scaffolder_router(catalog: SecuredCatalog, scaffolder: ScaffolderService, ta
         template, values = body.get("template"), body.get("values", {})
         if not isinstance(template, dict) or not isinstance(values, dict):
             raise InputError("Send {template: <Template entity>, values: {...}, directoryContents?: [...]}")
-        identity = _identity(request)
+        identity = identity_of(request)
         return scaffolder.dry_run(
             template,
             values,

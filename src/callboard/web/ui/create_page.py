@@ -11,12 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from callboard.catalog.secured import SecuredCatalog
 from callboard.core.errors import CallboardError
-from callboard.core.identity import NOBODY, Identity
 from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
 from callboard.scaffolder.templates import Template
-from callboard.web.auth import require_permission
+from callboard.web.auth import identity_of, require_permission
 from callboard.web.ui.forms import (
     ONE_OF,
     candidate_properties,
@@ -29,11 +28,6 @@ from callboard.web.ui.rendering import Pages
 from callboard.web.ui.security import require_same_origin
 
 FINAL = ("completed", "failed", "cancelled")
-
-
-def _identity(request: Request) -> Identity:
-    found = getattr(request.state, "identity", NOBODY)
-    return found if isinstance(found, Identity) else NOBODY
 
 
 def create_router(
@@ -157,7 +151,7 @@ def create_router(
             return render_form(request, entity, template, values, problems, 0)
         if action == "preview":
             try:
-                preview = scaffolder.preview(entity, values, {"ref": _identity(request).subject})
+                preview = scaffolder.preview(entity, values, {"ref": identity_of(request).subject})
             except CallboardError as error:
                 preview = {"status": "failed", "error": error.message, "directoryContents": [], "log": []}
             files = [
@@ -175,7 +169,7 @@ def create_router(
                 files=files,
             )
         require_permission(SCAFFOLDER_TASK_CREATE, "run templates")
-        identity = _identity(request)
+        identity = identity_of(request)
         user = catalog.entities_by_refs([identity.subject], (), ())[0] if identity.type == "user" else None
         task_id = tasks.create(entity, values, identity, user_entity=user)
         return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
@@ -183,7 +177,7 @@ def create_router(
     @router.get("/create/tasks", response_class=HTMLResponse)
     def task_list(request: Request, mine: bool = True, status: str = "") -> HTMLResponse:
         require_permission(SCAFFOLDER_TASK_READ, "read tasks")
-        who = _identity(request).subject if mine else None
+        who = identity_of(request).subject if mine else None
         found = tasks.list_tasks(created_by=who, statuses=[status] if status else [], limit=100, offset=0)
         return pages.render(
             request, "tasks.html", tasks=found["tasks"], total=found["totalTasks"], mine=mine, status=status
