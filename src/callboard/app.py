@@ -28,6 +28,7 @@ from callboard.catalog.secured import SecuredCatalog
 from callboard.catalog.service import CatalogPolicy, CatalogService
 from callboard.catalog.validation import DescriptorValidator
 from callboard.config_loader import ConfigError
+from callboard.core.entity import EntityRef
 from callboard.core.errors import NotAllowedError
 from callboard.core.extensions import KindDefinition, KindRelation
 from callboard.plugins.manager import PluginManager
@@ -241,13 +242,8 @@ class TemplateCatalog:
             raise NotAllowedError(f"catalog:register may only register files under {self._published}")
         previews = self._catalog.preview_location(location_type, target)
         self._catalog.add_location(location_type, target, dry_run=False, any_type=inside)
-        refs = []
-        for preview in previews[1:]:
-            metadata = preview.entity.get("metadata") or {}
-            refs.append(
-                f"{preview.entity.get('kind')}:{metadata.get('namespace') or 'default'}/{metadata.get('name')}".lower()
-            )
-        return refs
+        # Entities with problems (no name) still count as registered; only well-formed ones have a ref.
+        return [EntityRef.of(p.entity).key for p in previews[1:] if (p.entity.get("metadata") or {}).get("name")]
 
     def entity(self, ref: str) -> Any:
         return self._catalog.entities_by_refs([ref], (), ())[0]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from callboard.auth.config import ResolverConfig
+from callboard.core.entity import EntityRef
 from callboard.core.errors import NotAllowedError
 from callboard.core.extensions import CatalogReader
 from callboard.core.identity import Identity
@@ -24,8 +25,7 @@ class Profile:
 
 
 def _ref(entity: Mapping[str, Any]) -> str:
-    metadata = entity.get("metadata") or {}
-    return f"{str(entity.get('kind', 'user')).lower()}:{metadata.get('namespace') or 'default'}/{metadata.get('name')}"
+    return EntityRef.of(dict(entity)).key
 
 
 def _one(found: Sequence[Mapping[str, Any]], what: str) -> str | None:

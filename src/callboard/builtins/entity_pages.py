@@ -9,6 +9,7 @@ from callboard import hookimpl
 from callboard.builtins.definitions import definition_context
 from callboard.builtins.graph import FORWARD_TYPES, relation_graph
 from callboard.builtins.source import inspect_context
+from callboard.core.entity import EntityRef
 from callboard.core.extensions import EntityCard, EntityContext, EntityTab, NavItem
 from callboard.core.relations import (
     API_CONSUMED_BY,
@@ -135,7 +136,7 @@ def contents_context(context: EntityContext) -> Mapping[str, Any]:
     """A system's components, APIs and resources; for a domain, its systems and what they hold."""
     parts = context.catalog.find({"relations.partof": context.ref}, limit=500)
     if str(context.entity.get("kind")).lower() == "domain":
-        systems = [f"system:{e['metadata'].get('namespace', 'default')}/{e['metadata']['name']}".lower() for e in parts]
+        systems = [EntityRef.of(dict(entity)).key for entity in parts]
         if systems:
             parts = parts + context.catalog.find({"relations.partof": systems}, limit=500)
     grouped: dict[str, list[Mapping[str, Any]]] = {}

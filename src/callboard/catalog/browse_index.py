@@ -18,7 +18,6 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from callboard.core.permissions import Criteria
 
@@ -34,13 +33,6 @@ Rows = Iterable[tuple[str, str, str | None, str | None]]  # (entity_id, key, val
 
 #: Sorts after every real value: entities without the sort key go last.
 _LAST = "\U0010ffff"
-
-
-@dataclass
-class BrowseResult:
-    entity_ids: list[str]
-    total: int
-    facets: dict[str, list[tuple[str, int]]]
 
 
 class Snapshot:

@@ -298,5 +298,4 @@ class SecuredCatalog:
 
 
 def _ref(entity: Mapping[str, Any]) -> str:
-    metadata = entity.get("metadata") or {}
-    return f"{entity.get('kind')}:{metadata.get('namespace') or 'default'}/{metadata.get('name')}".lower()
+    return EntityRef.of(dict(entity)).key

@@ -8,7 +8,9 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
+from callboard.core.entity import EntityRef
 from callboard.core.errors import InputError
+from callboard.scaffolder.expressions import Renderer
 
 API_VERSION = "scaffolder.backstage.io/v1beta3"
 LOCATION = "backstage.io/managed-by-location"
@@ -64,7 +66,7 @@ class Template:
                 )
             )
         annotations = metadata.get("annotations") or {}
-        ref = f"template:{metadata.get('namespace') or 'default'}/{metadata.get('name')}".lower()
+        ref = EntityRef("template", str(metadata.get("namespace") or "default"), str(metadata.get("name"))).key
         location = base_url or str(annotations.get(LOCATION) or "")
         return cls(
             dict(entity),
@@ -99,8 +101,6 @@ class Template:
 
     def active_steps(self, values: Mapping[str, Any]) -> list[int]:
         """The form steps that apply: a step's ``when`` (an expression over earlier answers) can hide it."""
-        from callboard.scaffolder.expressions import Renderer  # noqa: PLC0415 - only forms with `when` need it
-
         renderer = Renderer()
         active = []
         for index, step in enumerate(self.parameter_steps):

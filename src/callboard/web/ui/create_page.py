@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from callboard.catalog.secured import SecuredCatalog
+from callboard.core.entity import EntityRef
 from callboard.core.errors import CallboardError
 from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
 from callboard.scaffolder.service import ScaffolderService
@@ -46,7 +47,7 @@ def create_router(
         options = []
         for entity in found:
             metadata = entity["metadata"]
-            ref = f"{entity['kind']}:{metadata.get('namespace') or 'default'}/{metadata['name']}".lower()
+            ref = EntityRef.of(entity).key
             profile = (entity.get("spec") or {}).get("profile") or {}
             options.append((ref, str(metadata.get("title") or profile.get("displayName") or metadata["name"])))
         return options
@@ -112,7 +113,8 @@ def create_router(
         except json.JSONDecodeError:
             values = {}
         action = (fields.get("action") or ["next"])[0]
-        current = int((fields.get("step") or ["0"])[0] or 0) if (fields.get("step") or ["0"])[0].isdigit() else 0
+        step_text = (fields.get("step") or ["0"])[0]
+        current = int(step_text) if step_text.isdigit() else 0
         if action in ("next", "back", "review"):
             page = template.parameter_steps[current : current + 1]
             typed, problems = values_from_form(page, fields)

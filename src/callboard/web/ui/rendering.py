@@ -45,8 +45,7 @@ def ref_label(ref: str, context_kind: str | None = None) -> str:
 
 
 def entity_ref(entity: Mapping[str, Any]) -> str:
-    metadata = entity.get("metadata") or {}
-    return f"{entity.get('kind', '')}:{metadata.get('namespace') or 'default'}/{metadata.get('name', '')}".lower()
+    return EntityRef.of(dict(entity)).key
 
 
 def entity_title(entity: Mapping[str, Any]) -> str:
