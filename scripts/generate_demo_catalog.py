@@ -591,6 +591,88 @@ DOCS: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         "Follows shipments from pickup to delivery and tells customers where their parcels are.",
         [("events", "Tracking events", "Scans arrive from `scan-ingestor` and become tracking events.")],
     ),
+    "payment-service": (
+        "Payment service",
+        "Charges customers for confirmed bookings through the card acquirer and records every payment.",
+        [
+            (
+                "payment-flows",
+                "Payment flows",
+                "## Card payments\n\nA card payment is authorised when the booking is confirmed and captured "
+                "when the shipment is picked up.\n\n## Refunds\n\nRefunds go back to the original card; partial "
+                "refunds are allowed up to the captured amount.\n\n## Idempotency keys\n\nEvery request to the "
+                "acquirer carries an idempotency key derived from the booking id, so retries never charge twice.",
+            ),
+            (
+                "runbook",
+                "Payments runbook",
+                "## Acquirer outage\n\nWhen the acquirer times out, payments queue in `events-bus` and are retried "
+                "every five minutes. Tell the billing team in #billing.\n\n## Chargebacks\n\nA chargeback "
+                "notice arrives by webhook; the dispute evidence is the signed delivery receipt from "
+                "`document-service`.",
+            ),
+        ],
+    ),
+    "identity-service": (
+        "Identity service",
+        "Signs customers and staff in and issues the tokens every other service checks.",
+        [
+            (
+                "tokens",
+                "Tokens",
+                "## Access tokens\n\nAccess tokens are JWTs signed with ES256 and live fifteen minutes. Services "
+                "verify them against the JWKS endpoint.\n\n## Key rotation\n\nSigning keys rotate every thirty "
+                "days; the previous key stays published for a day so no token is rejected early.",
+            ),
+            (
+                "single-sign-on",
+                "Single sign-on",
+                "## Staff sign-in\n\nStaff sign in through the company OIDC provider with multi-factor "
+                "authentication.\n\n## Customer accounts\n\nCustomers sign in with email and password or a "
+                "magic link; passwords are hashed with Argon2.",
+            ),
+        ],
+    ),
+    "alert-router": (
+        "Alert router",
+        "Routes alerts from monitoring to the on-call engineer of the owning team.",
+        [
+            (
+                "routing-rules",
+                "Routing rules",
+                "## Severity levels\n\nCritical alerts page the primary on-call at once; warnings open a ticket "
+                "and wait for office hours.\n\n## Escalation policies\n\nAn unacknowledged page escalates to "
+                "the secondary after ten minutes and to the engineering manager after thirty.",
+            ),
+            (
+                "on-call",
+                "On-call",
+                "## Schedules\n\nEach team keeps a weekly rotation; handover is on Monday at ten.\n\n"
+                "## Silencing\n\nSilence an alert during a planned maintenance window from the status page, "
+                "never by deleting the rule.",
+            ),
+        ],
+    ),
+    "notification-service": (
+        "Notification service",
+        "Sends emails, text messages and push notifications to customers when their shipments move.",
+        [
+            (
+                "templates",
+                "Message templates",
+                "## Email templates\n\nEmail templates are MJML files rendered per locale; previews are in the "
+                "design system.\n\n## SMS templates\n\nText messages stay under 160 characters and never carry "
+                "tracking links without the short domain.",
+            ),
+            (
+                "delivery",
+                "Delivery",
+                "## Retries\n\nA failed send is retried with exponential backoff for up to a day.\n\n"
+                "## Rate limits\n\nEach customer gets at most five notifications an hour; the rest are merged "
+                "into a digest.",
+            ),
+        ],
+    ),
 }
 
 

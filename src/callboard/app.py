@@ -24,6 +24,7 @@ from callboard.catalog.providers import LocationSpec
 from callboard.catalog.reader import ServiceCatalogReader
 from callboard.catalog.reading import LocationReader, ReaderConfig
 from callboard.catalog.rules import CatalogRules
+from callboard.catalog.search_feed import CatalogSearchFeed
 from callboard.catalog.secured import SecuredCatalog
 from callboard.catalog.service import CatalogPolicy, CatalogService
 from callboard.catalog.validation import DescriptorValidator
@@ -36,6 +37,10 @@ from callboard.proxy.endpoints import ProxyConfigError, parse_endpoints
 from callboard.scaffolder.runner import Runner
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
+from callboard.search.engine import SearchEngine
+from callboard.search.indexer import SearchIndexer
+from callboard.search.service import SearchService
+from callboard.search.store import engine_for
 from callboard.settings import Settings
 from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
@@ -77,8 +82,12 @@ class Runtime:
     auth: AuthService
     audit: AuditLog
     tasks: TaskService
+    search: SearchService
+    indexer: SearchIndexer
+    techdocs: TechDocsService
 
     def close(self) -> None:
+        self.indexer.stop()
         self.tasks.stop()
         self.engine.stop()
         self.reader.close()
@@ -208,6 +217,19 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
         integrations=settings.integrations,
         catalog=TemplateCatalog(catalog, data_dir / "published"),
     )
+    search_engine: SearchEngine = plugins.hook.search_engine(config=settings.search, database=database) or engine_for(
+        database
+    )
+    publisher = LocalPublisher(data_dir / "techdocs")
+    indexer = SearchIndexer(
+        search_engine,
+        CatalogSearchFeed(database),
+        publisher,
+        plugins.search_collators(),
+        reader=ServiceCatalogReader(catalog),
+    )
+    search = SearchService(search_engine)
+    techdocs = TechDocsService(publisher, on_published=indexer.docs_published)
     web = build_web_app(
         WebParts(
             catalog=SecuredCatalog(catalog, current_access, audit),
@@ -218,13 +240,14 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
             proxy_endpoints=endpoints,
             scaffolder=scaffolder,
             tasks=tasks,
-            techdocs=TechDocsService(LocalPublisher(data_dir / "techdocs")),
+            techdocs=techdocs,
+            search=search,
             cards=plugins.entity_cards(),
             tabs=plugins.entity_tabs(),
             nav=plugins.nav_items(),
         )
     )
-    return Runtime(callboard, database, engine, catalog, web, reader, auth, audit, tasks)
+    return Runtime(callboard, database, engine, catalog, web, reader, auth, audit, tasks, search, indexer, techdocs)
 
 
 class TemplateCatalog:

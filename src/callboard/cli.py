@@ -28,8 +28,10 @@ from callboard.app import Callboard, Runtime, create_callboard, create_plugin_ma
 from callboard.auth.audit import parse_since
 from callboard.auth.service import AuthSetupError
 from callboard.catalog.descriptors import Document, parse_documents
+from callboard.catalog.filters import Condition
 from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
+from callboard.cli_search import search_cli
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import CallboardError
 from callboard.demo import catalog_root, demo_config
@@ -229,6 +231,7 @@ def _serve(runtime: Runtime, host: str, port: int, *, worker: bool) -> None:
     if worker:
         runtime.engine.start()
         runtime.tasks.start()
+        runtime.indexer.start()
     err.print(f"Callboard {__version__} on http://{host}:{port}  (database: {runtime.database.describe()})")
     try:
         uvicorn.run(runtime.web, host=host, port=port, log_level="warning", access_log=False)
@@ -251,7 +254,7 @@ def serve(
 
 @cli.command("worker")
 def worker(config: ConfigOption = None) -> None:
-    """Run only the background work: the catalog processing loop and scaffolder tasks (beside 'serve --no-worker')."""
+    """Run only background work: catalog processing, scaffolder tasks, search indexing (beside serve --no-worker)."""
     # Block the stop signals before any thread starts, so that sigwait (not a default handler) receives them.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     runtime = _runtime(config)
@@ -259,6 +262,7 @@ def worker(config: ConfigOption = None) -> None:
     err.print(f"Callboard worker {runtime.engine.owner} processing {runtime.database.describe()}")
     runtime.engine.start()
     runtime.tasks.start()
+    runtime.indexer.start()
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
@@ -288,6 +292,12 @@ def demo(
     with err.status("Loading the demo catalog..."):
         count = runtime.engine.run_until_idle(timeout=120)
     err.print(f"Demo catalog ready: {count} items processed from {catalog_root()}")
+    with err.status("Indexing the demo catalog for search..."):
+        runtime.indexer.run_once()
+    # Build the demo's docs now (in the background) so search finds their pages before anyone opens them.
+    with_docs = ((Condition("metadata.annotations.backstage.io/techdocs-ref", None),),)
+    for entity in runtime.catalog.list_entities(with_docs):
+        runtime.techdocs.state(entity)
     err.print(f"  Portal:    http://127.0.0.1:{port}/  (sign in with 'Continue as guest')")
     err.print(f"  OpenAPI:   http://127.0.0.1:{port}/api/openapi.json")
     err.print(f"  API token: {token}  (valid while this demo runs)")
@@ -458,6 +468,9 @@ def docs_publish(
 def version() -> None:
     """Print Callboard's version."""
     sys.stdout.write(f"callboard {__version__}\n")
+
+
+cli.add_typer(search_cli(_runtime, err), name="search")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from callboard.core.identity import Identity
 from callboard.core.permissions import ALLOW, DENY, Decision
 from callboard.core.relations import REVERSE as RELATION_REVERSE
 from callboard.plugins import PLUGIN_API_VERSION
+from callboard.search.documents import SearchDocument
 
 __all__ = [
     "ALLOW",
@@ -39,5 +40,6 @@ __all__ = [
     "KindRelation",
     "NavItem",
     "PlaceholderResolverSpec",
+    "SearchDocument",
     "hookimpl",
 ]

@@ -126,6 +126,9 @@ class Settings(_Section):
         default_factory=dict, description="The permission policy: defaultDecision and ordered rules."
     )
     proxy: dict[str, Any] = Field(default_factory=dict, description="proxy.endpoints, in Backstage's format.")
+    search: dict[str, Any] = Field(
+        default_factory=dict, description="Search; passed to a plugin's search_engine hook (the built-in needs none)."
+    )
     data_dir: str = Field(
         "data", alias="dataDir", description="Folder for the SQLite database and other local state (Callboard only)."
     )

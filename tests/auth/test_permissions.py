@@ -121,3 +121,15 @@ def test_running_templates_needs_scaffolder_task_create(secured: Secured) -> Non
         response = limited.post("/api/scaffolder/v2/tasks", json={"templateRef": "template:default/x", "values": {}})
         assert response.status_code == 403 and "(scaffolder.task.create)" in response.json()["error"]["message"]
         assert limited.get("/api/scaffolder/v2/tasks").status_code == 200  # reading tasks is still allowed
+
+
+def test_search_returns_only_what_the_caller_may_read(secured: Secured) -> None:
+    secured.runtime.indexer.run_once()
+    with secured.client(LIMITED_TOKEN) as limited, secured.client(TEST_TOKEN) as full:
+        everything = full.get("/api/search/query", params={"term": "artist"}).json()["results"]
+        allowed = limited.get("/api/search/query", params={"term": "artist"}).json()
+        assert {r["document"]["kind"] for r in everything} > {"Component"}
+        assert {r["document"]["kind"] for r in allowed["results"]} == {"Component"}
+        assert allowed["numberOfResults"] == len(allowed["results"])
+        page = limited.get("/search", params={"query": "artist"}, headers={"accept": "text/html"}).text
+        assert "artist-web" in page and "/catalog/default/api/artist-api" not in page

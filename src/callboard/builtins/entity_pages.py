@@ -265,6 +265,7 @@ def register_nav_items() -> list[NavItem]:
         NavItem("Catalog", "/catalog", 10, "catalog"),
         NavItem("APIs", "/apis", 20, "api"),
         NavItem("Create", "/create", 30, "create"),
+        NavItem("Search", "/search", 40, "search"),
         NavItem("Register", "/catalog-import", 80, "plus"),
         NavItem("Problems", "/catalog-problems", 90, "alert"),
         NavItem("Audit", "/admin/audit", 95, "audit"),

@@ -82,12 +82,14 @@ def query_entities(
 
 def texts_by_ids(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
     """Final entity JSON texts by entity id, for the ids that exist."""
+    return _texts_where(connection, final_entities.c.entity_id, ids)
+
+
+def _texts_where(connection: Connection, key: Any, values: Sequence[str]) -> dict[str, str]:
     texts: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
+    for start in range(0, len(values), 500):
         rows = connection.execute(
-            select(final_entities.c.entity_id, final_entities.c.final_entity).where(
-                final_entities.c.entity_id.in_(ids[start : start + 500])
-            )
+            select(key, final_entities.c.final_entity).where(key.in_(values[start : start + 500]))
         )
         texts.update({row[0]: row[1] for row in rows})
     return texts
@@ -337,3 +339,25 @@ def ids_where(connection: Connection, key: str, values: Sequence[str] | None) ->
     if values is not None:
         statement = statement.where(search.c.value.in_(values))
     return [row[0] for row in connection.execute(statement)]
+
+
+def changed_since(connection: Connection, since: float, after_ref: str, limit: int) -> list[tuple[str, str, float]]:
+    """(ref, entity JSON, updated_at) written after (since, after_ref), oldest first: an incremental feed."""
+    later = final_entities.c.last_updated_at > since
+    same_time = (final_entities.c.last_updated_at == since) & (final_entities.c.entity_ref > after_ref)
+    statement = (
+        select(final_entities.c.entity_ref, final_entities.c.final_entity, final_entities.c.last_updated_at)
+        .where(later | same_time)
+        .order_by(final_entities.c.last_updated_at, final_entities.c.entity_ref)
+        .limit(limit)
+    )
+    return [(row[0], row[1], float(row[2])) for row in connection.execute(statement)]
+
+
+def all_refs(connection: Connection) -> set[str]:
+    return set(connection.scalars(select(final_entities.c.entity_ref)))
+
+
+def texts_by_refs(connection: Connection, refs: Sequence[str]) -> dict[str, str]:
+    """Final entity JSON texts by (lower-case) entity ref, for the refs that exist."""
+    return _texts_where(connection, final_entities.c.entity_ref, refs)

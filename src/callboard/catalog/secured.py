@@ -78,6 +78,16 @@ class SecuredViews:
             return ((("kind", ()),),)  # matches nothing
         return decision.criteria if decision.result == "conditional" else None
 
+    def readable_filter(self) -> Callable[[Sequence[str]], set[str]] | None:
+        """For results that name entities (search): which of a list of refs the caller may read; None: all."""
+        decision = self._read()
+        if decision.result == "allow":
+            return None
+        if decision.result == "deny":
+            return lambda refs: set()
+        criteria = decision.criteria
+        return lambda refs: self._readable_refs(refs, criteria)
+
     def browse(self, chosen: Mapping[str, Sequence[str]], **options: Any) -> Browse:
         return self._views.browse(chosen, restrict=self._restriction(), **options)
 

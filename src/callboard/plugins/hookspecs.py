@@ -66,3 +66,22 @@ def register_scaffolder_actions() -> list[Any]:  # type: ignore[empty-body]
     ``input_model`` and ``output_model`` are pydantic models; ``run(context, input)`` gets an ``ActionContext``
     (the task's workspace, a logger, the catalog, secrets) and returns the output model. Ids are unique.
     """
+
+
+@hookspec
+def register_search_collators() -> list[Any]:  # type: ignore[empty-body]
+    """Extra sources of search documents: objects with ``type`` (e.g. ``"adr"``) and ``collect(catalog)``.
+
+    ``collect`` gets a ``CatalogReader`` and returns every ``SearchDocument`` of its type; it runs every ten
+    minutes and what it no longer returns is removed.
+    Set ``resource_ref`` on a document to the entity whose read permission decides who may see it.
+    """
+
+
+@hookspec(firstresult=True)
+def search_engine(config: dict[str, Any], database: Any) -> Any:
+    """Replace where search documents are indexed: return a ``SearchEngine`` (e.g. one for OpenSearch).
+
+    ``config`` is ``search`` from app-config, ``database`` Callboard's ``Database``. Without a plugin,
+    the index lives in the database: SQLite FTS5 or PostgreSQL full-text search.
+    """

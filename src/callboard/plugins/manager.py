@@ -118,6 +118,9 @@ class PluginManager:
     def scaffolder_actions(self) -> dict[str, Any]:
         return {action.id: action for action in self._unique("register_scaffolder_actions", "scaffolder action")}
 
+    def search_collators(self) -> list[Any]:
+        return [collator for _, found in self._results("register_search_collators") for collator in found]
+
     def nav_items(self) -> list[NavItem]:
         items = [item for _, found in self._results("register_nav_items") for item in found]
         return sorted(items, key=lambda item: (item.weight, item.title))

@@ -161,3 +161,37 @@ scaffolder_task_events = Table(
     Column("created_at", Float, nullable=False),
     Index("ix_scaffolder_task_events_task_id", "task_id", "id"),
 )
+
+
+#: Search documents: entities and docs sections, each with the fields the search page filters on. The
+#: engine's full-text index over title, keywords and text is kept beside it (see migration 0009).
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("type", String(64), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("resource_ref", Text),
+    Column("title", Text, nullable=False),
+    Column("title_words", Text, nullable=False),  # the title's words, lower-cased, one space apart
+    Column("keywords", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("kind", Text),
+    Column("owner", Text),
+    Column("lifecycle", Text),
+    Column("document", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("type", "key", name="uq_search_documents_type_key"),
+    Index("ix_search_documents_resource_ref", "resource_ref"),
+    Index("ix_search_documents_updated_at", "updated_at"),
+    Index("ix_search_documents_title_words", "title_words"),
+)
+
+#: Where each collator got to (a watermark, the etags of docs sites it indexed), shared by replicas.
+search_state = Table(
+    "search_state",
+    metadata,
+    Column("collator", String(64), primary_key=True),
+    Column("state", Text, nullable=False),
+)

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +22,10 @@ class Publisher(Protocol):
     def metadata(self, namespace: str, kind: str, name: str) -> dict[str, Any] | None: ...
 
     def file(self, namespace: str, kind: str, name: str, path: str) -> Path: ...
+
+    def sites(self) -> Iterator[tuple[str, str, str]]: ...
+
+    def search_index(self, namespace: str, kind: str, name: str) -> dict[str, Any] | None: ...
 
 
 def _triplet(namespace: str, kind: str, name: str) -> tuple[str, str, str]:
@@ -71,3 +76,20 @@ class LocalPublisher:
         if not found.is_file():
             raise NotFoundError(f"No docs page {path} for {namespace}/{kind}/{name}")
         return found
+
+    def sites(self) -> Iterator[tuple[str, str, str]]:
+        """(namespace, kind, name) of every published site."""
+        for metadata in self.root.glob("*/*/*/techdocs_metadata.json"):
+            name_dir = metadata.parent
+            if name_dir.name.startswith("."):
+                continue  # a publish in progress (.publish-*) or the site it is replacing (.old-*)
+            yield name_dir.parent.parent.name, name_dir.parent.name, name_dir.name
+
+    def search_index(self, namespace: str, kind: str, name: str) -> dict[str, Any] | None:
+        """The site's MkDocs search index (``search/search_index.json``), or None when it has none."""
+        path = self._dir(namespace, kind, name) / "search" / "search_index.json"
+        try:
+            loaded: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return loaded

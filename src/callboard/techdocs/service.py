@@ -13,7 +13,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,8 +85,16 @@ def _triplet(entity: Mapping[str, Any]) -> tuple[str, str, str]:
 
 
 class TechDocsService:
-    def __init__(self, publisher: LocalPublisher, *, timeout: float = 120.0, check_every: float = 10.0) -> None:
+    def __init__(
+        self,
+        publisher: LocalPublisher,
+        *,
+        timeout: float = 120.0,
+        check_every: float = 10.0,
+        on_published: Callable[[str, str, str], None] | None = None,
+    ) -> None:
         self.publisher = publisher
+        self.on_published = on_published
         self.timeout = timeout
         self.check_every = check_every
         self._lock = threading.Lock()
@@ -138,6 +146,7 @@ class TechDocsService:
                 with tempfile.TemporaryDirectory(prefix="callboard-docs-") as temp:
                     build_site(source, Path(temp) / "site", timeout=self.timeout)
                     self.publisher.publish(*key, Path(temp) / "site")
+                self._announce(key)
                 self._errors.pop(key, None)
                 self._checked.pop(key, None)
             except (BuildError, InputError) as problem:
@@ -154,6 +163,14 @@ class TechDocsService:
             thread = threading.Thread(target=run, name=f"techdocs-{'/'.join(key)}", daemon=True)
             self._building[key] = thread
             thread.start()
+
+    def _announce(self, key: tuple[str, str, str]) -> None:
+        if self.on_published is None:
+            return
+        try:
+            self.on_published(*key)
+        except Exception:  # the docs are published; indexing them is retried by the indexer's next scan
+            log.exception("indexing the docs of %s failed", "/".join(key))
 
     def wait(self, entity: Mapping[str, Any], timeout: float = 120.0) -> None:
         """Wait for a running build of the entity's docs (tests and the CLI)."""

@@ -19,6 +19,7 @@ from callboard.proxy.endpoints import Endpoint
 from callboard.proxy.handler import ProxyHandler
 from callboard.web.api.catalog import catalog_router
 from callboard.web.api.scaffolder import scaffolder_router
+from callboard.web.api.search import search_router
 from callboard.web.auth import AuthMiddleware, auth_router, current_access, identity_of
 from callboard.web.errors import install_error_handlers
 from callboard.web.ui import install_portal
@@ -43,6 +44,7 @@ class WebParts:
     scaffolder: Any = None  # ScaffolderService
     tasks: Any = None  # TaskService
     techdocs: Any = None  # TechDocsService
+    search: Any = None  # SearchService
     proxy_transport: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -73,6 +75,8 @@ def build_web_app(parts: WebParts) -> FastAPI:
     app.include_router(catalog_router(parts.catalog))
     if parts.scaffolder is not None and parts.tasks is not None:
         app.include_router(scaffolder_router(parts.catalog, parts.scaffolder, parts.tasks))
+    if parts.search is not None:
+        app.include_router(search_router(parts.catalog, parts.search))
     app.add_api_route("/api/proxy/{rest:path}", proxy, methods=PROXY_METHODS, include_in_schema=False)
     pages = install_portal(
         app,
@@ -83,7 +87,9 @@ def build_web_app(parts: WebParts) -> FastAPI:
         nav=parts.nav,
         scaffolder=parts.scaffolder,
         tasks=parts.tasks,
-        services={"techdocs": parts.techdocs} if parts.techdocs is not None else {},
+        services={
+            name: service for name, service in (("techdocs", parts.techdocs), ("search", parts.search)) if service
+        },
     )
     app.include_router(auth_router(parts.auth, pages.render, base_url=parts.base_url, secure=secure))
     app.include_router(audit_router(parts.audit, pages))

@@ -41,9 +41,11 @@ def running_portal(tmp: Path, backend: str = "sqlite", *, worker: bool = False, 
         try:
             runtime.catalog.sync_locations()
             runtime.engine.run_until_idle(120)
+            runtime.indexer.run_once()
             if worker:
                 runtime.engine.start()
                 runtime.tasks.start()
+                runtime.indexer.start()
             with Server(runtime.web) as server:
                 yield Portal(server.url, runtime, repo, files.url)
         finally:

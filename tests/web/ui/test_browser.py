@@ -40,6 +40,7 @@ PAGE_TYPES = {
     "audit": "/admin/audit",
     "create": "/create",
     "template-form": "/create/templates/default/python-service",
+    "search": "/search?query=booking",
 }
 
 
@@ -277,3 +278,40 @@ def test_the_docs_tab_shows_the_components_docs(page: Page) -> None:
     expect(page.locator(".docs-article h1")).to_have_text("Runbook")
     expect(page.locator(".docs-toc")).to_contain_text("Escalation")
     shoot(page, "docs")
+
+
+def test_search_finds_entities_and_docs_with_filters_and_suggestions(page: Page, portal: Portal) -> None:
+    entity = portal.runtime.catalog.entity_by_name("component", "default", "payment-service")
+    portal.runtime.techdocs.state(entity)  # built and indexed in the background, as on a first Docs visit
+    portal.runtime.techdocs.wait(entity, 120)
+
+    page.goto("/catalog")
+    page.keyboard.press("/")
+    page.keyboard.type("refunds")
+    suggestions = page.locator("#quick-jump-results")
+    expect(suggestions.locator("a").first).to_contain_text("Refunds")
+    expect(suggestions).to_contain_text("Search everything for")
+    suggestions.get_by_role("link", name=re.compile("Search everything")).click()
+    page.wait_for_url(re.compile(r"/search\?query=refunds"))
+    expect(page.locator(".search-hit").first).to_contain_text("Payment flows")
+    expect(page.locator(".search-hit mark").first).to_have_text(re.compile("refund", re.I))
+
+    page.fill("#search-query", "payment")
+    expect(page.locator(".summary")).to_contain_text("for “payment”")
+    page.locator('input[name="filters[kind]"][value="api"]').check()
+    page.wait_for_url(re.compile(r"filters%5Bkind%5D=api"))  # the filtered view is a link people can share
+    expect(page.locator(".search-hit .badge.kind").first).to_have_text("API")
+    assert set(page.locator(".search-hit .badge.kind").all_inner_texts()) == {"API"}
+    page.locator('input[name="types[]"][value="techdocs"]').check()
+    page.wait_for_url(re.compile(r"types%5B%5D=techdocs"))
+    expect(page.locator(".summary")).to_contain_text("Nothing matches")
+    page.locator('input[name="filters[kind]"][value="api"]').uncheck()
+    page.wait_for_url(re.compile(r"^(?!.*filters).*types%5B%5D=techdocs"))
+    expect(page.locator(".search-hit .badge.docs").first).to_be_visible()
+    shoot(page, "search-docs")
+
+    page.fill("#search-query", "paymnet servce")
+    expect(page.locator(".notice")).to_contain_text("you typed")
+    expect(page.locator(".search-hit").first).to_contain_text(re.compile("payment", re.I))
+    page.locator(".search-hit a.hit-title").first.click()
+    page.wait_for_url(re.compile(r"/catalog/default/component/payment-service/docs/"))

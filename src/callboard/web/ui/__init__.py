@@ -18,6 +18,7 @@ from callboard.web.ui.entity_page import EntityPages, entity_router
 from callboard.web.ui.problems_page import problems_router
 from callboard.web.ui.register_page import register_router
 from callboard.web.ui.rendering import STATIC_DIR, Pages
+from callboard.web.ui.search_page import search_router
 from callboard.web.ui.security import security_headers
 
 
@@ -53,5 +54,6 @@ def install_portal(
     app.include_router(problems_router(catalog, pages))
     if scaffolder is not None and tasks is not None:
         app.include_router(create_router(catalog, scaffolder, tasks, pages))
+    app.include_router(search_router(catalog, (services or {}).get("search"), pages))
     app.include_router(entity_router(EntityPages(catalog, pages, cards, tabs, services)))
     return pages

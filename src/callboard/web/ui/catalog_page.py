@@ -157,10 +157,6 @@ def catalog_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
     def api_explorer(request: Request) -> HTMLResponse:
         return render(request, "api", "/apis", **_values(request))
 
-    @router.get("/ui/quick-jump", response_class=HTMLResponse)
-    def quick_jump(request: Request, q: str = "") -> HTMLResponse:
-        return pages.render(request, "quick_jump.html", q=q, entities=catalog.views.quick_find(q, limit=8) if q else [])
-
     return router
 
 
