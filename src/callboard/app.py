@@ -42,6 +42,7 @@ from callboard.search.indexer import SearchIndexer
 from callboard.search.service import SearchService
 from callboard.search.store import engine_for
 from callboard.settings import Settings
+from callboard.sources.git import GitCache
 from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
 from callboard.techdocs.publisher import LocalPublisher
@@ -229,7 +230,12 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
         reader=ServiceCatalogReader(catalog),
     )
     search = SearchService(search_engine)
-    techdocs = TechDocsService(publisher, on_published=indexer.docs_published)
+    techdocs = TechDocsService(
+        publisher,
+        on_published=indexer.docs_published,
+        git=GitCache(data_dir / "git", token_for=reader.token_for),
+        allowed=reader.allows,
+    )
     web = build_web_app(
         WebParts(
             catalog=SecuredCatalog(catalog, current_access, audit),

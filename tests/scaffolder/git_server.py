@@ -31,6 +31,8 @@ class GitServer:
                 return None
 
             def do_GET(self) -> None:
+                if "/blob/" in self.path:  # a browse URL of a file answers with the file, as ?raw=true would
+                    self.path = "/raw" + self.path.replace("/blob/", "/", 1)
                 if self.path.startswith("/raw/"):
                     self._raw()
                 else:
@@ -118,14 +120,18 @@ class GitServer:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def seed(self, owner: str, repo: str, files: dict[str, str] | None = None) -> None:
-        """Give ``owner/repo`` a first commit on main (an existing repository to open pull requests on)."""
+        """Give ``owner/repo`` a commit on main with ``files`` (created on first use; later calls add a
+        commit, as a developer's push would)."""
         bare = self.root / owner / f"{repo}.git"
         bare.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-        subprocess.run(["git", "-C", str(bare), "config", "http.receivepack", "true"], check=True)
         work = self.root / ".seed" / owner / repo
+        first = not bare.exists()
+        if first:
+            subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+            subprocess.run(["git", "-C", str(bare), "config", "http.receivepack", "true"], check=True)
         work.mkdir(parents=True, exist_ok=True)
         for name, text in (files or {"README.md": f"# {repo}\n"}).items():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
             (work / name).write_text(text)
         env = {
             **os.environ,
@@ -135,7 +141,7 @@ class GitServer:
             "GIT_COMMITTER_EMAIL": "s@x",
         }
         for args in (
-            ["init", "-q", "-b", "main"],
+            ["init", "-q", "-b", "main"] if first else ["status", "-s"],
             ["add", "-A"],
             ["commit", "-q", "-m", "seed"],
             ["push", "-q", str(bare), "main"],

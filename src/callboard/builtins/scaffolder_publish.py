@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -17,22 +15,11 @@ from callboard.core.errors import InputError, NotFoundError
 from callboard.scaffolder.actions import ActionContext, ActionInput, ScaffolderAction
 from callboard.scaffolder.expressions import parse_repo_url
 from callboard.scaffolder.workspace import check_tree, safe_child
-
-GIT_TIMEOUT = 120
+from callboard.sources.git import run_git
 
 
 def _git(args: list[str], cwd: Path, *, secret: str | None = None) -> str:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd)}
-    result = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT, env=env, check=False
-    )
-    if result.returncode != 0:
-        message = (result.stderr or result.stdout).strip()
-        if secret:
-            message = message.replace(secret, "***")
-        command = " ".join(args[:2])
-        raise InputError(f"git {command} failed: {message}")
-    return result.stdout.strip()
+    return run_git(args, cwd, secret=secret)
 
 
 def push_workspace(

@@ -101,17 +101,32 @@ class LocationReader:
         except OSError as error:
             raise ReadError(f"{target} could not be read: {error.strerror}") from error
 
+    def _integration(self, netloc: str) -> GithubIntegration | None:
+        return next((item for item in self._config.github if item.host == netloc), None)
+
+    def allows(self, url: str) -> bool:
+        """Whether ``url`` may be read: an integration's host, or a ``backend.reading.allow`` rule."""
+        parts = urlsplit(url)
+        if self._integration(parts.netloc) is not None:
+            return True
+        names = (parts.hostname or "", parts.netloc)
+        return any(rule.allows(name, parts.path) for rule in self._config.allow for name in names)
+
+    def token_for(self, netloc: str) -> str | None:
+        """The integration token for a host, for git over HTTP."""
+        integration = self._integration(netloc)
+        return integration.token if integration else None
+
     def _read_url(self, target: str) -> bytes:
         parts = urlsplit(target)
-        host = parts.hostname or ""
         headers: dict[str, str] = {}
         url = target
-        integration = next((item for item in self._config.github if item.host == parts.netloc), None)
+        integration = self._integration(parts.netloc)
         if integration is not None:
             url = _github_raw_url(target, integration)
             if integration.token:
                 headers["Authorization"] = f"token {integration.token}"
-        elif not any(rule.allows(name, parts.path) for rule in self._config.allow for name in (host, parts.netloc)):
+        elif not self.allows(target):
             raise ReadError(
                 f"Reading from {target} is not allowed. Add {{host: {parts.netloc}}} to backend.reading.allow "
                 "or configure an integration for it",

@@ -9,6 +9,7 @@ allows raw HTML.
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 import tempfile
 import threading
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 import nh3
 
 from callboard.core.errors import InputError, NotFoundError
+from callboard.sources.git import GitCache, RepositoryUrl
 from callboard.techdocs.builder import BuildError, build_site, source_digest
 from callboard.techdocs.publisher import LocalPublisher
 
@@ -57,20 +59,29 @@ class DocsState:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def docs_source(entity: Mapping[str, Any]) -> Path:
-    """The folder an entity's ``backstage.io/techdocs-ref`` points at (``dir:`` next to its descriptor)."""
+def docs_source(entity: Mapping[str, Any]) -> Path | RepositoryUrl:
+    """Where an entity's ``backstage.io/techdocs-ref`` points: a local folder (``dir:`` next to a descriptor
+    read from disk) or a folder of a repository (``url:``, or ``dir:`` next to a descriptor read by URL)."""
     annotations = (entity.get("metadata") or {}).get("annotations") or {}
     ref = str(annotations.get(REF) or "")
     if not ref:
         raise NotFoundError("This entity has no docs (no backstage.io/techdocs-ref annotation)")
     kind, _, target = ref.partition(":")
+    if kind == "url":
+        return RepositoryUrl.parse(target)
     if kind != "dir":
-        raise InputError(f"{REF}: {ref!r} is not supported yet; use dir:<folder next to catalog-info.yaml>")
+        raise InputError(f"{REF}: {ref!r} is not supported; use dir:<folder next to catalog-info.yaml> or url:<folder>")
     location = str(annotations.get(LOCATION) or "")
+    if location.startswith("url:"):
+        descriptor = RepositoryUrl.parse(location.removeprefix("url:"))
+        folder = posixpath.normpath(posixpath.join(posixpath.dirname(descriptor.path), target))
+        if folder == ".." or folder.startswith("../"):
+            raise InputError(f"{REF}: {ref!r} leaves the repository of the descriptor")
+        return RepositoryUrl(descriptor.remote, descriptor.ref, "" if folder == "." else folder)
     if not location.startswith("file:"):
         raise InputError(
             f"Docs of entities read from {location or 'an unknown place'} are built by CI and published with "
-            "'callboard docs publish'; on-demand builds read local repositories only"
+            "'callboard docs publish'"
         )
     base = Path(urlsplit(location).path if location.startswith("file://") else location.removeprefix("file:")).parent
     source = (base / target).resolve()
@@ -92,9 +103,16 @@ class TechDocsService:
         timeout: float = 120.0,
         check_every: float = 10.0,
         on_published: Callable[[str, str, str], None] | None = None,
+        git: GitCache | None = None,
+        allowed: Callable[[str], bool] = lambda url: False,
+        remote_check_every: float = 60.0,
     ) -> None:
         self.publisher = publisher
         self.on_published = on_published
+        self._git = git
+        self._allowed = allowed
+        self.remote_check_every = remote_check_every
+        self._remote_checked: dict[tuple[str, str, str], float] = {}
         self.timeout = timeout
         self.check_every = check_every
         self._lock = threading.Lock()
@@ -121,12 +139,44 @@ class TechDocsService:
             if metadata is None:
                 state.error = problem.message
             return state
+        if isinstance(source, RepositoryUrl):
+            return self._remote_state(key, source, state)
         stale = metadata is None or self._stale(key, source, metadata)
         state.stale = stale and metadata is not None
         if stale and not building and not (error and not self._changed_since_error(key, source)):
-            self._start(key, source)
+            self._start(key, lambda: source)
             state.building = True
         return state
+
+    def _remote_state(self, key: tuple[str, str, str], source: RepositoryUrl, state: DocsState) -> DocsState:
+        """Docs in a repository: fetched and rebuilt in the background when the fetched sources changed,
+        checked at most every ``remote_check_every`` seconds (a failure waits as long before a retry)."""
+        if self._git is None or not self._allowed(source.remote):
+            host = urlsplit(source.remote).netloc
+            if not state.built:
+                state.error = (
+                    f"Reading docs from {source.remote} is not allowed. Add {{host: {host}}} to "
+                    "backend.reading.allow or configure an integration for it"
+                )
+            return state
+        now = time.monotonic()
+        if not state.building and now - self._remote_checked.get(key, -1e9) >= self.remote_check_every:
+            self._remote_checked[key] = now
+            self._start(key, lambda: self._checkout(source), only_if_changed=state.built)
+            state.building = not state.built
+        return state
+
+    def _checkout(self, source: RepositoryUrl) -> Path:
+        assert self._git is not None
+        tree = self._git.checkout(source.remote, source.ref).resolve()
+        folder = (tree / source.path).resolve()
+        if folder != tree and tree not in folder.parents:
+            raise InputError(f"{REF}: the folder {source.path!r} leaves the repository")
+        if not folder.is_dir():
+            raise NotFoundError(
+                f"{source.remote} has no folder {source.path!r} on {source.ref or 'its default branch'}"
+            )
+        return folder
 
     def _stale(self, key: tuple[str, str, str], source: Path, metadata: Mapping[str, Any]) -> bool:
         now = time.monotonic()
@@ -140,19 +190,25 @@ class TechDocsService:
     def _changed_since_error(self, key: tuple[str, str, str], source: Path) -> bool:
         return self._error_digest.get(key) != source_digest(source)
 
-    def _start(self, key: tuple[str, str, str], source: Path) -> None:
+    def _start(self, key: tuple[str, str, str], resolve: Callable[[], Path], *, only_if_changed: bool = False) -> None:
         def run() -> None:
+            source: Path | None = None
             try:
+                source = resolve()
+                metadata = self.publisher.metadata(*key) or {}
+                if only_if_changed and source_digest(source) == metadata.get("etag"):
+                    return
                 with tempfile.TemporaryDirectory(prefix="callboard-docs-") as temp:
                     build_site(source, Path(temp) / "site", timeout=self.timeout)
                     self.publisher.publish(*key, Path(temp) / "site")
                 self._announce(key)
                 self._errors.pop(key, None)
                 self._checked.pop(key, None)
-            except (BuildError, InputError) as problem:
+            except (BuildError, InputError, NotFoundError) as problem:
                 log.warning("docs build for %s failed: %s", "/".join(key), problem)
                 self._errors[key] = (getattr(problem, "message", str(problem)), getattr(problem, "log", ""))
-                self._error_digest[key] = source_digest(source)
+                if source is not None:
+                    self._error_digest[key] = source_digest(source)
             finally:
                 with self._lock:
                     self._building.pop(key, None)

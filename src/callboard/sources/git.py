@@ -1,0 +1,157 @@
+"""Git from Callboard: a checked command runner and a cache of shallow clones.
+
+Clones are made with ``--depth 1`` into ``<dataDir>/git/<hash>`` (atomically: into a temporary folder,
+then renamed) and refreshed with a shallow fetch of the one branch, at most once per ``refresh_seconds``.
+Tokens travel in an HTTP header given on the command line (``-c http.extraHeader``), never in the URL or
+on disk, and are scrubbed from error messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from callboard.core.errors import InputError
+
+GIT_TIMEOUT = 120.0
+
+#: ``/tree/<ref>/<path>`` or ``/blob/<ref>/<path>`` (GitHub, Gitea), ``/-/tree/...`` (GitLab).
+_BROWSE = re.compile(r"^(?P<repo>/.+?)(?:/-)?/(?:tree|blob)/(?P<ref>[^/]+)(?:/(?P<path>.*))?$")
+
+
+class GitError(InputError):
+    """A git command failed; the message says which and why (with any token replaced by ***)."""
+
+
+def run_git(
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    secret: str | None = None,
+    config: Sequence[str] = (),
+    timeout: float = GIT_TIMEOUT,
+) -> str:
+    """Run ``git`` without a shell, prompts or the user's configuration; its output, or ``GitError``."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd)}
+    options = [part for item in config for part in ("-c", item)]
+    try:
+        result = subprocess.run(
+            ["git", *options, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {' '.join(args[:1])} took longer than {timeout:.0f} s and was stopped") from None
+    if result.returncode != 0:
+        message = (result.stderr or result.stdout).strip()
+        if secret:
+            message = message.replace(secret, "***")
+        raise GitError(f"git {' '.join(args[:2])} failed: {message}")
+    return result.stdout.strip()
+
+
+@dataclass(frozen=True)
+class RepositoryUrl:
+    """A folder of a repository: where to clone from, which branch (None: the default) and the folder."""
+
+    remote: str
+    ref: str | None = None
+    path: str = ""
+
+    @classmethod
+    def parse(cls, url: str) -> RepositoryUrl:
+        """A hosting service's browse URL (``…/tree/main/docs``, ``…/blob/main/catalog-info.yaml``) or a
+        clone URL (``https://host/org/repo(.git)``)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InputError(f"{url!r} is not an http(s) URL of a repository")
+        found = _BROWSE.match(parts.path)
+        if found is None:
+            return cls(urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", "")))
+        remote = urlunsplit((parts.scheme, parts.netloc, found.group("repo"), "", ""))
+        return cls(remote, found.group("ref"), (found.group("path") or "").strip("/"))
+
+
+class GitCache:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        refresh_seconds: float = 60.0,
+        token_for: Callable[[str], str | None] | None = None,
+        timeout: float = GIT_TIMEOUT,
+    ) -> None:
+        self.root = root
+        self.refresh_seconds = refresh_seconds
+        self._token_for = token_for or (lambda host: None)
+        self._timeout = timeout
+        self._locks: dict[Path, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._fetched: dict[Path, float] = {}
+
+    def folder(self, remote: str, ref: str | None) -> Path:
+        digest = hashlib.sha256(f"{remote}\n{ref or ''}".encode()).hexdigest()[:20]
+        return self.root / digest
+
+    def checkout(self, remote: str, ref: str | None = None, *, refresh: bool = True) -> Path:
+        """A working tree of ``remote`` at ``ref`` (its default branch when None), cloned or refreshed."""
+        target = self.folder(remote, ref)
+        with self._guard:
+            lock = self._locks.setdefault(target, threading.Lock())
+        with lock:
+            if not (target / ".git").is_dir():
+                self._clone(remote, ref, target)
+            elif refresh and time.monotonic() - self._fetched.get(target, 0.0) >= self.refresh_seconds:
+                self._fetch(remote, ref, target)
+            return target
+
+    def _auth(self, remote: str) -> tuple[list[str], str | None]:
+        token = self._token_for(urlsplit(remote).netloc)
+        if not token:
+            return [], None
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        return [f"http.extraHeader=Authorization: Basic {basic}"], basic
+
+    def _clone(self, remote: str, ref: str | None, target: Path) -> None:
+        config, secret = self._auth(remote)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(prefix=".clone-", dir=target.parent))
+        try:
+            branch = ["--branch", ref] if ref else []
+            run_git(
+                ["clone", "-q", "--depth", "1", "--single-branch", *branch, remote, str(temp / "tree")],
+                target.parent,
+                secret=secret,
+                config=config,
+                timeout=self._timeout,
+            )
+            (temp / "tree").rename(target)
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+        self._fetched[target] = time.monotonic()
+
+    def _fetch(self, remote: str, ref: str | None, target: Path) -> None:
+        config, secret = self._auth(remote)
+        run_git(
+            ["fetch", "-q", "--depth", "1", remote, ref or "HEAD"],
+            target,
+            secret=secret,
+            config=config,
+            timeout=self._timeout,
+        )
+        run_git(["reset", "-q", "--hard", "FETCH_HEAD"], target)
+        run_git(["clean", "-q", "-fdx"], target)
+        self._fetched[target] = time.monotonic()
+
+    def head(self, folder: Path) -> str:
+        """The commit a checkout is at."""
+        return run_git(["rev-parse", "HEAD"], folder)
