@@ -32,6 +32,9 @@ from callboard.config_loader import ConfigError
 from callboard.core.entity import EntityRef
 from callboard.core.errors import NotAllowedError
 from callboard.core.extensions import KindDefinition, KindRelation
+from callboard.discovery.config import parse_sources
+from callboard.discovery.provider import DiscoveryProvider, providers_from
+from callboard.discovery.store import DatabaseState
 from callboard.plugins.manager import PluginManager
 from callboard.proxy.endpoints import ProxyConfigError, parse_endpoints
 from callboard.scaffolder.runner import Runner
@@ -51,7 +54,12 @@ from callboard.web.auth import current_access
 from callboard.web.server import WebParts, build_web_app
 
 #: Built-in plugins, registered like installed ones; none needs more than the SDK.
-BUILTIN_PLUGINS: tuple[str, ...] = ("callboard.builtins.entity_pages", "callboard.builtins.scaffolder_actions")
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "callboard.builtins.entity_pages",
+    "callboard.builtins.scaffolder_actions",
+    "callboard.builtins.detectors",
+    "callboard.builtins.provenance",
+)
 
 
 @dataclass
@@ -86,8 +94,19 @@ class Runtime:
     search: SearchService
     indexer: SearchIndexer
     techdocs: TechDocsService
+    discovery: list[DiscoveryProvider]
+
+    def start_background(self) -> None:
+        """Everything a worker runs: catalog processing, scaffolder tasks, search indexing, discovery."""
+        self.engine.start()
+        self.tasks.start()
+        self.indexer.start()
+        for provider in self.discovery:
+            provider.start()
 
     def close(self) -> None:
+        for provider in self.discovery:
+            provider.stop()
         self.indexer.stop()
         self.tasks.stop()
         self.engine.stop()
@@ -230,11 +249,14 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
         reader=ServiceCatalogReader(catalog),
     )
     search = SearchService(search_engine)
-    techdocs = TechDocsService(
-        publisher,
-        on_published=indexer.docs_published,
-        git=GitCache(data_dir / "git", token_for=reader.token_for),
-        allowed=reader.allows,
+    git = GitCache(data_dir / "git", token_for=reader.token_for)
+    techdocs = TechDocsService(publisher, on_published=indexer.docs_published, git=git, allowed=reader.allows)
+    try:
+        sources = parse_sources(settings.catalog.providers.get("discovery"), cwd)
+    except (ValueError, ValidationError) as error:
+        raise ConfigError(f"{_origin(settings, ('catalog', 'providers'))}: {error}") from None
+    discovery = providers_from(
+        sources, plugins.discovery_detectors(), DatabaseState(database), catalog.apply_provider, git
     )
     web = build_web_app(
         WebParts(
@@ -253,7 +275,9 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
             nav=plugins.nav_items(),
         )
     )
-    return Runtime(callboard, database, engine, catalog, web, reader, auth, audit, tasks, search, indexer, techdocs)
+    return Runtime(
+        callboard, database, engine, catalog, web, reader, auth, audit, tasks, search, indexer, techdocs, discovery
+    )
 
 
 class TemplateCatalog:

@@ -31,10 +31,12 @@ from callboard.catalog.descriptors import Document, parse_documents
 from callboard.catalog.filters import Condition
 from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
+from callboard.cli_discover import discover_cli
 from callboard.cli_search import search_cli
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import CallboardError
 from callboard.demo import catalog_root, demo_config
+from callboard.demo.sample_repos import write_sample_repos
 from callboard.plugins.manager import PluginError
 from callboard.scaffolder.runner import Runner
 from callboard.scaffolder.templates import Template
@@ -229,9 +231,7 @@ def _serve(runtime: Runtime, host: str, port: int, *, worker: bool) -> None:
     runtime.catalog.sync_locations()
     runtime.catalog.views.warm_browse_index()
     if worker:
-        runtime.engine.start()
-        runtime.tasks.start()
-        runtime.indexer.start()
+        runtime.start_background()
     err.print(f"Callboard {__version__} on http://{host}:{port}  (database: {runtime.database.describe()})")
     try:
         uvicorn.run(runtime.web, host=host, port=port, log_level="warning", access_log=False)
@@ -260,9 +260,7 @@ def worker(config: ConfigOption = None) -> None:
     runtime = _runtime(config)
     runtime.catalog.sync_locations()
     err.print(f"Callboard worker {runtime.engine.owner} processing {runtime.database.describe()}")
-    runtime.engine.start()
-    runtime.tasks.start()
-    runtime.indexer.start()
+    runtime.start_background()
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
@@ -283,6 +281,10 @@ def demo(
         "externalAccess": [{"type": "static", "options": {"token": token, "subject": "service:demo"}}]
     }
     settings = settings_from(LoadedConfig(config, []))
+    repos = data_dir.resolve() / "repos"
+    if not repos.exists():
+        with err.status("Writing sample repositories for the inferred catalog..."):
+            write_sample_repos(repos)
     try:
         runtime = create_runtime(create_callboard(settings))
     except (DatabaseConfigError, OperationalError) as error:
@@ -291,7 +293,11 @@ def demo(
     runtime.catalog.sync_locations()
     with err.status("Loading the demo catalog..."):
         count = runtime.engine.run_until_idle(timeout=120)
-    err.print(f"Demo catalog ready: {count} items processed from {catalog_root()}")
+    with err.status("Inferring entities from the sample repositories..."):
+        for provider in runtime.discovery:
+            provider.run_once()
+        count += runtime.engine.run_until_idle(timeout=120)
+    err.print(f"Demo catalog ready: {count} items processed from {catalog_root()} and {repos}")
     with err.status("Indexing the demo catalog for search..."):
         runtime.indexer.run_once()
     # Build the demo's docs now (in the background) so search finds their pages before anyone opens them.
@@ -471,6 +477,7 @@ def version() -> None:
 
 
 cli.add_typer(search_cli(_runtime, err), name="search")
+cli.command("discover")(discover_cli(_runtime, err))
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from callboard.core.extensions import (
 from callboard.core.identity import Identity
 from callboard.core.permissions import ALLOW, DENY, Decision
 from callboard.core.relations import REVERSE as RELATION_REVERSE
+from callboard.discovery.model import Fact, RepoView
 from callboard.plugins import PLUGIN_API_VERSION
 from callboard.search.documents import SearchDocument
 
@@ -35,11 +36,13 @@ __all__ = [
     "EntityRef",
     "EntityRefError",
     "EntityTab",
+    "Fact",
     "Identity",
     "KindDefinition",
     "KindRelation",
     "NavItem",
     "PlaceholderResolverSpec",
+    "RepoView",
     "SearchDocument",
     "hookimpl",
 ]

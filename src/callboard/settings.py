@@ -99,6 +99,10 @@ class CatalogSettings(_Section):
         alias="allowedLocationTypes",
         description="Location types the API may register. Add 'file' only on a trusted, single-user machine.",
     )
+    providers: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Entity providers; providers.discovery.<id> infers entities from repositories.",
+    )
 
     def interval_seconds(self) -> tuple[float, float]:
         """Backstage's window: a random interval between the configured value and 1.5 times it."""

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from callboard.catalog.filters import Condition, FilterSets, decode_filters
+from callboard.catalog.paging import decode_cursor
 from callboard.catalog.query_store import FullText, OrderField
-from callboard.catalog.service import CatalogService, Page, Preview, decode_cursor
+from callboard.catalog.service import CatalogService, Page, Preview
 from callboard.catalog.stitching import search_rows
 from callboard.catalog.views import Browse
 from callboard.core.audit import AuditSink

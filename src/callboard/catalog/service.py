@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -15,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from callboard.catalog import query_store, stitch_store, store
 from callboard.catalog.engine import CatalogEngine
 from callboard.catalog.filters import Condition, FilterSets, decode_filters, encode_filters
+from callboard.catalog.paging import decode_cursor, encode_cursor, select_fields
 from callboard.catalog.processing import ChildEntity, ItemProcessor
 from callboard.catalog.providers import (
     API_PROVIDER,
@@ -55,46 +54,6 @@ class Page:
     total: int | None = None
     next_cursor: str | None = None
     prev_cursor: str | None = None
-
-
-def select_fields(entity: Entity, fields: Sequence[str]) -> Entity:
-    """Keep only the dotted sub-trees named in ``fields`` (Backstage's ``fields=`` parameter)."""
-    if not fields:
-        return entity
-    result: Entity = {}
-    for path in fields:
-        parts = [part for part in path.split(".") if part]
-        source: Any = entity
-        for part in parts:
-            if not isinstance(source, dict) or part not in source:
-                source = _MISSING
-                break
-            source = source[part]
-        if source is _MISSING or not parts:
-            continue
-        target = result
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-        target[parts[-1]] = source
-    return result
-
-
-_MISSING = object()
-
-
-def encode_cursor(data: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> dict[str, Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = load_json(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
-        raise InputError(f"Malformed cursor: {cursor[:40]}") from error
-    if not isinstance(data, dict):
-        raise InputError("Malformed cursor")
-    return data
 
 
 class CatalogService:
@@ -138,6 +97,15 @@ class CatalogService:
             registered = [LocationSpec(t, target) for t, target in query_store.api_locations(connection, static=False)]
             changed |= store.apply_provider_entities(connection, API_PROVIDER, root_entities(registered, API_PROVIDER))
             stitch_store.stitch_entities(connection, changed)
+
+    def apply_provider(self, provider_key: str, entities: list[Entity]) -> int:
+        """Make ``entities`` the whole set ``provider_key`` provides (a full mutation); how many changed."""
+        children = [ChildEntity.of(entity, provider_key, EntityRef.of(entity).key) for entity in entities]
+        with self._db.transaction() as connection:
+            changed = store.apply_provider_entities(connection, provider_key, children)
+            stitch_store.stitch_entities(connection, changed)
+        self.engine.wake()
+        return len(changed)
 
     # -- entities -------------------------------------------------------------------------------------------
 

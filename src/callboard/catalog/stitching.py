@@ -13,7 +13,13 @@ from typing import Any
 
 import orjson
 
-from callboard.core.entity import ANNOTATION_EDIT_URL, ANNOTATION_ORPHAN, ANNOTATION_VIEW_URL, Entity
+from callboard.core.entity import (
+    ANNOTATION_EDIT_URL,
+    ANNOTATION_ORPHAN,
+    ANNOTATION_ORPHAN_REASON,
+    ANNOTATION_VIEW_URL,
+    Entity,
+)
 
 MAX_KEY = 200
 MAX_VALUE = 200
@@ -54,7 +60,8 @@ def stitch(
         value = annotations.get(key)
         if isinstance(value, str) and value.strip().lower().startswith("javascript:"):
             annotations[key] = _REJECTED_URL
-    if orphan:
+    # Nothing keeps it alive, or its provider says its source is gone (and why): either way an orphan.
+    if orphan or annotations.get(ANNOTATION_ORPHAN_REASON):
         annotations[ANNOTATION_ORPHAN] = "true"
     else:
         annotations.pop(ANNOTATION_ORPHAN, None)

@@ -14,6 +14,8 @@ DEFAULT_NAMESPACE = "default"
 ANNOTATION_LOCATION = "backstage.io/managed-by-location"
 ANNOTATION_ORIGIN_LOCATION = "backstage.io/managed-by-origin-location"
 ANNOTATION_ORPHAN = "backstage.io/orphan"
+#: Set by a provider whose source for the entity is gone (discovery: the repository vanished); makes it an orphan.
+ANNOTATION_ORPHAN_REASON = "callboard.dev/orphan-reason"
 ANNOTATION_SOURCE_LOCATION = "backstage.io/source-location"
 ANNOTATION_VIEW_URL = "backstage.io/view-url"
 ANNOTATION_EDIT_URL = "backstage.io/edit-url"

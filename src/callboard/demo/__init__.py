@@ -29,5 +29,32 @@ def demo_config(data_dir: Path) -> dict[str, object]:
                 {"type": "file", "target": str(catalog_root().parent / "templates" / "all.yaml")},
             ],
             "processingInterval": {"minutes": 2},
+            # The inferred catalog: entities read from a folder of sample repositories (written at start-up).
+            "providers": {
+                "discovery": {
+                    "sample-repos": {
+                        "type": "local",
+                        "path": str(data_dir / "repos"),
+                        "defaultOwner": "group:platform-team",
+                        "handles": DEMO_HANDLES,
+                        "schedule": {"frequency": {"minutes": 5}},
+                    }
+                }
+            },
         },
     }
+
+
+#: The sample repositories' CODEOWNERS teams, mapped to the demo's groups.
+DEMO_HANDLES = {
+    "@acme/commerce": "group:customer-team",
+    "@acme/web": "group:customer-team",
+    "@acme/customer": "group:customer-team",
+    "@acme/billing": "group:billing-team",
+    "@acme/payments": "group:billing-team",
+    "@acme/logistics": "group:shipping-team",
+    "@acme/platform": "group:platform-team",
+    "@acme/engineering-leads": "group:engineering",
+    "@acme/sre": "group:sre-team",
+    "@acme/data": "group:data-team",
+}

@@ -85,3 +85,13 @@ def search_engine(config: dict[str, Any], database: Any) -> Any:
     ``config`` is ``search`` from app-config, ``database`` Callboard's ``Database``. Without a plugin,
     the index lives in the database: SQLite FTS5 or PostgreSQL full-text search.
     """
+
+
+@hookspec
+def register_discovery_detectors() -> list[Any]:  # type: ignore[empty-body]
+    """Detectors for the inferred catalog: objects with an ``id`` and ``detect(repo) -> list[Fact]``.
+
+    ``repo`` is a ``RepoView`` (``files``, ``glob(*patterns)``, ``text(path)``, ``exists(path)`` and the
+    ``repository``); each ``Fact`` names the component folder, the entity field, the value, a confidence
+    from 0 to 1, the file and a sentence saying why. Ids are unique.
+    """

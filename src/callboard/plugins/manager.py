@@ -118,6 +118,9 @@ class PluginManager:
     def scaffolder_actions(self) -> dict[str, Any]:
         return {action.id: action for action in self._unique("register_scaffolder_actions", "scaffolder action")}
 
+    def discovery_detectors(self) -> list[Any]:
+        return self._unique("register_discovery_detectors", "discovery detector")
+
     def search_collators(self) -> list[Any]:
         return [collator for _, found in self._results("register_search_collators") for collator in found]
 

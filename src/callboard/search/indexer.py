@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from callboard.core.loops import BackgroundLoop
 from callboard.search.documents import CATALOG, TECHDOCS, SearchDocument, docs_documents, entity_document
 from callboard.search.engine import SearchEngine
 
@@ -79,7 +80,7 @@ def _triplet(ref: str) -> tuple[str, str, str] | None:
     return (namespace, kind, name) if kind and namespace and name else None
 
 
-class SearchIndexer:
+class SearchIndexer(BackgroundLoop):
     def __init__(
         self,
         engine: SearchEngine,
@@ -101,8 +102,7 @@ class SearchIndexer:
         self._docs_interval = docs_interval
         self._collator_interval = collator_interval
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("search-indexer")
 
     # -- the catalog ------------------------------------------------------------------------------------------
 
@@ -220,19 +220,6 @@ class SearchIndexer:
             if collators:
                 report.add(self.index_collators())
             return report
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="search-indexer", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-            self._thread = None
 
     def _loop(self) -> None:
         next_docs = next_collators = 0.0

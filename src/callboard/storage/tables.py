@@ -195,3 +195,17 @@ search_state = Table(
     Column("collator", String(64), primary_key=True),
     Column("state", Text, nullable=False),
 )
+
+#: What discovery last saw of each repository: its revision, the entities inferred from it, and when.
+discovery_repositories = Table(
+    "discovery_repositories",
+    metadata,
+    Column("source", String(128), primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("revision", Text, nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("inferred", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    Column("missing_since", Float),
+)

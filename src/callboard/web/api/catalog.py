@@ -9,9 +9,9 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from callboard.catalog.filters import parse_filters
+from callboard.catalog.paging import decode_cursor, encode_cursor
 from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.secured import SecuredCatalog
-from callboard.catalog.service import decode_cursor, encode_cursor
 from callboard.core.errors import InputError
 
 FilterParam = Annotated[list[str], Query(alias="filter")]

@@ -1,0 +1,150 @@
+"""``callboard discover``: infer entities from repositories and print them, write them, or compare them
+with the catalog, each field with the file and rule it came from."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.markup import escape
+
+from callboard.app import Runtime, create_plugin_manager
+from callboard.core.entity import EntityRef
+from callboard.core.errors import CallboardError, NotFoundError
+from callboard.discovery.inference import PROVENANCE, Options
+from callboard.discovery.model import Repository
+from callboard.discovery.provider import load_overrides
+from callboard.discovery.scanner import LAST_SEEN, MemoryState, Scanner
+from callboard.discovery.sources import GitRemotes, LocalFolders
+from callboard.sources.git import GitCache
+
+ConfigOption = Annotated[
+    list[Path] | None,
+    typer.Option("--config", "-c", help="app-config file (for --diff: the catalog to compare with)."),
+]
+#: Annotations that say where an inferred entity came from, not what it is: left out of diffs.
+BOOKKEEPING = (PROVENANCE, LAST_SEEN, "backstage.io/managed-by-location", "backstage.io/managed-by-origin-location")
+
+
+def _repositories(targets: list[str], cache: GitCache) -> Iterator[Repository]:
+    for target in targets:
+        if target.startswith(("http://", "https://", "git@", "ssh://")):
+            yield from GitRemotes([target], cache).repositories()
+        else:
+            path = Path(target).resolve()
+            if not path.exists():
+                raise NotFoundError(f"{target}: no such folder")
+            yield from LocalFolders(path).repositories()
+
+
+def _commented(entity: dict[str, Any]) -> str:
+    """The entity as YAML, after comment lines saying where each field came from."""
+    annotations = entity.get("metadata", {}).get("annotations", {})
+    provenance = json.loads(annotations.get(PROVENANCE, "{}"))
+    lines = [f"# from {provenance.get('repository', '?')} at {str(provenance.get('revision', ''))[:12]}"]
+    for field, found in sorted((provenance.get("fields") or {}).items()):
+        value = found.get("value")
+        shown = value if isinstance(value, str) and len(value) < 60 else json.dumps(value)[:60]
+        lines.append(f"#   {field} = {shown}  ← {found['source']}: {found['rule']} ({found['confidence']:.2f})")
+    for conflict in provenance.get("conflicts") or []:
+        lines.append(
+            f"#   conflict: {conflict['field']}: kept {json.dumps(conflict['kept'])} from {conflict['keptFrom']}, "
+            f"replaced {json.dumps(conflict['replaced'])} from {conflict['replacedFrom']}"
+        )
+    shown_entity = json.loads(json.dumps(entity))
+    shown_entity["metadata"].get("annotations", {}).pop(PROVENANCE, None)
+    return "\n".join(lines) + "\n" + yaml.safe_dump(shown_entity, sort_keys=False, width=110)
+
+
+def _comparable(entity: dict[str, Any]) -> str:
+    copy = json.loads(json.dumps(entity))
+    metadata = copy.get("metadata") or {}
+    for key in ("uid", "etag", "generation"):
+        metadata.pop(key, None)
+    annotations = metadata.get("annotations") or {}
+    for key in BOOKKEEPING:
+        annotations.pop(key, None)
+    if not annotations:
+        metadata.pop("annotations", None)
+    copy.pop("relations", None)
+    copy.pop("status", None)
+    return yaml.safe_dump(copy, sort_keys=True, width=110)
+
+
+def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Console) -> Callable[..., None]:
+    def discover(
+        targets: Annotated[list[str], typer.Argument(help="Folders of clones (or one clone), or git URLs.")],
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the entities (the default).")] = False,
+        write: Annotated[Path | None, typer.Option(help="Write <DIR>/<repository>/catalog-info.yaml files.")] = None,
+        diff: Annotated[bool, typer.Option("--diff", help="Show what would change in the catalog.")] = False,
+        owner: Annotated[str, typer.Option(help="Owner when CODEOWNERS says nothing.")] = "group:unowned",
+        handle: Annotated[list[str] | None, typer.Option(help="Map a CODEOWNERS handle: @acme/x=group:y.")] = None,
+        overrides: Annotated[Path | None, typer.Option(help="Patches keyed by entity ref (YAML).")] = None,
+        config: ConfigOption = None,
+    ) -> None:
+        """Infer catalog entities from repositories: CI, manifests, specs, CODEOWNERS, docs."""
+        handles = dict(item.split("=", 1) for item in handle or [] if "=" in item)
+        try:
+            detectors = create_plugin_manager().discovery_detectors()
+            scanner = Scanner(
+                detectors,
+                Options(default_owner=owner, handles=handles),
+                overrides=load_overrides(str(overrides) if overrides else None),
+                overrides_source=str(overrides or ""),
+            )
+            with tempfile.TemporaryDirectory() as temp, err.status("Reading repositories...") as status:
+                cache = GitCache(Path(temp) / "git")
+                report = scanner.scan(
+                    "cli",
+                    _repositories(targets, cache),
+                    MemoryState(),
+                    progress=lambda name: status.update(f"Read {escape(name)}"),
+                )
+        except CallboardError as error:
+            err.print(f"[red]error:[/red] {escape(error.message)}")
+            raise typer.Exit(2) from None
+        for name, message in report.errors.items():
+            err.print(f"[yellow]warning:[/yellow] {escape(name)}: {escape(message)}")
+        err.print(f"{len(report.entities)} entities from {report.scanned} repositories in {report.seconds:.1f} s")
+        if write is not None:
+            by_repository: dict[str, list[str]] = {}
+            for entity in report.entities:
+                provenance = json.loads(entity["metadata"]["annotations"][PROVENANCE])
+                by_repository.setdefault(provenance["repository"], []).append(_commented(entity))
+            for repository, documents in by_repository.items():
+                target = write / repository / "catalog-info.yaml"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text("---\n".join(documents), "utf-8")
+                err.print(f"wrote {target}")
+        if diff:
+            _diff(runtime_for(config), report.entities)
+        if (not diff and write is None) or dry_run:
+            sys.stdout.write("---\n".join(_commented(entity) for entity in report.entities))
+
+    return discover
+
+
+def _diff(runtime: Runtime, entities: list[dict[str, Any]]) -> None:
+    try:
+        for entity in entities:
+            ref = EntityRef.of(entity)
+            try:
+                current = runtime.catalog.entity_by_name(ref.kind, ref.namespace, ref.name)
+            except NotFoundError:
+                sys.stdout.write(f"+ {ref.key} (new)\n")
+                continue
+            before, after = _comparable(current).splitlines(), _comparable(entity).splitlines()
+            changes = list(
+                difflib.unified_diff(before, after, f"catalog {ref.key}", f"inferred {ref.key}", lineterm="")
+            )
+            sys.stdout.write("\n".join(changes) + "\n" if changes else f"= {ref.key} (unchanged)\n")
+    finally:
+        runtime.close()

@@ -1,0 +1,112 @@
+"""Discovery as a catalog entity provider: scan every source on its schedule and hand the catalog the full
+set of entities (Backstage's "full mutation": what is no longer provided leaves the catalog)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from callboard.core.errors import InputError
+from callboard.core.loops import BackgroundLoop
+from callboard.discovery.config import DiscoverySource
+from callboard.discovery.inference import Options
+from callboard.discovery.model import Detector, Repository
+from callboard.discovery.scanner import Scanner, ScanReport, ScanState
+from callboard.discovery.sources import GitRemotes, LocalFolders
+from callboard.sources.git import GitCache
+
+log = logging.getLogger(__name__)
+
+#: Applies a provider's entities to the catalog: (provider key, entities).
+Apply = Callable[[str, list[dict[str, Any]]], object]
+
+
+def load_overrides(path: str | None) -> dict[str, dict[str, Any]]:
+    """Patches keyed by entity ref (``component:default/orders``), from the platform team's YAML file."""
+    if not path:
+        return {}
+    try:
+        data = yaml.safe_load(Path(path).read_text("utf-8")) or {}
+    except OSError as error:
+        raise InputError(f"{path}: the overrides file cannot be read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise InputError(f"{path}: the overrides file is not valid YAML: {error}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise InputError(f"{path}: overrides are a mapping of entity ref → fields to set, e.g. component:default/x:")
+    return {str(ref).lower(): patch for ref, patch in data.items()}
+
+
+def repositories(config: DiscoverySource, git: GitCache) -> Iterator[Repository]:
+    if config.type == "local":
+        yield from LocalFolders(Path(config.path or ".")).repositories()
+    else:
+        yield from GitRemotes(config.remotes, git).repositories()
+
+
+class DiscoveryProvider(BackgroundLoop):
+    def __init__(
+        self,
+        source_id: str,
+        config: DiscoverySource,
+        detectors: Sequence[Detector],
+        state: ScanState,
+        apply: Apply,
+        git: GitCache,
+    ) -> None:
+        self.source_id = source_id
+        self.config = config
+        self._detectors = detectors
+        self._state = state
+        self._apply = apply
+        self._git = git
+        super().__init__(f"discovery-{source_id}")
+        self.last_report: ScanReport | None = None
+
+    @property
+    def provider_key(self) -> str:
+        return f"discovery:{self.source_id}"
+
+    def scanner(self) -> Scanner:
+        options = Options(default_owner=self.config.default_owner, handles=dict(self.config.handles))
+        overrides = load_overrides(self.config.overrides)
+        return Scanner(self._detectors, options, overrides=overrides, overrides_source=self.config.overrides or "")
+
+    def run_once(self, progress: Callable[[str], None] | None = None) -> ScanReport:
+        report = self.scanner().scan(
+            self.source_id, repositories(self.config, self._git), self._state, progress=progress
+        )
+        self._apply(self.provider_key, report.entities)
+        self.last_report = report
+        return report
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                report = self.run_once()
+                log.info(
+                    "discovery %s: %d scanned, %d unchanged, %d missing in %.1f s",
+                    self.source_id,
+                    report.scanned,
+                    report.reused,
+                    len(report.missing),
+                    report.seconds,
+                )
+            except Exception:  # the next run retries; the catalog keeps what it has
+                log.exception("discovery %s failed", self.source_id)
+            self._stop.wait(max(1.0, self.config.schedule.seconds() - (time.monotonic() - started)))
+
+
+def providers_from(
+    sources: Mapping[str, DiscoverySource],
+    detectors: Sequence[Detector],
+    state: ScanState,
+    apply: Apply,
+    git: GitCache,
+) -> list[DiscoveryProvider]:
+    return [DiscoveryProvider(i, config, detectors, state, apply, git) for i, config in sources.items()]

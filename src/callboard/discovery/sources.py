@@ -1,0 +1,113 @@
+"""Where repositories come from: a folder of local clones, or git remotes cloned shallowly into a cache."""
+
+from __future__ import annotations
+
+import configparser
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from callboard.discovery.model import Repository
+from callboard.sources.git import GitCache, RepositoryUrl
+
+_SCP = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")
+
+
+def web_url(remote: str) -> str | None:
+    """The browsable https URL of a git remote (``git@github.com:o/r.git`` → ``https://github.com/o/r``)."""
+    remote = remote.strip()
+    scp = _SCP.match(remote)
+    if scp and "://" not in remote:
+        return f"https://{scp.group('host')}/{scp.group('path').removesuffix('.git')}"
+    parts = urlsplit(remote)
+    if parts.scheme in ("http", "https", "ssh", "git") and parts.hostname:
+        host = parts.hostname if parts.scheme in ("ssh", "git") else parts.netloc.rsplit("@", 1)[-1]
+        scheme = parts.scheme if parts.scheme in ("http", "https") else "https"
+        return f"{scheme}://{host}{parts.path.removesuffix('.git').rstrip('/')}"
+    return None
+
+
+def read_head(git_dir: Path) -> tuple[str, str]:
+    """(commit, branch) of a clone, read from its files: no process per repository."""
+    head = (git_dir / "HEAD").read_text().strip()
+    if not head.startswith("ref: "):
+        return head, "HEAD"
+    ref = head[5:]
+    branch = ref.removeprefix("refs/heads/")
+    loose = git_dir / ref
+    if loose.is_file():
+        return loose.read_text().strip(), branch
+    packed = git_dir / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text().splitlines():
+            if line.endswith(" " + ref):
+                return line.split(" ", 1)[0], branch
+    return "", branch
+
+
+def origin_url(git_dir: Path) -> str | None:
+    config = configparser.ConfigParser(strict=False, interpolation=None)
+    try:
+        config.read(git_dir / "config")
+    except configparser.Error:
+        return None
+    section = 'remote "origin"'
+    return config.get(section, "url", fallback=None) if config.has_section(section) else None
+
+
+def local_repository(root: Path, name: str | None = None) -> Repository | None:
+    git_dir = root / ".git"
+    if not git_dir.is_dir():
+        return None
+    commit, branch = read_head(git_dir)
+    remote = origin_url(git_dir)
+    url = web_url(remote) if remote else None
+    return Repository(
+        name=name or (urlsplit(url).path.strip("/") if url else root.name),
+        root=root,
+        revision=commit,
+        web_url=url,
+        branch=branch,
+        location=f"file:{root}",
+    )
+
+
+class LocalFolders:
+    """Every git clone directly inside ``path`` (or ``path`` itself, when it is one)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def repositories(self) -> Iterator[Repository]:
+        itself = local_repository(self.path)
+        if itself is not None:
+            yield itself
+            return
+        for child in sorted(self.path.iterdir()) if self.path.is_dir() else []:
+            found = local_repository(child) if child.is_dir() else None
+            if found is not None:
+                yield found
+
+
+class GitRemotes:
+    """Repositories by clone URL, cloned with ``--depth 1`` into a cache and fetched again on later scans."""
+
+    def __init__(self, urls: Sequence[str], cache: GitCache) -> None:
+        self.urls = urls
+        self.cache = cache
+
+    def repositories(self) -> Iterator[Repository]:
+        for url in self.urls:
+            parsed = RepositoryUrl.parse(url)
+            root = self.cache.checkout(parsed.remote, parsed.ref)
+            commit, branch = read_head(root / ".git")
+            web = web_url(parsed.remote)
+            yield Repository(
+                name=urlsplit(web).path.strip("/") if web else root.name,
+                root=root,
+                revision=commit,
+                web_url=web,
+                branch=parsed.ref or branch,
+                location=f"url:{web}/blob/{parsed.ref or branch}" if web else f"file:{root}",
+            )
