@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -19,9 +20,11 @@ from rich.markup import escape
 from callboard.app import Runtime, create_plugin_manager
 from callboard.core.entity import EntityRef
 from callboard.core.errors import CallboardError, NotFoundError
+from callboard.discovery.github import GithubOrganisation
 from callboard.discovery.inference import PROVENANCE, Options
 from callboard.discovery.model import Repository
 from callboard.discovery.provider import load_overrides
+from callboard.discovery.pull_requests import PullRequests
 from callboard.discovery.scanner import LAST_SEEN, MemoryState, Scanner
 from callboard.discovery.sources import GitRemotes, LocalFolders
 from callboard.sources.git import GitCache
@@ -34,9 +37,13 @@ ConfigOption = Annotated[
 BOOKKEEPING = (PROVENANCE, LAST_SEEN, "backstage.io/managed-by-location", "backstage.io/managed-by-origin-location")
 
 
-def _repositories(targets: list[str], cache: GitCache) -> Iterator[Repository]:
+def _repositories(targets: list[str], cache: GitCache, github_api: str, token: str | None) -> Iterator[Repository]:
     for target in targets:
-        if target.startswith(("http://", "https://", "git@", "ssh://")):
+        if target.startswith("github:"):
+            yield from GithubOrganisation(
+                target.removeprefix("github:"), api_base=github_api, token=token, cache_dir=cache.root.parent / "github"
+            ).repositories()
+        elif target.startswith(("http://", "https://", "git@", "ssh://")):
             yield from GitRemotes([target], cache).repositories()
         else:
             path = Path(target).resolve()
@@ -88,9 +95,19 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
         owner: Annotated[str, typer.Option(help="Owner when CODEOWNERS says nothing.")] = "group:unowned",
         handle: Annotated[list[str] | None, typer.Option(help="Map a CODEOWNERS handle: @acme/x=group:y.")] = None,
         overrides: Annotated[Path | None, typer.Option(help="Patches keyed by entity ref (YAML).")] = None,
+        pull_requests: Annotated[
+            bool, typer.Option("--pull-requests", help="Propose the file to GitHub repositories that lack one.")
+        ] = False,
+        github_api: Annotated[
+            str, typer.Option(help="GitHub's API, for github:<org> targets.")
+        ] = "https://api.github.com",
         config: ConfigOption = None,
     ) -> None:
-        """Infer catalog entities from repositories: CI, manifests, specs, CODEOWNERS, docs."""
+        """Infer catalog entities from repositories: CI, manifests, specs, CODEOWNERS, docs.
+
+        Targets are folders of clones (or one clone), git URLs, or github:<organisation> (token in GITHUB_TOKEN).
+        """
+        token = os.environ.get("GITHUB_TOKEN")
         handles = dict(item.split("=", 1) for item in handle or [] if "=" in item)
         try:
             detectors = create_plugin_manager().discovery_detectors()
@@ -104,7 +121,7 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
                 cache = GitCache(Path(temp) / "git")
                 report = scanner.scan(
                     "cli",
-                    _repositories(targets, cache),
+                    _repositories(targets, cache, github_api, token),
                     MemoryState(),
                     progress=lambda name: status.update(f"Read {escape(name)}"),
                 )
@@ -126,10 +143,39 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
                 err.print(f"wrote {target}")
         if diff:
             _diff(runtime_for(config), report.entities)
+        if pull_requests:
+            proposals = PullRequests(github_api, token)
+            try:
+                _propose(proposals, report.entities, err)
+            finally:
+                proposals.close()
         if (not diff and write is None) or dry_run:
             sys.stdout.write("---\n".join(_commented(entity) for entity in report.entities))
 
     return discover
+
+
+def _propose(client: PullRequests, entities: list[dict[str, Any]], err: Console) -> None:
+    """A pull request per GitHub repository whose entities were all inferred (none written in the repo)."""
+    by_repository: dict[str, list[dict[str, Any]]] = {}
+    for entity in entities:
+        provenance = json.loads(entity["metadata"]["annotations"][PROVENANCE])
+        by_repository.setdefault(provenance["repository"], []).append(entity)
+    for _, found in sorted(by_repository.items()):
+        fields = [json.loads(e["metadata"]["annotations"][PROVENANCE])["fields"] for e in found]
+        if any(f.get("by") == "catalog-info.yaml" for group in fields for f in group.values()):
+            continue  # the repository already describes itself
+        slug = found[0]["metadata"]["annotations"].get("github.com/project-slug")
+        if not slug:
+            continue
+        branch = found[0]["metadata"]["annotations"]["backstage.io/source-location"].split("/tree/", 1)[1].split("/")[0]
+        body = "Callboard inferred these entities from this repository. Each field's source is in the comments.\n"
+        try:
+            url = client.propose(slug, branch, "---\n".join(_commented(e) for e in found), body=body)
+        except CallboardError as error:
+            err.print(f"[yellow]warning:[/yellow] {escape(slug)}: {escape(error.message)}")
+            continue
+        err.print(f"proposed {escape(slug)}: {url}")
 
 
 def _diff(runtime: Runtime, entities: list[dict[str, Any]]) -> None:

@@ -21,9 +21,14 @@ class DiscoverySource(BaseModel):
     """One discovery source (Backstage's ``catalog.providers.<provider>.<id>`` shape)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    type: Literal["local", "git"] = Field(description="local: a folder of clones; git: clone URLs.")
+    type: Literal["local", "git", "github"] = Field(
+        description="local: a folder of clones; git: clone URLs; github: an organisation through the REST API."
+    )
     path: str | None = Field(None, description="For local: the folder holding the clones (or one clone).")
     remotes: list[str] = Field(default_factory=list, description="For git: clone or browse URLs.")
+    organization: str | None = Field(None, description="For github: the organisation to read.")
+    api_base_url: str = Field("https://api.github.com", alias="apiBaseUrl", description="For github: the API.")
+    host: str = Field("github.com", description="For github: the host whose integrations token is used.")
     default_owner: str = Field("group:unowned", alias="defaultOwner", description="Owner when CODEOWNERS says nothing.")
     handles: dict[str, str] = Field(default_factory=dict, description="CODEOWNERS handle → owner entity ref.")
     overrides: str | None = Field(None, description="A YAML file of patches keyed by entity ref.")
@@ -34,6 +39,8 @@ class DiscoverySource(BaseModel):
             raise ValueError(f"{where}.path: a local source needs the folder holding the repositories")
         if self.type == "git" and not self.remotes:
             raise ValueError(f"{where}.remotes: a git source needs at least one repository URL")
+        if self.type == "github" and not self.organization:
+            raise ValueError(f"{where}.organization: a github source needs the organisation to read")
 
 
 def parse_sources(data: Any, base: Path) -> dict[str, DiscoverySource]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -74,6 +74,11 @@ class Repository:
     archived: bool = False
     location: str = ""  # the base of managed-by-location annotations: file:<root> or url:<web>/blob/<branch>
     facts: dict[str, Any] = field(default_factory=dict)  # what the host says (topics, description)
+    # A repository read through an API instead of a checkout: its file list and a reader of one file.
+    listing: list[str] | None = None
+    read: Callable[[str], str | None] | None = None
+    # Not read this time (a rate limit was near): its last result is kept, and it is not "missing".
+    deferred: bool = False
 
 
 class RepoView:
@@ -88,7 +93,8 @@ class RepoView:
     @property
     def files(self) -> list[str]:
         if self._files is None:
-            self._files = sorted(_walk(self.root))
+            listing = self.repository.listing
+            self._files = sorted(listing) if listing is not None else sorted(_walk(self.root))
         return self._files
 
     def glob(self, *patterns: str) -> Iterator[str]:
@@ -99,9 +105,15 @@ class RepoView:
                 yield path
 
     def exists(self, path: str) -> bool:
+        if self.repository.listing is not None:
+            return path in self.files
         return (self.root / path).is_file()
 
     def text(self, path: str) -> str | None:
+        if self.repository.read is not None:
+            if path not in self._cache:
+                self._cache[path] = self.repository.read(path) if path in self.files else None
+            return self._cache[path]
         if path not in self._cache:
             file = self.root / path
             try:

@@ -14,6 +14,7 @@ import yaml
 from callboard.core.errors import InputError
 from callboard.core.loops import BackgroundLoop
 from callboard.discovery.config import DiscoverySource
+from callboard.discovery.github import GithubOrganisation
 from callboard.discovery.inference import Options
 from callboard.discovery.model import Detector, Repository
 from callboard.discovery.scanner import Scanner, ScanReport, ScanState
@@ -42,10 +43,20 @@ def load_overrides(path: str | None) -> dict[str, dict[str, Any]]:
 
 
 def repositories(config: DiscoverySource, git: GitCache) -> Iterator[Repository]:
+    """The source's repositories; a github source keeps its ETags and blobs beside the git cache."""
     if config.type == "local":
         yield from LocalFolders(Path(config.path or ".")).repositories()
-    else:
+    elif config.type == "git":
         yield from GitRemotes(config.remotes, git).repositories()
+    else:
+        organisation = str(config.organization)
+        yield from GithubOrganisation(
+            organisation,
+            api_base=config.api_base_url,
+            web_base=f"https://{config.host}",
+            token=git.token_for(config.host),
+            cache_dir=git.root.parent / "github" / organisation,
+        ).repositories()
 
 
 class DiscoveryProvider(BackgroundLoop):

@@ -59,6 +59,7 @@ class ScanReport:
     scanned: int = 0
     reused: int = 0
     missing: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -118,6 +119,11 @@ class Scanner:
         report = ScanReport()
         for repository in repositories:
             before = previous.get(repository.name)
+            if repository.deferred:
+                if before:
+                    kept[repository.name] = before
+                report.deferred.append(repository.name)
+                continue
             if before and before.revision == repository.revision and before.version == self.version:
                 kept[repository.name] = StoredRepository(
                     before.revision, before.version, before.inferred, before.location, now

@@ -98,6 +98,10 @@ class GitCache:
         self._guard = threading.Lock()
         self._fetched: dict[Path, float] = {}
 
+    def token_for(self, host: str) -> str | None:
+        """The integration token for a host (for API clients that share the git credentials)."""
+        return self._token_for(host)
+
     def folder(self, remote: str, ref: str | None) -> Path:
         digest = hashlib.sha256(f"{remote}\n{ref or ''}".encode()).hexdigest()[:20]
         return self.root / digest

@@ -1,0 +1,33 @@
+"""Discovery over git remotes: cloned shallowly from a real git server on loopback, fetched again later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from callboard.app import create_plugin_manager
+from callboard.demo.sample_repos import sample_repos
+from callboard.discovery.inference import Options
+from callboard.discovery.scanner import MemoryState, Scanner
+from callboard.discovery.sources import GitRemotes
+from callboard.sources.git import GitCache
+from tests.scaffolder.git_server import GitServer
+
+
+def test_remotes_are_cloned_scanned_and_refreshed(tmp_path: Path) -> None:
+    orders = next(repo for repo in sample_repos() if repo.name == "orders-service")
+    with GitServer(tmp_path / "server") as server:
+        server.seed("acme", "orders-service", orders.files)
+        cache = GitCache(tmp_path / "cache", refresh_seconds=0)
+        remotes = GitRemotes([f"{server.url}/acme/orders-service.git"], cache)
+        scanner = Scanner(create_plugin_manager().discovery_detectors(), Options(default_owner="group:x"))
+        state = MemoryState()
+        first = scanner.scan("git", remotes.repositories(), state)
+        component = next(e for e in first.entities if e["kind"] == "Component")
+        assert component["metadata"]["name"] == "orders-service" and component["spec"]["owner"] == "group:commerce"
+        location = component["metadata"]["annotations"]["backstage.io/managed-by-location"]
+        assert location == f"url:{server.url}/acme/orders-service/blob/main/catalog-info.yaml"
+        assert scanner.scan("git", remotes.repositories(), state).reused == 1
+        server.seed("acme", "orders-service", {"CODEOWNERS": "* @acme/orders\n"})
+        third = scanner.scan("git", remotes.repositories(), state)
+        assert third.scanned == 1
+        assert next(e for e in third.entities if e["kind"] == "Component")["spec"]["owner"] == "group:orders"
