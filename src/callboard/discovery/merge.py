@@ -64,7 +64,7 @@ def apply(target: Inferred, written: Mapping[str, Any], source: str, by: str, ru
                 {
                     "field": path,
                     "kept": value,
-                    "keptFrom": f"{source} ({by})",
+                    "keptFrom": source if source == by else f"{source} ({by})",
                     "replaced": before,
                     "replacedFrom": f"{loser.get('source', '?')}: {loser.get('rule', '')}".strip(),
                 }

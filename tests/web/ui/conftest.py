@@ -12,6 +12,7 @@ import pytest
 
 from callboard.app import Runtime
 from callboard.demo import demo_config
+from callboard.demo.sample_repos import write_sample_repos
 from tests.support import FileServer, Server, database_for, make_runtime
 
 
@@ -28,7 +29,9 @@ class Portal:
 
 
 @contextlib.contextmanager
-def running_portal(tmp: Path, backend: str = "sqlite", *, worker: bool = False, **catalog: Any) -> Iterator[Portal]:
+def running_portal(
+    tmp: Path, backend: str = "sqlite", *, worker: bool = False, discover: bool = False, **catalog: Any
+) -> Iterator[Portal]:
     """The demo, served on a loopback port, allowed to read the loopback 'repository' (and nothing else)."""
     repo = tmp / "repo"
     repo.mkdir()
@@ -37,9 +40,13 @@ def running_portal(tmp: Path, backend: str = "sqlite", *, worker: bool = False, 
         config["backend"]["database"] = database
         config["backend"]["reading"] = {"allow": [{"host": files.url.removeprefix("http://")}]}
         config["catalog"].update(catalog)
+        if discover:
+            write_sample_repos(tmp / "data" / "repos")  # what the demo's discovery source reads
         runtime = make_runtime(config, tmp)
         try:
             runtime.catalog.sync_locations()
+            for provider in runtime.discovery:
+                provider.run_once()
             runtime.engine.run_until_idle(120)
             runtime.indexer.run_once()
             if worker:
