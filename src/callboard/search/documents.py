@@ -134,8 +134,8 @@ def docs_documents(entity: Mapping[str, Any], ref: str, search_index: Mapping[st
 
     MkDocs indexes each page twice (the whole page, then each section), which is why Backstage shows the
     same text several times (#24918). Here a page with sections is a document with its title only (so a
-    search for the page's name finds it) and each section holds its own text; sections with nothing but a
-    heading are left out.
+    search for the page's name finds it; a preview is kept to show, not to search) and each section holds
+    its own text; sections with nothing but a heading are left out.
     """
     facts = entity_fields(entity)
     entity_title = str((entity.get("metadata") or {}).get("title") or facts["name"])
@@ -156,6 +156,7 @@ def docs_documents(entity: Mapping[str, Any], ref: str, search_index: Mapping[st
         title = plain(str(entry.get("title", "")))
         text = plain(str(entry.get("text", "")))
         page, _, anchor = location.partition("#")
+        preview = ""
         if anchor:
             if not text:
                 continue
@@ -164,7 +165,11 @@ def docs_documents(entity: Mapping[str, Any], ref: str, search_index: Mapping[st
         else:
             # The front page is titled "Home" in most sites; the entity's name says more in a result list.
             heading = f"{entity_title} docs" if not page else title
-            text = "" if any(section_texts.get(page, [])) else _without_heading(text, title)
+            # A page with sections is found by its title; its sections hold the searchable text. Its first
+            # words are kept (not indexed) to show under the title.
+            sections = [part for part in section_texts.get(page, []) if part]
+            preview = _preview(sections[0]) if sections else ""
+            text = "" if sections else _without_heading(text, title)
         yield SearchDocument(
             type=TECHDOCS,
             key=f"{ref}#{location}",
@@ -180,12 +185,17 @@ def docs_documents(entity: Mapping[str, Any], ref: str, search_index: Mapping[st
                 "name": facts["name"],
                 "path": location,
                 "entityTitle": entity_title,
+                **({"preview": preview} if not anchor and preview else {}),
                 "componentType": facts["type"],
                 "type": facts["type"],
                 "lifecycle": facts["lifecycle"] or "",
                 "owner": facts["owner"] or "",
             },
         )
+
+
+def _preview(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: text.rfind(" ", 0, limit)] + "…"
 
 
 def _without_heading(text: str, title: str) -> str:

@@ -307,7 +307,7 @@ def test_search_finds_entities_and_docs_with_filters_and_suggestions(page: Page,
     expect(page.locator(".summary")).to_contain_text("Nothing matches")
     page.locator('input[name="filters[kind]"][value="api"]').uncheck()
     page.wait_for_url(re.compile(r"^(?!.*filters).*types%5B%5D=techdocs"))
-    expect(page.locator(".search-hit .badge.docs").first).to_be_visible()
+    expect(page.locator(".search-hit .badge.doc-page").first).to_be_visible()
     shoot(page, "search-docs")
 
     page.fill("#search-query", "paymnet servce")
