@@ -101,3 +101,12 @@ def test_a_rebuild_starts_over_and_ends_with_the_same_index(catalog: tuple[Runti
     assert runtime.search.engine.count() == 0
     runtime.indexer.run_once()
     assert runtime.search.engine.count() == before
+
+
+def test_the_background_loop_compares_counts_only_every_few_seconds(catalog: tuple[Runtime, Path]) -> None:
+    runtime, _ = catalog
+    runtime.indexer.run_once(throttle=True)
+    uid = runtime.catalog.entity_by_name("component", "default", "beta")["metadata"]["uid"]
+    runtime.catalog.delete_by_uid(uid)
+    assert runtime.indexer.run_once(throttle=True).deleted == 0  # counted moments ago: not yet
+    assert runtime.indexer.run_once().deleted == 1  # asked for now: counted now

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 1000
 FULL_CHECK_SECONDS = 600.0
+#: How often the two counts that reveal deletions are compared (each is a count over a large table).
+COUNT_CHECK_SECONDS = 15.0
 
 
 class EntityFeed(Protocol):
@@ -102,12 +104,19 @@ class SearchIndexer(BackgroundLoop):
         self._docs_interval = docs_interval
         self._collator_interval = collator_interval
         self._lock = threading.Lock()
+        self._counted_at = -COUNT_CHECK_SECONDS  # compare counts on the first run
         super().__init__("search-indexer")
 
     # -- the catalog ------------------------------------------------------------------------------------------
 
-    def index_catalog(self, progress: Callable[[int], None] | None = None) -> tuple[IndexReport, set[str]]:
-        """Index entities changed since the last run; returns what was done and the refs that changed."""
+    def index_catalog(
+        self, progress: Callable[[int], None] | None = None, *, throttle: bool = False
+    ) -> tuple[IndexReport, set[str]]:
+        """Index entities changed since the last run; returns what was done and the refs that changed.
+
+        Deletions are found by comparing counts: at most every ``COUNT_CHECK_SECONDS`` when ``throttle``
+        (the background loop), every time otherwise (a command or a test asking now).
+        """
         report = IndexReport()
         changed: set[str] = set()
         state = self.engine.load_state(CATALOG)
@@ -128,6 +137,10 @@ class SearchIndexer(BackgroundLoop):
                 break
         state = self.engine.load_state(CATALOG)
         due = time.time() - float(state.get("checked_at", 0.0)) > FULL_CHECK_SECONDS
+        counted = time.monotonic() - self._counted_at < COUNT_CHECK_SECONDS
+        if throttle and not due and counted:
+            return report, changed
+        self._counted_at = time.monotonic()
         if due or self.engine.count(CATALOG) != self._entities.count():
             gone = sorted(self.engine.keys(CATALOG) - self._entities.refs())
             self.engine.delete(CATALOG, gone)
@@ -212,9 +225,9 @@ class SearchIndexer(BackgroundLoop):
 
     # -- running ----------------------------------------------------------------------------------------------
 
-    def run_once(self, *, docs: bool = True, collators: bool = True) -> IndexReport:
+    def run_once(self, *, docs: bool = True, collators: bool = True, throttle: bool = False) -> IndexReport:
         with self._lock:
-            report, changed = self.index_catalog()
+            report, changed = self.index_catalog(throttle=throttle)
             if docs or changed:
                 report.add(self.index_docs(changed, scan=docs))
             if collators:
@@ -226,7 +239,7 @@ class SearchIndexer(BackgroundLoop):
         while not self._stop.is_set():
             now = time.monotonic()
             try:
-                self.run_once(docs=now >= next_docs, collators=now >= next_collators)
+                self.run_once(docs=now >= next_docs, collators=now >= next_collators, throttle=True)
             except Exception:  # the loop must outlive one bad run; the next one retries
                 log.exception("search indexing failed; retrying")
             if now >= next_docs:
