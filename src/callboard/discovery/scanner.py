@@ -7,10 +7,13 @@ import datetime
 import hashlib
 import json
 import logging
+import posixpath
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import yaml
 
 from callboard import __version__
 from callboard.core.entity import ANNOTATION_LOCATION, ANNOTATION_ORIGIN_LOCATION, ANNOTATION_ORPHAN_REASON
@@ -164,10 +167,6 @@ class Scanner:
 
 def declared_entities(view: RepoView) -> list[tuple[str, str, Mapping[str, Any]]]:
     """Entities written in the repository's ``catalog-info.yaml`` files: (path, folder, entity)."""
-    import posixpath  # noqa: PLC0415
-
-    import yaml  # noqa: PLC0415
-
     found: list[tuple[str, str, Mapping[str, Any]]] = []
     for path in view.glob("catalog-info.yaml", "catalog-info.yml"):
         try:

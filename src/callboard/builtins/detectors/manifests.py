@@ -3,6 +3,7 @@ it is a deployed service, a published library or a website, and which databases 
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -340,7 +341,5 @@ class Manifests:
 
 
 def _join(base: str, relative: str) -> str:
-    import posixpath  # noqa: PLC0415
-
     joined = posixpath.normpath(posixpath.join(base, relative))
     return "" if joined == "." else joined
