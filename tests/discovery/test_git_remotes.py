@@ -31,3 +31,23 @@ def test_remotes_are_cloned_scanned_and_refreshed(tmp_path: Path) -> None:
         third = scanner.scan("git", remotes.repositories(), state)
         assert third.scanned == 1
         assert next(e for e in third.entities if e["kind"] == "Component")["spec"]["owner"] == "group:orders"
+
+
+def test_an_unreachable_remote_keeps_its_entities_and_does_not_stop_the_others(tmp_path: Path) -> None:
+    orders = next(repo for repo in sample_repos() if repo.name == "orders-service")
+    with GitServer(tmp_path / "server") as server:
+        server.seed("acme", "orders-service", orders.files)
+        server.seed("acme", "handbook", next(r for r in sample_repos() if r.name == "handbook").files)
+        urls = [f"{server.url}/acme/handbook.git", f"{server.url}/acme/orders-service.git"]
+        cache = GitCache(tmp_path / "cache", refresh_seconds=0)
+        scanner = Scanner(create_plugin_manager().discovery_detectors(), Options(default_owner="group:x"))
+        state = MemoryState()
+        scanner.scan("git", GitRemotes(urls, cache).repositories(), state)
+        server.seed("acme", "orders-service", {"CODEOWNERS": "* @acme/orders\n"})
+        # The handbook's host moved away (nothing listens on port 9): same repository, unreachable.
+        broken = [urls[0].replace(server.url, "http://127.0.0.1:9"), urls[1]]
+        report = scanner.scan("git", GitRemotes(broken, cache).repositories(), state)
+    names = {e["metadata"]["name"]: e for e in report.entities}
+    assert report.errors["acme/handbook"].startswith("git clone failed")
+    assert "handbook" in names and not report.missing  # kept, not orphaned
+    assert names["orders-service"]["spec"]["owner"] == "group:orders"  # the reachable one was read

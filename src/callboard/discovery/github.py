@@ -69,6 +69,14 @@ class RateLimited(Exception):
     pass
 
 
+class GithubError(InputError):
+    """GitHub refused a request; ``status`` is its HTTP status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class GithubOrganisation:
     def __init__(
         self,
@@ -114,9 +122,13 @@ class GithubOrganisation:
         if response.status_code in (403, 429) and self.remaining == 0:
             raise RateLimited("the rate limit is used up until " + response.headers.get("X-RateLimit-Reset", "?"))
         if response.status_code == 404:
-            raise InputError(f"GitHub has no {path} (HTTP 404): check the organisation name and the token's access")
+            raise GithubError(
+                f"GitHub has no {path} (HTTP 404): check the organisation name and the token's access", 404
+            )
         if response.status_code >= 400:
-            raise InputError(f"GitHub answered {response.status_code} for {path}: {response.text[:200]}")
+            raise GithubError(
+                f"GitHub answered {response.status_code} for {path}: {response.text[:200]}", response.status_code
+            )
         self.requests += 1
         body = response.json()
         if response.headers.get("ETag"):
@@ -179,11 +191,12 @@ class GithubOrganisation:
             log.info("deferring %s: %s", full_name, limited)
             base.deferred = True
             return base
-        except InputError as error:
-            if "HTTP 404" in error.message or "409" in error.message:  # an empty repository has no tree
+        except GithubError as error:
+            if error.status in (404, 409):  # an empty repository has no tree
                 base.listing, base.read, base.revision = [], lambda path: None, "empty"
-                return base
-            raise
+            else:  # this repository keeps its last entities; the others are read as usual
+                base.deferred, base.facts["error"] = True, error.message
+            return base
         blobs = {entry["path"]: entry["sha"] for entry in tree.get("tree") or [] if entry.get("type") == "blob"}
         base.listing = sorted(blobs)
         base.revision = hashlib.sha256(f"{tree.get('sha')}:{item.get('archived')}".encode()).hexdigest()[:40]

@@ -126,6 +126,8 @@ class Scanner:
                 if before:
                     kept[repository.name] = before
                 report.deferred.append(repository.name)
+                if repository.facts.get("error"):
+                    report.errors[repository.name] = str(repository.facts["error"])
                 continue
             if before and before.revision == repository.revision and before.version == self.version:
                 kept[repository.name] = StoredRepository(

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from callboard.discovery.model import Repository
-from callboard.sources.git import GitCache, RepositoryUrl
+from callboard.sources.git import GitCache, GitError, RepositoryUrl
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")
 
@@ -100,11 +100,18 @@ class GitRemotes:
     def repositories(self) -> Iterator[Repository]:
         for url in self.urls:
             parsed = RepositoryUrl.parse(url)
-            root = self.cache.checkout(parsed.remote, parsed.ref)
-            commit, branch = read_head(root / ".git")
             web = web_url(parsed.remote)
+            name = urlsplit(web).path.strip("/") if web else self.cache.folder(parsed.remote, parsed.ref).name
+            try:
+                root = self.cache.checkout(parsed.remote, parsed.ref)
+            except GitError as error:
+                # One unreachable remote must not stop the others: it keeps its last entities, reported.
+                root = self.cache.folder(parsed.remote, parsed.ref)
+                yield Repository(name, root, "", web, deferred=True, facts={"error": error.message})
+                continue
+            commit, branch = read_head(root / ".git")
             yield Repository(
-                name=urlsplit(web).path.strip("/") if web else root.name,
+                name=name,
                 root=root,
                 revision=commit,
                 web_url=web,

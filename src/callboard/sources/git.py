@@ -55,7 +55,8 @@ def run_git(
         message = (result.stderr or result.stdout).strip()
         if secret:
             message = message.replace(secret, "***")
-        raise GitError(f"git {' '.join(args[:2])} failed: {message}")
+        command = next((arg for arg in args if not arg.startswith("-")), "")
+        raise GitError(f"git {command} failed: {message}")
     return result.stdout.strip()
 
 
