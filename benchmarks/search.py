@@ -35,14 +35,12 @@ from callboard.storage.db import Database
 from callboard.storage.migrate import upgrade
 
 REPO = Path(__file__).resolve().parent.parent
-PROSE_SOURCE = REPO.parent / "shared" / "reference" / "backstage.md"
+PROSE_SOURCE = REPO / "docs"
 
 
 def prose_words() -> list[str]:
     """English words with their natural frequencies (Zipf-like), from a long technical text."""
-    text = (
-        PROSE_SOURCE.read_text("utf-8") if PROSE_SOURCE.is_file() else (REPO / "docs" / "architecture.md").read_text()
-    )
+    text = "\n".join(path.read_text("utf-8") for path in sorted(PROSE_SOURCE.rglob("*.md")))
     return [word.lower() for word in re.findall(r"[A-Za-z]{3,}", text)]
 
 

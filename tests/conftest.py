@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+#: Real descriptors, templates and docs written by others, with their sources and licences in INDEX.tsv.
+CORPUS = REPO / "tests" / "corpus"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -21,6 +22,4 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.fail(f"the shared corpus is expected at {CORPUS}; CI checks it out beside the repository")
     return CORPUS

@@ -16,7 +16,7 @@ from callboard.catalog.kinds import KindRegistry, builtin_kinds
 from callboard.catalog.validation import DescriptorValidator, find_descriptor_files
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "corpus"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 def _corpus_files() -> list[Path]:
