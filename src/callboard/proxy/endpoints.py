@@ -53,6 +53,10 @@ HOP_BY_HOP = frozenset(
     }
 )
 
+#: The portal's own credentials: never taken from the caller's request, whatever ``allowedHeaders`` says
+#: (``credentials: forward`` passes the caller's bearer token, and only that).
+CALLER_CREDENTIALS = frozenset({"authorization", "cookie", "proxy-authorization", "x-csrf-token"})
+
 Credentials = Literal["require", "forward", "dangerously-allow-unauthenticated"]
 
 
@@ -78,10 +82,10 @@ class Endpoint:
         return f"/api/proxy/{self.name}"
 
     def request_headers(self) -> frozenset[str]:
-        extra = {name.lower() for name in self.headers} | self.allowed_headers
-        if self.credentials == "forward":
-            extra |= {"authorization"}
-        return (SAFE_HEADERS | extra) - HOP_BY_HOP
+        """Caller headers that may pass. Headers the endpoint configures are never among them: the proxy sets
+        those itself, so the caller can neither add to nor replace them, in any letter case."""
+        configured = {name.lower() for name in self.headers}
+        return (SAFE_HEADERS | self.allowed_headers) - HOP_BY_HOP - CALLER_CREDENTIALS - configured
 
     def response_headers(self) -> frozenset[str]:
         return (SAFE_HEADERS | self.allowed_headers) - HOP_BY_HOP - {"set-cookie"}
@@ -117,6 +121,19 @@ def _endpoint(route: str, value: Any) -> Endpoint:
     headers = value.get("headers") or {}
     if not isinstance(headers, dict):
         raise ProxyConfigError(f"{where}.headers must be a mapping of header name to value")
+    for header, header_value in headers.items():
+        if header_value is None or isinstance(header_value, dict | list):
+            raise ProxyConfigError(f"{where}.headers.{header}: give a text value (is its environment variable set?)")
+    lowered = [str(header).lower() for header in headers]
+    if len(set(lowered)) != len(lowered):
+        raise ProxyConfigError(f"{where}.headers: a header is named twice (header names ignore letter case)")
+    allowed_headers = frozenset(str(h).lower() for h in value.get("allowedHeaders") or [])
+    if allowed_headers & CALLER_CREDENTIALS:
+        named = ", ".join(sorted(allowed_headers & CALLER_CREDENTIALS))
+        raise ProxyConfigError(
+            f"{where}.allowedHeaders: {named} would hand the caller's portal credentials to the upstream; remove "
+            "it, and set credentials: forward if the upstream really must receive the caller's token"
+        )
     rewrite = value.get("pathRewrite") or {}
     try:
         compiled = tuple((str(pattern), str(replacement)) for pattern, replacement in rewrite.items())
@@ -129,7 +146,7 @@ def _endpoint(route: str, value: Any) -> Endpoint:
         target=target.rstrip("/"),
         headers={str(k): str(v) for k, v in headers.items()},
         allowed_methods=frozenset(str(m).upper() for m in methods),
-        allowed_headers=frozenset(str(h).lower() for h in value.get("allowedHeaders") or []),
+        allowed_headers=allowed_headers,
         credentials=credentials,
         change_origin=bool(value.get("changeOrigin", True)),
         path_rewrite=compiled,

@@ -78,8 +78,14 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
-        cookies = _cookies(headers.get("cookie", ""))
         path, method = scope["path"], scope["method"]
+        if sum(1 for key, _ in scope["headers"] if key.lower() == b"authorization") > 1:
+            # Which of several tokens identifies the caller would be a guess, and a proxy or an upstream
+            # might guess differently.
+            message = "Send one Authorization header; this request has several"
+            await _error(401, "AuthenticationError", message, path, method)(scope, receive, send)
+            return
+        cookies = _cookies(headers.get("cookie", ""))
         state = scope.setdefault("state", {})
         csrf = cookies.get(CSRF_COOKIE) or ""
         new_csrf = None

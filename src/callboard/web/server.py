@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callboard import __version__
 from callboard.auth.audit import AuditLog
 from callboard.auth.service import AuthService
 from callboard.catalog.secured import SecuredCatalog
 from callboard.core.extensions import EntityCard, EntityTab, NavItem
+from callboard.core.limits import RequestLimits
 from callboard.proxy.endpoints import Endpoint
 from callboard.proxy.handler import ProxyHandler
 from callboard.web.api.catalog import catalog_router
@@ -22,10 +25,9 @@ from callboard.web.api.scaffolder import scaffolder_router
 from callboard.web.api.search import search_router
 from callboard.web.auth import AuthMiddleware, auth_router, current_access, identity_of
 from callboard.web.errors import install_error_handlers
+from callboard.web.limits import RequestBodyLimit
 from callboard.web.ui import install_portal
 from callboard.web.ui.audit_page import audit_router
-
-PROXY_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 @dataclass
@@ -46,15 +48,29 @@ class WebParts:
     techdocs: Any = None  # TechDocsService
     search: Any = None  # SearchService
     proxy_transport: Any = None
+    limits: RequestLimits = field(default_factory=RequestLimits)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-async def server_timing(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """How long the server spent on the request, in the standard header browsers' developer tools show."""
-    started = time.perf_counter()
-    response = await call_next(request)
-    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-    return response
+class ServerTiming:
+    """How long the server spent before answering, in the standard header browsers' developer tools show."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                duration = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+                message = {**message, "headers": [*message.get("headers", []), (b"server-timing", duration.encode())]}
+            await send(message)
+
+        await self.app(scope, receive, timed)
 
 
 def build_web_app(parts: WebParts) -> FastAPI:
@@ -71,13 +87,14 @@ def build_web_app(parts: WebParts) -> FastAPI:
         audit=parts.audit,
         transport=parts.proxy_transport,
     )
-    app.middleware("http")(server_timing)
     app.include_router(catalog_router(parts.catalog))
     if parts.scaffolder is not None and parts.tasks is not None:
         app.include_router(scaffolder_router(parts.catalog, parts.scaffolder, parts.tasks))
     if parts.search is not None:
         app.include_router(search_router(parts.catalog, parts.search))
-    app.add_api_route("/api/proxy/{rest:path}", proxy, methods=PROXY_METHODS, include_in_schema=False)
+    # The proxy is an ASGI app of its own: it answers every method itself (405 with Allow for the ones an
+    # endpoint does not take) and owns its streamed responses.
+    app.router.routes.append(Route("/api/proxy/{rest:path}", endpoint=proxy, include_in_schema=False))
     pages = install_portal(
         app,
         parts.catalog,
@@ -112,4 +129,6 @@ def build_web_app(parts: WebParts) -> FastAPI:
         return {"status": "ok", "catalog": parts.catalog.status()}
 
     app.add_middleware(AuthMiddleware, auth=parts.auth, public=proxy.unauthenticated, secure=secure)
+    app.add_middleware(ServerTiming)
+    app.add_middleware(RequestBodyLimit, limits=parts.limits)
     return app

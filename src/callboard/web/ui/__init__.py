@@ -19,7 +19,7 @@ from callboard.web.ui.problems_page import problems_router
 from callboard.web.ui.register_page import register_router
 from callboard.web.ui.rendering import STATIC_DIR, Pages
 from callboard.web.ui.search_page import search_router
-from callboard.web.ui.security import security_headers
+from callboard.web.ui.security import SecurityHeaders
 
 
 def install_portal(
@@ -38,7 +38,7 @@ def install_portal(
     parts: list[EntityCard | EntityTab] = [*cards, *tabs]
     template_dirs = sorted({part.template_dir for part in parts if part.template_dir})
     pages = Pages(title, nav, template_dirs)
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     highlight_css = stylesheet()
 
