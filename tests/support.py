@@ -99,6 +99,20 @@ class Server:
         self._thread.join(10)
 
 
+def raw_http(url: str, lines: list[str], body: bytes = b"", *, timeout: float = 10) -> tuple[int, bytes]:
+    """Send a request exactly as written (header case, duplicates and a lying Content-Length kept), ending
+    with ``Connection: close``; the status and the whole answer."""
+    host, port = url.removeprefix("http://").split(":")
+    head = [*lines, f"Host: {host}:{port}", "Connection: close"]
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
+    return status, answer
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, "utf-8")

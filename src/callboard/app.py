@@ -273,6 +273,7 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
             cards=plugins.entity_cards(),
             tabs=plugins.entity_tabs(),
             nav=plugins.nav_items(),
+            limits=settings.backend.limits.request_limits(),
         )
     )
     return Runtime(

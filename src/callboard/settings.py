@@ -11,9 +11,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ByteSize, ConfigDict, Field, ValidationError
 
 from callboard.config_loader import ConfigError, LoadedConfig, load_config
+from callboard.core.limits import DescriptorLimits, RenderLimits, RequestLimits
+
+_REQUEST, _DESCRIPTOR, _RENDER = RequestLimits(), DescriptorLimits(), RenderLimits()
 
 
 class _Section(BaseModel):
@@ -30,6 +33,49 @@ class ListenSettings(_Section):
     port: int = Field(7007, ge=0, le=65535, description="TCP port to listen on.")
 
 
+class RequestBodySettings(_Section):
+    """Largest request body per route family, in bytes or with a unit ("1MiB", "5 MB")."""
+
+    api: ByteSize = Field(ByteSize(_REQUEST.api_body_bytes), description="Every API route and page form not below.")
+    validate_: ByteSize = Field(
+        ByteSize(_REQUEST.validate_body_bytes),
+        alias="validate",
+        description="validate-entity, analyze-location and the scaffolder's dry-run (whole files and templates).",
+    )
+    proxy: ByteSize = Field(ByteSize(_REQUEST.proxy_body_bytes), description="Bodies sent through /api/proxy.")
+
+
+class QueryLimitSettings(_Section):
+    max_filters: int = Field(
+        _REQUEST.max_filters,
+        alias="maxFilters",
+        ge=1,
+        le=500,
+        description="filter parameters, and conditions in all of them, per catalog request (at most 500).",
+    )
+    max_filter_length: int = Field(
+        _REQUEST.max_filter_length, alias="maxFilterLength", ge=16, description="Characters in one filter parameter."
+    )
+    max_limit: int = Field(
+        _REQUEST.max_limit, alias="maxLimit", ge=1, description="Largest page size a caller may ask for (limit)."
+    )
+
+
+class BackendLimitSettings(_Section):
+    request_body: RequestBodySettings = Field(default_factory=RequestBodySettings, alias="requestBody")  # type: ignore[arg-type]
+    query: QueryLimitSettings = Field(default_factory=QueryLimitSettings)  # type: ignore[arg-type]
+
+    def request_limits(self) -> RequestLimits:
+        return RequestLimits(
+            api_body_bytes=int(self.request_body.api),
+            validate_body_bytes=int(self.request_body.validate_),
+            proxy_body_bytes=int(self.request_body.proxy),
+            max_filters=self.query.max_filters,
+            max_filter_length=self.query.max_filter_length,
+            max_limit=self.query.max_limit,
+        )
+
+
 class BackendSettings(_Section):
     base_url: str = Field("http://localhost:7007", alias="baseUrl", description="URL the backend is reached at.")
     listen: ListenSettings = Field(default_factory=ListenSettings)  # type: ignore[arg-type]
@@ -41,6 +87,7 @@ class BackendSettings(_Section):
     auth: dict[str, Any] = Field(
         default_factory=dict, description="externalAccess: [{type: static, options: {token, subject}}] for scripts."
     )
+    limits: BackendLimitSettings = Field(default_factory=BackendLimitSettings)
 
 
 class KindRelationSettings(_Section):
@@ -82,6 +129,25 @@ class ProcessingSettings(_Section):
     )
 
 
+class DescriptorLimitSettings(_Section):
+    """What one descriptor file may hold; a file over a limit is refused with an error on its location."""
+
+    file_bytes: ByteSize = Field(ByteSize(_DESCRIPTOR.file_bytes), alias="fileBytes", description="Size of one file.")
+    documents_per_file: int = Field(
+        _DESCRIPTOR.documents_per_file, alias="documentsPerFile", ge=1, description="YAML documents in one file."
+    )
+    expanded_nodes: int = Field(
+        _DESCRIPTOR.expanded_nodes,
+        alias="expandedNodes",
+        ge=1000,
+        description="Values in one file once YAML aliases are expanded; refuses alias bombs before they are built.",
+    )
+    depth: int = Field(_DESCRIPTOR.depth, ge=10, le=1000, description="Nesting depth of one document.")
+
+    def descriptor_limits(self) -> DescriptorLimits:
+        return DescriptorLimits(int(self.file_bytes), self.documents_per_file, self.expanded_nodes, self.depth)
+
+
 class CatalogSettings(_Section):
     locations: list[LocationSettings] = Field(default_factory=list)
     rules: list[LocationRuleSettings] | None = Field(
@@ -103,6 +169,7 @@ class CatalogSettings(_Section):
         default_factory=dict,
         description="Entity providers; providers.discovery.<id> infers entities from repositories.",
     )
+    limits: DescriptorLimitSettings = Field(default_factory=DescriptorLimitSettings)  # type: ignore[arg-type]
 
     def interval_seconds(self) -> tuple[float, float]:
         """Backstage's window: a random interval between the configured value and 1.5 times it."""
@@ -112,6 +179,27 @@ class CatalogSettings(_Section):
         seconds = sum(float(value) * units.get(unit, 0) for unit, value in self.processing_interval.items())
         seconds = max(seconds, 1.0)
         return (seconds, seconds * 1.5)
+
+
+class RenderLimitSettings(_Section):
+    """What one template expression, step input or rendered skeleton file may cost."""
+
+    output_bytes: ByteSize = Field(
+        ByteSize(_RENDER.output_bytes), alias="outputBytes", description="Text one rendering may produce."
+    )
+    render_seconds: float = Field(
+        _RENDER.render_seconds, alias="renderSeconds", gt=0, le=600, description="Time one rendering may take."
+    )
+    loop_iterations: int = Field(
+        _RENDER.loop_iterations, alias="loopIterations", ge=100, description="Loop turns in one rendering, all loops."
+    )
+
+    def render_limits(self) -> RenderLimits:
+        return RenderLimits(int(self.output_bytes), self.render_seconds, self.loop_iterations)
+
+
+class ScaffolderSettings(_Section):
+    limits: RenderLimitSettings = Field(default_factory=RenderLimitSettings)  # type: ignore[arg-type]
 
 
 class Settings(_Section):
@@ -130,6 +218,7 @@ class Settings(_Section):
         default_factory=dict, description="The permission policy: defaultDecision and ordered rules."
     )
     proxy: dict[str, Any] = Field(default_factory=dict, description="proxy.endpoints, in Backstage's format.")
+    scaffolder: ScaffolderSettings = Field(default_factory=ScaffolderSettings)
     search: dict[str, Any] = Field(
         default_factory=dict, description="Search; passed to a plugin's search_engine hook (the built-in needs none)."
     )

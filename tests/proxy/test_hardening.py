@@ -3,7 +3,6 @@ upstreams, oversized and lying bodies. The upstream is a real HTTP server that r
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from callboard.core.identity import Identity
 from callboard.proxy.paths import PathRefused, safe_remainder
 from tests.catalog.fixtures import config, write_catalog
 from tests.proxy.upstream import RecordingUpstream
-from tests.support import TEST_TOKEN, Server, make_runtime
+from tests.support import TEST_TOKEN, Server, make_runtime, raw_http
 
 SECRET = "Token token=upstream-secret-0042"
 
@@ -62,15 +61,12 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
 
 
 def _raw_request(portal: Portal, lines: list[str], body: bytes = b"", *, read_timeout: float = 10) -> tuple[int, bytes]:
-    """Send a request exactly as written (header case and duplicates kept); the status and the whole answer."""
-    host, port = portal.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=read_timeout) as sock:
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-        answer = b""
-        while chunk := sock.recv(65536):  # every request says Connection: close, so the answer ends at EOF
-            answer += chunk
-    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
-    return status, answer
+    return raw_http(
+        portal.url,
+        [line for line in lines if not line.startswith(("Host:", "Connection:"))],
+        body,
+        timeout=read_timeout,
+    )
 
 
 def _credentials_seen(record: dict[str, Any]) -> list[str]:

@@ -70,10 +70,31 @@ def encode_filters(sets: FilterSets) -> list[list[list[object]]]:
     return [[[c.key, list(c.values) if c.values is not None else None] for c in conditions] for conditions in sets]
 
 
+#: Conditions a cursor may carry: each is a clause of the query, and SQLite refuses expressions nested
+#: deeper than 1,000 (``OR`` of many alternatives nests one level per alternative).
+MAX_CURSOR_CONDITIONS = 500
+
+
 def decode_filters(data: object) -> FilterSets:
+    """Filters carried in a cursor, checked as strictly as any other input (a cursor can be forged)."""
+    malformed = InputError("Malformed cursor: its filters are not in the form this catalog writes")
     if not isinstance(data, list):
-        raise InputError("Malformed cursor: filter")
-    return tuple(
-        tuple(Condition(str(key), tuple(values) if values is not None else None) for key, values in conditions)
-        for conditions in data
-    )
+        raise malformed
+    sets = []
+    total = 0
+    for conditions in data:
+        if not isinstance(conditions, list):
+            raise malformed
+        parsed = []
+        for condition in conditions:
+            if not (isinstance(condition, list) and len(condition) == 2 and isinstance(condition[0], str)):
+                raise malformed
+            key, values = condition
+            if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
+                raise malformed
+            parsed.append(Condition(key, tuple(values) if values is not None else None))
+        total += len(parsed)
+        sets.append(tuple(parsed))
+    if total > MAX_CURSOR_CONDITIONS:
+        raise malformed
+    return tuple(sets)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 from callboard.catalog.field_format import DEFAULT_FIELD_RULES, FieldFormatRules, check_field_formats
 from callboard.catalog.javascript import js_keys
@@ -96,6 +97,16 @@ class EntityPipeline:
 
     def process(self, unprocessed: Entity, *, base: str = "") -> ProcessingResult:
         """Process ``unprocessed`` (read from ``base``, used for relative placeholders). Never raises on data."""
+        unstorable = unstorable_text(unprocessed)
+        if unstorable is not None:
+            path, problem = unstorable
+            where = ".".join(str(part) for part in path) or "the entity"
+            return _failed(
+                "InputError",
+                f"Entity text cannot be stored: {where} {problem}",
+                path,
+                "Remove the character, or write it out in words; JSON and the catalog's databases cannot hold it.",
+            )
         if not self._envelope.is_valid(unprocessed):
             error = self._envelope.errors(unprocessed)[0]
             return _failed(
@@ -220,6 +231,39 @@ class EntityPipeline:
                         )
                 outgoing.append((relation_field.relation, target_ref, relation_field.reverse))
         return outgoing, None
+
+
+def unstorable_text(value: Any, path: FieldPath = ()) -> tuple[FieldPath, str] | None:
+    """The first key or string holding what no database can store: NUL (U+0000) or a lone UTF-16 surrogate.
+
+    Backstage's validators let both through (JavaScript strings can hold them); PostgreSQL then refuses the
+    row, so Callboard refuses the entity with the field named instead.
+    """
+    if isinstance(value, str):
+        return _text_problem(value, path)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _text_problem(key, (*path, key)) if isinstance(key, str) else None
+            found = problem or unstorable_text(item, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = unstorable_text(item, (*path, index))
+            if found is not None:
+                return found
+    return None
+
+
+def _text_problem(text: str, path: FieldPath) -> tuple[FieldPath, str] | None:
+    if text.isascii():
+        return (path, "holds a NUL character (U+0000)") if "\x00" in text else None
+    if "\x00" in text:
+        return path, "holds a NUL character (U+0000)"
+    for character in text:
+        if "\ud800" <= character <= "\udfff":
+            return path, f"holds a lone UTF-16 surrogate (U+{ord(character):04X}), which is not valid Unicode text"
+    return None
 
 
 def _failed(name: str, message: str, path: FieldPath, hint: str) -> ProcessingResult:

@@ -118,11 +118,11 @@ class ItemProcessor:
         return outcome
 
     def _process(self, entity_ref: str, unprocessed: Entity, cache: Mapping[str, Any]) -> Outcome:
-        annotations = (unprocessed.get("metadata") or {}).get("annotations") or {}
         if cache.get("imported"):
             return self._process_imported(entity_ref, unprocessed, cache)
-        location = annotations.get(ANNOTATION_LOCATION, "")
-        origin = annotations.get(ANNOTATION_ORIGIN_LOCATION, location)
+        # Read before validation, so any shape of metadata must be survived here; the pipeline reports it.
+        location = _annotation(unprocessed, ANNOTATION_LOCATION, "")
+        origin = _annotation(unprocessed, ANNOTATION_ORIGIN_LOCATION, location)
         base_type, base_target = _split(location)
         origin_type, origin_target = _split(origin)
         # Placeholders in local files may read only below the folder of the location that was registered.
@@ -287,6 +287,13 @@ class _ConfinedReader:
                     f"{target} is outside {self.root}, the folder of the registered location", "NotAllowedError"
                 )
         return self._reader.read(target)
+
+
+def _annotation(entity: Entity, key: str, default: str) -> str:
+    metadata = entity.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    value = annotations.get(key) if isinstance(annotations, dict) else None
+    return value if isinstance(value, str) else default
 
 
 def _split(location: str) -> tuple[str, str]:

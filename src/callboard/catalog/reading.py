@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from callboard.catalog.placeholders import ReadError
+from callboard.core.errors import InputError
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -118,6 +119,10 @@ class LocationReader:
         return integration.token if integration else None
 
     def _read_url(self, target: str) -> bytes:
+        try:
+            check_location_target("url", target)
+        except InputError as error:
+            raise ReadError(error.message, "InputError") from None
         parts = urlsplit(target)
         headers: dict[str, str] = {}
         url = target
@@ -148,6 +153,16 @@ class LocationReader:
                 return b"".join(chunks)
         except httpx.HTTPError as error:
             raise ReadError(f"{target} could not be read: {error}") from error
+
+
+def check_location_target(location_type: str, target: str) -> None:
+    """Refuse a target no reader could mean: control characters anywhere, a URL that is not http(s)."""
+    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in target):
+        raise InputError(f"location.target {target[:80]!r} holds a control character; remove it")
+    if location_type == "url":
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InputError(f"location.target {target[:200]} is not an http(s) URL; write https://host/path")
 
 
 def _github_raw_url(url: str, integration: GithubIntegration) -> str:

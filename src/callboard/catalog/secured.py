@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from callboard.catalog.filters import Condition, FilterSets, decode_filters
-from callboard.catalog.paging import decode_cursor
-from callboard.catalog.query_store import FullText, OrderField
+from callboard.catalog.filters import Condition, FilterSets
+from callboard.catalog.paging import QueryState
 from callboard.catalog.service import CatalogService, Page, Preview
 from callboard.catalog.stitching import search_rows
 from callboard.catalog.views import Browse
@@ -182,16 +181,15 @@ class SecuredCatalog:
         if not cursor:
             return self._service.query_entities(restrict(filters, decision.criteria), **options)
         # A cursor carries the filters it was made with; they are narrowed again on every page.
-        state = decode_cursor(cursor)
-        text = state.get("t")
+        state = QueryState.from_cursor(cursor)
         return self._service.query_entities(
-            restrict(decode_filters(state.get("f", [])), decision.criteria),
+            restrict(state.filters, decision.criteria),
             fields=options.get("fields", ()),
-            order=[OrderField(str(f), bool(d)) for f, d in state.get("o", [])],
-            full_text=FullText(str(text[0]), tuple(text[1])) if text else None,
-            limit=int(state.get("l", 20)),
-            offset=int(state.get("s", 0)),
-            count=not state.get("x"),
+            order=state.order,
+            full_text=state.full_text,
+            limit=state.limit,
+            offset=state.offset,
+            count=state.count,
         )
 
     def entity_by_name(self, kind: str, namespace: str, name: str) -> Entity:
@@ -226,10 +224,18 @@ class SecuredCatalog:
         return result
 
     def delete_by_uid(self, uid: str) -> None:
+        """As Backstage's authorized catalog: refused (403) unless the policy allows deleting this entity,
+        whether or not it exists; a caller allowed to delete anything gets 204 for a uid it cannot find or see,
+        and nothing is deleted."""
+        decision = self._access().decide(CATALOG_ENTITY_DELETE)
+        if decision.result == "deny":
+            raise NotAllowedError(f"{self._who()} may not delete entities ({CATALOG_ENTITY_DELETE})")
         try:
             entity = self.entity_by_uid(uid)
         except NotFoundError:
-            return  # Backstage answers 204 for a uid it does not have (or one the caller may not see)
+            if decision.result == "conditional":
+                raise NotAllowedError(f"{self._who()} may not delete this entity ({CATALOG_ENTITY_DELETE})") from None
+            return
         self._check_entity(CATALOG_ENTITY_DELETE, entity, "delete this entity")
         self._service.delete_by_uid(uid)
         self._record("catalog.entity.delete", _ref(entity))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import copy
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from callboard.catalog import query_store, stitch_store, store
 from callboard.catalog.engine import CatalogEngine
-from callboard.catalog.filters import Condition, FilterSets, decode_filters, encode_filters
-from callboard.catalog.paging import decode_cursor, encode_cursor, select_fields
+from callboard.catalog.filters import Condition, FilterSets
+from callboard.catalog.paging import QueryState, select_fields
 from callboard.catalog.processing import ChildEntity, ItemProcessor
 from callboard.catalog.providers import (
     API_PROVIDER,
@@ -23,11 +23,11 @@ from callboard.catalog.providers import (
     root_entities,
 )
 from callboard.catalog.query_store import FullText, OrderField
-from callboard.catalog.reading import parse_location_ref
+from callboard.catalog.reading import check_location_target, parse_location_ref
 from callboard.catalog.stitching import load_json
 from callboard.catalog.views import CatalogViews
 from callboard.core.entity import Entity, EntityRef, EntityRefError
-from callboard.core.errors import ConflictError, InputError, NotAllowedError, NotFoundError
+from callboard.core.errors import ConflictError, InputError, NotAllowedError, NotFoundError, error_named
 from callboard.storage.db import Database
 
 IMPORT_PROVIDER = "CatalogImport"
@@ -136,42 +136,31 @@ class CatalogService:
     ) -> Page:
         """A page of entities; ``count=False`` skips ``totalItems`` (reported as 0, as Backstage does)."""
         if cursor:
-            state = decode_cursor(cursor)
-            filters = decode_filters(state.get("f", []))
-            order = [OrderField(str(f), bool(d)) for f, d in state.get("o", [])]
-            text = state.get("t")
-            full_text = FullText(str(text[0]), tuple(text[1])) if text else None
-            offset = int(state.get("s", 0))
-            limit = int(state.get("l", limit))
-            count = not state.get("x")
-        if limit < 0 or offset < 0:
+            state = QueryState.from_cursor(cursor)
+        else:
+            state = QueryState(filters, tuple(order), full_text, limit, offset, count)
+        if state.limit < 0 or state.offset < 0:
             raise InputError("limit and offset must not be negative")
-        if full_text is not None and not full_text.fields:
+        text = state.full_text
+        if text is not None and not text.fields:
             # Without fields, Backstage matches the term against the sort field.
-            full_text = FullText(full_text.term, (order[0].field if order else "metadata.uid",))
+            text = FullText(text.term, (state.order[0].field if state.order else "metadata.uid",))
         with self._db.connect() as connection:
             texts = query_store.query_entities(
                 connection,
-                filters,
-                order=order,
-                full_text=full_text,
-                offset=offset,
-                limit=limit + 1,
+                state.filters,
+                order=state.order,
+                full_text=text,
+                offset=state.offset,
+                limit=state.limit + 1,
                 default_order_by_uid=True,
             )
-            total = query_store.count_entities(connection, filters, full_text) if count else 0
-        base = {
-            "f": encode_filters(filters),
-            "o": [[item.field, item.descending] for item in order],
-            "t": [full_text.term, list(full_text.fields)] if full_text else None,
-            "l": limit,
-            "x": not count,
-        }
-        page = Page([select_fields(load_json(text), fields) for text in texts[:limit]], total)
-        if len(texts) > limit:
-            page.next_cursor = encode_cursor({**base, "s": offset + limit})
-        if offset > 0:
-            page.prev_cursor = encode_cursor({**base, "s": max(0, offset - limit)})
+            total = query_store.count_entities(connection, state.filters, text) if state.count else 0
+        page = Page([select_fields(load_json(item), fields) for item in texts[: state.limit]], total)
+        if len(texts) > state.limit:
+            page.next_cursor = state.cursor(state.offset + state.limit)
+        if state.offset > 0:
+            page.prev_cursor = state.cursor(max(0, state.offset - state.limit))
         return page
 
     def entity_by_name(self, kind: str, namespace: str, name: str) -> Entity:
@@ -203,6 +192,7 @@ class CatalogService:
         return [select_fields(load_json(found[key]), fields) if key in found else None for key in keys]
 
     def delete_by_uid(self, uid: str) -> None:
+        """Delete one entity (its location may bring it back); a uid the catalog lacks is no error (Backstage)."""
         with self._db.transaction() as connection:
             ref = query_store.ref_by_uid(connection, uid)
             if ref is None:
@@ -265,7 +255,7 @@ class CatalogService:
             parse_location_ref(location)
         except ValueError as error:
             raise InputError(str(error)) from error
-        annotated = load_json(json.dumps(entity))
+        annotated = copy.deepcopy(entity)
         metadata = annotated.get("metadata")
         if isinstance(metadata, dict):
             annotations = metadata.setdefault("annotations", {})
@@ -348,19 +338,22 @@ class CatalogService:
         self.sync_locations()
         return {"location": location, "entities": []}
 
-    def _dry_run(self, spec: LocationSpec) -> list[Entity]:
-        return [preview.entity for preview in self.preview_location(spec.type, spec.target)]
+    def _dry_run(self, spec: LocationSpec, *, by_cause: bool = False) -> list[Entity]:
+        return [preview.entity for preview in self.preview_location(spec.type, spec.target, by_cause=by_cause)]
 
-    def preview_location(self, location_type: str, target: str) -> list[Preview]:
+    def preview_location(self, location_type: str, target: str, *, by_cause: bool = False) -> list[Preview]:
         """What registering the location would add: its Location entity, then each entity read, with problems.
 
-        Nothing is written. A location that cannot be read at all raises InputError naming the problem.
+        Nothing is written. A location that cannot be read at all raises InputError naming the problem (as
+        Backstage's dry run does), or with ``by_cause`` the error of the cause (403 when reading the URL is not
+        allowed, 404 when it does not exist), as Backstage's analyze-location does.
         """
         root = generated_location_entity(LocationSpec(location_type, target))
         outcome = self._processor.process("", root, {})
         if outcome.errors:
             first = outcome.errors[0]
-            raise InputError(f"{first.name}: {first.message}")
+            message = f"{first.name}: {first.message}"
+            raise error_named(first.name, message) if by_cause else InputError(message)
         previews = [Preview(root, [])]
         todo = [(child, 0) for child in outcome.children or []]
         while todo and len(previews) < 1000:
@@ -412,16 +405,20 @@ class CatalogService:
             raise NotFoundError(f"Found no location {annotation}")
         return location
 
-    def analyze_location(self, location: dict[str, Any], catalog_filename: str | None) -> dict[str, Any]:
-        location_type, target = str(location.get("type", "url")), str(location.get("target", ""))
-        if not target:
-            raise InputError("location.target is required")
+    def analyze_location(self, location: dict[str, Any], catalog_filename: Any) -> dict[str, Any]:
+        """The entities a location holds, or the reason it cannot be read (400, 403 or 404)."""
+        location_type, target = location.get("type", "url"), location.get("target")
+        if not isinstance(location_type, str):
+            raise InputError("location.type must be a string naming a location type, such as url")
+        if not isinstance(target, str) or not target.strip():
+            raise InputError("location.target is required: the URL of a repository or of a catalog-info.yaml")
+        if catalog_filename is not None and not isinstance(catalog_filename, str):
+            raise InputError("catalogFilename must be a file name such as catalog-info.yaml")
+        self._check_location_type(location_type)
+        check_location_target(location_type, target)
         if not target.endswith((".yaml", ".yml")):
             target = target.rstrip("/") + "/" + (catalog_filename or "catalog-info.yaml")
-        try:
-            entities = self._dry_run(LocationSpec(location_type, target))[1:]
-        except InputError:
-            return {"existingEntityFiles": [], "generateEntities": []}
+        entities = self._dry_run(LocationSpec(location_type, target), by_cause=True)[1:]
         refs = [EntityRef.of(entity).key for entity in entities if isinstance(entity.get("metadata"), dict)]
         with self._db.connect() as connection:
             known = query_store.entities_by_refs(connection, refs, ())

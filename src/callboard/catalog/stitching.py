@@ -37,12 +37,18 @@ def canonical_bytes(value: Any) -> bytes:
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except (orjson.JSONEncodeError, TypeError):
-        # Integers beyond 64 bits and the like: the standard library copes, more slowly.
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        # Integers beyond 64 bits, lone surrogates and the like: the standard library copes, more slowly
+        # (escaping what is not valid UTF-8, so the text can still be stored and read back).
+        return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 
 
 def load_json(text: str | bytes) -> Any:
-    return orjson.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # orjson refuses escaped lone surrogates, which the standard library reads (and the entity pipeline
+        # then refuses with the field named); anything else is invalid JSON to both.
+        return json.loads(text)
 
 
 def stitch(

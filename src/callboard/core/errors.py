@@ -52,3 +52,14 @@ def describe_error(error: BaseException) -> str:
     if not isinstance(message, str):
         message = str(error)
     return f"{name}: {message}"
+
+
+def error_named(name: str, message: str) -> CallboardError:
+    """The error class Backstage gives ``name`` (so the API answers with its status); InputError otherwise."""
+    classes: dict[str, type[CallboardError]] = {
+        "NotAllowedError": NotAllowedError,
+        "NotFoundError": NotFoundError,
+        "ConflictError": ConflictError,
+        "AuthenticationError": AuthenticationError,
+    }
+    return classes.get(name, InputError)(message)

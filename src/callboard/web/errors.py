@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,12 +21,15 @@ _NAMES = {
     404: "NotFoundError",
     405: "NotAllowedError",
     409: "ConflictError",
+    413: "PayloadTooLargeError",
     501: "NotImplementedError",
     503: "ServiceUnavailableError",
 }
 
 
-def error_body(request: Request, status: int, name: str, message: str) -> JSONResponse:
+def error_body(
+    request: Request, status: int, name: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     url = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return JSONResponse(
         {
@@ -35,6 +38,7 @@ def error_body(request: Request, status: int, name: str, message: str) -> JSONRe
             "response": {"statusCode": status},
         },
         status_code=status,
+        headers=headers,
     )
 
 
@@ -51,10 +55,14 @@ def wants_page(request: Request) -> bool:
 
 
 def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage | None = None) -> None:
-    def respond(request: Request, status: int, name: str, message: str) -> Response:
+    def respond(
+        request: Request, status: int, name: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> Response:
         if html_page is not None and wants_page(request):
-            return html_page(request, status, name, message)
-        return error_body(request, status, name, message)
+            response = html_page(request, status, name, message)
+            response.headers.update(headers or {})
+            return response
+        return error_body(request, status, name, message, headers)
 
     @app.exception_handler(CallboardError)
     async def _known(request: Request, error: CallboardError) -> Response:
@@ -67,7 +75,12 @@ def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage | None = None)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> Response:
-        return respond(request, error.status_code, _NAMES.get(error.status_code, "Error"), str(error.detail))
+        message = str(error.detail)
+        if error.status_code == 405:
+            allowed = (error.headers or {}).get("Allow", "")
+            message = f"{request.method} is not allowed on {request.url.path}; use {allowed}"
+        name = _NAMES.get(error.status_code, "Error")
+        return respond(request, error.status_code, name, message, error.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:

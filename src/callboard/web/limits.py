@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callboard.core.limits import RequestLimits
@@ -20,8 +21,12 @@ _VALIDATE_PATHS = (
 )
 
 
-class _BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` past the limit. An HTTPException, so that FastAPI's body parsing passes it on
+    (it turns other errors into a 400) and the error handlers answer it in Backstage's shape."""
+
+    def __init__(self, limit: int, key: str) -> None:
+        super().__init__(413, f"Request bodies here are limited to {limit} bytes ({key})")
 
 
 def body_limit(path: str, limits: RequestLimits) -> tuple[int, str]:
@@ -59,29 +64,34 @@ class RequestBodyLimit:
                 await _refuse(send, 413, "PayloadTooLargeError", message, path, method)
                 return
         received = 0
-        started = False
+        started = exceeded = False
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge
+                    exceeded = True
+                    raise BodyTooLarge(limit, key)
             return message
 
         async def tracking(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                if exceeded:
+                    # The rest of the body stays unread, so the connection cannot carry another request;
+                    # closing it also stops the client sending.
+                    message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
         try:
             await self.app(scope, counted, tracking)
-        except _BodyTooLarge:
+        except BodyTooLarge as error:
+            # Only reached from parts that let the exception through the error handlers (plain ASGI apps).
             if not started:
-                message = f"Request bodies here are limited to {limit} bytes ({key})"
-                await _refuse(send, 413, "PayloadTooLargeError", message, path, method)
+                await _refuse(send, 413, "PayloadTooLargeError", str(error.detail), path, method)
 
 
 async def _refuse(send: Send, status: int, name: str, message: str, path: str, method: str) -> None:

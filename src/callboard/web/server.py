@@ -87,9 +87,9 @@ def build_web_app(parts: WebParts) -> FastAPI:
         audit=parts.audit,
         transport=parts.proxy_transport,
     )
-    app.include_router(catalog_router(parts.catalog))
+    app.include_router(catalog_router(parts.catalog, parts.limits))
     if parts.scaffolder is not None and parts.tasks is not None:
-        app.include_router(scaffolder_router(parts.catalog, parts.scaffolder, parts.tasks))
+        app.include_router(scaffolder_router(parts.catalog, parts.scaffolder, parts.tasks, parts.limits))
     if parts.search is not None:
         app.include_router(search_router(parts.catalog, parts.search))
     # The proxy is an ASGI app of its own: it answers every method itself (405 with Allow for the ones an

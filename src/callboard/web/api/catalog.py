@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from callboard.catalog.filters import parse_filters
-from callboard.catalog.paging import decode_cursor, encode_cursor
+from callboard.catalog.paging import encode_cursor, page_cursor
 from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.secured import SecuredCatalog
 from callboard.core.errors import InputError
+from callboard.core.limits import RequestLimits
+from callboard.web.api.params import MAX_ORDER_FIELDS, bounded_list, filter_params, limit_param, offset_param
 
+MAX_FACETS = 50
 FilterParam = Annotated[list[str], Query(alias="filter")]
 FieldsParam = Annotated[list[str], Query()]
 
@@ -22,7 +25,7 @@ def _fields(raw: list[str]) -> list[str]:
     return [field.strip() for item in raw for field in item.split(",") if field.strip()]
 
 
-def _order(raw: list[str]) -> list[OrderField]:
+def _order(raw: Sequence[str]) -> list[OrderField]:
     order = []
     for item in raw:
         direction, _, field = item.partition(":")
@@ -32,7 +35,7 @@ def _order(raw: list[str]) -> list[OrderField]:
     return order
 
 
-def _order_fields(raw: list[str]) -> list[OrderField]:
+def _order_fields(raw: Sequence[str]) -> list[OrderField]:
     order = []
     for item in raw:
         field, _, direction = item.partition(",")
@@ -43,20 +46,12 @@ def _order_fields(raw: list[str]) -> list[OrderField]:
     return order
 
 
-def _int(value: str | None, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError as error:
-        raise InputError(f"Invalid {name} {value!r}; expected a whole number") from error
-    if number < 0:
-        raise InputError(f"Invalid {name} {value!r}; it must not be negative")
-    return number
-
-
-def catalog_router(catalog: SecuredCatalog) -> APIRouter:
+def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None) -> APIRouter:
     router = APIRouter(prefix="/api/catalog", tags=["catalog"])
+    limits = limits or RequestLimits()
+
+    def parse_filters(raw: list[str]) -> Any:
+        return filter_params(raw, limits)
 
     @router.get("/entities")
     def get_entities(
@@ -68,15 +63,15 @@ def catalog_router(catalog: SecuredCatalog) -> APIRouter:
         limit: str | None = None,
         after: str | None = None,
     ) -> Response:
-        start, size = _int(offset, "offset") or 0, _int(limit, "limit")
+        start, size = offset_param(offset, limits), limit_param(limit, limits)
         if after:
-            state = decode_cursor(after)
-            start, size = int(state.get("offset", 0)), int(state.get("limit", size or 0)) or None
+            start, cursor_limit = page_cursor(after)
+            size = cursor_limit or size
         parsed = parse_filters(filters)
         items = catalog.list_entities(
             parsed,
             fields=_fields(fields),
-            order=_order(order),
+            order=_order(bounded_list(order, "order", MAX_ORDER_FIELDS)),
             offset=start,
             limit=None if size is None else size + 1,
         )
@@ -102,14 +97,20 @@ def catalog_router(catalog: SecuredCatalog) -> APIRouter:
     ) -> dict[str, Any]:
         full_text = None
         if term:
+            if len(term) > limits.max_filter_length:
+                raise InputError(
+                    f"fullTextFilterTerm is {len(term)} characters long; the limit is {limits.max_filter_length} "
+                    "(backend.limits.query.maxFilterLength)"
+                )
             full_text = FullText(term.strip(), tuple(f.strip() for f in (term_fields or "").split(",") if f.strip()))
+        page_size = limit_param(limit, limits)
         page = catalog.query_entities(
             parse_filters(filters),
             fields=_fields(fields),
-            order=_order_fields(order_field),
+            order=_order_fields(bounded_list(order_field, "orderField", MAX_ORDER_FIELDS)),
             full_text=full_text,
-            limit=20 if _int(limit, "limit") is None else int(limit or 0),
-            offset=_int(offset, "offset") or 0,
+            limit=20 if page_size is None else page_size,
+            offset=offset_param(offset, limits),
             cursor=cursor,
             count=total_items != "exclude",
         )
@@ -157,7 +158,7 @@ def catalog_router(catalog: SecuredCatalog) -> APIRouter:
     ) -> dict[str, Any]:
         if not facet:
             raise InputError("Missing facet parameter; give at least one, e.g. facet=kind")
-        return {"facets": catalog.facets(facet, parse_filters(filters))}
+        return {"facets": catalog.facets(bounded_list(facet, "facet", MAX_FACETS), parse_filters(filters))}
 
     @router.post("/refresh")
     def refresh(body: Annotated[dict[str, Any], Body()]) -> Response:

@@ -13,9 +13,11 @@ from fastapi.responses import StreamingResponse
 from callboard.catalog.secured import SecuredCatalog
 from callboard.core.entity import EntityRef, EntityRefError
 from callboard.core.errors import InputError
+from callboard.core.limits import RequestLimits
 from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
+from callboard.web.api.params import limit_param, offset_param
 from callboard.web.auth import identity_of, require_permission
 
 
@@ -33,8 +35,11 @@ def event_stream(tasks: TaskService, task_id: str, after: int | None) -> Iterato
         time.sleep(0.5)
 
 
-def scaffolder_router(catalog: SecuredCatalog, scaffolder: ScaffolderService, tasks: TaskService) -> APIRouter:
+def scaffolder_router(
+    catalog: SecuredCatalog, scaffolder: ScaffolderService, tasks: TaskService, limits: RequestLimits | None = None
+) -> APIRouter:
     router = APIRouter(prefix="/api/scaffolder/v2", tags=["scaffolder"])
+    limits = limits or RequestLimits()
 
     @router.post("/tasks", status_code=201)
     def create_task(request: Request, body: Annotated[dict[str, Any], Body()]) -> dict[str, str]:
@@ -56,11 +61,17 @@ def scaffolder_router(catalog: SecuredCatalog, scaffolder: ScaffolderService, ta
     def list_tasks(
         createdBy: str | None = None,  # noqa: N803 - Backstage's parameter names
         status: Annotated[list[str] | None, Query()] = None,
-        limit: int = 50,
-        offset: int = 0,
+        limit: str | None = None,
+        offset: str | None = None,
     ) -> dict[str, Any]:
         require_permission(SCAFFOLDER_TASK_READ, "read tasks")
-        return tasks.list_tasks(created_by=createdBy, statuses=status or [], limit=min(limit, 500), offset=offset)
+        size = limit_param(limit, limits)
+        return tasks.list_tasks(
+            created_by=createdBy,
+            statuses=status or [],
+            limit=50 if size is None else size,
+            offset=offset_param(offset, limits),
+        )
 
     @router.get("/tasks/{task_id}")
     def get_task(task_id: str) -> dict[str, Any]:
