@@ -23,6 +23,7 @@ from benchmarks.generate import as_yaml, generate_entities
 from callboard.catalog.descriptors import Document, parse_documents
 from callboard.catalog.kinds import KindRegistry, builtin_kinds
 from callboard.catalog.pipeline import EntityPipeline
+from callboard.core.limits import DescriptorLimits
 
 
 def _rate(count: int, seconds: float) -> float:
@@ -43,7 +44,8 @@ def main() -> None:
     baseline_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    documents = [item for item in parse_documents(text, "bench.yaml") if isinstance(item, Document)]
+    limits = DescriptorLimits(file_bytes=len(text) * 4, documents_per_file=args.count + 1)
+    documents = [item for item in parse_documents(text, "bench.yaml", limits) if isinstance(item, Document)]
     parse_seconds = time.perf_counter() - start
     assert len(documents) == args.count == baseline
 

@@ -80,6 +80,39 @@ def test_validate_json_lines(repo: Path) -> None:
     assert "3 entities" in result.stderr
 
 
+HOSTILE = {
+    "shapes.yaml": (
+        'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: "x"\n---\n'
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: [1]\n---\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: null\n---\n"
+        'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a, annotations: [1], description: "\\0"}\n'
+        "spec: 5\n"
+    ),
+    "nul.yaml": (
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+        'metadata: {name: n, description: "a\\0b"}\nspec: {type: service, lifecycle: production, owner: me}\n'
+    ),
+    "deep.yaml": "x: " + "[" * 100_000 + "\n",
+}
+
+
+def test_validate_keeps_going_through_hostile_files_and_names_each_field(repo: Path) -> None:
+    for name, text in HOSTILE.items():
+        (repo / "hostile" / name).parent.mkdir(exist_ok=True)
+        (repo / "hostile" / name).write_text(text)
+    (repo / "hostile" / "latin1.yaml").write_bytes(b"kind: Component\nmetadata: {name: caf\xe9}\n")
+    result = run("catalog", "validate", "hostile", "good.yaml", cwd=repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    out = result.stdout
+    assert "hostile/shapes.yaml:3:1" in out and "metadata" in out
+    assert "hostile/shapes.yaml:7:1" in out and "hostile/shapes.yaml:11:1" in out
+    assert "hostile/nul.yaml" in out and "metadata.description holds a NUL character" in out
+    assert "hostile/deep.yaml" in out and "catalog.limits.depth" in out
+    assert "hostile/latin1.yaml" in out and "UTF-8" in out
+    assert out.splitlines()[-1].endswith("1 valid, 7 invalid")
+
+
 def test_validate_missing_path_fails(repo: Path) -> None:
     result = run("catalog", "validate", "nope.yaml", cwd=repo)
     assert result.returncode == 1

@@ -72,7 +72,7 @@ class Callboard:
 
     def descriptor_validator(self) -> DescriptorValidator:
         resolvers = {key: _adapt_resolver(spec.resolve) for key, spec in self.plugins.placeholder_resolvers().items()}
-        return DescriptorValidator(self.kinds, resolvers)
+        return DescriptorValidator(self.kinds, resolvers, self.settings.catalog.limits.descriptor_limits())
 
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -189,7 +189,12 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
     locations = _config_locations(settings, cwd)
     for item, location in zip(catalog_config.get("locations") or [], locations, strict=False):
         item["target"] = location.target
-    processor = ItemProcessor(callboard.kinds, reader, CatalogRules.from_config(catalog_config))
+    processor = ItemProcessor(
+        callboard.kinds,
+        reader,
+        CatalogRules.from_config(catalog_config),
+        settings.catalog.limits.descriptor_limits(),
+    )
     engine = CatalogEngine(
         database,
         processor,

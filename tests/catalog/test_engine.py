@@ -164,13 +164,16 @@ def test_catalog_rules_refuse_kinds_with_a_visible_error(tmp_path: Path, databas
     try:
         runtime.catalog.sync_locations()
         runtime.engine.run_until_idle(60)
-        # Backstage's default rules allow Component, API and Location; a Group in a target fails the whole
-        # Location, which has never succeeded, so only the generated root is served and the error is recorded.
-        assert {e["kind"] for e in runtime.catalog.list_entities(())} == {"Location"}
+        # Backstage's default rules allow Component, API and Location. Each Group, User, System, Domain and
+        # Resource in a target is refused with an error on the Location; the allowed kinds are ingested.
+        assert {e["kind"] for e in runtime.catalog.list_entities(())} == {"Location", "Component", "API"}
         with runtime.database.connect() as connection:
             state = query_store.processing_state(connection, "location:default/example-root")
-        assert state is not None and not state["processed"]
-        assert any("is not of an allowed kind for that location" in e["message"] for e in state["errors"])
+        assert state is not None and state["processed"]
+        refused = [
+            e["message"] for e in state["errors"] if "is not of an allowed kind for that location" in e["message"]
+        ]
+        assert {message.split()[1] for message in refused} >= {"group:default/team-a", "user:default/jane"}
     finally:
         runtime.close()
 

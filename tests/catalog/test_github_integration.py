@@ -97,8 +97,11 @@ def test_hosts_without_integration_or_allow_rule_are_refused(tmp_path: Path) -> 
     try:
         runtime.catalog.sync_locations()
         runtime.engine.run_until_idle(60)
-        assert runtime.catalog.list_entities(()) == []  # the root never read its target, so nothing is served
         root = generated_location_entity(LocationSpec("url", "https://elsewhere.example.test/catalog-info.yaml"))
+        # Only the root is served, with the reason its target was not read in its status.
+        (served,) = runtime.catalog.list_entities(())
+        assert served["metadata"]["name"] == root["metadata"]["name"]
+        assert "backend.reading.allow" in served["status"]["items"][0]["message"]
         with runtime.database.connect() as connection:
             state = query_store.processing_state(connection, f"location:default/{root['metadata']['name']}")
     finally:

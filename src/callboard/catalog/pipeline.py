@@ -306,7 +306,8 @@ def _schema_hint(error: SchemaError) -> str:
         missing = ".".join(str(part) for part in (*error.path, params["missingProperty"]))
         return f"Add {missing}."
     if error.keyword == "type":
-        return f"Make {field_name} a {params['type']}."
+        wanted = params["type"]
+        return f"Make {field_name} {'an' if str(wanted)[:1] in 'aeiou' else 'a'} {wanted}."
     if error.keyword == "enum":
         return f"Use one of: {', '.join(map(str, params['allowedValues']))}."
     if error.keyword == "additionalProperties":

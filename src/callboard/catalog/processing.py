@@ -3,10 +3,16 @@
 The result is data (Backstage's "processors emit"): the processed entity, its relations, the child entities
 read from locations (each with the location key that owns it), errors, and a cache for the next round. The
 engine writes results; nothing here touches the database.
+
+Each target of a Location stands alone. A target that cannot be read, or holds a broken document, is an
+error on the Location (shown with the file and document) and keeps the entities it gave last time; the
+other targets' entities are ingested all the same. A target whose content is unchanged is not parsed
+again, and its errors from last time are reported again, so they stay until the file changes.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import threading
 from collections.abc import Mapping
@@ -16,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from callboard.catalog.descriptors import DocumentProblem, parse_documents
-from callboard.catalog.kinds import KindRegistry
+from callboard.catalog.kinds import KindRegistry, envelope_schema
 from callboard.catalog.pipeline import EntityPipeline, ProcessingError
 from callboard.catalog.placeholders import PlaceholderResolution, ReadError, has_dollar_key
 from callboard.catalog.reading import LocationReader, location_ref, parse_location_ref, resolve_target
@@ -31,6 +37,7 @@ from callboard.core.entity import (
     Entity,
     stringify_entity_ref,
 )
+from callboard.core.limits import DescriptorLimits
 
 STATUS_TYPE = "backstage.io/catalog-processing"
 
@@ -74,6 +81,8 @@ class Outcome:
     errors: list[ProcessingError] = field(default_factory=list)
     notices: list[ProcessingError] = field(default_factory=list)
     children: list[ChildEntity] | None = None
+    #: Location keys (``file:/path``) of targets not read afresh this time: their entities from last time stay.
+    keep_keys: set[str] = field(default_factory=set)
     cache: dict[str, Any] = field(default_factory=dict)
     unchanged: bool = False
 
@@ -86,14 +95,25 @@ def content_hash(value: Any) -> str:
 class ItemProcessor:
     """Processes catalog items with the kinds, rules and reader in force."""
 
-    def __init__(self, kinds: KindRegistry, reader: LocationReader, rules: CatalogRules) -> None:
+    def __init__(
+        self,
+        kinds: KindRegistry,
+        reader: LocationReader,
+        rules: CatalogRules,
+        limits: DescriptorLimits | None = None,
+    ) -> None:
         self._kinds = kinds
         self._reader = reader
         self._rules = rules
+        self._limits = limits or DescriptorLimits()
+        self._envelope = envelope_schema()
         # The engine thread and request threads (validate-entity, dry runs) process at the same time; the
         # confinement root and placeholder warnings are per entity, so each thread gets its own pipeline.
         self._local = threading.local()
-        self.config_hash = content_hash([kind.schema for kind in kinds.kinds])
+        # Whatever changes what a file yields: then unchanged files must be read again.
+        self.config_hash = content_hash(
+            [[kind.schema for kind in kinds.kinds], repr(rules), repr(self._limits), _CACHE_FORMAT]
+        )
 
     def process(
         self, entity_ref: str, unprocessed: Entity | str, cache: Mapping[str, Any], input_hash: str | None = None
@@ -171,92 +191,131 @@ class ItemProcessor:
     ) -> None:
         spec = entity["spec"]
         location_type = str(spec.get("type") or base_type or "url")
-        presence = spec.get("presence", "required")
-        targets: list[str] = []
+        optional = spec.get("presence", "required") == "optional"
+        raw_targets: list[str] = []
         if spec.get("target"):
-            targets.append(str(spec["target"]))
-        targets.extend(str(target) for target in spec.get("targets") or [])
-        previous: Mapping[str, str] = cache.get("targets") or {}
-        hashes: dict[str, str] = {}
-        contents: list[tuple[str, bytes]] = []
+            raw_targets.append(str(spec["target"]))
+        raw_targets.extend(str(target) for target in spec.get("targets") or [])
+        previous: Mapping[str, Any] = cache.get("targets") or {}
+        same_config = cache.get("config") == self.config_hash
+        seen: dict[str, dict[str, Any]] = {}
         children: list[ChildEntity] = []
-        for raw_target in targets:
-            if location_type == "file" and raw_target.endswith("/"):
-                outcome.errors.append(
-                    ProcessingError(
-                        "InputError",
-                        f"LocationEntityProcessor cannot handle file type location with target {base_target} "
-                        "that ends with a path separator",
-                        ("spec", "target"),
-                        "Point the target at a descriptor file, not a folder.",
-                    )
-                )
-                continue
-            target = resolve_target(location_type, raw_target, base_type, base_target)
-            try:
-                content = self._reader.read_location(location_type, target)
-            except ReadError as error:
-                if error.name == "NotFoundError" and presence == "optional":
+        parsed_any = False
+        for raw_target in raw_targets:
+            for target, problem in self._expand(location_type, raw_target, base_type, base_target, optional):
+                key = location_ref(location_type, target)
+                if problem is not None:
+                    outcome.notices.append(problem)
+                    outcome.keep_keys.add(key)
                     continue
-                outcome.errors.append(
-                    ProcessingError(
-                        error.name if error.name != "Error" else "InputError",
-                        f"Unable to read {location_type}, {error.message}",
-                        ("spec", "target"),
-                        "Check that the target exists and is readable by the portal.",
-                    )
-                )
-                continue
-            hashes[target] = hashlib.sha256(content).hexdigest()
-            contents.append((target, content))
-        outcome.cache["targets"] = hashes
-        if outcome.errors:
-            outcome.ok = False
-            return
-        if previous and previous == hashes and cache.get("config") == self.config_hash:
-            # Nothing read has changed: the children from last time stand, unparsed.
+                try:
+                    content = self._reader.read_location(location_type, target)
+                except ReadError as error:
+                    if error.name == "NotFoundError" and optional:
+                        continue
+                    name = error.name if error.name != "Error" else "InputError"
+                    outcome.notices.append(_target_error(name, f"Unable to read {location_type}, {error.message}"))
+                    outcome.keep_keys.add(key)  # perhaps a passing failure: what it gave last time stays
+                    continue
+                digest = hashlib.sha256(content).hexdigest()
+                last = previous.get(target)
+                if same_config and isinstance(last, dict) and last.get("hash") == digest:
+                    errors = [_error_from(item) for item in last.get("errors") or []]
+                    outcome.notices.extend(errors)
+                    outcome.keep_keys.add(key)
+                    seen[target] = last
+                    continue
+                parsed_any = True
+                found, errors = self._parse_target(content, location_type, target, origin)
+                children.extend(found)
+                outcome.notices.extend(errors)
+                if errors:
+                    outcome.keep_keys.add(key)  # the broken documents keep their last good entities
+                seen[target] = {"hash": digest, "errors": [_error_to(error) for error in errors]}
+        outcome.cache["targets"] = seen
+        if not parsed_any and set(seen) == set(previous) and len(seen) == len(outcome.keep_keys):
+            # Every target read as last time: the children from last time stand, unparsed.
             outcome.unchanged = True
-            return
-        for target, content in contents:
-            children.extend(self._parse_children(content, location_type, target, origin, outcome))
-        if outcome.errors:
-            outcome.ok = False
             return
         outcome.children = children
 
-    def _parse_children(
-        self, content: bytes, location_type: str, target: str, origin: str, outcome: Outcome
-    ) -> list[ChildEntity]:
+    def _expand(
+        self, location_type: str, raw_target: str, base_type: str, base_target: str, optional: bool
+    ) -> list[tuple[str, ProcessingError | None]]:
+        """The targets one ``target`` names: itself, or for a file location with a glob, every file it matches
+        (as Backstage's file reader does), each then read and reported on its own."""
+        if location_type == "file" and raw_target.endswith("/"):
+            return [
+                (
+                    raw_target,
+                    _target_error(
+                        "InputError",
+                        f"LocationEntityProcessor cannot handle file type location with target {raw_target} "
+                        "that ends with a path separator; point the target at a descriptor file, not a folder",
+                    ),
+                )
+            ]
+        target = resolve_target(location_type, raw_target, base_type, base_target)
+        if location_type != "file" or not glob.has_magic(target):
+            return [(target, None)]
+        # glob.glob, not Path.glob: the pattern is absolute, as Backstage's file reader takes it.
+        matches = sorted(path for path in glob.glob(target, recursive=True) if Path(path).is_file())  # noqa: PTH207
+        if not matches and not optional:
+            return [(target, _target_error("NotFoundError", f"Unable to read file, {target} does not exist"))]
+        return [(match, None) for match in matches]
+
+    def _parse_target(
+        self, content: bytes, location_type: str, target: str, origin: str
+    ) -> tuple[list[ChildEntity], list[ProcessingError]]:
+        """The entities of one target file, and the problems of those of its documents that are not entities."""
         key = location_ref(location_type, target)
+        limit = self._limits.file_bytes
+        if len(content) > limit:
+            return [], [
+                _target_error(
+                    "InputError",
+                    f"{key} is {len(content)} bytes; files may be at most {limit} (catalog.limits.fileBytes). "
+                    "Split it into several files",
+                )
+            ]
         try:
             text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            outcome.errors.append(ProcessingError("InputError", f"{key} is not UTF-8 text", ("spec", "target")))
-            return []
-        children = []
-        for item in parse_documents(text, key):
+        except UnicodeDecodeError as error:
+            return [], [
+                _target_error(
+                    "InputError",
+                    f"{key} is not UTF-8 text (byte {error.start} cannot be decoded); save it as UTF-8",
+                )
+            ]
+        children: list[ChildEntity] = []
+        errors: list[ProcessingError] = []
+        for item in parse_documents(text, key, self._limits):
             if isinstance(item, DocumentProblem):
-                outcome.errors.append(
-                    ProcessingError(
+                message = item.message if item.message.startswith(key) else f"{key}: {item.message}"
+                errors.append(_target_error("InputError", f"{message} (document {item.index + 1}, line {item.line})"))
+                continue
+            data = item.data
+            if not self._envelope.is_valid(data):
+                problem = self._envelope.errors(data)[0]
+                line, _ = item.locate(problem.path)
+                errors.append(
+                    _target_error(
                         "InputError",
-                        f"{item.message} (document {item.index + 1}, line {item.line})",
-                        ("spec", "target"),
-                        "Fix the YAML of the target file.",
+                        f"{key}, document {item.index + 1} (line {line}): not an entity, "
+                        f"{problem.text()}; every entity needs apiVersion, kind and metadata.name",
                     )
                 )
                 continue
-            data = item.data
-            metadata = data.get("metadata")
-            if isinstance(metadata, dict):
-                annotations = metadata.get("annotations")
-                annotations = dict(annotations) if isinstance(annotations, dict) else {}
-                annotations[ANNOTATION_ORIGIN_LOCATION] = origin
-                annotations[ANNOTATION_LOCATION] = key
+            metadata = data["metadata"]
+            annotations = metadata.get("annotations", {})
+            if isinstance(annotations, dict):
+                # Annotations of the wrong shape are left as written: validating the entity then reports them.
+                annotations = {**annotations, ANNOTATION_ORIGIN_LOCATION: origin, ANNOTATION_LOCATION: key}
                 data = {**data, "metadata": {**metadata, "annotations": annotations}}
             kind = data.get("kind")
+            ref = stringify_entity_ref(data)
             if not self._rules.is_allowed(kind, origin):
-                ref = _safe_ref(data)
-                outcome.errors.append(
+                errors.append(
                     ProcessingError(
                         "NotAllowedError",
                         f"Entity {ref} at {key}, originated at {origin}, is not of an allowed kind for that location",
@@ -265,8 +324,25 @@ class ItemProcessor:
                     )
                 )
                 continue
-            children.append(ChildEntity.of(data, key, _safe_ref(data)))
-        return children
+            children.append(ChildEntity.of(data, key, ref))
+        return children, errors
+
+
+#: Changes when the shape of the per-target cache does: caches of another shape are read as "changed".
+_CACHE_FORMAT = 2
+
+
+def _target_error(name: str, message: str) -> ProcessingError:
+    return ProcessingError(name, message, ("spec", "target"), "Fix the file, or the location's target.")
+
+
+def _error_to(error: ProcessingError) -> dict[str, str]:
+    return {"name": error.name, "message": error.message, "hint": error.hint}
+
+
+def _error_from(item: Any) -> ProcessingError:
+    name, message, hint = (str(item.get(key, "")) for key in ("name", "message", "hint"))
+    return ProcessingError(name or "Error", message, ("spec", "target"), hint)
 
 
 class _ConfinedReader:
@@ -301,13 +377,6 @@ def _split(location: str) -> tuple[str, str]:
         return parse_location_ref(location)
     except ValueError:
         return "", ""
-
-
-def _safe_ref(entity: Entity) -> str:
-    try:
-        return stringify_entity_ref(entity)
-    except (TypeError, AttributeError):
-        return "<invalid entity>"
 
 
 def _annotate_url_location(entity: Entity, target: str) -> Entity:

@@ -300,17 +300,25 @@ def failing_items(connection: Connection, limit: int) -> list[dict[str, Any]]:
     ).all()
     found = []
     for ref, errors, processed, location_key, unprocessed in rows:
-        annotations = (json.loads(unprocessed).get("metadata") or {}).get("annotations") or {}
         found.append(
             {
                 "ref": ref,
                 "errors": json.loads(errors),
                 "processed": bool(processed),
                 "location_key": location_key,
-                "location": annotations.get("backstage.io/managed-by-location"),
+                "location": _managed_by(unprocessed) or location_key,
             }
         )
     return found
+
+
+def _managed_by(unprocessed: str) -> str | None:
+    """The location annotation of an entity as written, which may be of any shape (it failed processing)."""
+    entity = json.loads(unprocessed)
+    metadata = entity.get("metadata") if isinstance(entity, dict) else None
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    value = annotations.get("backstage.io/managed-by-location") if isinstance(annotations, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def entity_ids(connection: Connection) -> list[str]:

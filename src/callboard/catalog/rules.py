@@ -39,6 +39,15 @@ class CatalogRules:
         self._rules = list(rules)
         self._per_location = dict(per_location or {})
 
+    def __repr__(self) -> str:
+        # Stable across processes (sets print in hash order, which changes per process): it is part of the hash
+        # that decides whether unchanged files are read again.
+        def shown(rules: Sequence[Rule]) -> list[tuple[list[str], object]]:
+            return [(sorted(rule.allow), rule.locations) for rule in rules]
+
+        per_location = sorted((key, shown(rules)) for key, rules in self._per_location.items())
+        return f"CatalogRules({shown(self._rules)!r}, {per_location!r})"
+
     @classmethod
     def from_config(cls, catalog: Mapping[str, Any]) -> CatalogRules:
         raw = catalog.get("rules")

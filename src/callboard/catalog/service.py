@@ -350,8 +350,10 @@ class CatalogService:
         """
         root = generated_location_entity(LocationSpec(location_type, target))
         outcome = self._processor.process("", root, {})
-        if outcome.errors:
-            first = outcome.errors[0]
+        # The root has one target: a problem reading it (a notice on a Location being processed) is the answer.
+        unreadable = [*outcome.errors, *outcome.notices]
+        if unreadable:
+            first = unreadable[0]
             message = f"{first.name}: {first.message}"
             raise error_named(first.name, message) if by_cause else InputError(message)
         previews = [Preview(root, [])]

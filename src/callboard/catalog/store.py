@@ -214,15 +214,18 @@ def _rewrite_relations(connection: Connection, rewritten: list[tuple[ClaimedItem
 
 
 def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcome, now: float) -> set[str]:
+    """Make the parent's children what ``outcome`` read, keeping those of targets it did not read afresh."""
     children: list[ChildEntity] = outcome.children or []
-    previous = {
-        row[0]
+    previous: dict[str, str | None] = {
+        row[0]: row[1]
         for row in connection.execute(
-            select(refresh_state_references.c.target_entity_ref).where(
-                refresh_state_references.c.source_entity_ref == parent.entity_ref
-            )
+            select(refresh_state_references.c.target_entity_ref, refresh_state.c.location_key)
+            .select_from(refresh_state_references)
+            .outerjoin(refresh_state, refresh_state.c.entity_ref == refresh_state_references.c.target_entity_ref)
+            .where(refresh_state_references.c.source_entity_ref == parent.entity_ref)
         )
     }
+    carried = [ref for ref, key in previous.items() if key is not None and key in outcome.keep_keys]
     existing: dict[str, tuple[str | None, str]] = {}
     refs = [child.entity_ref for child in children]
     for chunk in chunks(refs):
@@ -258,6 +261,8 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
         else:
             continue
         kept.append(child.entity_ref)
+    listed = set(kept)
+    kept.extend(ref for ref in carried if ref not in listed)
     if inserts:
         connection.execute(insert(refresh_state), inserts)
     if changed:
@@ -271,7 +276,7 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
             [{"source_entity_ref": parent.entity_ref, "target_entity_ref": ref} for ref in kept],
         )
     # Children that appeared or disappeared change orphan state; re-stitch them.
-    return previous ^ set(kept)
+    return set(previous) ^ set(kept)
 
 
 _UPDATE_CHILD = (

@@ -16,6 +16,7 @@ from callboard.catalog.kinds import KindRegistry
 from callboard.catalog.pipeline import EntityPipeline
 from callboard.catalog.placeholders import DEFAULT_RESOLVERS, LocalFileReader, PlaceholderResolution, Resolver
 from callboard.core.entity import stringify_entity_ref
+from callboard.core.limits import DescriptorLimits
 from callboard.core.relations import Relation
 
 DESCRIPTOR_SUFFIXES = (".yaml", ".yml")
@@ -106,23 +107,54 @@ def repository_root(path: Path) -> Path:
 class DescriptorValidator:
     """Validates descriptor files with a given kind registry."""
 
-    def __init__(self, kinds: KindRegistry, resolvers: Mapping[str, Resolver] | None = None) -> None:
+    def __init__(
+        self,
+        kinds: KindRegistry,
+        resolvers: Mapping[str, Resolver] | None = None,
+        limits: DescriptorLimits | None = None,
+    ) -> None:
         self._kinds = kinds
         self._resolvers = {**DEFAULT_RESOLVERS, **(resolvers or {})}
+        self._limits = limits or DescriptorLimits()
 
     def validate_file(
         self, path: Path, *, root: Path | None = None, walking: bool = False
     ) -> Iterator[DocumentVerdict]:
-        """Verdicts for each document of ``path``; when ``walking`` a folder, non-entity YAML is skipped."""
+        """Verdicts for each document of ``path``; when ``walking`` a folder, non-entity YAML is skipped.
+
+        Whatever the file holds, this yields verdicts and never raises: one odd file must not stop a run over
+        a thousand others.
+        """
         name = str(path)
         try:
-            text = path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            yield DocumentVerdict(name, 0, 1, None, False, [Finding("error", f"cannot read {name}: {error}", 1, 1)])
+            yield from self._validate(path, name, root, walking)
+        except Exception as error:  # a bug of ours, not the file's: say so, and go on with the next file
+            message = f"Callboard could not check this file ({type(error).__name__}: {error}); please report it"
+            yield DocumentVerdict(name, 0, 1, None, False, [Finding("error", message, 1, 1)])
+
+    def _validate(self, path: Path, name: str, root: Path | None, walking: bool) -> Iterator[DocumentVerdict]:
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            yield _file_verdict(name, f"cannot read {name}: {error.strerror}")
+            return
+        if len(content) > self._limits.file_bytes:
+            yield _file_verdict(
+                name,
+                f"{name} is {len(content)} bytes; files may be at most {self._limits.file_bytes} "
+                "(catalog.limits.fileBytes)",
+            )
+            return
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield _file_verdict(
+                name, f"{name} is not UTF-8 text (byte {error.start} cannot be decoded); save it as UTF-8"
+            )
             return
         resolution = PlaceholderResolution(LocalFileReader(root or repository_root(path)), self._resolvers)
         pipeline = EntityPipeline(self._kinds, placeholders=resolution)
-        for item in parse_documents(text, name):
+        for item in parse_documents(text, name, self._limits):
             if isinstance(item, DocumentProblem):
                 finding = Finding("error", item.message, item.line, item.column, hint=_yaml_hint(item.message))
                 yield DocumentVerdict(name, item.index, item.line, None, False, [finding])
@@ -143,7 +175,8 @@ class DescriptorValidator:
         for error in result.errors:
             line, column = document.locate(error.path)
             hint = error.hint
-            if "${{" in str(document.data.get("metadata", {}).get("name", "")):
+            metadata = document.data.get("metadata")
+            if isinstance(metadata, dict) and "${{" in str(metadata.get("name", "")):
                 hint = "This is a scaffolder skeleton: it becomes a valid entity only after the template renders it."
             findings.insert(
                 0, Finding("error", f"{error.name}: {error.message}", line, column, _dotted(error.path), hint)
@@ -158,6 +191,10 @@ class DescriptorValidator:
             result.entity,
             result.relations,
         )
+
+
+def _file_verdict(name: str, message: str) -> DocumentVerdict:
+    return DocumentVerdict(name, 0, 1, None, False, [Finding("error", message, 1, 1)])
 
 
 def _ref_of(data: dict[str, Any]) -> str | None:
@@ -179,4 +216,6 @@ def _yaml_hint(message: str) -> str:
         return "Each YAML document must be one entity: a mapping with apiVersion, kind, metadata and spec."
     if message.startswith("Map keys must be unique"):
         return "Remove or rename the repeated key."
+    if "catalog.limits." in message:
+        return "Simplify the document, or raise the named limit in app-config if the file is meant to be this way."
     return "Fix the YAML syntax at this position (check indentation, quotes and brackets)."

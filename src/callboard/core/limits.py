@@ -30,7 +30,7 @@ class DescriptorLimits:
     """``catalog.limits``: what one descriptor file may hold before it is refused with a visible error."""
 
     file_bytes: int = 20 * MIB
-    documents_per_file: int = 10_000
+    documents_per_file: int = 50_000
     #: Nodes a file would have with every YAML alias expanded (what JSON of it holds); counted before any
     #: value is built, so an alias bomb costs nothing.
     expanded_nodes: int = 2_000_000
