@@ -18,6 +18,7 @@ from tests.support import AUTH, TEST_TOKEN, Server, make_runtime, raw_http
 
 READER = "reader-token-0123456789"
 COMPONENT_READER = "component-reader-token-01234"
+GROUP_READER = "group-reader-token-0123456789"
 
 
 @dataclass
@@ -38,6 +39,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
             {"type": "static", "options": {"token": TEST_TOKEN, "subject": "service:tests"}},
             {"type": "static", "options": {"token": READER, "subject": "service:reader"}},
             {"type": "static", "options": {"token": COMPONENT_READER, "subject": "service:component-reader"}},
+            {"type": "static", "options": {"token": GROUP_READER, "subject": "service:group-reader"}},
         ]
     }
     cfg["permission"] = {
@@ -48,7 +50,16 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
                 "principals": ["service:component-reader"],
                 "conditions": {"kind": ["component"]},
             },
-            {"permission": "*", "principals": ["service:reader", "service:component-reader"], "decision": "deny"},
+            {
+                "permission": "catalog.entity.read",
+                "principals": ["service:group-reader"],
+                "conditions": {"kind": ["group", "user"]},
+            },
+            {
+                "permission": "*",
+                "principals": ["service:reader", "service:component-reader", "service:group-reader"],
+                "decision": "deny",
+            },
         ]
     }
     runtime = make_runtime(cfg, tmp)
@@ -317,3 +328,45 @@ def test_a_limit_out_of_range_stops_the_portal_at_start_up(tmp_path: Path) -> No
     cfg["backend"]["limits"] = {"query": {"maxFilters": 5000}}
     with pytest.raises(ConfigError, match=r"backend\.limits\.query\.maxFilters"):
         make_runtime(cfg, tmp_path)
+
+
+# -- pages never name what the viewer cannot read ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/catalog/default/component/artist-lookup",
+        "/catalog/default/component/artist-lookup/dependencies?depth=3",
+        "/catalog/default/component/artist-lookup/apis",
+        "/catalog/default/component/artist-web/dependencies?depth=3&relations=ownedBy",
+    ],
+)
+def test_pages_never_name_entities_the_viewer_cannot_read(portal: Portal, path: str) -> None:
+    # component-reader may read Components only: the pages it may see must not name the groups, APIs and
+    # resources the components relate to (what the component's own spec says is its own data, on Inspect).
+    with portal.client(COMPONENT_READER) as http:
+        response = http.get(path, headers={"accept": "text/html"})
+    assert response.status_code == 200, response.text
+    for hidden in ("artist-api", "artists-db", "team-a", "team-b", "platform", "jane"):
+        assert hidden not in response.text, hidden
+
+
+def test_a_viewer_who_reads_groups_but_not_resources_sees_no_resource_on_the_group_page(portal: Portal) -> None:
+    with portal.client(GROUP_READER) as http:
+        page = http.get("/catalog/default/group/team-b", headers={"accept": "text/html"})
+        graph = http.get("/catalog/default/group/team-b/dependencies?depth=2", headers={"accept": "text/html"})
+        inspect = http.get("/catalog/default/group/team-b/inspect", headers={"accept": "text/html"})
+    assert page.status_code == graph.status_code == inspect.status_code == 200
+    for text in (page.text, graph.text, inspect.text):
+        assert "artists-db" not in text and "artist-lookup" not in text and "artist-api" not in text
+        assert "not in the catalog" not in text
+    assert "team-b" in page.text
+
+
+def test_the_catalog_table_and_its_facets_name_no_hidden_owner(portal: Portal) -> None:
+    with portal.client(COMPONENT_READER) as http:
+        page = http.get("/catalog", params={"kind": "component"}, headers={"accept": "text/html"})
+    assert page.status_code == 200 and "artist-lookup" in page.text
+    for hidden in ("team-a", "team-b", "jane"):
+        assert hidden not in page.text, hidden

@@ -31,8 +31,16 @@ def _chosen(filters: Mapping[str, str | Sequence[str]]) -> dict[str, list[str]]:
 
 
 class ServiceCatalogReader:
+    """Over a :class:`SecuredCatalog` (what pages use), entities come without relations to entities the
+    viewer may not read, so no card, tab or graph can name them."""
+
     def __init__(self, catalog: CatalogService | SecuredCatalog) -> None:
         self._catalog = catalog
+
+    def _shown(self, entities: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        if isinstance(self._catalog, SecuredCatalog):
+            return list(self._catalog.without_hidden_relations([dict(entity) for entity in entities]))
+        return entities
 
     def entity(self, ref: str) -> Mapping[str, Any] | None:
         found = self.entities([ref])
@@ -44,14 +52,17 @@ class ServiceCatalogReader:
             found = self._catalog.entities_by_refs(unique, (), ())
         except InputError:
             return {}
-        return {ref: entity for ref, entity in zip(unique, found, strict=True) if entity is not None}
+        present = [(ref, entity) for ref, entity in zip(unique, found, strict=True) if entity is not None]
+        shown = self._shown([entity for _, entity in present])
+        return {ref: entity for (ref, _), entity in zip(present, shown, strict=True)}
 
     def find(self, filters: Mapping[str, str | Sequence[str]], *, limit: int = 100) -> list[Mapping[str, Any]]:
         if _indexed(filters):
             found = self._catalog.views.browse(_chosen(filters), limit=limit).items
-            return sorted(found, key=lambda entity: (str(entity.get("kind")), str(entity["metadata"]["name"])))
+            ordered = sorted(found, key=lambda entity: (str(entity.get("kind")), str(entity["metadata"]["name"])))
+            return self._shown(list(ordered))
         order = [OrderField("kind"), OrderField("metadata.name")]
-        return list(self._catalog.list_entities(filter_sets(filters), order=order, limit=limit))
+        return self._shown(list(self._catalog.list_entities(filter_sets(filters), order=order, limit=limit)))
 
     def count(self, filters: Mapping[str, str | Sequence[str]]) -> int:
         if _indexed(filters):

@@ -62,6 +62,12 @@ def matches(entity: Mapping[str, Any], criteria: Criteria) -> bool:
     )
 
 
+def readable_refs(service: CatalogService, refs: Sequence[str], criteria: Criteria) -> set[str]:
+    """Which of ``refs`` name entities that satisfy ``criteria`` (one query)."""
+    found = service.entities_by_refs(refs, ("kind",), criteria_filters(criteria)) if refs else []
+    return {ref for ref, entity in zip(refs, found, strict=True) if entity is not None}
+
+
 class SecuredViews:
     def __init__(self, service: CatalogService, read: Callable[[], Decision]) -> None:
         self._service = service
@@ -69,8 +75,7 @@ class SecuredViews:
         self._read = read
 
     def _readable_refs(self, refs: Sequence[str], criteria: Criteria) -> set[str]:
-        found = self._service.entities_by_refs(refs, (), criteria_filters(criteria)) if refs else []
-        return {ref for ref, entity in zip(refs, found, strict=True) if entity is not None}
+        return readable_refs(self._service, refs, criteria)
 
     def _restriction(self) -> Criteria | None:
         decision = self._read()
@@ -198,6 +203,36 @@ class SecuredCatalog:
             # As Backstage does: an entity the caller may not read does not exist for them.
             raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
         return entity
+
+    def hidden_refs(self, refs: Iterable[str]) -> set[str]:
+        """Which of ``refs`` (lower-case) name entities that exist but the caller may not read."""
+        decision = self._access().decide(CATALOG_ENTITY_READ)
+        wanted = sorted(set(refs))
+        if decision.result == "allow" or not wanted:
+            return set()
+        readable = set() if decision.result == "deny" else readable_refs(self._service, wanted, decision.criteria)
+        return readable_refs(self._service, wanted, ()) - readable
+
+    def without_hidden_relations(self, entities: Sequence[Entity]) -> list[Entity]:
+        """The entities as pages show them: relations to entities the caller may not read are removed.
+
+        Relations are the catalog's own, computed from other entities too (a group's ``ownerOf`` comes from
+        what it owns), so they would name what the caller cannot see. A relation to a ref the catalog does not
+        hold stays: it names nothing hidden, and the page says it is not in the catalog.
+        """
+        refs = {str(r.get("targetRef", "")).lower() for e in entities for r in e.get("relations") or []}
+        hidden = self.hidden_refs(refs)
+        if not hidden:
+            return list(entities)
+        return [
+            {
+                **entity,
+                "relations": [
+                    r for r in entity.get("relations") or [] if str(r.get("targetRef", "")).lower() not in hidden
+                ],
+            }
+            for entity in entities
+        ]
 
     def entity_by_uid(self, uid: str) -> Entity:
         entity = self._service.entity_by_uid(uid)

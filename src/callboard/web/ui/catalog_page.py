@@ -80,8 +80,11 @@ def catalog_view(
         facets=[facet.key for facet in FACETS],
     )
     facets = []
+    # Owners are entity refs: those the viewer may not read are not named, in the facet or in the table.
+    owners = [str(value).lower() for value, _ in result.facets.get("relations.ownedby", [])]
+    hidden = catalog.hidden_refs(owners)
     for facet in FACETS:
-        counts = result.facets.get(facet.key, [])
+        counts = [(v, n) for v, n in result.facets.get(facet.key, []) if str(v).lower() not in hidden]
         selected = {value.lower() for value in chosen.get(facet.param) or []}
         values = [{"value": value, "count": count, "selected": value.lower() in selected} for value, count in counts]
         # A chosen value with nothing left under the other filters stays listed, so it can be unticked.
@@ -94,7 +97,7 @@ def catalog_view(
     total = result.total
     return {
         "kind": kind,
-        "entities": result.items,
+        "entities": catalog.without_hidden_relations(result.items),
         "total": total,
         "page": page,
         "pages": max(1, -(-total // per_page)),

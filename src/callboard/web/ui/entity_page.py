@@ -41,8 +41,10 @@ class EntityPages:
         self.reader = ServiceCatalogReader(catalog)
 
     def load(self, namespace: str, kind: str, name: str) -> tuple[dict[str, Any], str]:
+        """The entity as this viewer's pages show it (relations to what they may not read removed)."""
         entity = self.catalog.entity_by_name(kind, namespace, name)
-        return entity, entity_ref(entity)
+        (shown,) = self.catalog.without_hidden_relations([entity])
+        return shown, entity_ref(entity)
 
     def context(self, entity: Mapping[str, Any], ref: str, request: Request, **params: str) -> EntityContext:
         return EntityContext(entity, ref, self.reader, {**request.query_params, **params}, self.services)
