@@ -234,10 +234,15 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
     except ProxyConfigError as error:
         raise ConfigError(f"{_origin(settings, ('proxy',))}: {error}") from None
     actions = plugins.scaffolder_actions()
-    scaffolder = ScaffolderService(actions, settings.integrations)
+    runner = Runner(
+        actions,
+        limits=settings.scaffolder.limits.render_limits(),
+        allow_local_remotes=settings.scaffolder.allow_local_git_remotes,
+    )
+    scaffolder = ScaffolderService(actions, settings.integrations, runner)
     tasks = TaskService(
         database,
-        Runner(actions),
+        runner,
         work_dir=data_dir / "scaffolder",
         integrations=settings.integrations,
         catalog=TemplateCatalog(catalog, data_dir / "published"),

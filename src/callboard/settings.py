@@ -200,6 +200,11 @@ class RenderLimitSettings(_Section):
 
 class ScaffolderSettings(_Section):
     limits: RenderLimitSettings = Field(default_factory=RenderLimitSettings)  # type: ignore[arg-type]
+    allow_local_git_remotes: bool = Field(
+        False,
+        alias="allowLocalGitRemotes",
+        description="Let publish:git push to repositories on the server's own disk (a single-user machine only).",
+    )
 
 
 class Settings(_Section):
@@ -218,7 +223,7 @@ class Settings(_Section):
         default_factory=dict, description="The permission policy: defaultDecision and ordered rules."
     )
     proxy: dict[str, Any] = Field(default_factory=dict, description="proxy.endpoints, in Backstage's format.")
-    scaffolder: ScaffolderSettings = Field(default_factory=ScaffolderSettings)
+    scaffolder: ScaffolderSettings = Field(default_factory=ScaffolderSettings)  # type: ignore[arg-type]
     search: dict[str, Any] = Field(
         default_factory=dict, description="Search; passed to a plugin's search_engine hook (the built-in needs none)."
     )

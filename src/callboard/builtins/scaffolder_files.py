@@ -104,7 +104,7 @@ def fetch_template(context: ActionContext, given: FetchTemplateInput) -> None:
                 relative = relative[: -len(extension)]
         try:
             rendered = relative if raw_path else env.from_string(relative).render(**variables)
-        except TemplateError as error:
+        except (TemplateError, InputError, TypeError, ValueError, RecursionError) as error:
             raise InputError(f"fetch:template: cannot render the path {relative!r}: {error}") from None
         if not rendered or rendered.startswith("/") or "//" in rendered or rendered.endswith("/"):
             continue  # a path rendered empty drops the file, as in Backstage
@@ -128,7 +128,7 @@ def fetch_template(context: ActionContext, given: FetchTemplateInput) -> None:
             else:
                 try:
                     data = env.from_string(text).render(**variables).encode("utf-8")
-                except TemplateError as error:
+                except (TemplateError, InputError, TypeError, ValueError, RecursionError) as error:
                     raise InputError(f"fetch:template: cannot render {relative}: {error}") from None
         if target.exists() and not given.replace:
             continue

@@ -15,15 +15,22 @@ from callboard.core.errors import InputError, NotFoundError
 from callboard.scaffolder.actions import ActionContext, ActionInput, ScaffolderAction
 from callboard.scaffolder.expressions import parse_repo_url
 from callboard.scaffolder.workspace import check_tree, safe_child
-from callboard.sources.git import run_git
+from callboard.sources.git import check_branch, check_remote, run_git
 
 
-def _git(args: list[str], cwd: Path, *, secret: str | None = None) -> str:
-    return run_git(args, cwd, secret=secret)
+def _git(args: list[str], cwd: Path, *, secret: str | None = None, allow_local: bool = False) -> str:
+    return run_git(args, cwd, secret=secret, allow_local=allow_local)
 
 
 def push_workspace(
-    source: Path, remote: str, *, branch: str, message: str, author: tuple[str, str], secret: str | None = None
+    source: Path,
+    remote: str,
+    *,
+    branch: str,
+    message: str,
+    author: tuple[str, str],
+    secret: str | None = None,
+    allow_local: bool = False,
 ) -> str:
     """Commit ``source`` as the first commit of ``branch`` and push it; the commit hash."""
     check_tree(source, source)
@@ -34,7 +41,7 @@ def push_workspace(
         ["-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "-q", "--allow-empty", "-m", message], source
     )
     commit = _git(["rev-parse", "HEAD"], source)
-    _git(["push", "-q", remote, f"HEAD:refs/heads/{branch}"], source, secret=secret)
+    _git(["push", "-q", "--", remote, f"HEAD:refs/heads/{branch}"], source, secret=secret, allow_local=allow_local)
     return commit
 
 
@@ -55,6 +62,8 @@ class PublishOutput(BaseModel):
 
 
 def publish_git(context: ActionContext, given: PublishGitInput) -> PublishOutput:
+    check_remote(given.remote_url, field="publish:git: remoteUrl", allow_local=context.allow_local_git)
+    check_branch(given.default_branch, field="publish:git: defaultBranch")
     source = safe_child(context.workspace, given.source_path, what="sourcePath")
     if context.dry_run:
         return PublishOutput(remoteUrl=given.remote_url, repoContentsUrl=given.contents_url, commitHash="dry-run")
@@ -64,6 +73,7 @@ def publish_git(context: ActionContext, given: PublishGitInput) -> PublishOutput
         branch=given.default_branch,
         message=given.git_commit_message,
         author=(given.git_author_name, given.git_author_email),
+        allow_local=context.allow_local_git,
     )
     context.log(f"pushed {commit[:12]} to {given.remote_url} ({given.default_branch})")
     return PublishOutput(remoteUrl=given.remote_url, repoContentsUrl=given.contents_url, commitHash=commit)
@@ -108,6 +118,7 @@ def publish_github(context: ActionContext, given: PublishGithubInput) -> Publish
         raise InputError(f"publish:github: {host} is not one of the allowed hosts {given.allowed_hosts}")
     if not owner:
         raise InputError("publish:github: the repo URL has no owner (host?owner=x&repo=y)")
+    check_branch(given.default_branch, field="publish:github: defaultBranch")
     api, token = _github(context, host)
     token = given.token or token
     if not token:
@@ -138,6 +149,7 @@ def publish_github(context: ActionContext, given: PublishGithubInput) -> Publish
         if given.topics:
             github.put(f"/repos/{quote(owner)}/{quote(repo)}/topics", json={"names": given.topics})
     clone_url = str(repository["clone_url"])
+    check_remote(clone_url, field="publish:github: the clone_url GitHub returned")
     parts = urlsplit(clone_url)
     authenticated = urlunsplit(parts._replace(netloc=f"x-access-token:{token}@{parts.netloc}"))
     source = safe_child(context.workspace, given.source_path, what="sourcePath")
@@ -184,6 +196,9 @@ def publish_github_pull_request(context: ActionContext, given: PullRequestInput)
     """Clone the repository, put the workspace's files under ``targetPath`` on a new branch, open a PR."""
     parsed = parse_repo_url(given.repo_url)
     host, owner, repo = parsed["host"], parsed.get("owner", ""), parsed["repo"]
+    check_branch(given.branch_name, field="publish:github:pull-request: branchName")
+    if given.target_branch_name is not None:
+        check_branch(given.target_branch_name, field="publish:github:pull-request: targetBranchName")
     api, token = _github(context, host)
     token = given.token or token
     if not token:
@@ -200,6 +215,8 @@ def publish_github_pull_request(context: ActionContext, given: PullRequestInput)
                 remoteUrl=f"{repository['html_url']}/pull/0", pullRequestNumber=0, targetBranchName=base
             )
         clone_url = str(repository["clone_url"])
+        check_remote(clone_url, field="publish:github:pull-request: the clone_url GitHub returned")
+        check_branch(base, field="publish:github:pull-request: the base branch")
         parts = urlsplit(clone_url)
         authenticated = urlunsplit(parts._replace(netloc=f"x-access-token:{token}@{parts.netloc}"))
         checkout = context.workspace.parent / f".{context.step_id or 'pr'}-checkout"
@@ -207,7 +224,7 @@ def publish_github_pull_request(context: ActionContext, given: PullRequestInput)
             shutil.rmtree(checkout)
         checkout.mkdir(parents=True)
         _git(
-            ["clone", "-q", "--depth", "1", "--branch", base, authenticated, str(checkout)],
+            ["clone", "-q", "--depth", "1", "--branch", base, "--", authenticated, str(checkout)],
             checkout.parent,
             secret=token,
         )
@@ -220,7 +237,7 @@ def publish_github_pull_request(context: ActionContext, given: PullRequestInput)
         name, email = given.git_author_name, given.git_author_email
         message = given.commit_message or given.title
         _git(["-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "-q", "-m", message], checkout)
-        _git(["push", "-q", "origin", f"HEAD:refs/heads/{given.branch_name}"], checkout, secret=token)
+        _git(["push", "-q", "--", "origin", f"HEAD:refs/heads/{given.branch_name}"], checkout, secret=token)
         created = github.post(
             f"/repos/{quote(owner)}/{quote(repo)}/pulls",
             json={

@@ -42,6 +42,8 @@ class ActionContext:
     step_id: str = ""
     #: Where ``publish:file`` may write (``<dataDir>/published`` on a server); None: nowhere.
     local_root: Path | None = None
+    #: Whether git remotes on the server's own disk are allowed (``scaffolder.allowLocalGitRemotes``).
+    allow_local_git: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from callboard.core.errors import CallboardError, InputError
+from callboard.core.limits import RenderLimits
 from callboard.scaffolder.actions import ActionContext, CatalogAccess, ScaffolderAction
+from callboard.scaffolder.budget import running_with
 from callboard.scaffolder.expressions import Renderer
 from callboard.scaffolder.templates import Step, Template
 
@@ -58,10 +60,23 @@ def _without_undefined(value: Any) -> Any:
     return value
 
 
+#: Longest log line a step may write; longer ones are cut, saying how much was left out.
+MAX_LOG_CHARACTERS = 64 * 1024
+
+
 class Runner:
-    def __init__(self, actions: Mapping[str, ScaffolderAction], renderer: Renderer | None = None) -> None:
+    def __init__(
+        self,
+        actions: Mapping[str, ScaffolderAction],
+        renderer: Renderer | None = None,
+        *,
+        limits: RenderLimits | None = None,
+        allow_local_remotes: bool = False,
+    ) -> None:
         self.actions = dict(actions)
-        self.renderer = renderer or Renderer()
+        self.limits = limits or RenderLimits()
+        self.renderer = renderer or Renderer(limits=self.limits)
+        self.allow_local_remotes = allow_local_remotes
 
     def check(self, template: Template) -> None:
         """Refuse a template that calls actions this Callboard does not have, before anything runs."""
@@ -96,23 +111,24 @@ class Runner:
         }
         try:
             self.check(template)
-            for step, result in zip(template.steps, results, strict=True):
-                if cancelled():
-                    raise Cancelled
-                self._run_step(
-                    step,
-                    result,
-                    context,
-                    template,
-                    workspace,
-                    emit,
-                    catalog,
-                    integrations,
-                    dry_run,
-                    secrets,
-                    local_root,
-                )
-            output = self.renderer.render(template.output, context, where="spec.output")
+            with running_with(self.limits):
+                for step, result in zip(template.steps, results, strict=True):
+                    if cancelled():
+                        raise Cancelled
+                    self._run_step(
+                        step,
+                        result,
+                        context,
+                        template,
+                        workspace,
+                        emit,
+                        catalog,
+                        integrations,
+                        dry_run,
+                        secrets,
+                        local_root,
+                    )
+                output = self.renderer.render(template.output, context, where="spec.output")
             emit(
                 {
                     "type": "completion",
@@ -194,6 +210,9 @@ class Runner:
         action = self.actions[step.action]
 
         def log(message: str) -> None:
+            if len(message) > MAX_LOG_CHARACTERS:
+                left_out = len(message) - MAX_LOG_CHARACTERS
+                message = f"{message[:MAX_LOG_CHARACTERS]}… ({left_out} more characters not shown)"
             emit({"type": "log", "body": {"message": message, "stepId": step.id}})
 
         items: list[tuple[Any, Any]] | None = None
@@ -228,6 +247,7 @@ class Runner:
                 dry_run=dry_run,
                 step_id=step.id,
                 local_root=local_root,
+                allow_local_git=self.allow_local_remotes,
             )
             produced = action.run(action_context, given)
             outputs.append(produced.model_dump(exclude_none=True) if produced is not None else {})

@@ -35,10 +35,12 @@ def _workspace_files(workspace: Path) -> list[dict[str, Any]]:
 
 
 class ScaffolderService:
-    def __init__(self, actions: Mapping[str, ScaffolderAction], integrations: Mapping[str, Any]) -> None:
+    def __init__(
+        self, actions: Mapping[str, ScaffolderAction], integrations: Mapping[str, Any], runner: Runner | None = None
+    ) -> None:
         self.actions = dict(actions)
         self.integrations = dict(integrations)
-        self.runner = Runner(self.actions)
+        self.runner = runner or Runner(self.actions)
 
     def list_actions(self) -> list[dict[str, Any]]:
         """Backstage's ``GET /v2/actions``: every action with its input and output schema, by id."""

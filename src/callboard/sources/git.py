@@ -34,6 +34,61 @@ class GitError(InputError):
     """A git command failed; the message says which and why (with any token replaced by ***)."""
 
 
+#: Transports git may use: remote helpers (``ext::``, ``fd::``) run programs, so only these, and ``file`` only
+#: where a remote on the server's own disk was allowed.
+_PROTOCOLS = ("protocol.allow=never", *(f"protocol.{name}.allow=always" for name in ("https", "http", "ssh", "git")))
+_LOCAL_PROTOCOL = "protocol.file.allow=always"
+_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://")
+_HELPER = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")
+_SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?[A-Za-z0-9.-]+:(?!//)[^\s]")
+
+
+def check_remote(url: str, *, field: str, allow_local: bool = False) -> None:
+    """Refuse a remote that git would read as an option, a remote helper (which runs a program) or a path on
+    this server's disk (unless ``allow_local``); InputError naming ``field``."""
+    if url.startswith("-"):
+        raise InputError(f"{field} {url[:60]!r} looks like a git option, not a remote; give an https:// URL")
+    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in url):
+        raise InputError(f"{field} holds a control character; give a plain https:// URL")
+    if _HELPER.match(url):
+        raise InputError(f"{field} {url[:60]!r} names a git remote helper, which runs a program; give an https:// URL")
+    if any(character.isspace() for character in url):
+        raise InputError(f"{field} {url[:80]!r} holds a space; give a plain https:// URL")
+    found = _SCHEME.match(url)
+    if found:
+        scheme = found.group("scheme").lower()
+        if scheme in ("https", "http", "ssh", "git"):
+            return
+        if scheme != "file":
+            raise InputError(f"{field} {url[:80]!r} has the scheme {scheme}; use https, http, ssh or git")
+    elif _SCP_LIKE.match(url):
+        return  # user@host:path, git's short form of ssh
+    if not allow_local:
+        raise InputError(
+            f"{field} {url[:80]!r} is a local repository on the server's disk; give an https:// URL, or set "
+            "scaffolder.allowLocalGitRemotes: true on a single-user machine"
+        )
+
+
+_BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+
+def check_branch(name: str, *, field: str) -> None:
+    """Refuse a branch name git would misread (an option) or refuse later (git check-ref-format's rules)."""
+    if (
+        not name
+        or name.startswith(("-", "/", "."))
+        or name.endswith(("/", ".", ".lock"))
+        or name == "@"
+        or _BAD_REF.search(name)
+        or "/." in name
+    ):
+        raise InputError(
+            f"{field} {name[:60]!r} is not a branch name git accepts; use letters, digits and - _ . / "
+            "(not first), e.g. main or release/2026-12"
+        )
+
+
 def run_git(
     args: Sequence[str],
     cwd: Path,
@@ -41,10 +96,13 @@ def run_git(
     secret: str | None = None,
     config: Sequence[str] = (),
     timeout: float = GIT_TIMEOUT,
+    allow_local: bool = False,
 ) -> str:
-    """Run ``git`` without a shell, prompts or the user's configuration; its output, or ``GitError``."""
+    """Run ``git`` without a shell, prompts, the user's configuration or remote helpers; its output, or
+    ``GitError``. Callers put ``--`` before URLs and paths they did not write themselves."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd)}
-    options = [part for item in config for part in ("-c", item)]
+    protocols = (*_PROTOCOLS, _LOCAL_PROTOCOL) if allow_local else _PROTOCOLS
+    options = [part for item in (*protocols, *config) for part in ("-c", item)]
     try:
         result = subprocess.run(
             ["git", *options, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, check=False
@@ -109,6 +167,9 @@ class GitCache:
 
     def checkout(self, remote: str, ref: str | None = None, *, refresh: bool = True) -> Path:
         """A working tree of ``remote`` at ``ref`` (its default branch when None), cloned or refreshed."""
+        check_remote(remote, field="repository URL")
+        if ref is not None:
+            check_branch(ref, field="branch")
         target = self.folder(remote, ref)
         with self._guard:
             lock = self._locks.setdefault(target, threading.Lock())
@@ -133,7 +194,7 @@ class GitCache:
         try:
             branch = ["--branch", ref] if ref else []
             run_git(
-                ["clone", "-q", "--depth", "1", "--single-branch", *branch, remote, str(temp / "tree")],
+                ["clone", "-q", "--depth", "1", "--single-branch", *branch, "--", remote, str(temp / "tree")],
                 target.parent,
                 secret=secret,
                 config=config,
@@ -147,7 +208,7 @@ class GitCache:
     def _fetch(self, remote: str, ref: str | None, target: Path) -> None:
         config, secret = self._auth(remote)
         run_git(
-            ["fetch", "-q", "--depth", "1", remote, ref or "HEAD"],
+            ["fetch", "-q", "--depth", "1", "--", remote, ref or "HEAD"],
             target,
             secret=secret,
             config=config,
