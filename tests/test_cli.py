@@ -85,8 +85,8 @@ HOSTILE = {
         'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: "x"\n---\n'
         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: [1]\n---\n"
         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: null\n---\n"
-        'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a, annotations: [1], description: "\\0"}\n'
-        "spec: 5\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+        'metadata: {name: a, annotations: [1], description: "\\0"}\nspec: 5\n'
     ),
     "nul.yaml": (
         "apiVersion: backstage.io/v1alpha1\nkind: Component\n"

@@ -57,7 +57,9 @@ def test_a_bare_repository_on_the_servers_disk_needs_configuration(tmp_path: Pat
     assert refused.status == "failed" and "scaffolder.allowLocalGitRemotes" in refused.error
     allowed = _publish(tmp_path / "again", {"remoteUrl": str(bare)}, allow_local_remotes=True)
     assert allowed.status == "completed", allowed.error
-    shown = subprocess.run(["git", "-C", str(bare), "show", "main:README.md"], capture_output=True, text=True)
+    shown = subprocess.run(
+        ["git", "-C", str(bare), "show", "main:README.md"], capture_output=True, text=True, check=True
+    )
     assert shown.stdout == "# svc\n"
 
 
