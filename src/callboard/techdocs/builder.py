@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from typing import Any
 import yaml
 
 from callboard.core.errors import InputError
+from callboard.techdocs.config_check import check_config
 
 DEFAULT_TIMEOUT = 120.0
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
@@ -56,31 +58,8 @@ def _config(source: Path) -> tuple[Path, dict[str, Any]]:
     for name in CONFIG_NAMES:
         path = source / name
         if path.is_file():
-            try:
-                # MkDocs configs use !!python/name and !ENV tags; an unknown tag is kept as text here.
-                loaded = yaml.load(path.read_text("utf-8"), Loader=_TolerantLoader)
-            except yaml.YAMLError as error:
-                raise InputError(f"{path}: not valid YAML: {error}") from None
-            if not isinstance(loaded, dict):
-                raise InputError(f"{path}: expected a mapping at the top")
-            return path, loaded
+            return path, check_config(path, source)
     raise InputError(f"{source} has no mkdocs.yml; add one (site_name, nav) next to the docs/ folder")
-
-
-class _TolerantLoader(yaml.SafeLoader):
-    pass
-
-
-def _keep_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_mapping(node)  # type: ignore[arg-type]
-
-
-_TolerantLoader.add_multi_constructor("!", _keep_tag)
-_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _keep_tag)
 
 
 def prepare(source: Path, workdir: Path) -> Path:
@@ -135,6 +114,12 @@ def flatten_nav(nav: Any, *, use_directory_urls: bool = True, depth: int = 0) ->
     return entries
 
 
+def _build_environment(workdir: Path) -> dict[str, str]:
+    """What MkDocs sees of the environment: enough to run, none of the server's settings or secrets."""
+    kept = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "TZ") if name in os.environ}
+    return {**kept, "HOME": str(workdir), "PYTHONDONTWRITEBYTECODE": "1", "NO_MKDOCS_2_WARNING": "1"}
+
+
 def build_site(source: Path, output: Path, *, timeout: float = DEFAULT_TIMEOUT) -> BuildResult:
     """Build the site in ``source`` into ``output`` (replaced), with ``techdocs_metadata.json`` beside it."""
     started = time.perf_counter()
@@ -145,7 +130,13 @@ def build_site(source: Path, output: Path, *, timeout: float = DEFAULT_TIMEOUT) 
         command = [sys.executable, "-m", "mkdocs", "build", "--config-file", str(config), "--site-dir", str(site)]
         try:
             done = subprocess.run(
-                command, cwd=config.parent, capture_output=True, text=True, timeout=timeout, check=False
+                command,
+                cwd=config.parent,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                env=_build_environment(workdir),
             )
         except subprocess.TimeoutExpired as expired:
             log = (expired.stdout or "") + (expired.stderr or "") if isinstance(expired.stdout, str) else ""
