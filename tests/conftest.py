@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property and fuzz tests run the same examples on every `make test` (a fixed budget, no surprises in CI);
+# HYPOTHESIS_PROFILE=fuzz explores new ones, CALLBOARD_FUZZ_SCALE times as many. A case found that way is kept
+# as an @example in the test that found it (budgets: tests.support.fuzz_examples).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 
 REPO = Path(__file__).resolve().parent.parent
 #: Real descriptors, templates and docs written by others, with their sources and licences in INDEX.tsv.

@@ -66,6 +66,12 @@ def make_runtime(config: dict[str, Any], cwd: Path) -> Runtime:
     return create_runtime(create_callboard(settings), cwd=cwd)
 
 
+def fuzz_examples(count: int) -> int:
+    """The example budget of a property or fuzz test: ``count`` in ``make test``, scaled when exploring
+    (``HYPOTHESIS_PROFILE=fuzz CALLBOARD_FUZZ_SCALE=20 make pytest``)."""
+    return count * int(os.environ.get("CALLBOARD_FUZZ_SCALE", "1"))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

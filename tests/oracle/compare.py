@@ -38,10 +38,38 @@ def oracle_verdicts(root: Path, files: Sequence[Path]) -> dict[tuple[str, int], 
     return rows
 
 
+class OracleServer:
+    """One long-lived Backstage validator process: verdicts on texts, a few milliseconds each."""
+
+    def __init__(self, root: Path) -> None:
+        self._process = subprocess.Popen(
+            ["node", str(ORACLE_DIR / "verdicts.js"), "--serve", str(root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+
+    def verdicts(self, text: str, file: str) -> list[dict[str, object]]:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(json.dumps({"file": file, "text": text}) + "\n")
+        self._process.stdin.flush()
+        rows = []
+        while (line := self._process.stdout.readline()) and line.strip() != '{"end": true}':
+            rows.append(json.loads(line))
+        return rows
+
+    def close(self) -> None:
+        for stream in (self._process.stdin, self._process.stdout):
+            if stream is not None:
+                stream.close()
+        self._process.wait(10)
+
+
 _READ_DETAIL = re.compile(r"(could not read location [^,]*),.*$")
 
 
-def _normalise(message: str | None) -> str | None:
+def normalise(message: str | None) -> str | None:
     # How a missing placeholder file is described is the reader's business, not the pipeline's.
     return None if message is None else _READ_DETAIL.sub(r"\1", message)
 
@@ -86,7 +114,7 @@ def compare(root: Path, files: Sequence[Path]) -> Agreement:
         my_message = error.message if error else None
         their = other["error"]
         yaml_error = bool(their and str(their).startswith("YAML error"))
-        if yaml_error or _normalise(my_message) == _normalise(str(their) if their else None):
+        if yaml_error or normalise(my_message) == normalise(str(their) if their else None):
             agreement.same_error += 1
         else:
             agreement.differences.append(f"{key}: error\n   ours:      {my_message}\n   Backstage: {their}")

@@ -163,39 +163,55 @@ async function processEntity(unprocessed, root, base) {
   return cm.stringifyEntityRef(entity);
 }
 
-async function main() {
-  const [root, ...files] = process.argv.slice(2);
-  for (const file of files) {
-    const text = fs.readFileSync(file, 'utf8');
-    let documents;
-    try {
-      documents = yaml.parseAllDocuments(text, { merge: false });
-    } catch (e) {
-      console.log(JSON.stringify({ file, doc: 0, ref: null, valid: false, error: `Failed to parse YAML, ${e}` }));
-      continue;
-    }
-    if (!Array.isArray(documents)) documents = [documents];
-    for (const [index, document] of documents.entries()) {
-      const row = { file, doc: index, ref: null, valid: false, error: null };
-      if (document.errors?.length) {
-        row.error = `YAML error, ${document.errors[0]}`;
+async function verdicts(text, file, root) {
+  const rows = [];
+  let documents;
+  try {
+    documents = yaml.parseAllDocuments(text, { merge: false });
+  } catch (e) {
+    return [{ file, doc: 0, ref: null, valid: false, error: `Failed to parse YAML, ${e}` }];
+  }
+  if (!Array.isArray(documents)) documents = [documents];
+  for (const [index, document] of documents.entries()) {
+    const row = { file, doc: index, ref: null, valid: false, error: null };
+    if (document.errors?.length) {
+      row.error = `YAML error, ${document.errors[0]}`;
+    } else {
+      const json = document.toJSON();
+      if (json === null) continue;
+      if (!lodash.isPlainObject(json)) {
+        row.error = `Expected object at root, got ${typeof json}`;
       } else {
-        const json = document.toJSON();
-        if (json === null) continue;
-        if (!lodash.isPlainObject(json)) {
-          row.error = `Expected object at root, got ${typeof json}`;
-        } else {
-          try {
-            row.ref = await processEntity(json, root, file);
-            row.valid = true;
-          } catch (e) {
-            row.error = e.message;
-            try { row.ref = cm.stringifyEntityRef(json); } catch { /* no ref */ }
-          }
+        try {
+          row.ref = await processEntity(json, root, file);
+          row.valid = true;
+        } catch (e) {
+          row.error = e.message;
+          try { row.ref = cm.stringifyEntityRef(json); } catch { /* no ref */ }
         }
       }
-      console.log(JSON.stringify(row));
     }
+    rows.push(row);
+  }
+  return rows;
+}
+
+// --serve ROOT: one JSON request {file, text} per line on stdin; the verdicts as JSON lines, then {"end": true}.
+async function serve(root) {
+  const lines = require('readline').createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const { file, text } = JSON.parse(line);
+    for (const row of await verdicts(text, file, root)) process.stdout.write(JSON.stringify(row) + '\n');
+    process.stdout.write('{"end": true}\n');
+  }
+}
+
+async function main() {
+  const [first, ...rest] = process.argv.slice(2);
+  if (first === '--serve') return serve(rest[0]);
+  for (const file of rest) {
+    for (const row of await verdicts(fs.readFileSync(file, 'utf8'), file, first)) console.log(JSON.stringify(row));
   }
 }
 

@@ -167,6 +167,11 @@ def _relation_field(kind: str, item: Mapping[str, Any], origin: str) -> Relation
     return RelationField(kind, None, spec_field, item.get("defaultKind"), relation, reverse)
 
 
+def load_schema(name: str) -> dict[str, Any]:
+    """One of the built-in JSON Schemas (``EntityMeta``, ``Component.v1alpha1``, ...), as Backstage ships it."""
+    return _load(name)
+
+
 def _load(name: str) -> dict[str, Any]:
     text = resources.files("callboard.catalog").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)

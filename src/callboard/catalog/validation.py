@@ -152,7 +152,13 @@ class DescriptorValidator:
                 name, f"{name} is not UTF-8 text (byte {error.start} cannot be decoded); save it as UTF-8"
             )
             return
-        resolution = PlaceholderResolution(LocalFileReader(root or repository_root(path)), self._resolvers)
+        yield from self.validate_text(text, name, root=root or repository_root(path), walking=walking)
+
+    def validate_text(
+        self, text: str, name: str, *, root: Path, walking: bool = False
+    ) -> Iterator[DocumentVerdict]:
+        """Verdicts for each document of ``text`` (named ``name``; placeholders read below ``root``)."""
+        resolution = PlaceholderResolution(LocalFileReader(root), self._resolvers)
         pipeline = EntityPipeline(self._kinds, placeholders=resolution)
         for item in parse_documents(text, name, self._limits):
             if isinstance(item, DocumentProblem):
