@@ -18,6 +18,7 @@ import uvicorn
 
 from callboard.app import Runtime, create_callboard, create_runtime
 from callboard.config_loader import LoadedConfig
+from callboard.core.limits import REQUEST_HEAD_BYTES
 from callboard.settings import settings_from
 
 PG_ADMIN = os.environ.get("CALLBOARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -84,7 +85,10 @@ class Server:
 
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", h11_max_incomplete_event_size=REQUEST_HEAD_BYTES
+        )
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     @property

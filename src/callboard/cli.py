@@ -35,6 +35,7 @@ from callboard.cli_discover import discover_cli
 from callboard.cli_search import search_cli
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import CallboardError
+from callboard.core.limits import REQUEST_HEAD_BYTES
 from callboard.demo import catalog_root, demo_config
 from callboard.demo.sample_repos import write_sample_repos
 from callboard.plugins.manager import PluginError
@@ -234,7 +235,14 @@ def _serve(runtime: Runtime, host: str, port: int, *, worker: bool) -> None:
         runtime.start_background()
     err.print(f"Callboard {__version__} on http://{host}:{port}  (database: {runtime.database.describe()})")
     try:
-        uvicorn.run(runtime.web, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            runtime.web,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            h11_max_incomplete_event_size=REQUEST_HEAD_BYTES,
+        )
     finally:
         runtime.close()
 

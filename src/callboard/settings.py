@@ -50,8 +50,15 @@ class QueryLimitSettings(_Section):
         _REQUEST.max_filters,
         alias="maxFilters",
         ge=1,
-        le=500,
-        description="filter parameters, and conditions in all of them, per catalog request (at most 500).",
+        le=100,
+        description="filter parameters in one catalog request (alternatives).",
+    )
+    max_conditions: int = Field(
+        _REQUEST.max_conditions,
+        alias="maxConditions",
+        ge=1,
+        le=100,
+        description="Comma-separated conditions in one filter parameter.",
     )
     max_filter_length: int = Field(
         _REQUEST.max_filter_length, alias="maxFilterLength", ge=16, description="Characters in one filter parameter."
@@ -71,6 +78,7 @@ class BackendLimitSettings(_Section):
             validate_body_bytes=int(self.request_body.validate_),
             proxy_body_bytes=int(self.request_body.proxy),
             max_filters=self.query.max_filters,
+            max_conditions=self.query.max_conditions,
             max_filter_length=self.query.max_filter_length,
             max_limit=self.query.max_limit,
         )

@@ -16,6 +16,13 @@ from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select,
 from callboard.core.errors import InputError
 from callboard.storage.tables import final_entities, search
 
+#: What JavaScript's trim() removes (Backstage trims keys and values with it); the API's documented pattern for
+#: a filter uses the same set, so the document and the parser agree on every character.
+WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Condition:
@@ -33,9 +40,9 @@ def parse_filters(raw: Sequence[str]) -> FilterSets:
         conditions: dict[str, list[str] | None] = {}
         for part in text.split(","):
             key, has_value, value = part.partition("=")
-            key = key.strip().lower()
+            key = key.strip(WHITESPACE).lower()
             if not key:
-                if part.strip():
+                if part.strip(WHITESPACE):
                     raise InputError(f"Invalid filter {text!r}: '{part}' has no key; write key=value or key")
                 continue
             if not has_value:
@@ -43,7 +50,7 @@ def parse_filters(raw: Sequence[str]) -> FilterSets:
                 continue
             existing = conditions.get(key)
             values = existing if existing is not None else []
-            values.append(value.strip().lower())
+            values.append(value.strip(WHITESPACE).lower())
             conditions[key] = values
         if conditions:
             sets.append(tuple(Condition(k, tuple(v) if v is not None else None) for k, v in conditions.items()))

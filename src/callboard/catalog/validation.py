@@ -154,9 +154,7 @@ class DescriptorValidator:
             return
         yield from self.validate_text(text, name, root=root or repository_root(path), walking=walking)
 
-    def validate_text(
-        self, text: str, name: str, *, root: Path, walking: bool = False
-    ) -> Iterator[DocumentVerdict]:
+    def validate_text(self, text: str, name: str, *, root: Path, walking: bool = False) -> Iterator[DocumentVerdict]:
         """Verdicts for each document of ``text`` (named ``name``; placeholders read below ``root``)."""
         resolution = PlaceholderResolution(LocalFileReader(root), self._resolvers)
         pipeline = EntityPipeline(self._kinds, placeholders=resolution)

@@ -12,6 +12,11 @@ KIB = 1024
 MIB = 1024 * KIB
 
 
+#: Largest request line plus headers the HTTP server reads: room for every filter parameter the query limits
+#: allow (20 of 1,024 characters, percent-encoded), still bounded per connection.
+REQUEST_HEAD_BYTES = 256 * KIB
+
+
 @dataclass(frozen=True, slots=True)
 class RequestLimits:
     """``backend.limits``: request bodies per route family, and the size of list queries."""
@@ -19,7 +24,8 @@ class RequestLimits:
     api_body_bytes: int = 1 * MIB
     validate_body_bytes: int = 5 * MIB
     proxy_body_bytes: int = 10 * MIB
-    max_filters: int = 100
+    max_filters: int = 20
+    max_conditions: int = 20
     max_filter_length: int = 1024
     max_limit: int = 10_000
     max_offset: int = 2**31 - 1

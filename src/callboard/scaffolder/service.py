@@ -34,6 +34,27 @@ def _workspace_files(workspace: Path) -> list[dict[str, Any]]:
     return files
 
 
+def _write_template_file(template_dir: Path, item: Mapping[str, Any]) -> None:
+    """One file of a dry run's template folder, as Backstage's template editor sends it."""
+    path = str(item.get("path", ""))
+    try:
+        target = safe_child(template_dir, path, what="directoryContents path")
+        if not path.strip("/. ") or target == template_dir.resolve() or target.is_dir():
+            raise InputError(
+                f"directoryContents path {path[:80]!r} names no file; give a path such as skeleton/README.md"
+            )
+        try:
+            data = base64.b64decode(str(item.get("base64Content", "")), validate=True)
+        except (binascii.Error, ValueError):
+            raise InputError(f"directoryContents {path[:80]!r} is not valid base64") from None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if item.get("executable"):
+            target.chmod(0o755)
+    except OSError as error:
+        raise InputError(f"directoryContents path {path[:80]!r} cannot be written: {error.strerror}") from None
+
+
 class ScaffolderService:
     def __init__(
         self, actions: Mapping[str, ScaffolderAction], integrations: Mapping[str, Any], runner: Runner | None = None
@@ -111,15 +132,7 @@ class ScaffolderService:
             template_dir, workspace = root / "template", root / "workspace"
             template_dir.mkdir()
             for item in directory_contents:
-                target = safe_child(template_dir, str(item.get("path", "")), what="directoryContents path")
-                try:
-                    data = base64.b64decode(str(item.get("base64Content", "")), validate=True)
-                except binascii.Error:
-                    raise InputError(f"directoryContents {item.get('path')!r} is not valid base64") from None
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                if item.get("executable"):
-                    target.chmod(0o755)
+                _write_template_file(template_dir, item)
             template = Template.from_entity(entity, base_url=f"file:{template_dir / 'template.yaml'}")
             return self._dry_run(template, values, workspace, secrets=secrets, user=user)
         finally:

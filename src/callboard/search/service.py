@@ -27,6 +27,9 @@ Readable = Callable[[Sequence[str]], set[str]] | None
 CANDIDATES = 100
 MAX_CANDIDATES = 1600
 MAX_PAGE = 100
+#: How deep results can be paged, and the longest term: bounds on what one query may cost.
+MAX_OFFSET = 10_000
+MAX_TERM = 500
 FACETS = ("type", "kind", "owner", "lifecycle")
 
 
@@ -66,10 +69,10 @@ def encode_cursor(offset: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        offset = int(data["o"])
+        offset = data["o"]
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise InputError("pageCursor is not a cursor this server gave out; start again without it") from None
-    if offset < 0:
+    if type(offset) is not int or not 0 <= offset <= MAX_OFFSET:
         raise InputError("pageCursor is not a cursor this server gave out; start again without it")
     return offset
 

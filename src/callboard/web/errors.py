@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from callboard.core.errors import CallboardError
 
@@ -54,6 +56,26 @@ def wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or request.headers.get("HX-Request") == "true"
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the request's path answers."""
+    scope = {**request.scope, "method": "GET"}
+    methods: set[str] = set()
+    for route in _leaf_routes(request.app.router.routes):
+        if route.matches(scope)[0] is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+def _leaf_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    # FastAPI wraps an included router's routes (which carry their full paths) in one entry.
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _leaf_routes(inner.routes)
+        else:
+            yield route
+
+
 def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage | None = None) -> None:
     def respond(
         request: Request, status: int, name: str, message: str, headers: Mapping[str, str] | None = None
@@ -76,11 +98,14 @@ def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage | None = None)
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> Response:
         message = str(error.detail)
+        headers = error.headers
         if error.status_code == 405:
-            allowed = (error.headers or {}).get("Allow", "")
+            # Starlette names the methods of the first route matching the path; a path can have several.
+            allowed = ", ".join(allowed_methods(request))
+            headers = {**(headers or {}), "Allow": allowed}
             message = f"{request.method} is not allowed on {request.url.path}; use {allowed}"
         name = _NAMES.get(error.status_code, "Error")
-        return respond(request, error.status_code, name, message, error.headers)
+        return respond(request, error.status_code, name, message, headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:

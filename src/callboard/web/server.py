@@ -26,6 +26,7 @@ from callboard.web.api.search import search_router
 from callboard.web.auth import AuthMiddleware, auth_router, current_access, identity_of
 from callboard.web.errors import install_error_handlers
 from callboard.web.limits import RequestBodyLimit
+from callboard.web.openapi import install_openapi
 from callboard.web.ui import install_portal
 from callboard.web.ui.audit_page import audit_router
 
@@ -115,6 +116,7 @@ def build_web_app(parts: WebParts) -> FastAPI:
         return pages.render(request, "error.html", status_code=status, status=status, name=name, message=message)
 
     install_error_handlers(app, error_page)
+    install_openapi(app)
 
     @app.get("/api/catalog/openapi.json", include_in_schema=False)
     def catalog_openapi() -> dict[str, Any]:

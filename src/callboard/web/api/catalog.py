@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from callboard.catalog.paging import encode_cursor, page_cursor
@@ -14,11 +14,26 @@ from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.secured import SecuredCatalog
 from callboard.core.errors import InputError
 from callboard.core.limits import RequestLimits
-from callboard.web.api.params import MAX_ORDER_FIELDS, bounded_list, filter_params, limit_param, offset_param
+from callboard.web.api.models import (
+    AddLocationRequest,
+    AnalyzeLocationRequest,
+    ByRefsRequest,
+    EntityList,
+    EntityPage,
+    Facets,
+    RefreshRequest,
+    ValidateEntityRequest,
+)
+from callboard.web.api.params import MAX_ORDER_FIELDS, filter_params, filter_pattern, limit_param, offset_param
 
 MAX_FACETS = 50
-FilterParam = Annotated[list[str], Query(alias="filter")]
-FieldsParam = Annotated[list[str], Query()]
+ORDER = r"^(asc|desc):.+$"
+ORDER_FIELD = r"^[^,]+(,(asc|desc))?$"
+FieldsParam = Annotated[list[str], Query(description="Dotted fields to answer with, e.g. kind,metadata.name")]
+
+
+def _pattern(pattern: str) -> dict[str, Any]:
+    return {"items": {"type": "string", "pattern": pattern}}
 
 
 def _fields(raw: list[str]) -> list[str]:
@@ -50,18 +65,48 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
     router = APIRouter(prefix="/api/catalog", tags=["catalog"])
     limits = limits or RequestLimits()
 
+    # Declared here, not as module constants, because the configured limits are part of each declaration
+    # (the OpenAPI document says what this portal accepts).
+    offset_query = Query(
+        None,
+        description="Entities to skip before the first answered.",
+        json_schema_extra={"minimum": 0, "maximum": limits.max_offset},
+    )
+    limit_query = Query(
+        None,
+        description="Most entities to answer (backend.limits.query.maxLimit).",
+        json_schema_extra={"minimum": 0, "maximum": limits.max_limit},
+    )
+    filter_query = Query(
+        [],
+        alias="filter",
+        description=(
+            "key=value conditions joined by commas (all must hold); repeat the parameter for alternatives. "
+            f"At most {limits.max_filters} parameters (backend.limits.query.maxFilters) of {limits.max_conditions} "
+            "conditions each (backend.limits.query.maxConditions)."
+        ),
+        json_schema_extra={
+            "maxItems": limits.max_filters,
+            "items": {
+                "type": "string",
+                "pattern": filter_pattern(limits.max_conditions),
+                "maxLength": limits.max_filter_length,
+            },
+        },
+    )
+    term_query = Query(None, alias="fullTextFilterTerm", max_length=limits.max_filter_length)
+
     def parse_filters(raw: list[str]) -> Any:
         return filter_params(raw, limits)
 
-    @router.get("/entities")
+    @router.get("/entities", responses={200: {"model": list[dict[str, Any]]}})
     def get_entities(
-        request: Request,
-        filters: FilterParam = [],  # noqa: B006 - FastAPI reads the default, never mutates it
+        filters: list[str] = filter_query,
         fields: FieldsParam = [],  # noqa: B006
-        order: Annotated[list[str], Query()] = [],  # noqa: B006
-        offset: str | None = None,
-        limit: str | None = None,
-        after: str | None = None,
+        order: Annotated[list[str], Query(max_length=MAX_ORDER_FIELDS, json_schema_extra=_pattern(ORDER))] = [],  # noqa: B006
+        offset: int | None = offset_query,
+        limit: int | None = limit_query,
+        after: Annotated[str | None, Query(description="The cursor of a Link: rel=next header.")] = None,
     ) -> Response:
         start, size = offset_param(offset, limits), limit_param(limit, limits)
         if after:
@@ -71,7 +116,7 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
         items = catalog.list_entities(
             parsed,
             fields=_fields(fields),
-            order=_order(bounded_list(order, "order", MAX_ORDER_FIELDS)),
+            order=_order(order),
             offset=start,
             limit=None if size is None else size + 1,
         )
@@ -83,33 +128,29 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
             headers["Link"] = f'</entities?{urlencode(params)}>; rel="next"'
         return JSONResponse(items, headers=headers)
 
-    @router.get("/entities/by-query")
+    @router.get("/entities/by-query", responses={200: {"model": EntityPage}})
     def query_entities(
-        filters: FilterParam = [],  # noqa: B006
+        filters: list[str] = filter_query,
         fields: FieldsParam = [],  # noqa: B006
-        limit: str | None = None,
-        offset: str | None = None,
-        order_field: Annotated[list[str], Query(alias="orderField")] = [],  # noqa: B006
-        cursor: str | None = None,
-        term: Annotated[str | None, Query(alias="fullTextFilterTerm")] = None,
+        limit: int | None = limit_query,
+        offset: int | None = offset_query,
+        order_field: Annotated[
+            list[str], Query(alias="orderField", max_length=MAX_ORDER_FIELDS, json_schema_extra=_pattern(ORDER_FIELD))
+        ] = [],  # noqa: B006
+        cursor: Annotated[str | None, Query(description="pageInfo.nextCursor or prevCursor of a page.")] = None,
+        term: str | None = term_query,
         term_fields: Annotated[str | None, Query(alias="fullTextFilterFields")] = None,
-        total_items: Annotated[str | None, Query(alias="totalItems")] = None,
+        total_items: Annotated[str | None, Query(alias="totalItems", pattern="^(include|exclude)$")] = None,
     ) -> dict[str, Any]:
         full_text = None
         if term:
-            if len(term) > limits.max_filter_length:
-                raise InputError(
-                    f"fullTextFilterTerm is {len(term)} characters long; the limit is {limits.max_filter_length} "
-                    "(backend.limits.query.maxFilterLength)"
-                )
             full_text = FullText(term.strip(), tuple(f.strip() for f in (term_fields or "").split(",") if f.strip()))
-        page_size = limit_param(limit, limits)
         page = catalog.query_entities(
             parse_filters(filters),
             fields=_fields(fields),
-            order=_order_fields(bounded_list(order_field, "orderField", MAX_ORDER_FIELDS)),
+            order=_order_fields(order_field),
             full_text=full_text,
-            limit=20 if page_size is None else page_size,
+            limit=20 if limit is None else limit_param(limit, limits) or 0,
             offset=offset_param(offset, limits),
             cursor=cursor,
             count=total_items != "exclude",
@@ -121,7 +162,7 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
             page_info["prevCursor"] = page.prev_cursor
         return {"items": page.items, "totalItems": page.total, "pageInfo": page_info}
 
-    @router.get("/entities/by-uid/{uid}")
+    @router.get("/entities/by-uid/{uid}", responses={200: {"model": dict[str, Any]}})
     def by_uid(uid: str) -> dict[str, Any]:
         return catalog.entity_by_uid(uid)
 
@@ -130,7 +171,7 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
         catalog.delete_by_uid(uid)
         return Response(status_code=204)
 
-    @router.get("/entities/by-name/{kind}/{namespace}/{name}")
+    @router.get("/entities/by-name/{kind}/{namespace}/{name}", responses={200: {"model": dict[str, Any]}})
     def by_name(kind: str, namespace: str, name: str) -> dict[str, Any]:
         return catalog.entity_by_name(kind, namespace, name)
 
@@ -138,52 +179,36 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
     def ancestry(kind: str, namespace: str, name: str) -> dict[str, Any]:
         return catalog.ancestry(kind, namespace, name)
 
-    @router.post("/entities/by-refs")
-    def by_refs(
-        body: Annotated[dict[str, Any], Body()],
-        filters: FilterParam = [],  # noqa: B006
-    ) -> dict[str, Any]:
-        refs = body.get("entityRefs")
-        if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
-            raise InputError("Malformed request: entityRefs must be an array of entity ref strings")
-        fields = body.get("fields") or []
-        if not isinstance(fields, list):
-            raise InputError("Malformed request: fields must be an array")
-        return {"items": catalog.entities_by_refs(refs, _fields([str(f) for f in fields]), parse_filters(filters))}
+    @router.post("/entities/by-refs", responses={200: {"model": EntityList}})
+    def by_refs(body: ByRefsRequest, filters: list[str] = filter_query) -> dict[str, Any]:
+        fields = _fields(body.fields or [])
+        return {"items": catalog.entities_by_refs(body.entityRefs, fields, parse_filters(filters))}
 
-    @router.get("/entity-facets")
+    @router.get("/entity-facets", responses={200: {"model": Facets}})
     def entity_facets(
-        facet: Annotated[list[str], Query()] = [],  # noqa: B006
-        filters: FilterParam = [],  # noqa: B006
+        facet: Annotated[list[str], Query(min_length=1, max_length=MAX_FACETS, description="e.g. kind, spec.type")],
+        filters: list[str] = filter_query,
     ) -> dict[str, Any]:
-        if not facet:
-            raise InputError("Missing facet parameter; give at least one, e.g. facet=kind")
-        return {"facets": catalog.facets(bounded_list(facet, "facet", MAX_FACETS), parse_filters(filters))}
+        return {"facets": catalog.facets(facet, parse_filters(filters))}
 
     @router.post("/refresh")
-    def refresh(body: Annotated[dict[str, Any], Body()]) -> Response:
-        ref = body.get("entityRef")
-        if not isinstance(ref, str):
-            raise InputError("Malformed request: entityRef must be a string")
-        catalog.refresh(ref)
+    def refresh(body: RefreshRequest) -> Response:
+        catalog.refresh(body.entityRef)
         return Response(status_code=200)
 
-    @router.post("/validate-entity")
-    def validate_entity(body: Annotated[dict[str, Any], Body()]) -> Response:
-        location = body.get("location")
-        if not isinstance(location, str):
-            raise InputError("Malformed request: location must be a location ref such as url:https://...")
-        errors = catalog.validate_entity(body.get("entity"), location)
+    @router.post("/validate-entity", responses={400: {"description": "The entity is not valid: {errors: [...]}"}})
+    def validate_entity(body: ValidateEntityRequest) -> Response:
+        errors = catalog.validate_entity(body.entity, body.location)
         if errors:
             return JSONResponse({"errors": errors}, status_code=400)
         return Response(status_code=200)
 
     @router.post("/locations", status_code=201)
-    def add_location(body: Annotated[dict[str, Any], Body()], dryRun: str | None = None) -> dict[str, Any]:  # noqa: N803
-        location_type, target = body.get("type"), body.get("target")
-        if not isinstance(location_type, str) or not isinstance(target, str) or not target:
-            raise InputError("Malformed request: give {type, target}, e.g. {type: url, target: https://...}")
-        return catalog.add_location(location_type, target, dry_run=(dryRun or "").lower() == "true")
+    def add_location(
+        body: AddLocationRequest,
+        dry_run: Annotated[str | None, Query(alias="dryRun", pattern="^(true|false)$")] = None,
+    ) -> dict[str, Any]:
+        return catalog.add_location(body.type, body.target, dry_run=(dry_run or "").lower() == "true")
 
     @router.get("/locations")
     def list_locations() -> list[dict[str, Any]]:
@@ -203,10 +228,8 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
         return Response(status_code=204)
 
     @router.post("/analyze-location")
-    def analyze_location(body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-        location = body.get("location")
-        if not isinstance(location, dict):
-            raise InputError("Malformed request: location must be {type, target}")
-        return catalog.analyze_location(location, body.get("catalogFileName"))
+    def analyze_location(body: AnalyzeLocationRequest) -> dict[str, Any]:
+        filename = body.catalogFilename or (body.model_extra or {}).get("catalogFileName")
+        return catalog.analyze_location(body.location.model_dump(), filename)
 
     return router

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from callboard.catalog.secured import SecuredCatalog
@@ -17,6 +17,7 @@ from callboard.core.limits import RequestLimits
 from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
+from callboard.web.api.models import CreateTaskRequest, DryRunRequest
 from callboard.web.api.params import limit_param, offset_param
 from callboard.web.auth import identity_of, require_permission
 
@@ -40,35 +41,38 @@ def scaffolder_router(
 ) -> APIRouter:
     router = APIRouter(prefix="/api/scaffolder/v2", tags=["scaffolder"])
     limits = limits or RequestLimits()
+    limit_query = Query(
+        None, description="Most tasks to answer.", json_schema_extra={"minimum": 0, "maximum": limits.max_limit}
+    )
+    offset_query = Query(None, json_schema_extra={"minimum": 0, "maximum": limits.max_offset})
 
     @router.post("/tasks", status_code=201)
-    def create_task(request: Request, body: Annotated[dict[str, Any], Body()]) -> dict[str, str]:
+    def create_task(request: Request, body: CreateTaskRequest) -> dict[str, str]:
         require_permission(SCAFFOLDER_TASK_CREATE, "run templates")
-        ref, values = body.get("templateRef"), body.get("values", {})
-        if not isinstance(ref, str) or not isinstance(values, dict):
-            raise InputError("Send {templateRef: 'template:default/name', values: {...}}")
         try:
-            parsed = EntityRef.parse(ref, default_kind="template")
+            parsed = EntityRef.parse(body.templateRef, default_kind="template")
         except EntityRefError as error:
-            raise InputError(f"Invalid templateRef {ref!r}: {error}") from None
+            raise InputError(f"Invalid templateRef {body.templateRef!r}: {error}") from None
         entity = catalog.entity_by_name(parsed.kind, parsed.namespace, parsed.name)
         identity = identity_of(request)
         user = catalog.entities_by_refs([identity.subject], (), ())[0] if identity.type == "user" else None
-        task_id = tasks.create(entity, values, identity, secrets=body.get("secrets") or {}, user_entity=user)
+        task_id = tasks.create(entity, body.values, identity, secrets=body.secrets or {}, user_entity=user)
         return {"id": task_id}
 
     @router.get("/tasks")
     def list_tasks(
         createdBy: str | None = None,  # noqa: N803 - Backstage's parameter names
-        status: Annotated[list[str] | None, Query()] = None,
-        limit: str | None = None,
-        offset: str | None = None,
+        status: Annotated[
+            list[Literal["open", "processing", "completed", "failed", "cancelled"]] | None, Query()
+        ] = None,
+        limit: int | None = limit_query,
+        offset: int | None = offset_query,
     ) -> dict[str, Any]:
         require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         size = limit_param(limit, limits)
         return tasks.list_tasks(
             created_by=createdBy,
-            statuses=status or [],
+            statuses=list(status or []),
             limit=50 if size is None else size,
             offset=offset_param(offset, limits),
         )
@@ -107,17 +111,14 @@ def scaffolder_router(
         return scaffolder.parameter_schema(catalog.entity_by_name(kind, namespace, name))
 
     @router.post("/dry-run")
-    def dry_run(request: Request, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    def dry_run(request: Request, body: DryRunRequest) -> dict[str, Any]:
         require_permission(SCAFFOLDER_TASK_CREATE, "run templates")
-        template, values = body.get("template"), body.get("values", {})
-        if not isinstance(template, dict) or not isinstance(values, dict):
-            raise InputError("Send {template: <Template entity>, values: {...}, directoryContents?: [...]}")
         identity = identity_of(request)
         return scaffolder.dry_run(
-            template,
-            values,
-            secrets=body.get("secrets") or {},
-            directory_contents=body.get("directoryContents") or [],
+            body.template,
+            body.values,
+            secrets=body.secrets or {},
+            directory_contents=[item.model_dump(exclude_none=True) for item in body.directoryContents],
             user={"ref": identity.subject},
         )
 

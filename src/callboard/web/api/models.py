@@ -1,0 +1,119 @@
+"""The shapes of the API's request bodies and answers, in Backstage's field names.
+
+Request models are what the routes validate bodies against (a wrong shape is a 400 naming the field);
+answer models only document, since entities are passed through as stored. Extra fields in requests are
+allowed, as Backstage's routers allow them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: An entity reference as the API accepts it: ``[kind:][namespace/]name``.
+ENTITY_REF = r"^(?:[^:/]+:)?(?:[^:/]+/)?[^:/]+$"
+#: A whole entity reference: ``kind:[namespace/]name``.
+FULL_ENTITY_REF = r"^[^:/]+:(?:[^:/]+/)?[^:/]+$"
+#: ``type:target``, e.g. ``url:https://github.com/org/repo/blob/main/catalog-info.yaml``.
+LOCATION_REF = r"^[^:]+:.+$"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class ErrorInfo(BaseModel):
+    name: str = Field(description="Backstage's error name: InputError, NotAllowedError, NotFoundError, ...")
+    message: str
+
+
+class RequestInfo(BaseModel):
+    method: str
+    url: str
+
+
+class ResponseInfo(BaseModel):
+    statusCode: int  # noqa: N815 - Backstage's field names
+
+
+class ErrorBody(BaseModel):
+    """Backstage's error body, on every 4xx and 5xx."""
+
+    error: ErrorInfo
+    request: RequestInfo
+    response: ResponseInfo
+
+
+class RefreshRequest(_Body):
+    entityRef: str = Field(pattern=FULL_ENTITY_REF, description="The entity to read again from its location.")  # noqa: N815
+    authorizationToken: str | None = None  # noqa: N815
+
+
+class ByRefsRequest(_Body):
+    entityRefs: list[Annotated[str, Field(pattern=FULL_ENTITY_REF)]] = Field(  # noqa: N815
+        max_length=10_000, description="Refs to look up (kind:namespace/name), answered in the same order."
+    )
+    fields: list[str] | None = Field(None, max_length=100)
+
+
+class ValidateEntityRequest(_Body):
+    entity: Any = Field(description="The entity to check, exactly as a descriptor file would hold it.")
+    location: str = Field(pattern=LOCATION_REF, description="Where it would be read from, as a location ref.")
+
+
+class LocationSpec(_Body):
+    type: str = Field(min_length=1, description="Location type, e.g. url.")
+    target: str = Field(min_length=1, description="The URL (or path) of the descriptor file or repository.")
+
+
+class AddLocationRequest(LocationSpec):
+    presence: str | None = Field(None, pattern=r"^(required|optional)$")
+
+
+class AnalyzeLocationRequest(_Body):
+    location: LocationSpec
+    catalogFilename: str | None = Field(None, description="Descriptor file name; catalog-info.yaml by default.")  # noqa: N815
+
+
+class CreateTaskRequest(_Body):
+    templateRef: str = Field(pattern=ENTITY_REF, description="The template, e.g. template:default/new-service.")  # noqa: N815
+    values: dict[str, Any] = Field(default_factory=dict, description="Answers to the template's parameters.")
+    secrets: dict[str, str] | None = None
+
+
+class DirectoryFile(_Body):
+    path: str
+    base64Content: str  # noqa: N815
+    executable: bool | None = None
+
+
+class DryRunRequest(_Body):
+    template: dict[str, Any] = Field(description="A Template entity (scaffolder.backstage.io/v1beta3).")
+    values: dict[str, Any] = Field(default_factory=dict)
+    secrets: dict[str, str] | None = None
+    directoryContents: list[DirectoryFile] = Field(default_factory=list)  # noqa: N815
+
+
+class PageInfo(BaseModel):
+    nextCursor: str | None = None  # noqa: N815
+    prevCursor: str | None = None  # noqa: N815
+
+
+class EntityPage(BaseModel):
+    items: list[dict[str, Any]]
+    totalItems: int  # noqa: N815
+    pageInfo: PageInfo  # noqa: N815
+
+
+class EntityList(BaseModel):
+    items: list[dict[str, Any] | None]
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    facets: dict[str, list[FacetCount]]
