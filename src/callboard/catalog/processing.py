@@ -115,8 +115,22 @@ class ItemProcessor:
             [[kind.schema for kind in kinds.kinds], repr(rules), repr(self._limits), _CACHE_FORMAT]
         )
 
+    def envelope_problem(self, entity: Any) -> str | None:
+        """Why ``entity`` cannot be stored as an entity at all (no ref can be made of it); None when it can."""
+        if not isinstance(entity, dict):
+            return f"expected an object, got {type(entity).__name__}"
+        if self._envelope.is_valid(entity):
+            return None
+        return self._envelope.errors(entity)[0].text()
+
     def process(
-        self, entity_ref: str, unprocessed: Entity | str, cache: Mapping[str, Any], input_hash: str | None = None
+        self,
+        entity_ref: str,
+        unprocessed: Entity | str,
+        cache: Mapping[str, Any],
+        input_hash: str | None = None,
+        *,
+        read_targets: bool = True,
     ) -> Outcome:
         """Process one item; ``input_hash`` (the unprocessed entity's hash) lets unchanged input be skipped.
 
@@ -133,11 +147,13 @@ class ItemProcessor:
         if isinstance(unprocessed, str):
             unprocessed = load_json(unprocessed)
             assert isinstance(unprocessed, dict)
-        outcome = self._process(entity_ref, unprocessed, cache)
+        outcome = self._process(entity_ref, unprocessed, cache, read_targets=read_targets)
         outcome.cache["input"] = input_hash
         return outcome
 
-    def _process(self, entity_ref: str, unprocessed: Entity, cache: Mapping[str, Any]) -> Outcome:
+    def _process(
+        self, entity_ref: str, unprocessed: Entity, cache: Mapping[str, Any], *, read_targets: bool = True
+    ) -> Outcome:
         if cache.get("imported"):
             return self._process_imported(entity_ref, unprocessed, cache)
         # Read before validation, so any shape of metadata must be survived here; the pipeline reports it.
@@ -159,7 +175,7 @@ class ItemProcessor:
         if base_type == "url":
             entity = _annotate_url_location(entity, base_target)
             outcome.processed = entity
-        if entity.get("kind") == "Location" and isinstance(entity.get("spec"), dict):
+        if read_targets and entity.get("kind") == "Location" and isinstance(entity.get("spec"), dict):
             outcome.cache["reads"] = True
             self._read_location(entity, base_type, base_target, origin, cache, outcome)
         return outcome
@@ -205,7 +221,7 @@ class ItemProcessor:
             for target, problem in self._expand(location_type, raw_target, base_type, base_target, optional):
                 key = location_ref(location_type, target)
                 if problem is not None:
-                    outcome.notices.append(problem)
+                    outcome.errors.append(problem)
                     outcome.keep_keys.add(key)
                     continue
                 try:
@@ -214,21 +230,21 @@ class ItemProcessor:
                     if error.name == "NotFoundError" and optional:
                         continue
                     name = error.name if error.name != "Error" else "InputError"
-                    outcome.notices.append(_target_error(name, f"Unable to read {location_type}, {error.message}"))
+                    outcome.errors.append(_target_error(name, f"Unable to read {location_type}, {error.message}"))
                     outcome.keep_keys.add(key)  # perhaps a passing failure: what it gave last time stays
                     continue
                 digest = hashlib.sha256(content).hexdigest()
                 last = previous.get(target)
                 if same_config and isinstance(last, dict) and last.get("hash") == digest:
                     errors = [_error_from(item) for item in last.get("errors") or []]
-                    outcome.notices.extend(errors)
+                    outcome.errors.extend(errors)
                     outcome.keep_keys.add(key)
                     seen[target] = last
                     continue
                 parsed_any = True
                 found, errors = self._parse_target(content, location_type, target, origin)
                 children.extend(found)
-                outcome.notices.extend(errors)
+                outcome.errors.extend(errors)
                 if errors:
                     outcome.keep_keys.add(key)  # the broken documents keep their last good entities
                 seen[target] = {"hash": digest, "errors": [_error_to(error) for error in errors]}

@@ -99,7 +99,19 @@ class CatalogService:
             stitch_store.stitch_entities(connection, changed)
 
     def apply_provider(self, provider_key: str, entities: list[Entity]) -> int:
-        """Make ``entities`` the whole set ``provider_key`` provides (a full mutation); how many changed."""
+        """Make ``entities`` the whole set ``provider_key`` provides (a full mutation); how many changed.
+
+        A set holding something that is not an entity is refused whole, with each one named: what the provider
+        gave last time stays, and the error reaches the provider's report rather than vanishing.
+        """
+        problems = [
+            f"entity {index + 1}: {problem}"
+            for index, entity in enumerate(entities)
+            if (problem := self._processor.envelope_problem(entity)) is not None
+        ]
+        if problems:
+            shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+            raise InputError(f"Provider {provider_key} gave what are not entities ({shown}); nothing was changed")
         children = [ChildEntity.of(entity, provider_key, EntityRef.of(entity).key) for entity in entities]
         with self._db.transaction() as connection:
             changed = store.apply_provider_entities(connection, provider_key, children)
@@ -262,7 +274,8 @@ class CatalogService:
             if isinstance(annotations, dict):
                 annotations.setdefault("backstage.io/managed-by-location", location)
                 annotations.setdefault("backstage.io/managed-by-origin-location", location)
-        outcome = self._processor.process("", annotated, {})
+        # Validating a Location checks the entity, as Backstage does; its targets are not read.
+        outcome = self._processor.process("", annotated, {}, read_targets=False)
         return [{"name": error.name, "message": error.message} for error in outcome.errors]
 
     # -- export and import ----------------------------------------------------------------------------------
@@ -350,10 +363,9 @@ class CatalogService:
         """
         root = generated_location_entity(LocationSpec(location_type, target))
         outcome = self._processor.process("", root, {})
-        # The root has one target: a problem reading it (a notice on a Location being processed) is the answer.
-        unreadable = [*outcome.errors, *outcome.notices]
-        if unreadable:
-            first = unreadable[0]
+        # The root has one target: a problem reading it is the answer.
+        if outcome.errors:
+            first = outcome.errors[0]
             message = f"{first.name}: {first.message}"
             raise error_named(first.name, message) if by_cause else InputError(message)
         previews = [Preview(root, [])]
