@@ -370,3 +370,39 @@ def test_the_catalog_table_and_its_facets_name_no_hidden_owner(portal: Portal) -
     assert page.status_code == 200 and "artist-lookup" in page.text
     for hidden in ("team-a", "team-b", "jane"):
         assert hidden not in page.text, hidden
+
+
+# -- cases Schemathesis found, kept ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item", "words"),
+    [
+        ({"path": "", "base64Content": ""}, "names no file"),
+        ({"path": "T" + "\u033a" * 400, "base64Content": ""}, "cannot be written"),
+        ({"path": "a.txt", "base64Content": "\u00ff\u00ec"}, "not valid base64"),
+        ({"path": "../../etc/x", "base64Content": ""}, "would leave"),
+    ],
+)
+def test_dry_run_template_files_that_cannot_be_files_are_400(portal: Portal, item: dict[str, Any], words: str) -> None:
+    with portal.client() as http:
+        response = http.post(
+            "/api/scaffolder/v2/dry-run", json={"template": {}, "values": {}, "directoryContents": [item]}
+        )
+    assert response.status_code in (400, 403), response.text
+    assert words in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"pageLimit": ""},
+        {"pageLimit": "0"},
+        {"pageCursor": "eyJvIjogMTAwMDAwMDAwMDAwMDAwMDAwMDAwMDB9"},
+        {"term": "x" * 600},
+    ],
+)
+def test_search_parameters_out_of_bounds_are_400(portal: Portal, params: dict[str, str]) -> None:
+    with portal.client() as http:
+        response = http.get("/api/search/query", params=params)
+    assert response.status_code == 400, response.text

@@ -307,8 +307,9 @@ class ItemProcessor:
         errors: list[ProcessingError] = []
         for item in parse_documents(text, key, self._limits):
             if isinstance(item, DocumentProblem):
-                message = item.message if item.message.startswith(key) else f"{key}: {item.message}"
-                errors.append(_target_error("InputError", f"{message} (document {item.index + 1}, line {item.line})"))
+                message = item.message if key in item.message else f"{key}: {item.message}"
+                where = f"line {item.line}" if "document" in message else f"document {item.index + 1}, line {item.line}"
+                errors.append(_target_error("InputError", f"{message} ({where})"))
                 continue
             data = item.data
             if not self._envelope.is_valid(data):
