@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callboard import __version__
 from callboard.auth.audit import AuditLog
@@ -25,6 +23,7 @@ from callboard.web.api.scaffolder import scaffolder_router
 from callboard.web.api.search import search_router
 from callboard.web.auth import AuthMiddleware, auth_router, current_access, identity_of
 from callboard.web.errors import install_error_handlers
+from callboard.web.headers import ServerTiming
 from callboard.web.limits import RequestBodyLimit
 from callboard.web.openapi import install_openapi
 from callboard.web.ui import install_portal
@@ -51,27 +50,6 @@ class WebParts:
     proxy_transport: Any = None
     limits: RequestLimits = field(default_factory=RequestLimits)
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-class ServerTiming:
-    """How long the server spent before answering, in the standard header browsers' developer tools show."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-
-        async def timed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                duration = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-                message = {**message, "headers": [*message.get("headers", []), (b"server-timing", duration.encode())]}
-            await send(message)
-
-        await self.app(scope, receive, timed)
 
 
 def build_web_app(parts: WebParts) -> FastAPI:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from callboard.core.errors import NotAllowedError
 from callboard.web.auth import verify_csrf
+from callboard.web.headers import Headers, ResponseHeaders
 
 #: Scripts and styles only from the portal itself (no CDN, no inline script); inline styles are allowed
 #: because the API viewer sets them.
@@ -36,25 +37,12 @@ _PAGE_HEADERS = (
 )
 
 
-class SecurityHeaders:
-    """Pure ASGI: the content policy and friends on every HTML response (unless the page set its own)."""
+class SecurityHeaders(ResponseHeaders):
+    """The content policy and friends on every HTML response (unless the page set its own)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
-                if content_type.startswith(b"text/html"):
-                    headers += [(name, value) for name, value in _PAGE_HEADERS if name not in names]
-                    message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+    def extra(self, scope: Scope, started: float, headers: Headers) -> Headers:
+        content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+        if not content_type.startswith(b"text/html"):
+            return []
+        names = {name.lower() for name, _ in headers}
+        return [(name, value) for name, value in _PAGE_HEADERS if name not in names]
