@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from callboard.catalog.descriptors import DescriptorError, parse_value
+from callboard.catalog.api import DescriptorError, parse_value
 
 _SUBSTITUTION = re.compile(r"\$(\$?)\{([^{}]*)\}")
 _SECRET_NAMES = re.compile(r"(password|secret|token|credential|private|apikey|api_key|clientsecret)", re.IGNORECASE)

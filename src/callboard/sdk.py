@@ -1,10 +1,15 @@
 """The stable surface for plugin authors: import from here, not from Callboard's internals.
 
-Everything re-exported here is covered by the plugin API version (``callboard.plugins.PLUGIN_API_VERSION``).
+Everything here comes from the features' public faces (``callboard/<feature>/api.py``) or the shared
+vocabulary in ``callboard.core``; the built-in plugins import nothing else, and import-linter checks it.
+Every name listed in ``__all__`` is covered by the plugin API version (``PLUGIN_API_VERSION``): a test
+snapshots their signatures and fails when one changes without a new version.
 """
 
 from callboard import hookimpl
+from callboard.auth.api import ALLOW, DENY, Access, Decision, Identity, current_access, current_identity
 from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRef, EntityRefError
+from callboard.core.errors import ConflictError, InputError, NotAllowedError, NotFoundError
 from callboard.core.extensions import (
     CatalogReader,
     EntityCard,
@@ -15,34 +20,129 @@ from callboard.core.extensions import (
     NavItem,
     PlaceholderResolverSpec,
 )
-from callboard.core.identity import Identity
-from callboard.core.permissions import ALLOW, DENY, Decision
+from callboard.core.highlight import highlight
+from callboard.core.relations import (
+    API_CONSUMED_BY,
+    API_PROVIDED_BY,
+    CHILD_OF,
+    CONSUMES_API,
+    DEPENDENCY_OF,
+    DEPENDS_ON,
+    HAS_MEMBER,
+    HAS_PART,
+    MEMBER_OF,
+    OWNED_BY,
+    OWNER_OF,
+    PARENT_OF,
+    PART_OF,
+    PROVIDES_API,
+    relation_targets,
+)
 from callboard.core.relations import REVERSE as RELATION_REVERSE
-from callboard.discovery.model import Fact, RepoView
+from callboard.discovery.api import Fact, RepoView, entity_name
 from callboard.plugins import PLUGIN_API_VERSION
-from callboard.search.documents import SearchDocument
+from callboard.plugins.backend import (
+    CatalogProcessor,
+    EntityProvider,
+    Events,
+    PermissionSpec,
+    PluginCatalog,
+    PluginConfig,
+    PluginContext,
+    PluginDatabase,
+    PluginRoutes,
+    PluginStorage,
+    ProcessorResult,
+    ProviderConnection,
+    ScheduledTask,
+)
+from callboard.scaffolder.api import (
+    ActionContext,
+    ActionInput,
+    NoOutput,
+    ScaffolderAction,
+    check_tree,
+    make_environment,
+    parse_repo_url,
+    safe_child,
+)
+from callboard.search.api import SearchDocument
+from callboard.sources.api import GitError, check_branch, check_remote, run_git
+from callboard.techdocs.api import LocalPublisher
+from callboard.techdocs.api import Publisher as DocsPublisher
 
 __all__ = [
     "ALLOW",
+    "API_CONSUMED_BY",
+    "API_PROVIDED_BY",
+    "CHILD_OF",
+    "CONSUMES_API",
     "DEFAULT_NAMESPACE",
     "DENY",
+    "DEPENDENCY_OF",
+    "DEPENDS_ON",
+    "HAS_MEMBER",
+    "HAS_PART",
+    "MEMBER_OF",
+    "OWNED_BY",
+    "OWNER_OF",
+    "PARENT_OF",
+    "PART_OF",
     "PLUGIN_API_VERSION",
+    "PROVIDES_API",
     "RELATION_REVERSE",
+    "Access",
+    "ActionContext",
+    "ActionInput",
+    "CatalogProcessor",
     "CatalogReader",
+    "ConflictError",
     "Decision",
+    "DocsPublisher",
     "Entity",
     "EntityCard",
     "EntityContext",
+    "EntityProvider",
     "EntityRef",
     "EntityRefError",
     "EntityTab",
+    "Events",
     "Fact",
+    "GitError",
     "Identity",
+    "InputError",
     "KindDefinition",
     "KindRelation",
+    "LocalPublisher",
     "NavItem",
+    "NoOutput",
+    "NotAllowedError",
+    "NotFoundError",
+    "PermissionSpec",
     "PlaceholderResolverSpec",
+    "PluginCatalog",
+    "PluginConfig",
+    "PluginContext",
+    "PluginDatabase",
+    "PluginRoutes",
+    "PluginStorage",
+    "ProcessorResult",
+    "ProviderConnection",
     "RepoView",
+    "ScaffolderAction",
+    "ScheduledTask",
     "SearchDocument",
+    "check_branch",
+    "check_remote",
+    "check_tree",
+    "current_access",
+    "current_identity",
+    "entity_name",
+    "highlight",
     "hookimpl",
+    "make_environment",
+    "parse_repo_url",
+    "relation_targets",
+    "run_git",
+    "safe_child",
 ]

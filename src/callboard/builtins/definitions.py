@@ -8,8 +8,7 @@ from typing import Any
 
 import yaml
 
-from callboard.builtins.highlight import highlight
-from callboard.core.extensions import EntityContext
+from callboard.sdk import EntityContext, highlight
 
 #: spec.type → Pygments lexer for the definition text.
 LANGUAGES = {

@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from callboard import hookimpl
 from callboard.builtins.definitions import definition_context
 from callboard.builtins.graph import FORWARD_TYPES, relation_graph
 from callboard.builtins.source import inspect_context
-from callboard.core.entity import EntityRef
-from callboard.core.extensions import EntityCard, EntityContext, EntityTab, NavItem
-from callboard.core.relations import (
+from callboard.sdk import (
     API_CONSUMED_BY,
     API_PROVIDED_BY,
     CHILD_OF,
@@ -23,21 +20,18 @@ from callboard.core.relations import (
     PARENT_OF,
     PART_OF,
     PROVIDES_API,
+    EntityCard,
+    EntityContext,
+    EntityRef,
+    EntityTab,
+    NavItem,
+    hookimpl,
+    relation_targets,
 )
 
 CALLBOARD_PLUGIN_API = "1.0"
 
 ORPHAN = "backstage.io/orphan"
-
-
-def targets(entity: Mapping[str, Any], relation_type: str, kind: str | None = None) -> list[str]:
-    """Target refs of the entity's relations of one type (optionally of one kind), in stored order."""
-    found = []
-    for relation in entity.get("relations") or []:
-        ref = str(relation.get("targetRef", "")).lower()
-        if relation.get("type") == relation_type and (kind is None or ref.startswith(kind + ":")):
-            found.append(ref)
-    return found
 
 
 def _kind_is(*kinds: str) -> Any:
@@ -74,10 +68,10 @@ def about_context(context: EntityContext) -> Mapping[str, Any]:
     entity = context.entity
     spec = entity.get("spec") or {}
     return {
-        "owners": targets(entity, "ownedBy"),
-        "systems": targets(entity, PART_OF, "system"),
-        "domains": targets(entity, PART_OF, "domain"),
-        "parents": targets(entity, CHILD_OF) + targets(entity, PART_OF, "component"),
+        "owners": relation_targets(entity, "ownedBy"),
+        "systems": relation_targets(entity, PART_OF, "system"),
+        "domains": relation_targets(entity, PART_OF, "domain"),
+        "parents": relation_targets(entity, CHILD_OF) + relation_targets(entity, PART_OF, "component"),
         "spec": spec if isinstance(spec, dict) else {},
     }
 
@@ -90,27 +84,29 @@ def relations_context(context: EntityContext) -> Mapping[str, Any]:
 
 
 def members_context(context: EntityContext) -> Mapping[str, Any]:
-    found = context.catalog.entities(targets(context.entity, HAS_MEMBER) + targets(context.entity, PARENT_OF))
+    found = context.catalog.entities(
+        relation_targets(context.entity, HAS_MEMBER) + relation_targets(context.entity, PARENT_OF)
+    )
     return {
-        "members": _sorted_entities(found[ref] for ref in targets(context.entity, HAS_MEMBER) if ref in found),
-        "missing_members": [ref for ref in targets(context.entity, HAS_MEMBER) if ref not in found],
-        "children": targets(context.entity, PARENT_OF),
-        "parent": targets(context.entity, CHILD_OF),
+        "members": _sorted_entities(found[ref] for ref in relation_targets(context.entity, HAS_MEMBER) if ref in found),
+        "missing_members": [ref for ref in relation_targets(context.entity, HAS_MEMBER) if ref not in found],
+        "children": relation_targets(context.entity, PARENT_OF),
+        "parent": relation_targets(context.entity, CHILD_OF),
     }
 
 
 def owner_refs(context: EntityContext) -> list[str]:
     """The refs whose ownership counts for this page: a group and its child groups, or a user and their groups."""
     if str(context.entity.get("kind")).lower() == "user":
-        return [context.ref, *targets(context.entity, MEMBER_OF)]
-    refs, todo = [context.ref], targets(context.entity, PARENT_OF)
+        return [context.ref, *relation_targets(context.entity, MEMBER_OF)]
+    refs, todo = [context.ref], relation_targets(context.entity, PARENT_OF)
     while todo and len(refs) < 500:
         ref = todo.pop(0)
         if ref in refs:
             continue
         refs.append(ref)
         child = context.catalog.entity(ref)
-        todo.extend(targets(child, PARENT_OF) if child else [])
+        todo.extend(relation_targets(child, PARENT_OF) if child else [])
     return refs
 
 
@@ -127,7 +123,7 @@ def ownership_context(context: EntityContext) -> Mapping[str, Any]:
 
 
 def user_groups_context(context: EntityContext) -> Mapping[str, Any]:
-    refs = targets(context.entity, MEMBER_OF)
+    refs = relation_targets(context.entity, MEMBER_OF)
     found = context.catalog.entities(refs)
     return {"groups": [found.get(ref) or ref for ref in refs]}
 
@@ -156,7 +152,10 @@ def system_diagram_context(context: EntityContext) -> Mapping[str, Any]:
 
 
 def api_users_context(context: EntityContext) -> Mapping[str, Any]:
-    providers, consumers = targets(context.entity, API_PROVIDED_BY), targets(context.entity, API_CONSUMED_BY)
+    providers, consumers = (
+        relation_targets(context.entity, API_PROVIDED_BY),
+        relation_targets(context.entity, API_CONSUMED_BY),
+    )
     found = context.catalog.entities(providers + consumers)
     return {
         "providers": [found.get(ref) or ref for ref in providers],
@@ -178,7 +177,7 @@ def dependencies_context(context: EntityContext) -> Mapping[str, Any]:
 
 
 def apis_context(context: EntityContext) -> Mapping[str, Any]:
-    provided, consumed = targets(context.entity, PROVIDES_API), targets(context.entity, CONSUMES_API)
+    provided, consumed = relation_targets(context.entity, PROVIDES_API), relation_targets(context.entity, CONSUMES_API)
     found = context.catalog.entities(provided + consumed)
     return {
         "provided": [found.get(ref) or ref for ref in provided],
@@ -203,7 +202,7 @@ def docs_context(context: EntityContext) -> Mapping[str, Any]:
 
 
 def _has_parts(entity: Mapping[str, Any]) -> bool:
-    return _kind_is("system", "domain")(entity) or bool(targets(entity, HAS_PART))
+    return _kind_is("system", "domain")(entity) or bool(relation_targets(entity, HAS_PART))
 
 
 @hookimpl
@@ -269,4 +268,5 @@ def register_nav_items() -> list[NavItem]:
         NavItem("Register", "/catalog-import", 80, "plus"),
         NavItem("Problems", "/catalog-problems", 90, "alert"),
         NavItem("Audit", "/admin/audit", 95, "audit"),
+        NavItem("Plugins", "/admin/plugins", 97, "plugins"),
     ]

@@ -11,9 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from callboard.core.entity import EntityRef, EntityRefError
-from callboard.core.extensions import CatalogReader
-from callboard.core.relations import (
+from callboard.sdk import (
     CHILD_OF,
     CONSUMES_API,
     DEPENDS_ON,
@@ -21,7 +19,12 @@ from callboard.core.relations import (
     OWNED_BY,
     PART_OF,
     PROVIDES_API,
-    REVERSE,
+    CatalogReader,
+    EntityRef,
+    EntityRefError,
+)
+from callboard.sdk import (
+    RELATION_REVERSE as REVERSE,
 )
 
 #: The direction each edge is drawn in; the reverse types fold into these.

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from callboard import hookimpl
 from callboard.builtins.scaffolder_files import FILE_ACTIONS
 from callboard.builtins.scaffolder_publish import PUBLISH_ACTIONS
-from callboard.scaffolder.actions import ScaffolderAction
+from callboard.sdk import ScaffolderAction, hookimpl
 
 CALLBOARD_PLUGIN_API = "1.0"
 

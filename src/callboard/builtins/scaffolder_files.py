@@ -14,10 +14,16 @@ import yaml
 from jinja2 import TemplateError
 from pydantic import BaseModel, Field
 
-from callboard.core.errors import InputError, NotAllowedError
-from callboard.scaffolder.actions import ActionContext, ActionInput, ScaffolderAction
-from callboard.scaffolder.expressions import make_environment
-from callboard.scaffolder.workspace import check_tree, safe_child
+from callboard.sdk import (
+    ActionContext,
+    ActionInput,
+    InputError,
+    NotAllowedError,
+    ScaffolderAction,
+    check_tree,
+    make_environment,
+    safe_child,
+)
 
 
 def source_path(context: ActionContext, url: str) -> Path:

@@ -10,12 +10,21 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from callboard.core.entity import EntityRef, EntityRefError
-from callboard.core.errors import InputError, NotFoundError
-from callboard.scaffolder.actions import ActionContext, ActionInput, ScaffolderAction
-from callboard.scaffolder.expressions import parse_repo_url
-from callboard.scaffolder.workspace import check_tree, safe_child
-from callboard.sources.git import check_branch, check_remote, run_git
+from callboard.sdk import (
+    ActionContext,
+    ActionInput,
+    EntityRef,
+    EntityRefError,
+    InputError,
+    NotFoundError,
+    ScaffolderAction,
+    check_branch,
+    check_remote,
+    check_tree,
+    parse_repo_url,
+    run_git,
+    safe_child,
+)
 
 
 def _git(args: list[str], cwd: Path, *, secret: str | None = None, allow_local: bool = False) -> str:

@@ -8,8 +8,7 @@ from typing import Any
 
 import yaml
 
-from callboard.builtins.highlight import highlight
-from callboard.core.extensions import EntityContext
+from callboard.sdk import EntityContext, highlight
 
 LOCATION = "backstage.io/managed-by-location"
 ORIGIN_LOCATION = "backstage.io/managed-by-origin-location"

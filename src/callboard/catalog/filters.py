@@ -1,4 +1,4 @@
-"""Backstage's entity filter syntax and its translation to SQL over the filter index (``search`` table).
+"""Backstage's entity filter syntax, parsed (``query_store`` translates it to SQL over the filter index).
 
 ``filter=kind=component,spec.lifecycle=production&filter=kind=api``: each ``filter`` parameter is a set of
 conditions that must all hold (comma = AND); the sets are alternatives (repeated parameter = OR). A
@@ -11,10 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select, true
-
 from callboard.core.errors import InputError
-from callboard.storage.tables import final_entities, search
 
 #: What JavaScript's trim() removes (Backstage trims keys and values with it); the API's documented pattern for
 #: a filter uses the same set, so the document and the parser agree on every character.
@@ -55,22 +52,6 @@ def parse_filters(raw: Sequence[str]) -> FilterSets:
         if conditions:
             sets.append(tuple(Condition(k, tuple(v) if v is not None else None) for k, v in conditions.items()))
     return tuple(sets)
-
-
-def condition_sql(condition: Condition) -> ColumnElement[bool]:
-    # A correlated EXISTS probes the (entity_id, key, value) index per candidate row: paging through a
-    # large result stops after one page instead of materialising every match first.
-    matching = select(literal(1)).where(search.c.entity_id == final_entities.c.entity_id, search.c.key == condition.key)
-    if condition.values is not None:
-        matching = matching.where(search.c.value.in_(condition.values))
-    return exists(matching)
-
-
-def filters_sql(sets: FilterSets) -> ColumnElement[bool]:
-    if not sets:
-        return true()
-    alternatives = [and_(*(condition_sql(condition) for condition in conditions)) for conditions in sets]
-    return or_(*alternatives) if alternatives else false()
 
 
 def encode_filters(sets: FilterSets) -> list[list[list[object]]]:

@@ -9,10 +9,42 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, asc, delete, desc, exists, func, insert, literal, nulls_last, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    asc,
+    delete,
+    desc,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    nulls_last,
+    or_,
+    select,
+    true,
+)
 
-from callboard.catalog.filters import Condition, FilterSets, filters_sql
+from callboard.catalog.filters import Condition, FilterSets
 from callboard.storage.tables import final_entities, locations, refresh_state, refresh_state_references, search
+
+
+def condition_sql(condition: Condition) -> ColumnElement[bool]:
+    # A correlated EXISTS probes the (entity_id, key, value) index per candidate row: paging through a
+    # large result stops after one page instead of materialising every match first.
+    matching = select(literal(1)).where(search.c.entity_id == final_entities.c.entity_id, search.c.key == condition.key)
+    if condition.values is not None:
+        matching = matching.where(search.c.value.in_(condition.values))
+    return exists(matching)
+
+
+def filters_sql(sets: FilterSets) -> ColumnElement[bool]:
+    if not sets:
+        return true()
+    alternatives = [and_(*(condition_sql(condition) for condition in conditions)) for conditions in sets]
+    return or_(*alternatives) if alternatives else false()
 
 
 @dataclass(frozen=True, slots=True)

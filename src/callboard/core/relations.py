@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 OWNED_BY = "ownedBy"
 OWNER_OF = "ownerOf"
@@ -98,3 +99,13 @@ class Relation(NamedTuple):
     source: str
     type: str
     target: str
+
+
+def relation_targets(entity: Mapping[str, Any], relation_type: str, kind: str | None = None) -> list[str]:
+    """Target refs of the entity's relations of one type (optionally of one kind), in stored order."""
+    found = []
+    for relation in entity.get("relations") or []:
+        ref = str(relation.get("targetRef", "")).lower()
+        if relation.get("type") == relation_type and (kind is None or ref.startswith(kind + ":")):
+            found.append(ref)
+    return found

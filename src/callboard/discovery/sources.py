@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from callboard.discovery.model import Repository
-from callboard.sources.git import GitCache, GitError, RepositoryUrl
+from callboard.sources.api import GitCache, GitError, RepositoryUrl
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")
 

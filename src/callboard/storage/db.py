@@ -9,12 +9,19 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 
 def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
     """Slices of ``items``, small enough for an ``IN (...)`` list on every database."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+#: A unique key another writer took first (features retry or report it without importing SQLAlchemy).
+WriteConflict = IntegrityError
+#: The database cannot be reached or opened.
+DatabaseUnavailable = OperationalError
 
 
 class DatabaseConfigError(ValueError):

@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 import nh3
 
 from callboard.core.errors import InputError, NotFoundError
-from callboard.sources.git import GitCache, RepositoryUrl
+from callboard.sources.api import GitCache, RepositoryUrl
 from callboard.techdocs.builder import BuildError, build_site, source_digest
-from callboard.techdocs.publisher import LocalPublisher
+from callboard.techdocs.publisher import Publisher
 
 log = logging.getLogger("callboard.techdocs")
 
@@ -98,7 +98,7 @@ def _triplet(entity: Mapping[str, Any]) -> tuple[str, str, str]:
 class TechDocsService:
     def __init__(
         self,
-        publisher: LocalPublisher,
+        publisher: Publisher,
         *,
         timeout: float = 120.0,
         check_every: float = 10.0,

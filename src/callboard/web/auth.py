@@ -9,7 +9,6 @@ cookie must carry the CSRF token (double-submit: a form field or ``X-CSRF-Token`
 
 from __future__ import annotations
 
-import contextvars
 import hmac
 import secrets
 from collections.abc import Callable
@@ -21,8 +20,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from callboard.auth.policy import Access
-from callboard.auth.service import AuthService, safe_return_path
+from callboard.auth.api import AuthService, current_access, reset_access, safe_return_path, set_access
 from callboard.core.errors import AuthenticationError, CallboardError, NotAllowedError
 from callboard.core.identity import NOBODY, Identity
 
@@ -35,16 +33,6 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Paths anyone may reach; everything else needs an identity (a test checks every route against this).
 PUBLIC_PREFIXES = ("/.backstage/health/", "/static/", "/api/auth/", "/.well-known/")
 PUBLIC_PATHS = frozenset({"/signin", "/signin/guest", "/favicon.ico", "/ui/highlight.css"})
-
-_current: contextvars.ContextVar[Access | None] = contextvars.ContextVar("callboard_access", default=None)
-
-
-def current_access() -> Access:
-    """The caller of the request being handled (NOBODY outside a request, which every policy denies)."""
-    found = _current.get()
-    if found is None:
-        raise AuthenticationError("No identity for this call")
-    return found
 
 
 def is_public(path: str, extra: Callable[[str], bool] | None = None) -> bool:
@@ -109,7 +97,7 @@ class AuthMiddleware:
                 return
         state["identity"] = identity
         state["auth_via"] = via
-        token = _current.set(self.auth.access(identity))
+        token = set_access(self.auth.access(identity))
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and new_csrf is not None:
@@ -122,7 +110,7 @@ class AuthMiddleware:
         try:
             await self.app(scope, receive, send_with_cookie)
         finally:
-            _current.reset(token)
+            reset_access(token)
 
     def _identify(self, headers: dict[str, str], cookies: dict[str, str]) -> tuple[Identity, str]:
         authorization = headers.get("authorization", "")

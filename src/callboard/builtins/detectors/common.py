@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from callboard.discovery.model import entity_name
+from callboard.sdk import entity_name
 
 __all__ = ["entity_name", "folder", "json_object", "toml", "yaml_documents"]
 

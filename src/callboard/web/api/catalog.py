@@ -9,9 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from callboard.catalog.paging import encode_cursor, page_cursor
-from callboard.catalog.query_store import FullText, OrderField
-from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.api import FullText, OrderField, SecuredCatalog, encode_cursor, page_cursor
 from callboard.core.errors import InputError
 from callboard.core.limits import RequestLimits
 from callboard.web.api.models import (

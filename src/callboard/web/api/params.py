@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from callboard.catalog.filters import WHITESPACE, FilterSets, parse_filters
+from callboard.catalog.api import WHITESPACE, FilterSets, parse_filters
 from callboard.core.errors import InputError
 from callboard.core.limits import RequestLimits
 

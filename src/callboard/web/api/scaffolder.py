@@ -10,13 +10,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.api import SecuredCatalog
 from callboard.core.entity import EntityRef, EntityRefError
 from callboard.core.errors import InputError
 from callboard.core.limits import RequestLimits
 from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
-from callboard.scaffolder.service import ScaffolderService
-from callboard.scaffolder.tasks import TaskService
+from callboard.scaffolder.api import ScaffolderService, TaskService
 from callboard.web.api.models import CreateTaskRequest, DryRunRequest
 from callboard.web.api.params import limit_param, offset_param
 from callboard.web.auth import identity_of, require_permission

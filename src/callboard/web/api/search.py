@@ -8,10 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.datastructures import QueryParams
 
-from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.api import SecuredCatalog
 from callboard.core.errors import InputError
-from callboard.search.ranking import POST_TAG, PRE_TAG
-from callboard.search.service import MAX_PAGE, MAX_TERM, SearchRequest, SearchResponse, SearchService
+from callboard.search.api import MAX_PAGE, MAX_TERM, POST_TAG, PRE_TAG, SearchRequest, SearchResponse, SearchService
 
 #: ``filters[kind]``, ``filters[kind][]`` and ``filters[kind][0]`` (how qs writes arrays) all name ``kind``.
 _FILTER = re.compile(r"^filters\[([^\]]+)\](?:\[\d*\])?$")

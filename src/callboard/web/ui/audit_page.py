@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from callboard.auth.audit import AuditLog, parse_since
+from callboard.auth.api import AuditLog, current_access, parse_since
 from callboard.core.errors import NotAllowedError
 from callboard.core.permissions import AUDIT_READ
-from callboard.web.auth import current_access
 from callboard.web.ui.rendering import Pages
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.api import SecuredCatalog
 from callboard.web.ui.rendering import Pages
 
 

@@ -9,13 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.api import SecuredCatalog
 from callboard.core.entity import EntityRef
 from callboard.core.errors import CallboardError
 from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
-from callboard.scaffolder.service import ScaffolderService
-from callboard.scaffolder.tasks import TaskService
-from callboard.scaffolder.templates import Template
+from callboard.scaffolder.api import ScaffolderService, TaskService, Template
 from callboard.web.auth import identity_of, require_permission
 from callboard.web.ui.forms import (
     ONE_OF,

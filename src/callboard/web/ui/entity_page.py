@@ -14,8 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from callboard.catalog.reader import ServiceCatalogReader
-from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.api import SecuredCatalog, ServiceCatalogReader
 from callboard.core.errors import NotAllowedError, NotFoundError
 from callboard.core.extensions import EntityCard, EntityContext, EntityTab
 from callboard.web.ui.rendering import Pages, entity_href, entity_ref

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.api import SecuredCatalog
 from callboard.web.ui.rendering import Pages
 
 

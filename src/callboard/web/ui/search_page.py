@@ -9,11 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 
-from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.api import SecuredCatalog
 from callboard.core.errors import NotFoundError
-from callboard.search.documents import CATALOG, TECHDOCS
-from callboard.search.ranking import POST_TAG, PRE_TAG
-from callboard.search.service import SearchRequest, SearchService
+from callboard.search.api import CATALOG, POST_TAG, PRE_TAG, TECHDOCS, SearchRequest, SearchService
 from callboard.web.api.search import search_request
 from callboard.web.ui.rendering import Pages
 

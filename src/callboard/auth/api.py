@@ -1,0 +1,26 @@
+"""The public face of identity, permissions and audit: who is asking (``Access``), the services pages use."""
+
+from callboard.auth.audit import AuditLog, parse_since
+from callboard.auth.context import acting_as, current_access, current_identity, reset_access, set_access
+from callboard.auth.policy import Access, PermissionPolicy
+from callboard.auth.service import AuthService, safe_return_path
+from callboard.core.identity import Identity
+from callboard.core.permissions import ALLOW, DENY, Decision
+
+__all__ = [
+    "ALLOW",
+    "DENY",
+    "Access",
+    "AuditLog",
+    "AuthService",
+    "Decision",
+    "Identity",
+    "PermissionPolicy",
+    "acting_as",
+    "current_access",
+    "current_identity",
+    "parse_since",
+    "reset_access",
+    "safe_return_path",
+    "set_access",
+]

@@ -1,0 +1,23 @@
+"""The public face of the catalog: the secured catalog (every read and write names who asks), the query
+language's parsed forms, paging cursors, and the read-only view plugins get. Other parts import this only."""
+
+from callboard.catalog.descriptors import DescriptorError, parse_value
+from callboard.catalog.filters import WHITESPACE, FilterSets, parse_filters
+from callboard.catalog.paging import encode_cursor, page_cursor
+from callboard.catalog.query_store import FullText, OrderField
+from callboard.catalog.reader import ServiceCatalogReader
+from callboard.catalog.secured import SecuredCatalog
+
+__all__ = [
+    "WHITESPACE",
+    "DescriptorError",
+    "FilterSets",
+    "FullText",
+    "OrderField",
+    "SecuredCatalog",
+    "ServiceCatalogReader",
+    "encode_cursor",
+    "page_cursor",
+    "parse_filters",
+    "parse_value",
+]

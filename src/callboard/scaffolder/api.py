@@ -1,0 +1,23 @@
+"""The public face of software templates: actions and their context, the services pages use, workspace checks."""
+
+from callboard.scaffolder.actions import ActionContext, ActionInput, CatalogAccess, NoOutput, ScaffolderAction
+from callboard.scaffolder.expressions import make_environment, parse_repo_url
+from callboard.scaffolder.service import ScaffolderService
+from callboard.scaffolder.tasks import TaskService
+from callboard.scaffolder.templates import Template
+from callboard.scaffolder.workspace import check_tree, safe_child
+
+__all__ = [
+    "ActionContext",
+    "ActionInput",
+    "CatalogAccess",
+    "NoOutput",
+    "ScaffolderAction",
+    "ScaffolderService",
+    "TaskService",
+    "Template",
+    "check_tree",
+    "make_environment",
+    "parse_repo_url",
+    "safe_child",
+]

@@ -1,0 +1,6 @@
+"""The public face of TechDocs: the docs service and the publisher protocol a storage plugin implements."""
+
+from callboard.techdocs.publisher import LocalPublisher, Publisher
+from callboard.techdocs.service import TechDocsService
+
+__all__ = ["LocalPublisher", "Publisher", "TechDocsService"]
