@@ -6,20 +6,22 @@ import contextlib
 import os
 import socket
 import threading
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
 import psycopg
-import uvicorn
 
 from callboard.app import Runtime, create_callboard, create_runtime
 from callboard.config_loader import LoadedConfig
-from callboard.core.limits import REQUEST_HEAD_BYTES
 from callboard.settings import settings_from
+from callboard.testing import LoopbackServer as Server
+from callboard.testing import free_port, plugin_manager_with
+
+__all__ = ["Server", "free_port"]
 
 PG_ADMIN = os.environ.get("CALLBOARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -62,51 +64,17 @@ def with_test_access(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def make_runtime(config: dict[str, Any], cwd: Path) -> Runtime:
+def make_runtime(config: dict[str, Any], cwd: Path, plugins: Mapping[str, ModuleType] | None = None) -> Runtime:
+    """A runtime from ``config``; ``plugins`` (id → module) are installed beside the built-ins, as if by pip."""
     settings = settings_from(LoadedConfig(with_test_access(config), []))
-    return create_runtime(create_callboard(settings), cwd=cwd)
+    manager = plugin_manager_with(plugins) if plugins else None
+    return create_runtime(create_callboard(settings, manager), cwd=cwd)
 
 
 def fuzz_examples(count: int) -> int:
     """The example budget of a property or fuzz test: ``count`` in ``make test``, scaled when exploring
     (``HYPOTHESIS_PROFILE=fuzz CALLBOARD_FUZZ_SCALE=20 make pytest``)."""
     return count * int(os.environ.get("CALLBOARD_FUZZ_SCALE", "1"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Server:
-    """uvicorn serving an ASGI app on 127.0.0.1 in a thread, for tests that talk real HTTP."""
-
-    def __init__(self, app: Any, port: int | None = None) -> None:
-        self.port = port or free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", h11_max_incomplete_event_size=REQUEST_HEAD_BYTES
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> Server:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(10)
 
 
 def raw_http(url: str, lines: list[str], body: bytes = b"", *, timeout: float = 10) -> tuple[int, bytes]:

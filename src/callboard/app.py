@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,6 +13,17 @@ from typing import Any, TypeVar
 from fastapi import FastAPI
 from pydantic import BaseModel, ValidationError
 
+from callboard import __version__
+from callboard.app_plugins import (
+    BackendPlugins,
+    PluginDeclarations,
+    assemble,
+    declare,
+    inventory,
+    migrate_plugins,
+    unknown_policy_permissions,
+)
+from callboard.auth.api import Access, current_access
 from callboard.auth.audit import AuditLog
 from callboard.auth.config import AuthConfig, BackendAuthConfig, PermissionConfig
 from callboard.auth.policy import ConfigPolicy, PermissionPolicy
@@ -35,11 +48,14 @@ from callboard.core.extensions import KindDefinition, KindRelation
 from callboard.discovery.config import parse_sources
 from callboard.discovery.provider import DiscoveryProvider, providers_from
 from callboard.discovery.store import DatabaseState
+from callboard.events.api import EventBus
+from callboard.plugins.backend import ScheduledTask
 from callboard.plugins.manager import PluginManager
 from callboard.proxy.endpoints import ProxyConfigError, parse_endpoints
 from callboard.scaffolder.runner import Runner
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
+from callboard.scheduler.api import Scheduler
 from callboard.search.engine import SearchEngine
 from callboard.search.indexer import SearchIndexer
 from callboard.search.service import SearchService
@@ -48,10 +64,11 @@ from callboard.settings import Settings
 from callboard.sources.git import GitCache
 from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
-from callboard.techdocs.publisher import LocalPublisher
+from callboard.techdocs.api import Publisher
 from callboard.techdocs.service import TechDocsService
-from callboard.web.auth import current_access
 from callboard.web.server import WebParts, build_web_app
+
+log = logging.getLogger(__name__)
 
 #: Built-in plugins, registered like installed ones; none needs more than the SDK.
 BUILTIN_PLUGINS: tuple[str, ...] = (
@@ -59,6 +76,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "callboard.builtins.scaffolder_actions",
     "callboard.builtins.detectors",
     "callboard.builtins.provenance",
+    "callboard.builtins.techdocs_local",
 )
 
 
@@ -69,6 +87,7 @@ class Callboard:
     settings: Settings
     plugins: PluginManager
     kinds: KindRegistry
+    declarations: PluginDeclarations = field(default_factory=PluginDeclarations)
 
     def descriptor_validator(self) -> DescriptorValidator:
         resolvers = {key: _adapt_resolver(spec.resolve) for key, spec in self.plugins.placeholder_resolvers().items()}
@@ -95,18 +114,26 @@ class Runtime:
     indexer: SearchIndexer
     techdocs: TechDocsService
     discovery: list[DiscoveryProvider]
+    scheduler: Scheduler
+    events: EventBus
+    backend: BackendPlugins
 
     def start_background(self) -> None:
-        """Everything a worker runs: catalog processing, scaffolder tasks, search indexing, discovery."""
+        """Everything a worker runs: catalog processing, scaffolder tasks, search indexing, discovery,
+        scheduled tasks and entity providers, and events from other replicas."""
         self.engine.start()
         self.tasks.start()
         self.indexer.start()
-        for provider in self.discovery:
-            provider.start()
+        self.events.start()
+        self.scheduler.start()
 
     def close(self) -> None:
-        for provider in self.discovery:
-            provider.stop()
+        self.scheduler.stop()
+        self.events.stop()
+        for plugin, _ in self.callboard.plugins.per_plugin(
+            "shutdown", lambda name: {"context": self.backend.contexts[name]}
+        ):
+            log.info("plugin %s shut down", plugin)
         self.indexer.stop()
         self.tasks.stop()
         self.engine.stop()
@@ -124,7 +151,7 @@ def _adapt_resolver(resolve: Callable[[Any, Callable[[str], str]], Any]) -> Reso
 def create_plugin_manager() -> PluginManager:
     manager = PluginManager()
     for module_name in BUILTIN_PLUGINS:
-        manager.register(import_module(module_name), module_name.rsplit(".", 1)[-1])
+        manager.register(import_module(module_name), module_name.rsplit(".", 1)[-1], "callboard", __version__)
     manager.load_entry_points()
     return manager
 
@@ -163,7 +190,7 @@ def _kind_schema(definition: KindDefinition, *, origin: str) -> KindSchema:
 
 def create_callboard(settings: Settings, plugins: PluginManager | None = None) -> Callboard:
     plugins = plugins or create_plugin_manager()
-    return Callboard(settings, plugins, create_kind_registry(settings, plugins))
+    return Callboard(settings, plugins, create_kind_registry(settings, plugins), declare(plugins, settings))
 
 
 def _config_locations(settings: Settings, cwd: Path) -> list[LocationSpec]:
@@ -176,7 +203,9 @@ def _config_locations(settings: Settings, cwd: Path) -> list[LocationSpec]:
     return found
 
 
-def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bool = True) -> Runtime:
+def create_runtime(
+    callboard: Callboard, *, cwd: Path | None = None, migrate: bool = True, clock: Callable[[], float] = time.time
+) -> Runtime:
     """Open the database (migrating it), and build the engine, the catalog service and the web app."""
     settings = callboard.settings
     cwd = cwd or Path.cwd()
@@ -184,6 +213,7 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
     database = Database(database_url(settings.backend.database, data_dir))
     if migrate:
         upgrade(database)
+        migrate_plugins(database, callboard.declarations)
     reader = LocationReader(ReaderConfig.from_config(settings.backend.model_dump(by_alias=True), settings.integrations))
     catalog_config = settings.catalog.model_dump(by_alias=True)
     locations = _config_locations(settings, cwd)
@@ -194,6 +224,7 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
         reader,
         CatalogRules.from_config(catalog_config),
         settings.catalog.limits.descriptor_limits(),
+        callboard.plugins.catalog_processors(),
     )
     engine = CatalogEngine(
         database,
@@ -233,6 +264,8 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
         endpoints = parse_endpoints(settings.proxy)
     except ProxyConfigError as error:
         raise ConfigError(f"{_origin(settings, ('proxy',))}: {error}") from None
+    for warning in unknown_policy_permissions(settings, permission.rules, callboard.declarations, endpoints):
+        log.warning("%s", warning)
     actions = plugins.scaffolder_actions()
     runner = Runner(
         actions,
@@ -245,12 +278,14 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
         runner,
         work_dir=data_dir / "scaffolder",
         integrations=settings.integrations,
-        catalog=TemplateCatalog(catalog, data_dir / "published"),
+        catalog_for=lambda identity: TemplateCatalog(
+            SecuredCatalog(catalog, _fixed(auth.access(identity)), audit), catalog, data_dir / "published"
+        ),
     )
     search_engine: SearchEngine = plugins.hook.search_engine(config=settings.search, database=database) or engine_for(
         database
     )
-    publisher = LocalPublisher(data_dir / "techdocs")
+    publisher = docs_publisher(callboard, data_dir)
     indexer = SearchIndexer(
         search_engine,
         CatalogSearchFeed(database),
@@ -268,6 +303,33 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
     discovery = providers_from(
         sources, plugins.discovery_detectors(), DatabaseState(database), catalog.apply_provider, git
     )
+    scheduler = Scheduler(database, clock=clock)
+    events = EventBus(database, scheduler.replica, clock=clock)
+    for provider in discovery:
+        # Discovery is an entity provider like a plugin's: one scan at a time across replicas, runs recorded.
+        scheduler.add(
+            "discovery",
+            ScheduledTask(
+                f"discovery.{provider.source_id}",
+                provider.scheduled,
+                every_seconds=provider.config.schedule.seconds(),
+                timeout_seconds=max(600.0, provider.config.schedule.seconds()),
+            ),
+        )
+    backend = assemble(
+        plugins,
+        callboard.declarations,
+        database=database,
+        catalog=ServiceCatalogReader(catalog),
+        events=events,
+        audit=audit,
+        settings=settings,
+        endpoints=endpoints,
+        scheduler=scheduler,
+        apply_provider=catalog.apply_provider,
+        provider_entities=catalog.provider_entities,
+        clock=clock,
+    )
     web = build_web_app(
         WebParts(
             catalog=SecuredCatalog(catalog, current_access, audit),
@@ -284,18 +346,42 @@ def create_runtime(callboard: Callboard, *, cwd: Path | None = None, migrate: bo
             tabs=plugins.entity_tabs(),
             nav=plugins.nav_items(),
             limits=settings.backend.limits.request_limits(),
+            plugin_routes=backend.routes,
+            on_pages=backend.set_renderer,
+            plugin_inventory=lambda: inventory(plugins, backend),
+            scheduler=scheduler,
         )
     )
-    return Runtime(
-        callboard, database, engine, catalog, web, reader, auth, audit, tasks, search, indexer, techdocs, discovery
+    runtime = Runtime(
+        callboard,
+        database,
+        engine,
+        catalog,
+        web,
+        reader,
+        auth,
+        audit,
+        tasks,
+        search,
+        indexer,
+        techdocs,
+        discovery,
+        scheduler,
+        events,
+        backend,
     )
+    plugins.per_plugin("startup", lambda name: {"context": backend.contexts[name]})
+    return runtime
 
 
 class TemplateCatalog:
-    """What scaffolder actions may do with the catalog (``catalog:register``, ``catalog:fetch``)."""
+    """What scaffolder actions may do with the catalog (``catalog:register``, ``catalog:fetch``), as the user
+    who created the task: the same secured catalog the API uses checks their permissions and audits in
+    their name."""
 
-    def __init__(self, catalog: CatalogService, published: Path) -> None:
+    def __init__(self, catalog: SecuredCatalog, service: CatalogService, published: Path) -> None:
         self._catalog = catalog
+        self._service = service
         self._published = published.resolve()
 
     def register(self, location_type: str, target: str) -> list[str]:
@@ -304,13 +390,31 @@ class TemplateCatalog:
         inside = location_type == "file" and self._published in Path(target).resolve().parents
         if location_type == "file" and not inside:
             raise NotAllowedError(f"catalog:register may only register files under {self._published}")
-        previews = self._catalog.preview_location(location_type, target)
-        self._catalog.add_location(location_type, target, dry_run=False, any_type=inside)
+        self._catalog.add_location(location_type, target, dry_run=False, any_type=inside, via="scaffolder")
+        previews = self._service.preview_location(location_type, target)
         # Entities with problems (no name) still count as registered; only well-formed ones have a ref.
         return [EntityRef.of(p.entity).key for p in previews[1:] if (p.entity.get("metadata") or {}).get("name")]
 
     def entity(self, ref: str) -> Any:
         return self._catalog.entities_by_refs([ref], (), ())[0]
+
+
+def docs_publisher(callboard: Callboard, data_dir: Path) -> Publisher:
+    """The publisher ``techdocs.publisher.type`` names, from the plugin that answers for it (local: built in)."""
+    settings = callboard.settings
+    techdocs_config = dict((settings.model_extra or {}).get("techdocs") or {})
+    found: Publisher | None = callboard.plugins.hook.docs_publisher(config=techdocs_config, data_dir=data_dir)
+    if found is None:
+        kind = (techdocs_config.get("publisher") or {}).get("type")
+        raise ConfigError(
+            f"{_origin(settings, ('techdocs', 'publisher', 'type'))}: techdocs.publisher.type {kind!r}: no installed "
+            "plugin keeps docs there; install one that does, or use local"
+        )
+    return found
+
+
+def _fixed(access: Access) -> Callable[[], Access]:
+    return lambda: access
 
 
 def _origin(settings: Settings, path: tuple[str, ...]) -> str:

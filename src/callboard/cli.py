@@ -21,10 +21,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
 
 from callboard import __version__
-from callboard.app import Callboard, Runtime, create_callboard, create_plugin_manager, create_runtime
+from callboard.app import Callboard, Runtime, create_callboard, create_plugin_manager, create_runtime, docs_publisher
 from callboard.auth.audit import parse_since
 from callboard.auth.service import AuthSetupError
 from callboard.catalog.descriptors import Document, parse_documents
@@ -32,6 +31,7 @@ from callboard.catalog.filters import Condition
 from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
 from callboard.cli_discover import discover_cli
+from callboard.cli_plugins import plugins_cli, tasks_cli
 from callboard.cli_search import search_cli
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import CallboardError
@@ -42,19 +42,17 @@ from callboard.plugins.manager import PluginError
 from callboard.scaffolder.runner import Runner
 from callboard.scaffolder.templates import Template
 from callboard.settings import load_settings, settings_from
-from callboard.storage.db import DatabaseConfigError
+from callboard.storage.db import DatabaseConfigError, DatabaseUnavailable
 from callboard.storage.migrate import head_revision
+from callboard.storage.plugin_migrate import plugin_head
 from callboard.techdocs.builder import BuildError, build_site
-from callboard.techdocs.publisher import LocalPublisher
 
 cli = typer.Typer(help="Callboard: an internal developer portal that speaks Backstage.", no_args_is_help=True)
 catalog_cli = typer.Typer(help="Validate descriptor files; export and import the catalog.", no_args_is_help=True)
 config_cli = typer.Typer(help="Inspect app-config.", no_args_is_help=True)
-plugins_cli = typer.Typer(help="Installed plugins.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(catalog_cli, name="catalog")
 cli.add_typer(config_cli, name="config")
-cli.add_typer(plugins_cli, name="plugins")
 cli.add_typer(db_cli, name="db")
 docs_cli = typer.Typer(help="Build and publish TechDocs sites (like Backstage's techdocs-cli).", no_args_is_help=True)
 cli.add_typer(docs_cli, name="docs")
@@ -200,21 +198,11 @@ def config_check(config: ConfigOption = None) -> None:
     sys.stdout.write(f"kinds: {kinds}\n")
 
 
-@plugins_cli.command("list")
-def plugins_list(config: ConfigOption = None) -> None:
-    """List the plugins found through entry points, with the plugin API each was built for."""
-    callboard = _callboard(config)
-    if not callboard.plugins.plugins:
-        sys.stdout.write("no plugins installed\n")
-    for info in callboard.plugins.plugins:
-        sys.stdout.write(f"{info.name}\t{info.package} {info.version}\tplugin API {info.api}\n")
-
-
 def _runtime(config: list[Path] | None) -> Runtime:
     callboard = _callboard(config)
     try:
         return create_runtime(callboard)
-    except (DatabaseConfigError, OperationalError) as error:
+    except (DatabaseConfigError, DatabaseUnavailable) as error:
         err.print(f"[red]error:[/red] cannot open the database: {error}")
         raise typer.Exit(2) from None
     except ConfigError as error:
@@ -295,7 +283,7 @@ def demo(
             write_sample_repos(repos)
     try:
         runtime = create_runtime(create_callboard(settings))
-    except (DatabaseConfigError, OperationalError) as error:
+    except (DatabaseConfigError, DatabaseUnavailable) as error:
         err.print(f"[red]error:[/red] cannot open the demo database in {data_dir}: {error}")
         raise typer.Exit(2) from None
     runtime.catalog.sync_locations()
@@ -327,6 +315,8 @@ def db_upgrade(config: ConfigOption = None) -> None:
     """Apply pending database migrations (also done at every start-up)."""
     runtime = _runtime(config)
     sys.stdout.write(f"database {runtime.database.describe()} is at revision {head_revision()}\n")
+    for plugin, storage in runtime.callboard.declarations.storage.items():
+        sys.stdout.write(f"  plugin {plugin}: revision {plugin_head(plugin, storage.migrations)}\n")
     runtime.close()
 
 
@@ -468,14 +458,14 @@ def docs_publish(
     if len(parts) != 3:
         err.print("[red]error:[/red] --entity is namespace/kind/name, e.g. default/Component/payments")
         raise typer.Exit(2)
-    settings = _callboard(config).settings
-    root = (Path.cwd() / settings.data_dir).resolve() / "techdocs"
+    callboard = _callboard(config)
     try:
-        LocalPublisher(root).publish(parts[0], parts[1], parts[2], directory.resolve())
-    except CallboardError as error:
-        err.print(f"[red]error:[/red] {escape(error.message)}")
+        publisher = docs_publisher(callboard, (Path.cwd() / callboard.settings.data_dir).resolve())
+        publisher.publish(parts[0], parts[1], parts[2], directory.resolve())
+    except (CallboardError, ConfigError) as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
-    err.print(f"[green]published[/green] {directory} for {entity} into {root}")
+    err.print(f"[green]published[/green] {directory} for {entity} ({type(publisher).__name__})")
 
 
 @cli.command("version")
@@ -485,6 +475,8 @@ def version() -> None:
 
 
 cli.add_typer(search_cli(_runtime, err), name="search")
+cli.add_typer(plugins_cli(_runtime, err), name="plugins")
+cli.add_typer(tasks_cli(_runtime, err), name="tasks")
 cli.command("discover")(discover_cli(_runtime, err))
 
 

@@ -235,6 +235,9 @@ class Settings(_Section):
     search: dict[str, Any] = Field(
         default_factory=dict, description="Search; passed to a plugin's search_engine hook (the built-in needs none)."
     )
+    plugins: dict[str, Any] = Field(
+        default_factory=dict, description="Settings of installed plugins, one key per plugin id (Callboard only)."
+    )
     data_dir: str = Field(
         "data", alias="dataDir", description="Folder for the SQLite database and other local state (Callboard only)."
     )

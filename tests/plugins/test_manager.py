@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import inspect
 import re
 import types
 from pathlib import Path
@@ -31,13 +32,13 @@ def test_compatible_api_versions_load() -> None:
     assert [(p.name, p.package, p.api) for p in manager.plugins] == [("acme", "acme-callboard", "1.0")]
 
 
-@pytest.mark.parametrize("declared", [(2, 0), (1, 1), (0, 9)])
+@pytest.mark.parametrize("declared", [(2, 0), (1, 2), (0, 9)])
 def test_incompatible_api_version_names_plugin_package_and_working_versions(declared: tuple[int, int]) -> None:
     with pytest.raises(PluginError) as raised:
         check_api_version("acme", "acme-callboard", declared)
     message = str(raised.value)
     assert f"built for plugin API {declared[0]}.{declared[1]}" in message
-    assert "provides plugin API 1.0" in message
+    assert "provides plugin API 1.1.0" in message
     assert "acme-callboard" in message
 
 
@@ -75,8 +76,22 @@ def test_placeholder_keys_must_be_unique() -> None:
         manager.placeholder_resolvers()
 
 
-def test_every_hook_is_documented() -> None:
-    documented = set(re.findall(r"^## `(\w+)`", DOCS.read_text("utf-8"), re.MULTILINE))
-    declared = {name for name in dir(hookspecs) if hasattr(getattr(hookspecs, name), "callboard_spec")}
-    assert declared
-    assert declared == documented
+def _signature(function: object) -> str:
+    signature = inspect.signature(function)  # type: ignore[arg-type]
+    parameters = ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
+    return f"{function.__name__}({parameters}) -> {signature.return_annotation}"  # type: ignore[attr-defined]
+
+
+def test_every_hook_is_documented_with_its_signature() -> None:
+    """Each hook has a section whose first code block is its signature, exactly as declared."""
+    text = DOCS.read_text("utf-8")
+    documented = dict(re.findall(r"^## `(\w+)`\n\n```python\n(.+)\n```", text, re.MULTILINE))
+    headings = set(re.findall(r"^## `(\w+)`", text, re.MULTILINE))
+    declared = {
+        name: _signature(getattr(hookspecs, name))
+        for name in dir(hookspecs)
+        if hasattr(getattr(hookspecs, name), "callboard_spec")
+    }
+    assert len(declared) >= 19
+    assert headings == set(declared), "every hook has a section, and every section a hook"
+    assert documented == declared

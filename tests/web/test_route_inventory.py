@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -15,6 +15,7 @@ from starlette.routing import Mount
 from callboard.app import Runtime
 from callboard.web.auth import is_public
 from tests.catalog.fixtures import config, write_catalog
+from tests.plugins import probe_plugin
 from tests.support import Server, make_runtime
 
 #: The routes anyone may call, each with why. Adding to this list is a security decision.
@@ -28,13 +29,18 @@ DECLARED_PUBLIC = {
     "/api/auth/{provider}/handler/frame": "the provider's callback",
     "/api/auth/session": "answers 401 itself when nobody is signed in",
     "/ui/highlight.css": "a stylesheet",
+    "/api/probe/health": "a plugin's route it declared public (PluginRoutes.public); its others need identity",
 }
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, str]]:
     tmp = tmp_path_factory.mktemp("routes")
-    runtime = make_runtime(config(write_catalog(tmp / "repo"), {"connection": str(tmp / "db.sqlite")}), tmp)
+    runtime = make_runtime(
+        config(write_catalog(tmp / "repo"), {"connection": str(tmp / "db.sqlite")}),
+        tmp,
+        plugins={"probe": probe_plugin},
+    )
     try:
         with Server(runtime.web) as server:
             yield runtime, server.url
@@ -42,14 +48,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, 
         runtime.close()
 
 
-def api_routes(routes: list[Any]) -> list[APIRoute]:
-    """Every route, including those of included routers (FastAPI wraps them; their paths carry the prefix)."""
-    found: list[APIRoute] = []
+class Found(NamedTuple):
+    path: str
+    methods: set[str]
+
+
+def api_routes(routes: list[Any], prefix: str = "") -> list[Found]:
+    """Every route, including those of included routers (FastAPI wraps them and keeps their prefix, such as a
+    plugin's ``/api/<id>``, in the include context)."""
+    found: list[Found] = []
     for route in routes:
         if isinstance(route, APIRoute):
-            found.append(route)
+            found.append(Found(prefix + route.path, set(route.methods)))
         elif hasattr(route, "original_router"):
-            found.extend(api_routes(route.original_router.routes))
+            inner = getattr(getattr(route, "include_context", None), "prefix", "")
+            found.extend(api_routes(route.original_router.routes, prefix + inner))
     return found
 
 

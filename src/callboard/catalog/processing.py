@@ -12,10 +12,11 @@ again, and its errors from last time are reported again, so they stay until the 
 
 from __future__ import annotations
 
+import copy
 import glob
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -38,6 +39,7 @@ from callboard.core.entity import (
     stringify_entity_ref,
 )
 from callboard.core.limits import DescriptorLimits
+from callboard.plugins.backend import CatalogProcessor, ProcessorResult
 
 STATUS_TYPE = "backstage.io/catalog-processing"
 
@@ -101,8 +103,10 @@ class ItemProcessor:
         reader: LocationReader,
         rules: CatalogRules,
         limits: DescriptorLimits | None = None,
+        processors: Sequence[CatalogProcessor] = (),
     ) -> None:
         self._kinds = kinds
+        self._processors = tuple(processors)
         self._reader = reader
         self._rules = rules
         self._limits = limits or DescriptorLimits()
@@ -112,7 +116,13 @@ class ItemProcessor:
         self._local = threading.local()
         # Whatever changes what a file yields: then unchanged files must be read again.
         self.config_hash = content_hash(
-            [[kind.schema for kind in kinds.kinds], repr(rules), repr(self._limits), _CACHE_FORMAT]
+            [
+                [kind.schema for kind in kinds.kinds],
+                repr(rules),
+                repr(self._limits),
+                _CACHE_FORMAT,
+                [processor.id for processor in self._processors],
+            ]
         )
 
     def envelope_problem(self, entity: Any) -> str | None:
@@ -164,9 +174,16 @@ class ItemProcessor:
         # Placeholders in local files may read only below the folder of the location that was registered.
         confined, pipeline = self._thread_state()
         confined.root = Path(origin_target).parent if origin_type == "file" else None
+        try:
+            unprocessed = self._preprocess(unprocessed)
+        except _ProcessorFailed as failed:
+            outcome = Outcome(entity_ref, False, None, errors=[failed.error])
+            outcome.cache = {"config": self.config_hash}
+            return outcome
         result = pipeline.process(unprocessed, base=base_target)
         outcome = Outcome(entity_ref, result.ok, result.entity, result.outgoing, list(result.errors))
         outcome.cache = {"config": self.config_hash}
+        emitted = self._postprocess(entity_ref, result.entity, outcome) if result.ok and self._processors else None
         if result.entity is not unprocessed and has_dollar_key(unprocessed):
             outcome.cache["reads"] = True  # its content comes from other files: process it every time
         if not result.ok or result.entity is None:
@@ -178,7 +195,54 @@ class ItemProcessor:
         if read_targets and entity.get("kind") == "Location" and isinstance(entity.get("spec"), dict):
             outcome.cache["reads"] = True
             self._read_location(entity, base_type, base_target, origin, cache, outcome)
+        if emitted is not None:
+            outcome.children = [*(outcome.children or []), *emitted]
         return outcome
+
+    def _preprocess(self, entity: Entity) -> Entity:
+        for processor in self._processors:
+            if processor.preprocess is None:
+                continue
+            try:
+                changed = processor.preprocess(copy.deepcopy(entity))
+            except Exception as error:
+                raise _ProcessorFailed(_processor_error(processor.id, "preprocess", error)) from None
+            if not isinstance(changed, dict):
+                message = f"preprocess returned {type(changed).__name__}, not an entity"
+                raise _ProcessorFailed(ProcessingError("ProcessorError", f"Processor {processor.id}: {message}"))
+            entity = changed
+        return entity
+
+    def _postprocess(self, entity_ref: str, entity: Entity | None, outcome: Outcome) -> list[ChildEntity] | None:
+        """Relations, problems and owned entities from the plugins' processors; a failing one is a problem.
+        Returns the entities they emitted (all of them, so ones no longer emitted become orphans)."""
+        if entity is None:
+            return None
+        emitted: list[ChildEntity] = []
+        for processor in self._processors:
+            if processor.postprocess is None:
+                continue
+            found = ProcessorResult()
+            try:
+                processor.postprocess(copy.deepcopy(entity), found)
+            except Exception as error:
+                outcome.errors.append(_processor_error(processor.id, "postprocess", error))
+                continue
+            outcome.relations.extend((str(t), str(target).lower(), str(r)) for t, target, r in found.relations)
+            outcome.errors.extend(
+                ProcessingError("ProcessorError", f"Processor {processor.id}: {message}") for message in found.errors
+            )
+            for extra in found.entities:
+                problem = self.envelope_problem(extra)
+                if problem is not None:
+                    message = f"Processor {processor.id} emitted what is not an entity: {problem}"
+                    outcome.errors.append(ProcessingError("ProcessorError", message))
+                    continue
+                owned = _owned_by_location_of(entity, extra)
+                emitted.append(ChildEntity.of(owned, f"processor:{entity_ref}", stringify_entity_ref(owned).lower()))
+        if outcome.errors:
+            outcome.ok = False
+        return emitted
 
     def _thread_state(self) -> tuple[_ConfinedReader, EntityPipeline]:
         state: tuple[_ConfinedReader, EntityPipeline] | None = getattr(self._local, "state", None)
@@ -347,6 +411,32 @@ class ItemProcessor:
 
 #: Changes when the shape of the per-target cache does: caches of another shape are read as "changed".
 _CACHE_FORMAT = 2
+
+
+class _ProcessorFailed(Exception):
+    def __init__(self, error: ProcessingError) -> None:
+        self.error = error
+
+
+def _processor_error(processor: str, stage: str, error: Exception) -> ProcessingError:
+    return ProcessingError(
+        "ProcessorError",
+        f"Processor {processor} failed in {stage}: {type(error).__name__}: {error}",
+        (),
+        "Fix the plugin that registers this processor, or uninstall it.",
+    )
+
+
+def _owned_by_location_of(parent: Entity, child: dict[str, Any]) -> dict[str, Any]:
+    """An emitted entity is managed where its parent is (Backstage copies the location annotations)."""
+    metadata = dict(child.get("metadata") or {})
+    annotations = dict(metadata.get("annotations") or {})
+    parent_annotations = (parent.get("metadata") or {}).get("annotations") or {}
+    for key in (ANNOTATION_LOCATION, ANNOTATION_ORIGIN_LOCATION):
+        if key in parent_annotations:
+            annotations.setdefault(key, parent_annotations[key])
+    metadata["annotations"] = annotations
+    return {**child, "metadata": metadata}
 
 
 def _target_error(name: str, message: str) -> ProcessingError:

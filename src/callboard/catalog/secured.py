@@ -297,14 +297,21 @@ class SecuredCatalog:
 
     # -- locations --------------------------------------------------------------------------------------------
 
-    def add_location(self, location_type: str, target: str, *, dry_run: bool) -> dict[str, Any]:
+    def add_location(
+        self, location_type: str, target: str, *, dry_run: bool, any_type: bool = False, via: str = ""
+    ) -> dict[str, Any]:
+        """Register (or dry-run) a location as the caller; ``any_type`` and ``via`` are for Callboard's own
+        callers (a template run registering what it published), never for what a request names."""
         if dry_run:
             self._require(CATALOG_LOCATION_ANALYZE, "analyse locations")
         else:
             self._require(CATALOG_LOCATION_CREATE, "register locations")
-        result = self._service.add_location(location_type, target, dry_run=dry_run)
+        result = self._service.add_location(location_type, target, dry_run=dry_run, any_type=any_type)
         if not dry_run:
-            self._record("catalog.location.create", f"{location_type}:{target}", id=result["location"]["id"])
+            details: dict[str, Any] = {"id": result["location"]["id"]}
+            if via:
+                details["via"] = via
+            self._record("catalog.location.create", f"{location_type}:{target}", **details)
         return result
 
     def preview_registration(self, location_type: str, target: str) -> tuple[bool, list[Preview]]:

@@ -8,8 +8,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from callboard.catalog import query_store, stitch_store, store
 from callboard.catalog.engine import CatalogEngine
 from callboard.catalog.filters import Condition, FilterSets
@@ -28,7 +26,7 @@ from callboard.catalog.stitching import load_json
 from callboard.catalog.views import CatalogViews
 from callboard.core.entity import Entity, EntityRef, EntityRefError
 from callboard.core.errors import ConflictError, InputError, NotAllowedError, NotFoundError, error_named
-from callboard.storage.db import Database
+from callboard.storage.db import Database, WriteConflict
 
 IMPORT_PROVIDER = "CatalogImport"
 
@@ -78,7 +76,7 @@ class CatalogService:
             try:
                 self._sync_locations()
                 break
-            except IntegrityError:
+            except WriteConflict:
                 if attempt == 4:
                     raise
                 time.sleep(0.2 * (attempt + 1))
@@ -118,6 +116,11 @@ class CatalogService:
             stitch_store.stitch_entities(connection, changed)
         self.engine.wake()
         return len(changed)
+
+    def provider_entities(self, provider_key: str) -> list[Entity]:
+        """What ``provider_key`` provides now, as it gave it (for delta mutations)."""
+        with self._db.connect() as connection:
+            return store.provider_entities(connection, provider_key)
 
     # -- entities -------------------------------------------------------------------------------------------
 

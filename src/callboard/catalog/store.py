@@ -376,6 +376,17 @@ def apply_provider_entities(connection: Connection, provider_key: str, children:
     return (set(wanted) - previous) | (removed - deleted)
 
 
+def provider_entities(connection: Connection, provider_key: str) -> list[dict[str, Any]]:
+    """The entities ``provider_key`` gave last, as it gave them (before processing)."""
+    rows = connection.execute(
+        select(refresh_state.c.unprocessed_entity)
+        .join(refresh_state_references, refresh_state_references.c.target_entity_ref == refresh_state.c.entity_ref)
+        .where(refresh_state_references.c.source_key == provider_key)
+        .order_by(refresh_state.c.entity_ref)
+    )
+    return [json.loads(row[0]) for row in rows]
+
+
 def delete_unreferenced(connection: Connection, refs: Iterable[str]) -> set[str]:
     """Eagerly delete ``refs`` and every descendant that nothing else keeps alive; return the deleted refs."""
     deleted: set[str] = set()

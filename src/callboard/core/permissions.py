@@ -28,6 +28,7 @@ AUDIT_READ = "audit.read"
 SCAFFOLDER_TASK_CREATE = "scaffolder.task.create"
 SCAFFOLDER_TASK_READ = "scaffolder.task.read"
 SCAFFOLDER_TASK_CANCEL = "scaffolder.task.cancel"
+SCHEDULER_TASK_RUN = "scheduler.task.run"
 
 #: Permissions Callboard itself checks; plugins add theirs, and every proxy endpoint is ``proxy.<name>``.
 BUILTIN_PERMISSIONS = (
@@ -43,6 +44,7 @@ BUILTIN_PERMISSIONS = (
     SCAFFOLDER_TASK_CREATE,
     SCAFFOLDER_TASK_READ,
     SCAFFOLDER_TASK_CANCEL,
+    SCHEDULER_TASK_RUN,
 )
 
 #: Permissions that apply to one entity and may therefore be conditional.

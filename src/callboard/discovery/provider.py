@@ -4,7 +4,6 @@ set of entities (Backstage's "full mutation": what is no longer provided leaves 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,13 @@ from typing import Any
 import yaml
 
 from callboard.core.errors import InputError
-from callboard.core.loops import BackgroundLoop
 from callboard.discovery.config import DiscoverySource
 from callboard.discovery.github import GithubOrganisation
 from callboard.discovery.inference import Options
 from callboard.discovery.model import Detector, Repository
 from callboard.discovery.scanner import Scanner, ScanReport, ScanState
 from callboard.discovery.sources import GitRemotes, LocalFolders
-from callboard.sources.git import GitCache
+from callboard.sources.api import GitCache
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +57,10 @@ def repositories(config: DiscoverySource, git: GitCache) -> Iterator[Repository]
         ).repositories()
 
 
-class DiscoveryProvider(BackgroundLoop):
+class DiscoveryProvider:
+    """One discovery source as an entity provider; the portal's scheduler runs ``run_once`` on its schedule
+    (once across replicas), and its runs are listed with every other scheduled task."""
+
     def __init__(
         self,
         source_id: str,
@@ -75,7 +76,6 @@ class DiscoveryProvider(BackgroundLoop):
         self._state = state
         self._apply = apply
         self._git = git
-        super().__init__(f"discovery-{source_id}")
         self.last_report: ScanReport | None = None
 
     @property
@@ -95,22 +95,17 @@ class DiscoveryProvider(BackgroundLoop):
         self.last_report = report
         return report
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            started = time.monotonic()
-            try:
-                report = self.run_once()
-                log.info(
-                    "discovery %s: %d scanned, %d unchanged, %d missing in %.1f s",
-                    self.source_id,
-                    report.scanned,
-                    report.reused,
-                    len(report.missing),
-                    report.seconds,
-                )
-            except Exception:  # the next run retries; the catalog keeps what it has
-                log.exception("discovery %s failed", self.source_id)
-            self._stop.wait(max(1.0, self.config.schedule.seconds() - (time.monotonic() - started)))
+    def scheduled(self) -> None:
+        """A scheduled run: scan, apply, and log what was found (errors reach the run's record)."""
+        report = self.run_once()
+        log.info(
+            "discovery %s: %d scanned, %d unchanged, %d missing in %.1f s",
+            self.source_id,
+            report.scanned,
+            report.reused,
+            len(report.missing),
+            report.seconds,
+        )
 
 
 def providers_from(

@@ -6,12 +6,31 @@ fill are frozen afterwards. Each hook is documented for plugin authors in ``docs
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
+    from typer import Typer
+
+    from callboard.auth.api import PermissionPolicy
     from callboard.core.extensions import EntityCard, EntityTab, KindDefinition, NavItem, PlaceholderResolverSpec
+    from callboard.discovery.api import Detector
+    from callboard.plugins.backend import (
+        CatalogProcessor,
+        EntityProvider,
+        PermissionSpec,
+        PluginConfig,
+        PluginContext,
+        PluginRoutes,
+        PluginStorage,
+        ScheduledTask,
+    )
+    from callboard.scaffolder.api import ScaffolderAction
+    from callboard.search.api import Collator, SearchEngine
+    from callboard.storage.db import Database
+    from callboard.techdocs.api import Publisher
 
 hookspec = pluggy.HookspecMarker("callboard")
 
@@ -31,7 +50,7 @@ def register_placeholder_resolvers() -> list[PlaceholderResolverSpec]:  # type: 
 
 
 @hookspec
-def register_commands(cli: Any) -> None:
+def register_commands(cli: Typer) -> None:
     """Add commands to the ``callboard`` command line; ``cli`` is the root Typer application."""
 
 
@@ -51,7 +70,7 @@ def register_nav_items() -> list[NavItem]:  # type: ignore[empty-body]
 
 
 @hookspec(firstresult=True)
-def permission_policy(config: dict[str, Any]) -> Any:
+def permission_policy(config: dict[str, Any]) -> PermissionPolicy | None:
     """Replace the permission policy: return an object with ``decide(identity, permission) -> Decision``.
 
     ``config`` is ``permission`` from app-config. The first plugin that returns a policy wins; without one,
@@ -60,7 +79,7 @@ def permission_policy(config: dict[str, Any]) -> Any:
 
 
 @hookspec
-def register_scaffolder_actions() -> list[Any]:  # type: ignore[empty-body]
+def register_scaffolder_actions() -> list[ScaffolderAction]:  # type: ignore[empty-body]
     """Actions templates can call: ``ScaffolderAction(id, description, input_model, run, output_model, ...)``.
 
     ``input_model`` and ``output_model`` are pydantic models; ``run(context, input)`` gets an ``ActionContext``
@@ -69,7 +88,7 @@ def register_scaffolder_actions() -> list[Any]:  # type: ignore[empty-body]
 
 
 @hookspec
-def register_search_collators() -> list[Any]:  # type: ignore[empty-body]
+def register_search_collators() -> list[Collator]:  # type: ignore[empty-body]
     """Extra sources of search documents: objects with ``type`` (e.g. ``"adr"``) and ``collect(catalog)``.
 
     ``collect`` gets a ``CatalogReader`` and returns every ``SearchDocument`` of its type; it runs every ten
@@ -79,7 +98,7 @@ def register_search_collators() -> list[Any]:  # type: ignore[empty-body]
 
 
 @hookspec(firstresult=True)
-def search_engine(config: dict[str, Any], database: Any) -> Any:
+def search_engine(config: dict[str, Any], database: Database) -> SearchEngine | None:
     """Replace where search documents are indexed: return a ``SearchEngine`` (e.g. one for OpenSearch).
 
     ``config`` is ``search`` from app-config, ``database`` Callboard's ``Database``. Without a plugin,
@@ -87,11 +106,74 @@ def search_engine(config: dict[str, Any], database: Any) -> Any:
     """
 
 
+@hookspec(firstresult=True)
+def docs_publisher(config: dict[str, Any], data_dir: Path) -> Publisher | None:
+    """Where TechDocs sites are kept: return a ``Publisher`` for ``config["publisher"]["type"]`` or None.
+
+    ``config`` is ``techdocs`` from app-config (Backstage's key), ``data_dir`` Callboard's data folder. The
+    first plugin that answers wins; the built-in one answers for ``local`` (the default).
+    """
+
+
 @hookspec
-def register_discovery_detectors() -> list[Any]:  # type: ignore[empty-body]
+def register_discovery_detectors() -> list[Detector]:  # type: ignore[empty-body]
     """Detectors for the inferred catalog: objects with an ``id`` and ``detect(repo) -> list[Fact]``.
 
     ``repo`` is a ``RepoView`` (``files``, ``glob(*patterns)``, ``text(path)``, ``exists(path)`` and the
     ``repository``); each ``Fact`` names the component folder, the entity field, the value, a confidence
     from 0 to 1, the file and a sentence saying why. Ids are unique.
     """
+
+
+# -- backend plugins ---------------------------------------------------------------------------------------
+# These run once at start-up, in this order: config, storage and permissions first (declarations), then the
+# hooks that receive the plugin's ``PluginContext``.
+
+
+@hookspec
+def register_catalog_processors() -> list[CatalogProcessor]:  # type: ignore[empty-body]
+    """Stages of catalog processing: change an entity before validation, or emit relations, problems and
+    extra entities after it. Ids are unique; processors run in plugin order."""
+
+
+@hookspec
+def register_config() -> PluginConfig | None:
+    """The plugin's settings model, validated from ``plugins.<id>`` (or a claimed top-level key) at start-up.
+
+    A value that does not fit stops start-up with the file, the key and pydantic's reason.
+    """
+
+
+@hookspec
+def register_storage() -> PluginStorage | None:
+    """The plugin's own tables and their Alembic migrations, run in the plugin's own history."""
+
+
+@hookspec
+def register_permissions() -> list[PermissionSpec]:  # type: ignore[empty-body]
+    """Permissions the plugin checks (``<plugin id>.<resource>.<action>``), usable in ``permission.rules``."""
+
+
+@hookspec
+def register_routes(context: PluginContext) -> PluginRoutes | None:
+    """An API router mounted under ``/api/<plugin id>/`` and pages under ``/<plugin id>/``; signed in by default."""
+
+
+@hookspec
+def register_scheduled_tasks(context: PluginContext) -> list[ScheduledTask]:  # type: ignore[empty-body]
+    """Work on a schedule; ``scope="global"`` runs on one replica at a time."""
+
+
+@hookspec
+def register_entity_providers(context: PluginContext) -> list[EntityProvider]:  # type: ignore[empty-body]
+    """Providers that push full or delta mutations of the entities they own into the catalog."""
+
+
+@hookspec
+def startup(context: PluginContext) -> None:
+    """Called once the portal is assembled, before it serves requests or runs tasks."""
+
+
+@hookspec
+def shutdown(context: PluginContext) -> None:
+    """Called when the portal stops, after tasks have stopped."""

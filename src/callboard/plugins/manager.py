@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from types import ModuleType
@@ -11,7 +11,7 @@ from typing import Any
 import pluggy
 
 from callboard.core.extensions import EntityCard, EntityTab, KindDefinition, NavItem, PlaceholderResolverSpec
-from callboard.plugins import PLUGIN_API_VERSION, hookspecs
+from callboard.plugins import PLUGIN_API_VERSION, api_version_parts, hookspecs
 
 ENTRY_POINT_GROUP = "callboard.plugins"
 
@@ -44,12 +44,12 @@ def parse_api_version(text: object, plugin: str) -> tuple[int, int]:
 
 def check_api_version(plugin: str, package: str, declared: tuple[int, int]) -> None:
     """Refuse a plugin built for a plugin API this Callboard does not provide."""
-    ours = PLUGIN_API_VERSION
+    ours = api_version_parts()[:2]
     if declared[0] == ours[0] and declared[1] <= ours[1]:
         return
     raise PluginError(
         f"Plugin {plugin!r} (package {package}) was built for plugin API {_format(declared)}, but this Callboard "
-        f"provides plugin API {_format(ours)} (plugins built for {ours[0]}.0 to {_format(ours)} work). "
+        f"provides plugin API {PLUGIN_API_VERSION} (plugins built for {ours[0]}.0 to {_format(ours)} work). "
         f"Install a release of {package} built for plugin API {ours[0]}.x, or a Callboard that provides "
         f"{_format(declared)}."
     )
@@ -118,6 +118,9 @@ class PluginManager:
     def scaffolder_actions(self) -> dict[str, Any]:
         return {action.id: action for action in self._unique("register_scaffolder_actions", "scaffolder action")}
 
+    def catalog_processors(self) -> list[Any]:
+        return self._unique("register_catalog_processors", "catalog processor")
+
     def discovery_detectors(self) -> list[Any]:
         return self._unique("register_discovery_detectors", "discovery detector")
 
@@ -142,6 +145,22 @@ class PluginManager:
                 owners[item.id] = plugin
                 found.append(item)
         return found
+
+    def per_plugin(
+        self, hook_name: str, arguments: Callable[[str], dict[str, Any]] | None = None
+    ) -> list[tuple[str, Any]]:
+        """Each implementing plugin's own answer to a hook, in registration order; ``arguments(plugin)`` gives
+        the keyword arguments for that plugin (its own ``PluginContext``, say)."""
+        found = []
+        for impl in reversed(getattr(self._pm.hook, hook_name).get_hookimpls()):
+            kwargs = arguments(impl.plugin_name) if arguments else {}
+            found.append((impl.plugin_name, impl.function(**{name: kwargs[name] for name in impl.argnames})))
+        return found
+
+    def hooks_of(self, name: str) -> list[str]:
+        """The hooks a plugin implements, by name."""
+        plugin = self._pm.get_plugin(name)
+        return sorted(caller.name for caller in self._pm.get_hookcallers(plugin) or []) if plugin else []
 
     def _results(self, hook_name: str) -> list[tuple[str, list[Any]]]:
         results = []

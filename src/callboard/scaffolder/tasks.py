@@ -13,12 +13,12 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from callboard.core.errors import InputError, NotFoundError
-from callboard.core.identity import Identity
+from callboard.core.identity import Identity, PrincipalType
 from callboard.scaffolder import store
 from callboard.scaffolder.actions import CatalogAccess
 from callboard.scaffolder.runner import Runner
@@ -38,7 +38,7 @@ class TaskService:
         *,
         work_dir: Path,
         integrations: Mapping[str, Any],
-        catalog: CatalogAccess | None = None,
+        catalog_for: Callable[[Identity], CatalogAccess] | None = None,
     ) -> None:
         self._db = database
         self.runner = runner
@@ -46,7 +46,8 @@ class TaskService:
         #: Where publish:file writes (beside the work folder, under the data folder).
         self.published = work_dir.parent / "published"
         self.integrations = dict(integrations)
-        self.catalog = catalog
+        #: The catalog as a task's creator may use it: their permissions apply, the audit log names them.
+        self.catalog_for = catalog_for
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -75,6 +76,8 @@ class TaskService:
             "output": template.output,
             "parameters": dict(values),
             "user": {"ref": identity.subject, "entity": dict(user_entity) if user_entity else None},
+            # Who the task acts for when it runs (later, on any replica): permission checks use this.
+            "identity": {"type": identity.type, "subject": identity.subject, "ownership": list(identity.ownership)},
             "templateInfo": {
                 "entityRef": template.ref,
                 "baseUrl": template.base_url,
@@ -93,6 +96,7 @@ class TaskService:
         if found is None:
             raise NotFoundError(f"No task with id {task_id}")
         found["spec"].pop("template", None)
+        found["spec"].pop("identity", None)
         return found
 
     def list_tasks(self, *, created_by: str | None, statuses: list[str], limit: int, offset: int) -> dict[str, Any]:
@@ -102,6 +106,7 @@ class TaskService:
             )
         for task in found:
             task["spec"].pop("template", None)
+            task["spec"].pop("identity", None)
         return {"tasks": found, "totalTasks": total}
 
     def cancel(self, task_id: str) -> dict[str, str]:
@@ -154,7 +159,7 @@ class TaskService:
                 emit=emit,
                 secrets=claimed["secrets"],
                 user=spec.get("user") or {},
-                catalog=self.catalog,
+                catalog=self.catalog_for(_creator(spec, claimed)) if self.catalog_for else None,
                 integrations=self.integrations,
                 cancelled=cancelled,
                 task_id=task_id,
@@ -201,3 +206,16 @@ class TaskService:
                 log.exception("scaffolder worker iteration failed")
             self._wake.wait(2.0)
             self._wake.clear()
+
+
+def _creator(spec: Mapping[str, Any], claimed: Mapping[str, Any]) -> Identity:
+    """The identity the task was created by; a task stored before identities were kept acts as its creator's
+    bare subject (no group ownership), so it never gains what its creator could not do."""
+    stored = spec.get("identity") or {}
+    subject = str(stored.get("subject") or claimed.get("created_by") or "")
+    kind: PrincipalType = "service" if subject.startswith("service:") else "user"
+    if stored.get("type") in ("user", "service"):
+        kind = stored["type"]
+    if not subject:
+        return Identity("none", "")
+    return Identity(kind, subject, tuple(stored.get("ownership") or (subject,)))

@@ -209,3 +209,41 @@ discovery_repositories = Table(
     Column("last_seen", Float, nullable=False),
     Column("missing_since", Float),
 )
+
+#: Scheduled tasks (the portal's own and plugins'): when each runs next and who holds its lease. A global task
+#: runs on the replica whose conditional UPDATE took the lease; a dead holder's lease runs out.
+scheduled_tasks = Table(
+    "scheduled_tasks",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("scope", String(16), nullable=False),
+    Column("next_run_at", Float, nullable=False),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
+    Column("trigger_requested", Boolean, nullable=False, default=False),
+)
+
+#: The last runs of each task, on every replica: when, how long, and how it ended.
+scheduled_task_runs = Table(
+    "scheduled_task_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", String(200), nullable=False, index=True),
+    Column("replica", String(64), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Column("status", String(16), nullable=False),
+    Column("error", Text),
+    Column("triggered_by", String(200)),
+)
+
+#: Events published by the portal and plugins; replicas read rows they did not write, by increasing id.
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("topic", String(200), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("origin", String(64), nullable=False),
+    Column("published_at", Float, nullable=False, index=True),
+)

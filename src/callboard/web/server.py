@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,22 +11,23 @@ from fastapi.responses import HTMLResponse
 from starlette.routing import Route
 
 from callboard import __version__
-from callboard.auth.audit import AuditLog
-from callboard.auth.service import AuthService
-from callboard.catalog.secured import SecuredCatalog
+from callboard.auth.api import AuditLog, AuthService, current_access
+from callboard.catalog.api import SecuredCatalog
 from callboard.core.extensions import EntityCard, EntityTab, NavItem
 from callboard.core.limits import RequestLimits
-from callboard.proxy.endpoints import Endpoint
-from callboard.proxy.handler import ProxyHandler
+from callboard.plugins.backend import PluginRoutes
+from callboard.proxy.api import Endpoint, ProxyHandler
 from callboard.web.api.catalog import catalog_router
 from callboard.web.api.scaffolder import scaffolder_router
 from callboard.web.api.search import search_router
-from callboard.web.auth import AuthMiddleware, auth_router, current_access, identity_of
+from callboard.web.auth import AuthMiddleware, auth_router, identity_of
 from callboard.web.errors import install_error_handlers
 from callboard.web.headers import ServerTiming
 from callboard.web.limits import RequestBodyLimit
 from callboard.web.openapi import install_openapi
+from callboard.web.plugins import mount_plugin_routes, plugin_templates
 from callboard.web.ui import install_portal
+from callboard.web.ui.admin_pages import admin_router
 from callboard.web.ui.audit_page import audit_router
 
 
@@ -49,6 +50,12 @@ class WebParts:
     search: Any = None  # SearchService
     proxy_transport: Any = None
     limits: RequestLimits = field(default_factory=RequestLimits)
+    plugin_routes: Mapping[str, PluginRoutes] = field(default_factory=dict)
+    #: Receives the portal's page renderer once it exists (plugin pages render in the layout with it).
+    on_pages: Callable[[Callable[..., HTMLResponse]], None] | None = None
+    #: What /admin/plugins lists (``callboard.app_plugins.inventory``), and the scheduler /admin/tasks shows.
+    plugin_inventory: Callable[[], Sequence[Any]] = lambda: ()
+    scheduler: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -86,9 +93,17 @@ def build_web_app(parts: WebParts) -> FastAPI:
         services={
             name: service for name, service in (("techdocs", parts.techdocs), ("search", parts.search)) if service
         },
+        plugin_templates=plugin_templates(parts.plugin_routes),
+    )
+    mount_plugin_routes(app, parts.plugin_routes)
+    if parts.on_pages is not None:
+        parts.on_pages(pages.render)
+    plugin_public = frozenset(
+        f"/api/{plugin}/{path.lstrip('/')}" for plugin, routes in parts.plugin_routes.items() for path in routes.public
     )
     app.include_router(auth_router(parts.auth, pages.render, base_url=parts.base_url, secure=secure))
     app.include_router(audit_router(parts.audit, pages))
+    app.include_router(admin_router(pages, parts.plugin_inventory, parts.scheduler))
 
     def error_page(request: Request, status: int, name: str, message: str) -> HTMLResponse:
         return pages.render(request, "error.html", status_code=status, status=status, name=name, message=message)
@@ -108,7 +123,12 @@ def build_web_app(parts: WebParts) -> FastAPI:
     def readiness() -> dict[str, Any]:
         return {"status": "ok", "catalog": parts.catalog.status()}
 
-    app.add_middleware(AuthMiddleware, auth=parts.auth, public=proxy.unauthenticated, secure=secure)
+    app.add_middleware(
+        AuthMiddleware,
+        auth=parts.auth,
+        public=lambda path: path in plugin_public or proxy.unauthenticated(path),
+        secure=secure,
+    )
     app.add_middleware(ServerTiming)
     app.add_middleware(RequestBodyLimit, limits=parts.limits)
     return app

@@ -225,7 +225,11 @@ def test_no_critical_accessibility_violations(page: Page, name: str) -> None:
     # page's content security policy stays on while it runs.
     page.route("**/__axe.js", lambda route: route.fulfill(body=AXE.read_text("utf-8"), content_type="text/javascript"))
     page.add_script_tag(url="/__axe.js")
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    # evaluate() has no timeout of its own: a run that never settles fails here instead of hanging the suite.
+    result = page.evaluate(
+        "Promise.race([axe.run(document, {resultTypes: ['violations']}),"
+        " new Promise((_, reject) => setTimeout(() => reject(new Error('axe.run took over 60 s')), 60000))])"
+    )
     critical = [
         f"{violation['id']}: {violation['help']} (e.g. {violation['nodes'][0]['html']})"
         for violation in result["violations"]

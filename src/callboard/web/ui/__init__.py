@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from callboard.builtins.highlight import stylesheet
-from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.api import SecuredCatalog
 from callboard.core.extensions import EntityCard, EntityTab, NavItem
+from callboard.core.highlight import stylesheet
 from callboard.web.ui.catalog_page import catalog_router
 from callboard.web.ui.create_page import create_router
 from callboard.web.ui.entity_page import EntityPages, entity_router
@@ -33,11 +33,12 @@ def install_portal(
     scaffolder: Any = None,
     tasks: Any = None,
     services: dict[str, Any] | None = None,
+    plugin_templates: Mapping[str, str] | None = None,
 ) -> Pages:
     """Mount the pages, their static files and the security headers on ``app``; returns the renderer."""
     parts: list[EntityCard | EntityTab] = [*cards, *tabs]
     template_dirs = sorted({part.template_dir for part in parts if part.template_dir})
-    pages = Pages(title, nav, template_dirs)
+    pages = Pages(title, nav, template_dirs, plugin_templates)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     highlight_css = stylesheet()

@@ -9,11 +9,11 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 
-from callboard.builtins.entity_pages import targets
 from callboard.core.entity import EntityRef, EntityRefError
 from callboard.core.extensions import NavItem
+from callboard.core.relations import relation_targets
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -85,8 +85,17 @@ def with_query(params: Mapping[str, Any], **changes: Any) -> str:
 class Pages:
     """Renders templates inside the layout; one per web app."""
 
-    def __init__(self, title: str, nav: Sequence[NavItem], template_dirs: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        title: str,
+        nav: Sequence[NavItem],
+        template_dirs: Sequence[str] = (),
+        plugin_templates: Mapping[str, str] | None = None,
+    ) -> None:
         loaders: list[Any] = [FileSystemLoader(directory) for directory in template_dirs]
+        if plugin_templates:
+            # A plugin's pages are named "<plugin>/<file>", so two plugins' index.html never collide.
+            loaders.append(PrefixLoader({plugin: FileSystemLoader(d) for plugin, d in plugin_templates.items()}))
         loaders.append(PackageLoader("callboard.web", "templates"))
         self.env = Environment(
             loader=ChoiceLoader(loaders),
@@ -101,7 +110,7 @@ class Pages:
             entity_title=entity_title,
             url_location=url_location,
             safe_url=safe_url,
-            rel_targets=targets,
+            rel_targets=relation_targets,
             with_query=with_query,
             app_title=title,
             nav=list(nav),

@@ -1,0 +1,1 @@
+"""Events: publish and subscribe by topic, in the process and across replicas."""

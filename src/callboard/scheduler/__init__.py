@@ -1,0 +1,1 @@
+"""Scheduled tasks: one mechanism for recurring work, leased across replicas."""

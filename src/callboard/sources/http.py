@@ -1,0 +1,126 @@
+"""HTTP clients for plugins: an integration's or a proxy endpoint's credentials attached on the server,
+timeouts, retries with backoff for idempotent calls, and a hook that sees every write call (for the audit log).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from callboard.core.errors import NotFoundError
+
+#: Statuses worth a second try: the upstream said it was busy or briefly unavailable.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class ClientTarget:
+    """Where a named client points and what it sends; ``headers`` hold the secret and never leave the server."""
+
+    name: str
+    base_url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    timeout_seconds: float = 30.0
+
+
+class RetryingTransport(httpx.BaseTransport):
+    """Retries idempotent requests on connection errors and busy statuses, waiting 0.2 s, 0.4 s, 0.8 s..."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport | None = None,
+        *,
+        attempts: int = 3,
+        backoff_seconds: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._inner = inner or httpx.HTTPTransport()
+        self._attempts = attempts
+        self._backoff = backoff_seconds
+        self._sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        retryable = request.method in IDEMPOTENT
+        for attempt in range(self._attempts):
+            last = attempt == self._attempts - 1 or not retryable
+            try:
+                response = self._inner.handle_request(request)
+            except httpx.TransportError:
+                if last:
+                    raise
+            else:
+                if last or response.status_code not in RETRY_STATUSES:
+                    return response
+                response.close()
+            self._sleep(self._backoff * (2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def integration_targets(integrations: Mapping[str, Any]) -> dict[str, ClientTarget]:
+    """A client target per configured integration (the first host of each kind, and ``<kind>:<host>``)."""
+    found: dict[str, ClientTarget] = {}
+    for kind, entries in integrations.items():
+        for entry in entries or []:
+            if not isinstance(entry, Mapping) or not entry.get("host"):
+                continue
+            host = str(entry["host"])
+            target = ClientTarget(f"{kind}:{host}", _api_base(kind, host, entry), _auth_headers(kind, entry))
+            found.setdefault(kind, target)
+            found[f"{kind}:{host}"] = target
+    return found
+
+
+def _api_base(kind: str, host: str, entry: Mapping[str, Any]) -> str:
+    explicit = entry.get("apiBaseUrl")
+    if explicit:
+        return str(explicit)
+    if kind == "github":
+        return "https://api.github.com" if host == "github.com" else f"https://{host}/api/v3"
+    if kind == "gitlab":
+        return f"https://{host}/api/v4"
+    return f"https://{host}"
+
+
+def _auth_headers(kind: str, entry: Mapping[str, Any]) -> dict[str, str]:
+    token = entry.get("token")
+    if not token:
+        return {}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def build_client(
+    targets: Mapping[str, ClientTarget],
+    name: str,
+    *,
+    on_write: Callable[[httpx.Request, httpx.Response], None] | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    target = targets.get(name)
+    if target is None:
+        known = ", ".join(sorted(targets)) or "none configured"
+        raise NotFoundError(
+            f"No integration or proxy endpoint named {name!r} (known: {known}); add it under integrations "
+            "or proxy.endpoints in app-config"
+        )
+
+    def audit_writes(response: httpx.Response) -> None:
+        if on_write is not None and response.request.method in WRITE_METHODS:
+            on_write(response.request, response)
+
+    return httpx.Client(
+        base_url=target.base_url,
+        headers=dict(target.headers),
+        timeout=target.timeout_seconds,
+        transport=RetryingTransport(transport),
+        event_hooks={"response": [audit_writes]},
+        follow_redirects=False,
+    )
