@@ -3,7 +3,7 @@ VENV     ?= .venv
 BIN      := $(VENV)/bin
 PYTHON   ?= python3
 UV_PIN   := uv==0.13.9
-SOURCES  := src tests benchmarks
+SOURCES  := src tests benchmarks plugins
 
 .PHONY: install demo test check lint typecheck imports pytest docs bench schemas clean
 
@@ -44,8 +44,12 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
+# Callboard's tests, then each out-of-tree plugin package's own tests, run from its folder as its author would.
+PLUGIN_DIRS := $(wildcard plugins/*/)
+
 pytest: install
 	$(BIN)/pytest -n 2 -q
+	for plugin in $(PLUGIN_DIRS); do (cd $$plugin && $(abspath $(BIN))/pytest -n 2 -q -p no:cacheprovider) || exit 1; done
 
 # ruff, mypy --strict, import-linter contracts, then the tests.
 check: lint typecheck imports pytest
