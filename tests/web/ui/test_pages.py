@@ -269,7 +269,11 @@ def test_locations_listed_on_the_register_page_can_be_unregistered(http: httpx.C
 
 def test_locations_from_app_config_cannot_be_unregistered_from_the_pages(http: httpx.Client, site: Portal) -> None:
     static = next(item for item in site.runtime.catalog.locations() if item["type"] == "file")
-    assert http.post(f"/catalog-import/locations/{static['id']}/unregister").status_code == 404
+    # The catalog service refuses it, so the page and the API answer alike.
+    refused = http.post(f"/catalog-import/locations/{static['id']}/unregister")
+    assert refused.status_code == 403 and "comes from catalog.locations in app-config" in refused.text
+    api = http.delete(f"/api/catalog/locations/{static['id']}")
+    assert api.status_code == 403 and "remove it there" in api.json()["error"]["message"]
     confirm = http.get("/catalog/default/component/booking-sdk/unregister").text
     assert "was not registered through the portal" in confirm
     assert 'name="action" value="location"' not in confirm
