@@ -18,6 +18,8 @@ import psycopg
 from callboard.app import Runtime, create_callboard, create_runtime
 from callboard.config_loader import LoadedConfig
 from callboard.settings import settings_from
+from callboard.storage.db import Database, database_url
+from callboard.storage.migrate import upgrade
 from callboard.testing import LoopbackServer as Server
 from callboard.testing import free_port, plugin_manager_with
 
@@ -48,6 +50,18 @@ def database_for(backend: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     else:
         with postgres_database() as url:
             yield {"connection": url}
+
+
+@contextlib.contextmanager
+def migrated_database(backend: str, tmp_path: Path) -> Iterator[Database]:
+    """Callboard's database, migrated, on ``sqlite`` or a fresh ``postgresql`` one (for tests below the runtime)."""
+    with database_for(backend, tmp_path) as config:
+        database = Database(database_url(config, tmp_path))
+        upgrade(database)
+        try:
+            yield database
+        finally:
+            database.dispose()
 
 
 #: A service token every test runtime accepts (``backend.auth.externalAccess``); clients send it.

@@ -9,26 +9,14 @@ from typing import Any
 import pytest
 
 from callboard.events.bus import EventBus
-from callboard.storage.db import Database, database_url
-from callboard.storage.migrate import upgrade
-from tests.support import postgres_database
+from callboard.storage.db import Database
+from tests.support import migrated_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        found = Database(
-            database_url({"client": "better-sqlite3", "connection": {"filename": str(tmp_path / "e.db")}}, tmp_path)
-        )
-        upgrade(found)
-        yield found
-        found.dispose()
-    else:
-        with postgres_database() as url:
-            found = Database(database_url({"connection": url}, tmp_path))
-            upgrade(found)
-            yield found
-            found.dispose()
+    with migrated_database(request.param, tmp_path) as migrated:
+        yield migrated
 
 
 def test_events_reach_this_process_at_once_and_other_replicas_on_their_next_read(database: Database) -> None:

@@ -14,27 +14,15 @@ from callboard.core.errors import InputError, NotFoundError
 from callboard.plugins.backend import ScheduledTask
 from callboard.scheduler import store
 from callboard.scheduler.service import LEASE_MARGIN_SECONDS, Scheduler, next_time
-from callboard.storage.db import Database, database_url
-from callboard.storage.migrate import upgrade
+from callboard.storage.db import Database
 from callboard.testing import FakeClock
-from tests.support import postgres_database
+from tests.support import migrated_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        found = Database(
-            database_url({"client": "better-sqlite3", "connection": {"filename": str(tmp_path / "s.db")}}, tmp_path)
-        )
-        upgrade(found)
-        yield found
-        found.dispose()
-    else:
-        with postgres_database() as url:
-            found = Database(database_url({"connection": url}, tmp_path))
-            upgrade(found)
-            yield found
-            found.dispose()
+    with migrated_database(request.param, tmp_path) as migrated:
+        yield migrated
 
 
 class Counter:
