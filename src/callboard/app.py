@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -29,6 +29,7 @@ from callboard.auth.config import AuthConfig, BackendAuthConfig, PermissionConfi
 from callboard.auth.policy import ConfigPolicy, PermissionPolicy
 from callboard.auth.service import AuthService
 from callboard.auth.tokens import TokenService
+from callboard.catalog.api import ENTITY_CHANGED, ENTITY_REMOVED
 from callboard.catalog.engine import CatalogEngine, EngineSettings
 from callboard.catalog.kinds import KindRegistry, KindSchema, builtin_kinds
 from callboard.catalog.placeholders import PlaceholderRequest, Resolver
@@ -305,6 +306,7 @@ def create_runtime(
     )
     scheduler = Scheduler(database, clock=clock)
     events = EventBus(database, scheduler.replica, clock=clock)
+    database.after_commit(_catalog_events(events))
     for provider in discovery:
         # Discovery is an entity provider like a plugin's: one scan at a time across replicas, runs recorded.
         scheduler.add(
@@ -397,6 +399,22 @@ class TemplateCatalog:
 
     def entity(self, ref: str) -> Any:
         return self._catalog.entities_by_refs([ref], (), ())[0]
+
+
+#: Entity refs per catalog event: a bulk load becomes a few hundred events, not one per entity.
+CATALOG_EVENT_REFS = 500
+
+
+def _catalog_events(events: EventBus) -> Callable[[Mapping[str, set[str]]], None]:
+    """Publish the catalog's committed changes as events (``catalog.entity.changed`` / ``.removed``)."""
+
+    def publish(notes: Mapping[str, set[str]]) -> None:
+        for topic in (ENTITY_CHANGED, ENTITY_REMOVED):
+            refs = sorted(notes.get(topic, ()))
+            for start in range(0, len(refs), CATALOG_EVENT_REFS):
+                events.publish(topic, {"entityRefs": refs[start : start + CATALOG_EVENT_REFS]})
+
+    return publish
 
 
 def docs_publisher(callboard: Callboard, data_dir: Path) -> Publisher:

@@ -8,6 +8,8 @@ snapshots their signatures and fails when one changes without a new version.
 
 from callboard import hookimpl
 from callboard.auth.api import ALLOW, DENY, Access, Decision, Identity, current_access, current_identity
+from callboard.catalog.api import ENTITY_CHANGED as CATALOG_ENTITY_CHANGED
+from callboard.catalog.api import ENTITY_REMOVED as CATALOG_ENTITY_REMOVED
 from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRef, EntityRefError
 from callboard.core.errors import ConflictError, InputError, NotAllowedError, NotFoundError
 from callboard.core.extensions import (
@@ -75,6 +77,8 @@ __all__ = [
     "ALLOW",
     "API_CONSUMED_BY",
     "API_PROVIDED_BY",
+    "CATALOG_ENTITY_CHANGED",
+    "CATALOG_ENTITY_REMOVED",
     "CHILD_OF",
     "CONSUMES_API",
     "DEFAULT_NAMESPACE",

@@ -7,8 +7,11 @@ from callboard.catalog.paging import encode_cursor, page_cursor
 from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.reader import ServiceCatalogReader
 from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.topics import ENTITY_CHANGED, ENTITY_REMOVED
 
 __all__ = [
+    "ENTITY_CHANGED",
+    "ENTITY_REMOVED",
     "WHITESPACE",
     "DescriptorError",
     "FilterSets",

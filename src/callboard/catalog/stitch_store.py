@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, delete, select
 
 from callboard.catalog.stitching import canonical_json, load_json, search_rows, status_items, stitch
-from callboard.storage.db import bulk_insert, chunks
+from callboard.catalog.topics import ENTITY_CHANGED
+from callboard.storage.db import bulk_insert, chunks, note
 from callboard.storage.tables import (
     final_entities,
     refresh_state,
@@ -117,5 +118,6 @@ def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
             finals,
         )
         bulk_insert(connection, "search", ("entity_id", "key", "original_value", "value", "kind"), search_inserts)
+        note(connection, ENTITY_CHANGED, (final[1] for final in finals))
         written += len(finals)
     return written

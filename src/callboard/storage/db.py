@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,7 @@ class Database:
     """One engine and the dialect facts callers need (``SKIP LOCKED`` exists only on PostgreSQL)."""
 
     def __init__(self, url: URL | str) -> None:
+        self._after_commit: list[Callable[[Mapping[str, set[str]]], None]] = []
         self.url = make_url(url) if isinstance(url, str) else url
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
@@ -96,9 +97,22 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A connection in a transaction that commits on success and rolls back on any error."""
+        """A connection in a transaction that commits on success and rolls back on any error.
+
+        What the transaction noted (``note``) reaches the ``after_commit`` listeners once it has committed,
+        and is dropped if it rolled back: listeners never hear of a change that did not happen.
+        """
         with self.engine.begin() as connection:
+            connection.info.pop(_NOTES, None)  # left by a transaction that failed on this pooled connection
             yield connection
+            notes: dict[str, set[str]] = connection.info.pop(_NOTES, None) or {}
+        if notes:
+            for listener in self._after_commit:
+                listener(notes)
+
+    def after_commit(self, listener: Callable[[Mapping[str, set[str]]], None]) -> None:
+        """Call ``listener(notes)`` after each committed transaction that noted something."""
+        self._after_commit.append(listener)
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -110,6 +124,16 @@ class Database:
 
     def describe(self) -> str:
         return self.url.render_as_string(hide_password=True)
+
+
+_NOTES = "callboard.notes"
+
+
+def note(connection: Connection, topic: str, values: Iterable[str]) -> None:
+    """Remember, for after the commit, that this transaction did ``topic`` to ``values`` (entity refs, say)."""
+    found = set(values)
+    if found:
+        connection.info.setdefault(_NOTES, {}).setdefault(topic, set()).update(found)
 
 
 def bulk_insert(
