@@ -27,7 +27,7 @@ from callboard.auth.api import Access, current_access
 from callboard.auth.audit import AuditLog
 from callboard.auth.config import AuthConfig, BackendAuthConfig, PermissionConfig
 from callboard.auth.policy import ConfigPolicy, PermissionPolicy
-from callboard.auth.service import AuthService
+from callboard.auth.service import AuthService, AuthSetupError
 from callboard.auth.tokens import TokenService
 from callboard.catalog.api import ENTITY_CHANGED, ENTITY_REMOVED
 from callboard.catalog.engine import CatalogEngine, EngineSettings
@@ -78,6 +78,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "callboard.builtins.detectors",
     "callboard.builtins.provenance",
     "callboard.builtins.techdocs_local",
+    "callboard.builtins.auth_providers",
 )
 
 
@@ -253,13 +254,25 @@ def create_runtime(
         issuer=f"{settings.backend.base_url.rstrip('/')}/api/auth",
         lifetime_seconds=auth_config.token_lifetime_hours * 3600,
     )
-    auth = AuthService(
-        auth_config,
-        _section(BackendAuthConfig, settings.backend.auth, ("backend", "auth"), settings),
-        tokens,
-        ServiceCatalogReader(catalog),
-        permission_policy,
-    )
+    try:
+        auth = AuthService(
+            auth_config,
+            _section(BackendAuthConfig, settings.backend.auth, ("backend", "auth"), settings),
+            tokens,
+            ServiceCatalogReader(catalog),
+            permission_policy,
+            plugins.auth_providers(),
+        )
+    except AuthSetupError as error:
+        raise ConfigError(f"{_origin(settings, ('auth', 'providers'))}: {error}") from None
+    for provider_id in auth.unavailable:
+        log.warning(
+            "%s: auth.providers.%s: no installed plugin signs in with %r; it is not offered (install one that "
+            "does, or remove the key)",
+            _origin(settings, ("auth", "providers", provider_id)),
+            provider_id,
+            provider_id,
+        )
     audit = AuditLog(database)
     try:
         endpoints = parse_endpoints(settings.proxy)

@@ -7,7 +7,20 @@ snapshots their signatures and fails when one changes without a new version.
 """
 
 from callboard import hookimpl
-from callboard.auth.api import ALLOW, DENY, Access, Decision, Identity, current_access, current_identity
+from callboard.auth.api import (
+    ALLOW,
+    DENY,
+    Access,
+    Decision,
+    Identity,
+    Profile,
+    current_access,
+    current_identity,
+    github_provider,
+    oidc_provider,
+)
+from callboard.auth.api import Flow as SignInFlow
+from callboard.auth.api import Provider as AuthProvider
 from callboard.catalog.api import ENTITY_CHANGED as CATALOG_ENTITY_CHANGED
 from callboard.catalog.api import ENTITY_REMOVED as CATALOG_ENTITY_REMOVED
 from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRef, EntityRefError
@@ -44,6 +57,7 @@ from callboard.core.relations import REVERSE as RELATION_REVERSE
 from callboard.discovery.api import Fact, RepoView, entity_name
 from callboard.plugins import PLUGIN_API_VERSION
 from callboard.plugins.backend import (
+    AuthProviderSpec,
     CatalogProcessor,
     EntityProvider,
     Events,
@@ -98,6 +112,8 @@ __all__ = [
     "Access",
     "ActionContext",
     "ActionInput",
+    "AuthProvider",
+    "AuthProviderSpec",
     "CatalogProcessor",
     "CatalogReader",
     "ConflictError",
@@ -131,20 +147,24 @@ __all__ = [
     "PluginRoutes",
     "PluginStorage",
     "ProcessorResult",
+    "Profile",
     "ProviderConnection",
     "RepoView",
     "ScaffolderAction",
     "ScheduledTask",
     "SearchDocument",
+    "SignInFlow",
     "check_branch",
     "check_remote",
     "check_tree",
     "current_access",
     "current_identity",
     "entity_name",
+    "github_provider",
     "highlight",
     "hookimpl",
     "make_environment",
+    "oidc_provider",
     "parse_repo_url",
     "relation_targets",
     "run_git",

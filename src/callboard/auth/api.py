@@ -3,7 +3,9 @@
 from callboard.auth.audit import AuditLog, parse_since
 from callboard.auth.context import acting_as, current_access, current_identity, reset_access, set_access
 from callboard.auth.policy import Access, PermissionPolicy
+from callboard.auth.providers import Flow, Provider, github_provider, oidc_provider
 from callboard.auth.service import AuthService, safe_return_path
+from callboard.auth.signin import Profile
 from callboard.core.identity import Identity
 from callboard.core.permissions import ALLOW, DENY, Decision
 
@@ -14,11 +16,16 @@ __all__ = [
     "AuditLog",
     "AuthService",
     "Decision",
+    "Flow",
     "Identity",
     "PermissionPolicy",
+    "Profile",
+    "Provider",
     "acting_as",
     "current_access",
     "current_identity",
+    "github_provider",
+    "oidc_provider",
     "parse_since",
     "reset_access",
     "safe_return_path",

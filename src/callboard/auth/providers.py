@@ -7,6 +7,7 @@ the ID token's signature (the issuer's JWKS), issuer, audience, expiry and ``non
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -201,3 +202,13 @@ class GithubProvider:
             user_id=str(user.get("id") or ""),
             display_name=str(user.get("name") or user.get("login") or ""),
         )
+
+
+def oidc_provider(settings: Mapping[str, Any]) -> OidcProvider:
+    """``auth.providers.oidc``: any OpenID Connect issuer (metadataUrl, clientId, clientSecret, ...)."""
+    return OidcProvider(OidcConfig.model_validate(dict(settings)))
+
+
+def github_provider(settings: Mapping[str, Any]) -> GithubProvider:
+    """``auth.providers.github``: GitHub or GitHub Enterprise OAuth apps (clientId, clientSecret, ...)."""
+    return GithubProvider(GithubConfig.model_validate(dict(settings)))

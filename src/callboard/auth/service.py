@@ -6,16 +6,22 @@ import hmac
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from callboard.auth.config import AuthConfig, BackendAuthConfig, GithubConfig, GuestConfig, OidcConfig
+from pydantic import ValidationError
+
+from callboard.auth.config import AuthConfig, BackendAuthConfig, GuestConfig
 from callboard.auth.policy import Access, PermissionPolicy
-from callboard.auth.providers import Flow, GithubProvider, OidcProvider, Provider, new_flow
+from callboard.auth.providers import Flow, Provider, new_flow
 from callboard.auth.signin import ownership, sign_in
 from callboard.auth.tokens import StateSigner, TokenService
 from callboard.core.errors import AuthenticationError, InputError, NotAllowedError
 from callboard.core.extensions import CatalogReader
 from callboard.core.identity import Identity
+
+if TYPE_CHECKING:
+    from callboard.plugins.backend import AuthProviderSpec
 
 
 class AuthSetupError(Exception):
@@ -55,6 +61,7 @@ class AuthService:
         tokens: TokenService,
         users: CatalogReader,
         policy: PermissionPolicy,
+        specs: Mapping[str, AuthProviderSpec] | None = None,
     ) -> None:
         self.config = config
         self.tokens = tokens
@@ -65,12 +72,26 @@ class AuthService:
             ServiceToken(item.options.token, item.options.subject) for item in backend.external_access
         ]
         self.providers: dict[str, Provider] = {}
-        oidc = config.provider("oidc")
-        if oidc is not None:
-            self.providers["oidc"] = OidcProvider(OidcConfig.model_validate(oidc))
-        github = config.provider("github")
-        if github is not None:
-            self.providers["github"] = GithubProvider(GithubConfig.model_validate(github))
+        #: Configured providers no installed plugin offers (reported at start-up, never silently dropped).
+        self.unavailable: list[str] = []
+        for provider_id in config.providers:
+            if provider_id == "guest":
+                continue
+            spec = (specs or {}).get(provider_id)
+            settings = config.provider(provider_id)
+            if spec is None or settings is None:
+                self.unavailable.append(provider_id)
+                continue
+            try:
+                self.providers[provider_id] = spec.create(settings)
+            except ValidationError as error:  # named field by field, never with the values (they hold secrets)
+                problems = "; ".join(
+                    f"auth.providers.{provider_id}.{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+                    for problem in error.errors()
+                )
+                raise AuthSetupError(problems) from None
+            except ValueError as error:
+                raise AuthSetupError(f"auth.providers.{provider_id}: {error}") from None
         guest = config.provider("guest")
         self.guest = GuestConfig.model_validate(guest) if guest is not None else None
 

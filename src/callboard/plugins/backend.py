@@ -144,6 +144,20 @@ class CatalogProcessor:
     postprocess: Callable[[Mapping[str, Any], ProcessorResult], None] | None = None
 
 
+@dataclass(frozen=True)
+class AuthProviderSpec:
+    """A way to sign in, configured under ``auth.providers.<id>`` (Backstage's keys: ``oidc``, ``github``...).
+
+    ``create(settings)`` gets that provider's settings for the current ``auth.environment`` and returns an
+    ``AuthProvider`` (``authorize_url(redirect_uri, flow)`` and ``finish(code, redirect_uri, flow)`` giving
+    a ``Profile``); a setting that does not fit should raise ``ValueError`` or a pydantic error.
+    """
+
+    id: str
+    title: str
+    create: Callable[[Mapping[str, Any]], Any]
+
+
 class Events(Protocol):
     """Publish and subscribe by topic, inside this process and (through the database) across replicas."""
 

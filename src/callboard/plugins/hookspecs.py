@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from callboard.core.extensions import EntityCard, EntityTab, KindDefinition, NavItem, PlaceholderResolverSpec
     from callboard.discovery.api import Detector
     from callboard.plugins.backend import (
+        AuthProviderSpec,
         CatalogProcessor,
         EntityProvider,
         PermissionSpec,
@@ -128,6 +129,11 @@ def register_discovery_detectors() -> list[Detector]:  # type: ignore[empty-body
 # -- backend plugins ---------------------------------------------------------------------------------------
 # These run once at start-up, in this order: config, storage and permissions first (declarations), then the
 # hooks that receive the plugin's ``PluginContext``.
+
+
+@hookspec
+def register_auth_providers() -> list[AuthProviderSpec]:  # type: ignore[empty-body]
+    """Ways to sign in, each configured under ``auth.providers.<id>``; OIDC and GitHub are built in this way."""
 
 
 @hookspec

@@ -118,6 +118,9 @@ class PluginManager:
     def scaffolder_actions(self) -> dict[str, Any]:
         return {action.id: action for action in self._unique("register_scaffolder_actions", "scaffolder action")}
 
+    def auth_providers(self) -> dict[str, Any]:
+        return {spec.id: spec for spec in self._unique("register_auth_providers", "sign-in provider")}
+
     def catalog_processors(self) -> list[Any]:
         return self._unique("register_catalog_processors", "catalog processor")
 

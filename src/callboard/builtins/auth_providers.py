@@ -1,0 +1,15 @@
+"""Callboard's own ways to sign in, registered like a plugin's: any OpenID Connect issuer, and GitHub."""
+
+from __future__ import annotations
+
+from callboard.sdk import AuthProviderSpec, github_provider, hookimpl, oidc_provider
+
+CALLBOARD_PLUGIN_API = "1.1"
+
+
+@hookimpl
+def register_auth_providers() -> list[AuthProviderSpec]:
+    return [
+        AuthProviderSpec("oidc", "Single sign-on", oidc_provider),
+        AuthProviderSpec("github", "GitHub", github_provider),
+    ]
