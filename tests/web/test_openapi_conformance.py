@@ -55,6 +55,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runt
         runtime.close()
 
 
+@pytest.mark.timeout(1200)  # thousands of generated requests; slower than the suite's 300 s per test
 def test_the_api_conforms_to_its_openapi_document(portal: tuple[str, Runtime]) -> None:
     url, _ = portal
     command = [
