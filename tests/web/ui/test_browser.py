@@ -219,6 +219,8 @@ def test_theme_toggle_and_phone_width(browser: Browser, portal: Portal, session:
 
 @pytest.mark.parametrize("name", ["catalog", "component", "api-definition", "group", "register", "problems"])
 def test_no_critical_accessibility_violations(page: Page, name: str) -> None:
+    # Without the file the route below fails inside the browser and the script tag never loads: say why now.
+    assert AXE.is_file(), f"{AXE} is missing: run make install (it installs frontend/package.json)"
     page.goto(PAGE_TYPES[name])
     page.wait_for_load_state("networkidle")
     # axe-core comes from the npm registry (frontend/package.json); served as if from the portal, so the
