@@ -12,7 +12,6 @@ again, and its errors from last time are reported again, so they stay until the 
 
 from __future__ import annotations
 
-import copy
 import glob
 import hashlib
 import threading
@@ -26,6 +25,7 @@ from callboard.catalog.descriptors import DocumentProblem, parse_documents
 from callboard.catalog.kinds import KindRegistry, envelope_schema
 from callboard.catalog.pipeline import EntityPipeline, ProcessingError
 from callboard.catalog.placeholders import PlaceholderResolution, ReadError, has_dollar_key
+from callboard.catalog.plugin_stages import ProcessorFailed, postprocess, preprocess
 from callboard.catalog.reading import LocationReader, location_ref, parse_location_ref, resolve_target
 from callboard.catalog.rules import CatalogRules
 from callboard.catalog.stitching import canonical_bytes, load_json
@@ -39,7 +39,7 @@ from callboard.core.entity import (
     stringify_entity_ref,
 )
 from callboard.core.limits import DescriptorLimits
-from callboard.plugins.backend import CatalogProcessor, ProcessorResult
+from callboard.plugins.backend import CatalogProcessor
 
 STATUS_TYPE = "backstage.io/catalog-processing"
 
@@ -175,8 +175,8 @@ class ItemProcessor:
         confined, pipeline = self._thread_state()
         confined.root = Path(origin_target).parent if origin_type == "file" else None
         try:
-            unprocessed = self._preprocess(unprocessed)
-        except _ProcessorFailed as failed:
+            unprocessed = preprocess(self._processors, unprocessed)
+        except ProcessorFailed as failed:
             outcome = Outcome(entity_ref, False, None, errors=[failed.error])
             outcome.cache = {"config": self.config_hash}
             return outcome
@@ -199,50 +199,17 @@ class ItemProcessor:
             outcome.children = [*(outcome.children or []), *emitted]
         return outcome
 
-    def _preprocess(self, entity: Entity) -> Entity:
-        for processor in self._processors:
-            if processor.preprocess is None:
-                continue
-            try:
-                changed = processor.preprocess(copy.deepcopy(entity))
-            except Exception as error:
-                raise _ProcessorFailed(_processor_error(processor.id, "preprocess", error)) from None
-            if not isinstance(changed, dict):
-                message = f"preprocess returned {type(changed).__name__}, not an entity"
-                raise _ProcessorFailed(ProcessingError("ProcessorError", f"Processor {processor.id}: {message}"))
-            entity = changed
-        return entity
-
     def _postprocess(self, entity_ref: str, entity: Entity | None, outcome: Outcome) -> list[ChildEntity] | None:
-        """Relations, problems and owned entities from the plugins' processors; a failing one is a problem.
-        Returns the entities they emitted (all of them, so ones no longer emitted become orphans)."""
+        """What the plugins' processors add; the entities they emitted become children the entity owns."""
         if entity is None:
             return None
-        emitted: list[ChildEntity] = []
-        for processor in self._processors:
-            if processor.postprocess is None:
-                continue
-            found = ProcessorResult()
-            try:
-                processor.postprocess(copy.deepcopy(entity), found)
-            except Exception as error:
-                outcome.errors.append(_processor_error(processor.id, "postprocess", error))
-                continue
-            outcome.relations.extend((str(t), str(target).lower(), str(r)) for t, target, r in found.relations)
-            outcome.errors.extend(
-                ProcessingError("ProcessorError", f"Processor {processor.id}: {message}") for message in found.errors
-            )
-            for extra in found.entities:
-                problem = self.envelope_problem(extra)
-                if problem is not None:
-                    message = f"Processor {processor.id} emitted what is not an entity: {problem}"
-                    outcome.errors.append(ProcessingError("ProcessorError", message))
-                    continue
-                owned = _owned_by_location_of(entity, extra)
-                emitted.append(ChildEntity.of(owned, f"processor:{entity_ref}", stringify_entity_ref(owned).lower()))
+        added = postprocess(self._processors, entity, self.envelope_problem)
+        outcome.relations.extend(added.relations)
+        outcome.errors.extend(added.errors)
         if outcome.errors:
             outcome.ok = False
-        return emitted
+        key = f"processor:{entity_ref}"
+        return [ChildEntity.of(child, key, stringify_entity_ref(child).lower()) for child in added.entities]
 
     def _thread_state(self) -> tuple[_ConfinedReader, EntityPipeline]:
         state: tuple[_ConfinedReader, EntityPipeline] | None = getattr(self._local, "state", None)
@@ -411,32 +378,6 @@ class ItemProcessor:
 
 #: Changes when the shape of the per-target cache does: caches of another shape are read as "changed".
 _CACHE_FORMAT = 2
-
-
-class _ProcessorFailed(Exception):
-    def __init__(self, error: ProcessingError) -> None:
-        self.error = error
-
-
-def _processor_error(processor: str, stage: str, error: Exception) -> ProcessingError:
-    return ProcessingError(
-        "ProcessorError",
-        f"Processor {processor} failed in {stage}: {type(error).__name__}: {error}",
-        (),
-        "Fix the plugin that registers this processor, or uninstall it.",
-    )
-
-
-def _owned_by_location_of(parent: Entity, child: dict[str, Any]) -> dict[str, Any]:
-    """An emitted entity is managed where its parent is (Backstage copies the location annotations)."""
-    metadata = dict(child.get("metadata") or {})
-    annotations = dict(metadata.get("annotations") or {})
-    parent_annotations = (parent.get("metadata") or {}).get("annotations") or {}
-    for key in (ANNOTATION_LOCATION, ANNOTATION_ORIGIN_LOCATION):
-        if key in parent_annotations:
-            annotations.setdefault(key, parent_annotations[key])
-    metadata["annotations"] = annotations
-    return {**child, "metadata": metadata}
 
 
 def _target_error(name: str, message: str) -> ProcessingError:
