@@ -17,11 +17,11 @@ import psycopg
 
 from callboard.app import Runtime, create_callboard, create_runtime
 from callboard.config_loader import LoadedConfig
+from callboard.sdk.testing import LoopbackServer as Server
+from callboard.sdk.testing import free_port, plugin_manager_with
 from callboard.settings import settings_from
 from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
-from callboard.testing import LoopbackServer as Server
-from callboard.testing import free_port, plugin_manager_with
 
 __all__ = ["Server", "free_port"]
 

@@ -17,9 +17,9 @@ from callboard.app import create_callboard
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import NotFoundError
 from callboard.plugins.manager import PluginError
+from callboard.sdk.testing import plugin_manager_with
 from callboard.settings import load_settings, settings_from
 from callboard.sources.http import ClientTarget, build_client
-from callboard.testing import plugin_manager_with
 from tests.plugins import probe_plugin
 from tests.support import AUTH, Server, database_for, make_runtime
 

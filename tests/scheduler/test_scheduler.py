@@ -14,8 +14,8 @@ from callboard.core.errors import InputError, NotFoundError
 from callboard.plugins.backend import ScheduledTask
 from callboard.scheduler import store
 from callboard.scheduler.service import LEASE_MARGIN_SECONDS, Scheduler, next_time
+from callboard.sdk.testing import FakeClock
 from callboard.storage.db import Database
-from callboard.testing import FakeClock
 from tests.support import migrated_database
 
 

@@ -9,7 +9,7 @@ import pytest
 import callboard_announcements
 from tests.feed_server import FEED_SECRET, FeedServer
 
-pytest_plugins = ["callboard.testing"]
+pytest_plugins = ["callboard.sdk.testing"]
 
 
 @pytest.fixture

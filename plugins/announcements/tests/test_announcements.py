@@ -8,7 +8,7 @@ import httpx
 import pytest
 import sqlalchemy
 
-from callboard.testing import Portal
+from callboard.sdk.testing import Portal
 from callboard_announcements import state
 from tests.feed_server import FEED_SECRET, FeedServer
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from callboard.core.identity import Identity
-from callboard.testing import Portal
+from callboard.sdk import Identity
+from callboard.sdk.testing import Portal
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"

@@ -4,7 +4,7 @@ In your plugin's ``tests/conftest.py``::
 
     import my_plugin
 
-    pytest_plugins = ["callboard.testing"]
+    pytest_plugins = ["callboard.sdk.testing"]
 
     @pytest.fixture
     def callboard_plugins():
