@@ -121,15 +121,34 @@ class Scheduler(BackgroundLoop):
 
     def run_due(self) -> list[str]:
         """One round: start every task due here; returns the ids started (the loop calls this; tests too)."""
-        started = []
+        started: list[str] = []
         now = self._clock()
-        for task_id, (_, task) in list(self._tasks.items()):
-            if task_id in self._running and self._running[task_id].is_alive():
+        idle = [task_id for task_id in self._tasks if not self._is_running(task_id)]
+        if not idle:
+            return started
+        # One read per round; a write (taking a lease or a trigger) only for the tasks that may run now, so
+        # an idle portal does not take the database's write lock twice a second per task.
+        with self._db.connect() as connection:
+            rows = store.schedule_rows(connection, idle)
+        for task_id in idle:
+            task = self._tasks[task_id][1]
+            row = rows.get(task_id)
+            if row is None or not self._may_run(task, row, now):
                 continue
             if self._claim(task, now):
                 started.append(task_id)
                 self._start(task, now)
         return started
+
+    def _is_running(self, task_id: str) -> bool:
+        thread = self._running.get(task_id)
+        return thread is not None and thread.is_alive()
+
+    def _may_run(self, task: ScheduledTask, row: store.ScheduleRow, now: float) -> bool:
+        if task.scope == "local":
+            return row.trigger_requested or self._local_next.get(task.id, now) <= now
+        due = row.trigger_requested or row.next_run_at <= now
+        return due and (row.lease_until is None or row.lease_until < now)
 
     def run_now(self, task_id: str, by: str = "", timeout: float = 3600.0) -> Run:
         """Run one task in this process now and wait for it (``callboard tasks run``, tests); its last run.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
@@ -22,6 +23,23 @@ class Run:
     status: str
     error: str | None
     triggered_by: str | None
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    next_run_at: float
+    trigger_requested: bool
+    lease_until: float | None
+
+
+def schedule_rows(connection: Connection, task_ids: Sequence[str]) -> dict[str, ScheduleRow]:
+    """When each task runs next, whether a run was asked for, and until when its lease is held."""
+    rows = connection.execute(
+        select(tasks.c.id, tasks.c.next_run_at, tasks.c.trigger_requested, tasks.c.lease_until).where(
+            tasks.c.id.in_(list(task_ids))
+        )
+    )
+    return {row[0]: ScheduleRow(float(row[1]), bool(row[2]), row[3]) for row in rows}
 
 
 def ensure(connection: Connection, task_id: str, scope: str, first_run_at: float) -> None:
