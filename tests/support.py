@@ -6,50 +6,23 @@ import contextlib
 import os
 import socket
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import httpx
-import psycopg
 
 from callboard.app import Runtime, create_callboard, create_runtime
 from callboard.config_loader import LoadedConfig
+from callboard.sdk.testing import PG_ADMIN, free_port, plugin_manager_with, postgres_database
 from callboard.sdk.testing import LoopbackServer as Server
-from callboard.sdk.testing import free_port, plugin_manager_with
+from callboard.sdk.testing import database_config as database_for
 from callboard.settings import settings_from
 from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
 
-__all__ = ["Server", "free_port"]
-
-PG_ADMIN = os.environ.get("CALLBOARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards; yields its URL."""
-    name = f"callboard_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextlib.contextmanager
-def database_for(backend: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """``backend.database`` config for ``sqlite`` (a file in tmp_path) or ``postgresql`` (a fresh database)."""
-    if backend == "sqlite":
-        yield {"client": "better-sqlite3", "connection": {"filename": str(tmp_path / "callboard.db")}}
-    else:
-        with postgres_database() as url:
-            yield {"connection": url}
+__all__ = ["PG_ADMIN", "Server", "database_for", "free_port", "postgres_database"]
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ test). Override ``callboard_config`` to add app-config (``plugins.<id>``, ``perm
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -168,7 +169,7 @@ def portal(
     clock: FakeClock,
 ) -> Iterator[Portal]:
     backend = str(request.param)
-    with _Database(backend, tmp_path) as database:
+    with database_config(backend, tmp_path) as database:
         config = {
             "backend": {
                 "database": database,
@@ -206,31 +207,33 @@ def anonymous_client(portal: Portal) -> Iterator[httpx.Client]:
         yield http
 
 
-class _Database:
-    """``backend.database`` for SQLite (a file) or a fresh PostgreSQL database, dropped afterwards."""
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test on ``CALLBOARD_TEST_PG``, dropped afterwards; yields its URL."""
+    name = f"callboard_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL at {PG_ADMIN} is not reachable ({error}); start one or set CALLBOARD_TEST_PG to a "
+            "server where this user may create databases"
+        )
+    try:
+        yield f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def __init__(self, backend: str, tmp_path: Path) -> None:
-        self.backend = backend
-        self.tmp_path = tmp_path
-        self.name = f"callboard_plugin_test_{uuid.uuid4().hex[:12]}"
 
-    def __enter__(self) -> dict[str, Any]:
-        if self.backend == "sqlite":
-            return {"client": "better-sqlite3", "connection": {"filename": str(self.tmp_path / "callboard.db")}}
-        try:
-            with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
-                admin.execute(f'CREATE DATABASE "{self.name}"')
-        except psycopg.OperationalError as error:
-            pytest.fail(
-                f"PostgreSQL at {PG_ADMIN} is not reachable ({error}); start one or set CALLBOARD_TEST_PG to a "
-                "server where this user may create databases"
-            )
-        return {"connection": f"{PG_ADMIN.rsplit('/', 1)[0]}/{self.name}"}
-
-    def __exit__(self, *exc: object) -> None:
-        if self.backend != "sqlite":
-            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+@contextlib.contextmanager
+def database_config(backend: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """``backend.database`` for ``sqlite`` (a file in ``tmp_path``) or ``postgresql`` (a fresh database)."""
+    if backend == "sqlite":
+        yield {"client": "better-sqlite3", "connection": {"filename": str(tmp_path / "callboard.db")}}
+    else:
+        with postgres_database() as url:
+            yield {"connection": url}
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
