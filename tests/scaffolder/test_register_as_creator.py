@@ -7,14 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-import yaml
 
 from callboard.app import Runtime
 from callboard.core.identity import Identity
-from tests.catalog.fixtures import config, write_catalog
-from tests.scaffolder.git_server import GitServer
-from tests.support import Server, make_runtime, write
-from tests.web.test_scaffolder_tasks import SKELETON, template
+from tests.web.test_scaffolder_tasks import template_site
 
 INTERN = Identity("user", "user:default/intern", ("user:default/intern", "group:default/interns"))
 ALICE = Identity("user", "user:default/alice", ("user:default/alice", "group:default/team-a"))
@@ -22,29 +18,17 @@ ALICE = Identity("user", "user:default/alice", ("user:default/alice", "group:def
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, str]]:
-    tmp = tmp_path_factory.mktemp("register-as-creator")
-    with GitServer(tmp / "git") as git:
-        root = write_catalog(tmp / "repo")
-        write(tmp / "repo" / "templates" / "template.yaml", yaml.safe_dump(template(git.url)))
-        write(tmp / "repo" / "templates" / "skeleton" / "catalog-info.yaml", SKELETON)
-        cfg = config(root, {"connection": str(tmp / "db.sqlite")})
-        cfg["catalog"]["locations"].append(
-            {"type": "file", "target": str(tmp / "repo" / "templates" / "template.yaml")}
-        )  # type: ignore[index]
-        cfg["backend"]["reading"] = {"allow": [{"host": "127.0.0.1"}]}  # type: ignore[index]
-        cfg["permission"] = {
-            "rules": [
-                {"permission": "catalog.location.create", "principals": ["group:default/interns"], "decision": "deny"}
-            ]
-        }
-        runtime = make_runtime(cfg, tmp)
-        try:
-            runtime.catalog.sync_locations()
-            runtime.engine.run_until_idle(60)
-            with Server(runtime.web) as server:
-                yield runtime, server.url
-        finally:
-            runtime.close()
+    interns_may_not_register = {
+        "rules": [
+            {"permission": "catalog.location.create", "principals": ["group:default/interns"], "decision": "deny"}
+        ]
+    }
+    with template_site(tmp_path_factory.mktemp("register-as-creator"), permission=interns_may_not_register) as (
+        runtime,
+        url,
+        _,
+    ):
+        yield runtime, url
 
 
 def _api(runtime: Runtime, url: str, identity: Identity) -> httpx.Client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -73,9 +74,10 @@ SKELETON = (
 )
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, httpx.Client, GitServer]]:
-    tmp = tmp_path_factory.mktemp("tasks")
+@contextlib.contextmanager
+def template_site(tmp: Path, **extra: Any) -> Iterator[tuple[Runtime, str, GitServer]]:
+    """The template above in a served catalog, publishing to a git server on loopback; ``extra`` is more
+    app-config (``permission=...``)."""
     with GitServer(tmp / "git") as git:
         root = write_catalog(tmp / "repo")
         write(tmp / "repo" / "templates" / "template.yaml", yaml.safe_dump(template(git.url)))
@@ -85,17 +87,24 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, ht
             {"type": "file", "target": str(tmp / "repo" / "templates" / "template.yaml")}
         )  # type: ignore[index]
         cfg["backend"]["reading"] = {"allow": [{"host": "127.0.0.1"}]}  # type: ignore[index]
+        cfg.update(extra)
         runtime = make_runtime(cfg, tmp)
         try:
             runtime.catalog.sync_locations()
             runtime.engine.run_until_idle(60)
-            with (
-                Server(runtime.web) as server,
-                httpx.Client(base_url=server.url + "/api/scaffolder/v2", headers=AUTH, timeout=30) as api,
-            ):
-                yield runtime, api, git
+            with Server(runtime.web) as server:
+                yield runtime, server.url, git
         finally:
             runtime.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, httpx.Client, GitServer]]:
+    with (
+        template_site(tmp_path_factory.mktemp("tasks")) as (runtime, url, git),
+        httpx.Client(base_url=url + "/api/scaffolder/v2", headers=AUTH, timeout=30) as api,
+    ):
+        yield runtime, api, git
 
 
 def test_a_task_runs_publishes_and_registers_the_new_component(site: tuple[Runtime, httpx.Client, GitServer]) -> None:
