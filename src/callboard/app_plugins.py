@@ -186,9 +186,6 @@ class BackendPlugins:
     providers: list[tuple[str, EntityProvider]]
     declarations: PluginDeclarations
 
-    def public_paths(self) -> set[str]:
-        return {f"/api/{plugin}/{path.lstrip('/')}" for plugin, routes in self.routes.items() for path in routes.public}
-
     def set_renderer(self, render: Callable[..., HTMLResponse]) -> None:
         for context in self.contexts.values():
             context._render = render

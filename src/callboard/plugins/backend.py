@@ -225,7 +225,7 @@ class PluginContext(Protocol):
         """The time, from the portal's clock (tests replace it)."""
 
 
-def iter_public(routes: PluginRoutes, plugin_id: str) -> Iterator[str]:
-    """Absolute paths of the routes a plugin declared public."""
+def public_paths(plugin_id: str, routes: PluginRoutes) -> Iterator[str]:
+    """Absolute paths of the routes a plugin declared public (what the sign-in middleware lets through)."""
     for path in routes.public:
         yield f"/api/{plugin_id}/{path.lstrip('/')}"

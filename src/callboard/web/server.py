@@ -15,7 +15,7 @@ from callboard.auth.api import AuditLog, AuthService, current_access
 from callboard.catalog.api import SecuredCatalog
 from callboard.core.extensions import EntityCard, EntityTab, NavItem
 from callboard.core.limits import RequestLimits
-from callboard.plugins.backend import PluginRoutes
+from callboard.plugins.backend import PluginRoutes, public_paths
 from callboard.proxy.api import Endpoint, ProxyHandler
 from callboard.web.api.catalog import catalog_router
 from callboard.web.api.scaffolder import scaffolder_router
@@ -99,7 +99,7 @@ def build_web_app(parts: WebParts) -> FastAPI:
     if parts.on_pages is not None:
         parts.on_pages(pages.render)
     plugin_public = frozenset(
-        f"/api/{plugin}/{path.lstrip('/')}" for plugin, routes in parts.plugin_routes.items() for path in routes.public
+        path for plugin, routes in parts.plugin_routes.items() for path in public_paths(plugin, routes)
     )
     app.include_router(auth_router(parts.auth, pages.render, base_url=parts.base_url, secure=secure))
     app.include_router(audit_router(parts.audit, pages))
