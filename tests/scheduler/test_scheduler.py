@@ -136,3 +136,16 @@ def test_cron_schedules_and_bad_schedules(database: Database) -> None:
     scheduler.add("acme", ScheduledTask("acme.once", Counter(), every_seconds=5))
     with pytest.raises(InputError, match="registered by both acme and other"):
         scheduler.add("other", ScheduledTask("acme.once", Counter(), every_seconds=5))
+
+
+def test_who_asked_for_a_run_is_recorded_on_the_replica_that_runs_it(database: Database) -> None:
+    clock = FakeClock()
+    asked, runs_it = (Scheduler(database, clock=clock, replica=name) for name in ("web", "worker"))
+    for scheduler in (asked, runs_it):
+        scheduler.add("acme", ScheduledTask("acme.sync", Counter(), every_seconds=3600, initial_delay_seconds=3600))
+    asked.trigger("acme.sync", by="user:default/ops")  # the Run now button, on a replica without a worker
+    assert runs_it.run_due() == ["acme.sync"]
+    runs_it.wait_idle()
+    run = runs_it.status()[0].runs[0]
+    assert (run.replica, run.triggered_by, run.status) == ("worker", "user:default/ops", "succeeded")
+    assert asked.run_due() == [] and runs_it.run_due() == []  # the request was used up

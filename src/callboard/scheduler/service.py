@@ -74,7 +74,6 @@ class Scheduler(BackgroundLoop):
         self._tasks: dict[str, tuple[str, ScheduledTask]] = {}
         self._local_next: dict[str, float] = {}
         self._running: dict[str, threading.Thread] = {}
-        self._triggered_by: dict[str, str] = {}
 
     def add(self, owner: str, task: ScheduledTask) -> None:
         """Register a task (``owner`` is the plugin id); ids are unique across the portal."""
@@ -96,8 +95,7 @@ class Scheduler(BackgroundLoop):
         if task_id not in self._tasks:
             raise NotFoundError(f"No scheduled task {task_id!r}; known: {', '.join(self.task_ids) or 'none'}")
         with self._db.transaction() as connection:
-            store.request_trigger(connection, task_id)
-        self._triggered_by[task_id] = by or "by hand"
+            store.request_trigger(connection, task_id, by or "by hand")
 
     def status(self) -> list[TaskStatus]:
         found = []
@@ -137,7 +135,7 @@ class Scheduler(BackgroundLoop):
                 continue
             if self._claim(task, now):
                 started.append(task_id)
-                self._start(task, now)
+                self._start(task, now, row.triggered_by)
         return started
 
     def _is_running(self, task_id: str) -> bool:
@@ -159,7 +157,7 @@ class Scheduler(BackgroundLoop):
         self.trigger(task_id, by)
         _, task = self._tasks[task_id]
         if self._claim(task, self._clock()):
-            self._start(task, self._clock())
+            self._start(task, self._clock(), by or "by hand")
         thread = self._running.get(task_id)
         if thread is not None:
             thread.join(timeout)
@@ -186,8 +184,7 @@ class Scheduler(BackgroundLoop):
         with self._db.transaction() as connection:
             return store.take_lease(connection, task.id, self.replica, now, until)
 
-    def _start(self, task: ScheduledTask, now: float) -> None:
-        by = self._triggered_by.pop(task.id, None)
+    def _start(self, task: ScheduledTask, now: float, by: str | None) -> None:
         with self._db.transaction() as connection:
             run_id = store.start_run(connection, task.id, self.replica, now, by)
         thread = threading.Thread(target=self._run, args=(task, run_id), name=f"task-{task.id}", daemon=True)

@@ -28,27 +28,30 @@ class Run:
 @dataclass(frozen=True)
 class ScheduleRow:
     next_run_at: float
-    trigger_requested: bool
+    #: Who asked for a run now (a user, "command line", "test"); None when nobody did.
+    triggered_by: str | None
     lease_until: float | None
+
+    @property
+    def trigger_requested(self) -> bool:
+        return self.triggered_by is not None
 
 
 def schedule_rows(connection: Connection, task_ids: Sequence[str]) -> dict[str, ScheduleRow]:
     """When each task runs next, whether a run was asked for, and until when its lease is held."""
     rows = connection.execute(
-        select(tasks.c.id, tasks.c.next_run_at, tasks.c.trigger_requested, tasks.c.lease_until).where(
+        select(tasks.c.id, tasks.c.next_run_at, tasks.c.triggered_by, tasks.c.lease_until).where(
             tasks.c.id.in_(list(task_ids))
         )
     )
-    return {row[0]: ScheduleRow(float(row[1]), bool(row[2]), row[3]) for row in rows}
+    return {row[0]: ScheduleRow(float(row[1]), row[2], row[3]) for row in rows}
 
 
 def ensure(connection: Connection, task_id: str, scope: str, first_run_at: float) -> None:
     """Create the task's row if this is the first replica to know it; an existing schedule is kept."""
     found = connection.execute(select(tasks.c.id).where(tasks.c.id == task_id)).first()
     if found is None:
-        connection.execute(
-            insert(tasks).values(id=task_id, scope=scope, next_run_at=first_run_at, trigger_requested=False)
-        )
+        connection.execute(insert(tasks).values(id=task_id, scope=scope, next_run_at=first_run_at, triggered_by=None))
 
 
 def take_lease(connection: Connection, task_id: str, replica: str, now: float, until: float) -> bool:
@@ -57,10 +60,10 @@ def take_lease(connection: Connection, task_id: str, replica: str, now: float, u
         update(tasks)
         .where(
             tasks.c.id == task_id,
-            or_(tasks.c.next_run_at <= now, tasks.c.trigger_requested.is_(True)),
+            or_(tasks.c.next_run_at <= now, tasks.c.triggered_by.is_not(None)),
             or_(tasks.c.lease_until.is_(None), tasks.c.lease_until < now),
         )
-        .values(lease_owner=replica, lease_until=until, trigger_requested=False)
+        .values(lease_owner=replica, lease_until=until, triggered_by=None)
     )
     return result.rowcount == 1
 
@@ -73,15 +76,16 @@ def release(connection: Connection, task_id: str, replica: str, next_run_at: flo
     )
 
 
-def request_trigger(connection: Connection, task_id: str) -> bool:
-    result = connection.execute(update(tasks).where(tasks.c.id == task_id).values(trigger_requested=True))
+def request_trigger(connection: Connection, task_id: str, by: str) -> bool:
+    """Ask for a run as soon as a replica can; ``by`` is kept with the run, whichever replica takes it."""
+    result = connection.execute(update(tasks).where(tasks.c.id == task_id).values(triggered_by=by))
     return result.rowcount == 1
 
 
 def take_trigger(connection: Connection, task_id: str) -> bool:
     """For local tasks: consume a trigger request (every replica runs its own copy; the first one clears it)."""
     result = connection.execute(
-        update(tasks).where(tasks.c.id == task_id, tasks.c.trigger_requested.is_(True)).values(trigger_requested=False)
+        update(tasks).where(tasks.c.id == task_id, tasks.c.triggered_by.is_not(None)).values(triggered_by=None)
     )
     return result.rowcount == 1
 

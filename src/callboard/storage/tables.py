@@ -220,7 +220,7 @@ scheduled_tasks = Table(
     Column("next_run_at", Float, nullable=False),
     Column("lease_owner", String(64)),
     Column("lease_until", Float),
-    Column("trigger_requested", Boolean, nullable=False, default=False),
+    Column("triggered_by", String(200)),  # who asked for a run now; NULL when nobody did
 )
 
 #: The last runs of each task, on every replica: when, how long, and how it ended.

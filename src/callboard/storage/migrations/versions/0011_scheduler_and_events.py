@@ -21,7 +21,7 @@ def upgrade() -> None:
         sa.Column("next_run_at", sa.Float, nullable=False),
         sa.Column("lease_owner", sa.String(64)),
         sa.Column("lease_until", sa.Float),
-        sa.Column("trigger_requested", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("triggered_by", sa.String(200)),
         sa.PrimaryKeyConstraint("id", name="pk_scheduled_tasks"),
     )
     op.create_table(
