@@ -130,3 +130,16 @@ def test_the_http_client_attaches_credentials_retries_reads_and_reports_writes()
             build_client(targets, "jira")
     finally:
         upstream.close()
+
+
+def test_run_now_on_a_replica_without_a_worker_says_the_run_is_waiting(served: tuple[Any, str]) -> None:
+    runtime, url = served
+    asked = httpx.post(f"{url}/admin/tasks/run", data={"task": "probe.noop"}, headers=AUTH)
+    assert asked.status_code == 303 and asked.headers["location"] == "/admin/tasks"
+    page = httpx.get(f"{url}/admin/tasks", headers=AUTH).text
+    assert "A run was asked for by service:tests" in page
+    run = runtime.scheduler.run_due()  # what a worker's next round does
+    runtime.scheduler.wait_idle()
+    assert run == ["probe.noop"]
+    page = httpx.get(f"{url}/admin/tasks", headers=AUTH).text
+    assert "A run was asked for" not in page and "service:tests" in page  # the run, triggered by them

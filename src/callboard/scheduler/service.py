@@ -40,6 +40,8 @@ class TaskStatus:
     next_run_at: float | None
     running_on: str | None
     runs: list[Run]
+    #: A run asked for (by this person or command) that no replica has taken yet.
+    requested_by: str | None = None
 
 
 def check_schedule(task: ScheduledTask) -> None:
@@ -100,10 +102,11 @@ class Scheduler(BackgroundLoop):
     def status(self) -> list[TaskStatus]:
         found = []
         with self._db.connect() as connection:
+            rows = store.schedule_rows(connection, self.task_ids)
             for task_id in self.task_ids:
                 owner, task = self._tasks[task_id]
-                scheduled = store.next_run(connection, task_id)
-                next_at = self._local_next.get(task_id) if task.scope == "local" else (scheduled or (None, None))[0]
+                row = rows.get(task_id)
+                next_at = self._local_next.get(task_id) if task.scope == "local" else (row.next_run_at if row else None)
                 found.append(
                     TaskStatus(
                         task_id,
@@ -111,8 +114,9 @@ class Scheduler(BackgroundLoop):
                         task.scope,
                         describe_schedule(task),
                         next_at,
-                        scheduled[1] if scheduled else None,
+                        row.lease_owner if row else None,
                         store.recent_runs(connection, task_id),
+                        row.triggered_by if row else None,
                     )
                 )
         return found

@@ -31,6 +31,7 @@ class ScheduleRow:
     #: Who asked for a run now (a user, "command line", "test"); None when nobody did.
     triggered_by: str | None
     lease_until: float | None
+    lease_owner: str | None = None
 
     @property
     def trigger_requested(self) -> bool:
@@ -40,11 +41,11 @@ class ScheduleRow:
 def schedule_rows(connection: Connection, task_ids: Sequence[str]) -> dict[str, ScheduleRow]:
     """When each task runs next, whether a run was asked for, and until when its lease is held."""
     rows = connection.execute(
-        select(tasks.c.id, tasks.c.next_run_at, tasks.c.triggered_by, tasks.c.lease_until).where(
+        select(tasks.c.id, tasks.c.next_run_at, tasks.c.triggered_by, tasks.c.lease_until, tasks.c.lease_owner).where(
             tasks.c.id.in_(list(task_ids))
         )
     )
-    return {row[0]: ScheduleRow(float(row[1]), row[2], row[3]) for row in rows}
+    return {row[0]: ScheduleRow(float(row[1]), row[2], row[3], row[4]) for row in rows}
 
 
 def ensure(connection: Connection, task_id: str, scope: str, first_run_at: float) -> None:
@@ -88,11 +89,6 @@ def take_trigger(connection: Connection, task_id: str) -> bool:
         update(tasks).where(tasks.c.id == task_id, tasks.c.triggered_by.is_not(None)).values(triggered_by=None)
     )
     return result.rowcount == 1
-
-
-def next_run(connection: Connection, task_id: str) -> tuple[float, str | None] | None:
-    row = connection.execute(select(tasks.c.next_run_at, tasks.c.lease_owner).where(tasks.c.id == task_id)).first()
-    return (float(row[0]), row[1]) if row else None
 
 
 def start_run(connection: Connection, task_id: str, replica: str, now: float, triggered_by: str | None) -> int:
