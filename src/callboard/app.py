@@ -23,7 +23,7 @@ from callboard.app_plugins import (
     migrate_plugins,
     unknown_policy_permissions,
 )
-from callboard.auth.api import Access, current_access
+from callboard.auth.api import current_access
 from callboard.auth.audit import AuditLog
 from callboard.auth.config import AuthConfig, BackendAuthConfig, PermissionConfig
 from callboard.auth.policy import ConfigPolicy, PermissionPolicy
@@ -38,7 +38,6 @@ from callboard.catalog.providers import LocationSpec
 from callboard.catalog.reader import ServiceCatalogReader
 from callboard.catalog.reading import LocationReader, ReaderConfig
 from callboard.catalog.rules import CatalogRules
-from callboard.catalog.search_feed import CatalogSearchFeed
 from callboard.catalog.secured import SecuredCatalog
 from callboard.catalog.service import CatalogPolicy, CatalogService
 from callboard.catalog.validation import DescriptorValidator
@@ -46,6 +45,7 @@ from callboard.config_loader import ConfigError
 from callboard.core.entity import EntityRef
 from callboard.core.errors import NotAllowedError
 from callboard.core.extensions import KindDefinition, KindRelation
+from callboard.core.permissions import SYSTEM
 from callboard.discovery.config import parse_sources
 from callboard.discovery.provider import DiscoveryProvider, providers_from
 from callboard.discovery.store import DatabaseState
@@ -54,6 +54,7 @@ from callboard.plugins.backend import ScheduledTask
 from callboard.plugins.manager import PluginManager
 from callboard.proxy.endpoints import ProxyConfigError, parse_endpoints
 from callboard.scaffolder.runner import Runner
+from callboard.scaffolder.secured import SecuredTasks
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
 from callboard.scheduler.api import Scheduler
@@ -245,6 +246,11 @@ def create_runtime(
     )
     catalog = CatalogService(database, processor, engine, policy)
     plugins = callboard.plugins
+    audit = AuditLog(database)
+    # Every reader outside this function goes through the secured catalog; the portal's own background
+    # readers (sign-in, the indexer, plugins' tasks and collators) act as SYSTEM.
+    secured = SecuredCatalog(catalog, current_access, audit)
+    as_portal = secured.acting_as(SYSTEM)
     auth_config = _section(AuthConfig, settings.auth, ("auth",), settings)
     permission = _section(PermissionConfig, settings.permission, ("permission",), settings)
     hooked = plugins.hook.permission_policy(config=permission.model_dump())
@@ -259,7 +265,7 @@ def create_runtime(
             auth_config,
             _section(BackendAuthConfig, settings.backend.auth, ("backend", "auth"), settings),
             tokens,
-            ServiceCatalogReader(catalog),
+            ServiceCatalogReader(as_portal),
             permission_policy,
             plugins.auth_providers(),
         )
@@ -273,7 +279,6 @@ def create_runtime(
             provider_id,
             provider_id,
         )
-    audit = AuditLog(database)
     try:
         endpoints = parse_endpoints(settings.proxy)
     except ProxyConfigError as error:
@@ -293,7 +298,7 @@ def create_runtime(
         work_dir=data_dir / "scaffolder",
         integrations=settings.integrations,
         catalog_for=lambda identity: TemplateCatalog(
-            SecuredCatalog(catalog, _fixed(auth.access(identity)), audit), catalog, data_dir / "published"
+            secured.acting_as(auth.access(identity)), catalog, data_dir / "published"
         ),
     )
     search_engine: SearchEngine = plugins.hook.search_engine(config=settings.search, database=database) or engine_for(
@@ -302,10 +307,10 @@ def create_runtime(
     publisher = docs_publisher(callboard, data_dir)
     indexer = SearchIndexer(
         search_engine,
-        CatalogSearchFeed(database),
+        as_portal,
         publisher,
         plugins.search_collators(),
-        reader=ServiceCatalogReader(catalog),
+        reader=ServiceCatalogReader(as_portal),
     )
     search = SearchService(search_engine)
     git = GitCache(data_dir / "git", token_for=reader.token_for)
@@ -335,7 +340,7 @@ def create_runtime(
         plugins,
         callboard.declarations,
         database=database,
-        catalog=ServiceCatalogReader(catalog),
+        catalog=ServiceCatalogReader(as_portal),
         events=events,
         audit=audit,
         settings=settings,
@@ -347,14 +352,14 @@ def create_runtime(
     )
     web = build_web_app(
         WebParts(
-            catalog=SecuredCatalog(catalog, current_access, audit),
+            catalog=secured,
             auth=auth,
             audit=audit,
             title=settings.app.title,
             base_url=settings.app.base_url,
             proxy_endpoints=endpoints,
             scaffolder=scaffolder,
-            tasks=tasks,
+            tasks=SecuredTasks(tasks, scaffolder, current_access),
             techdocs=techdocs,
             search=search,
             cards=plugins.entity_cards(),
@@ -442,10 +447,6 @@ def docs_publisher(callboard: Callboard, data_dir: Path) -> Publisher:
             "plugin keeps docs there; install one that does, or use local"
         )
     return found
-
-
-def _fixed(access: Access) -> Callable[[], Access]:
-    return lambda: access
 
 
 def _origin(settings: Settings, path: tuple[str, ...]) -> str:

@@ -36,6 +36,7 @@ from callboard.cli_search import search_cli
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import CallboardError
 from callboard.core.limits import REQUEST_HEAD_BYTES
+from callboard.core.permissions import SYSTEM
 from callboard.demo import catalog_root, demo_config
 from callboard.demo.sample_repos import write_sample_repos
 from callboard.plugins.manager import PluginError
@@ -336,7 +337,7 @@ def audit(
     runtime = _runtime(config)
     try:
         rows = runtime.audit.read(
-            actor=user, actions=action or [], since=parse_since(since), until=parse_since(until), limit=limit
+            SYSTEM, actor=user, actions=action or [], since=parse_since(since), until=parse_since(until), limit=limit
         )
     except CallboardError as error:
         err.print(f"[red]error:[/red] {error.message}")

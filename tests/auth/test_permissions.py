@@ -8,6 +8,7 @@ import re
 from typer.testing import CliRunner
 
 from callboard.cli import cli
+from callboard.core.permissions import SYSTEM
 from tests.auth.conftest import CI_TOKEN, LIMITED_TOKEN, Secured
 from tests.support import TEST_TOKEN
 
@@ -64,7 +65,7 @@ def test_owners_may_delete_including_through_a_parent_group(secured: Secured) ->
     jane = secured.token_for("user:default/jane", "group:default/team-a", "group:default/platform")
     with secured.client(jane) as client:
         assert client.delete(f"/api/catalog/entities/by-uid/{uid}").status_code == 204
-    rows = secured.runtime.audit.read(actions=["catalog.entity.delete"])
+    rows = secured.runtime.audit.read(SYSTEM, actions=["catalog.entity.delete"])
     assert rows[0]["actor"] == "user:default/jane" and rows[0]["target"] == "domain:default/music"
     secured.runtime.engine.run_until_idle(30)  # the domain's location brings it back
 
@@ -92,7 +93,7 @@ def test_the_audit_page_needs_audit_read(secured: Secured) -> None:
 def test_every_proxied_call_is_audited_with_its_figures(secured: Secured) -> None:
     with secured.client(CI_TOKEN) as ci:
         assert ci.get("/api/proxy/ops/figures", params={"q": 1}).status_code == 200
-    row = secured.runtime.audit.read(actor="service:ci", actions=["proxy.request"], limit=1)[0]
+    row = secured.runtime.audit.read(SYSTEM, actor="service:ci", actions=["proxy.request"], limit=1)[0]
     assert row["target"] == "proxy.ops" and row["method"] == "GET" and row["status"] == 200
     assert row["bytes"] > 0 and row["duration_ms"] >= 0 and row["details"]["path"] == "/api/proxy/ops/figures"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from callboard.core.permissions import SYSTEM
 from tests.auth.conftest import Secured
 from tests.support import TEST_TOKEN
 
@@ -42,5 +43,5 @@ def test_unknown_endpoints_are_404(secured: Secured) -> None:
 def test_refused_calls_are_audited_too(secured: Secured) -> None:
     with secured.client(TEST_TOKEN) as client:
         client.delete("/api/proxy/echo/x")
-    row = secured.runtime.audit.read(actor="service:tests", actions=["proxy.request"], limit=1)[0]
+    row = secured.runtime.audit.read(SYSTEM, actor="service:tests", actions=["proxy.request"], limit=1)[0]
     assert row["status"] == 405 and row["method"] == "DELETE" and "not allowed" in row["details"]["refused"]

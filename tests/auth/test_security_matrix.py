@@ -20,6 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from callboard.core.permissions import SYSTEM
 from tests.auth.conftest import CI_TOKEN, SECRET, Secured
 from tests.auth.test_signin import JANE, OPEN, _close_browsers, sign_in
 from tests.support import TEST_TOKEN
@@ -313,7 +314,7 @@ def test_proxy_secrets_never_reach_error_responses_or_logs(secured: Secured, cap
     response = proxy(secured, "GET", "/down/x")
     assert response.status_code == 502
     assert SECRET not in response.text and SECRET not in caplog.text
-    rows = secured.runtime.audit.read(actions=["proxy.request"], limit=5)
+    rows = secured.runtime.audit.read(SYSTEM, actions=["proxy.request"], limit=5)
     assert SECRET not in json.dumps(rows)
 
 

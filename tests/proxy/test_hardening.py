@@ -14,6 +14,7 @@ import pytest
 from callboard.app import Runtime
 from callboard.config_loader import ConfigError
 from callboard.core.identity import Identity
+from callboard.core.permissions import SYSTEM
 from callboard.proxy.paths import PathRefused, safe_remainder
 from tests.catalog.fixtures import config, write_catalog
 from tests.proxy.upstream import RecordingUpstream
@@ -256,7 +257,7 @@ def test_the_timeout_is_a_deadline_for_the_whole_exchange(portal: Portal) -> Non
         response = client.get(f"{portal.url}/api/proxy/drip/drip", headers={"Authorization": f"Bearer {TEST_TOKEN}"})
     assert response.status_code == 504
     assert response.json()["error"]["name"] == "ServiceUnavailableError"
-    row = portal.runtime.audit.read(actions=["proxy.request"], limit=1)[0]
+    row = portal.runtime.audit.read(SYSTEM, actions=["proxy.request"], limit=1)[0]
     assert row["status"] == 504 and "deadline" in row["details"]["refused"]
 
 
@@ -274,7 +275,7 @@ def test_a_stream_that_outlives_the_deadline_is_cut_off_visibly(portal: Portal) 
         for chunk in response.iter_raw():
             received += len(chunk)
     assert 256 * 1024 <= received < 512 * 1024 + 30
-    row = portal.runtime.audit.read(actions=["proxy.request"], limit=1)[0]
+    row = portal.runtime.audit.read(SYSTEM, actions=["proxy.request"], limit=1)[0]
     assert row["status"] == 504 and "while streaming" in row["details"]["refused"]
 
 

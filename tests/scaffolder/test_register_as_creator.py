@@ -10,6 +10,7 @@ import pytest
 
 from callboard.app import Runtime
 from callboard.core.identity import Identity
+from callboard.core.permissions import SYSTEM
 from tests.web.test_scaffolder_tasks import template_site
 
 INTERN = Identity("user", "user:default/intern", ("user:default/intern", "group:default/interns"))
@@ -54,7 +55,7 @@ def test_a_user_without_location_create_cannot_register_through_a_template(site:
         assert "catalog.location.create" in str(task["error"]) or "register locations" in str(task["error"])
         locations = api.get("/catalog/locations").json()
     assert not any("interns-service" in str(item) for item in locations)
-    assert not runtime.audit.read(actions=["catalog.location.create"], actor=INTERN.subject)
+    assert not runtime.audit.read(SYSTEM, actions=["catalog.location.create"], actor=INTERN.subject)
 
 
 def test_a_user_allowed_registers_and_the_audit_log_names_them(site: tuple[Runtime, str]) -> None:
@@ -63,6 +64,6 @@ def test_a_user_allowed_registers_and_the_audit_log_names_them(site: tuple[Runti
         task = _run(runtime, api, "alices-service")
         assert task["status"] == "completed", task
         assert "identity" not in task["spec"]  # who a task acts for is kept for the worker, not shown
-    entries = runtime.audit.read(actions=["catalog.location.create"], actor=ALICE.subject)
+    entries = runtime.audit.read(SYSTEM, actions=["catalog.location.create"], actor=ALICE.subject)
     assert len(entries) == 1
     assert "alices-service" in entries[0]["target"] and entries[0]["details"]["via"] == "scaffolder"

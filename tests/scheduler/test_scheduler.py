@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from callboard.core.errors import InputError, NotFoundError
+from callboard.auth.config import PermissionConfig
+from callboard.auth.policy import Access, ConfigPolicy
+from callboard.core.errors import InputError, NotAllowedError, NotFoundError
+from callboard.core.identity import Identity
+from callboard.core.permissions import SYSTEM
 from callboard.plugins.backend import ScheduledTask
 from callboard.scheduler import store
 from callboard.scheduler.service import LEASE_MARGIN_SECONDS, Scheduler, next_time
@@ -23,6 +27,13 @@ from tests.support import migrated_database
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     with migrated_database(request.param, tmp_path) as migrated:
         yield migrated
+
+
+def caller(subject: str, *, may_run: bool) -> Access:
+    """A caller as the portal's policy sees them: ``may_run`` by a rule granting ``scheduler.task.run``."""
+    rules = [{"permission": "scheduler.task.run", "principals": [subject]}] if may_run else []
+    policy = ConfigPolicy(PermissionConfig.model_validate({"rules": rules, "defaultDecision": "deny"}))
+    return Access(Identity("user", subject), policy)
 
 
 class Counter:
@@ -122,7 +133,12 @@ def test_a_run_by_hand_is_recorded_with_who_asked(database: Database) -> None:
     run = scheduler.run_now("acme.sync", by="user:default/ops")
     assert (run.status, run.triggered_by, work.calls) == ("succeeded", "user:default/ops", 1)
     with pytest.raises(NotFoundError, match=r"No scheduled task 'acme\.nope'; known: acme\.sync"):
-        scheduler.trigger("acme.nope")
+        scheduler.trigger("acme.nope", SYSTEM)
+    with pytest.raises(
+        NotAllowedError, match=r"user:default/intern may not run scheduled tasks \(scheduler.task.run\)"
+    ):
+        scheduler.trigger("acme.sync", caller("user:default/intern", may_run=False))
+    assert [r.triggered_by for r in scheduler.status()[0].runs] == ["user:default/ops"]
 
 
 def test_cron_schedules_and_bad_schedules(database: Database) -> None:
@@ -143,7 +159,9 @@ def test_who_asked_for_a_run_is_recorded_on_the_replica_that_runs_it(database: D
     asked, runs_it = (Scheduler(database, clock=clock, replica=name) for name in ("web", "worker"))
     for scheduler in (asked, runs_it):
         scheduler.add("acme", ScheduledTask("acme.sync", Counter(), every_seconds=3600, initial_delay_seconds=3600))
-    asked.trigger("acme.sync", by="user:default/ops")  # the Run now button, on a replica without a worker
+    asked.trigger(
+        "acme.sync", caller("user:default/ops", may_run=True)
+    )  # the Run now button, on a replica without a worker
     assert runs_it.run_due() == ["acme.sync"]
     runs_it.wait_idle()
     run = runs_it.status()[0].runs[0]

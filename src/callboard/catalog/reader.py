@@ -1,4 +1,4 @@
-"""The catalog as cards and tabs read it (``CatalogReader``), on top of the catalog service."""
+"""The catalog as cards, tabs, collators and sign-in read it (``CatalogReader``), over the secured catalog."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from callboard.catalog.browse_index import FACET_KEYS
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.query_store import OrderField
 from callboard.catalog.secured import SecuredCatalog
-from callboard.catalog.service import CatalogService
 from callboard.core.errors import InputError
 
 
@@ -31,16 +30,14 @@ def _chosen(filters: Mapping[str, str | Sequence[str]]) -> dict[str, list[str]]:
 
 
 class ServiceCatalogReader:
-    """Over a :class:`SecuredCatalog` (what pages use), entities come without relations to entities the
-    viewer may not read, so no card, tab or graph can name them."""
+    """Entities as the catalog's caller may see them: without relations to entities they may not read, so
+    no card, tab or graph can name them (for the portal itself, ``SYSTEM``, nothing is hidden)."""
 
-    def __init__(self, catalog: CatalogService | SecuredCatalog) -> None:
+    def __init__(self, catalog: SecuredCatalog) -> None:
         self._catalog = catalog
 
     def _shown(self, entities: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-        if isinstance(self._catalog, SecuredCatalog):
-            return list(self._catalog.without_hidden_relations([dict(entity) for entity in entities]))
-        return entities
+        return list(self._catalog.without_hidden_relations([dict(entity) for entity in entities]))
 
     def entity(self, ref: str) -> Mapping[str, Any] | None:
         found = self.entities([ref])
@@ -58,7 +55,7 @@ class ServiceCatalogReader:
 
     def find(self, filters: Mapping[str, str | Sequence[str]], *, limit: int = 100) -> list[Mapping[str, Any]]:
         if _indexed(filters):
-            found = self._catalog.views.browse(_chosen(filters), limit=limit).items
+            found = self._catalog.browse(_chosen(filters), limit=limit).items
             ordered = sorted(found, key=lambda entity: (str(entity.get("kind")), str(entity["metadata"]["name"])))
             return self._shown(list(ordered))
         order = [OrderField("kind"), OrderField("metadata.name")]
@@ -66,14 +63,14 @@ class ServiceCatalogReader:
 
     def count(self, filters: Mapping[str, str | Sequence[str]]) -> int:
         if _indexed(filters):
-            return self._catalog.views.browse(_chosen(filters), limit=0).total
-        return self._catalog.views.count(filter_sets(filters))
+            return self._catalog.browse(_chosen(filters), limit=0).total
+        return self._catalog.count(filter_sets(filters))
 
     def counts(self, key: str, filters: Mapping[str, str | Sequence[str]]) -> list[tuple[str, int]]:
         if _indexed(filters) and key.lower() in FACET_KEYS:
-            return self._catalog.views.browse(_chosen(filters), limit=0, facets=[key.lower()]).facets[key.lower()]
+            return self._catalog.browse(_chosen(filters), limit=0, facets=[key.lower()]).facets[key.lower()]
         facet = self._catalog.facets([key], filter_sets(filters))[key]
         return [(str(item["value"]), int(item["count"])) for item in facet]
 
     def parents(self, ref: str) -> list[str]:
-        return self._catalog.views.parents(ref)
+        return self._catalog.parents(ref)

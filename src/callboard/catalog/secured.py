@@ -1,15 +1,18 @@
-"""The catalog as callers may see it: every read filtered and every change checked by the permission policy.
+"""The catalog as every caller reads and changes it: each read filtered and each change checked by the
+permission policy, for an explicit caller.
 
-``SecuredCatalog`` wraps ``CatalogService`` with the same methods. The caller's decisions come from
-``access()`` (one per request, decisions cached there). A conditional ``catalog.entity.read`` becomes part
-of the query, so lists are filtered where they are read, never loaded and dropped. Changes are written to
-the audit log.
+``SecuredCatalog`` is the one way into the catalog outside the composition root. It is built for an
+``Access`` (who is asking, with the policy's decisions for them) or for a function returning the current
+request's; ``acting_as`` gives the same catalog for someone else (a scaffolder task's creator). Background
+readers (the search indexer, sign-in, plugins' tasks) act as ``SYSTEM`` and hand results on only through a
+user's own access. A conditional ``catalog.entity.read`` becomes part of the query, so lists are filtered
+where they are read, never loaded and dropped. Changes are written to the audit log in the caller's name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.paging import QueryState
@@ -19,7 +22,6 @@ from callboard.catalog.views import Browse
 from callboard.core.audit import AuditSink
 from callboard.core.entity import Entity, EntityRef, EntityRefError
 from callboard.core.errors import NotAllowedError, NotFoundError
-from callboard.core.identity import Identity
 from callboard.core.permissions import (
     CATALOG_ENTITY_DELETE,
     CATALOG_ENTITY_READ,
@@ -28,15 +30,9 @@ from callboard.core.permissions import (
     CATALOG_LOCATION_CREATE,
     CATALOG_LOCATION_DELETE,
     CATALOG_LOCATION_READ,
+    AccessLike,
     Criteria,
-    Decision,
 )
-
-
-class AccessLike(Protocol):
-    identity: Identity
-
-    def decide(self, permission: str) -> Decision: ...
 
 
 def criteria_filters(criteria: Criteria) -> FilterSets:
@@ -68,66 +64,24 @@ def readable_refs(service: CatalogService, refs: Sequence[str], criteria: Criter
     return {ref for ref, entity in zip(refs, found, strict=True) if entity is not None}
 
 
-class SecuredViews:
-    def __init__(self, service: CatalogService, read: Callable[[], Decision]) -> None:
-        self._service = service
-        self._views = service.views
-        self._read = read
-
-    def _readable_refs(self, refs: Sequence[str], criteria: Criteria) -> set[str]:
-        return readable_refs(self._service, refs, criteria)
-
-    def _restriction(self) -> Criteria | None:
-        decision = self._read()
-        if decision.result == "deny":
-            return ((("kind", ()),),)  # matches nothing
-        return decision.criteria if decision.result == "conditional" else None
-
-    def readable_filter(self) -> Callable[[Sequence[str]], set[str]] | None:
-        """For results that name entities (search): which of a list of refs the caller may read; None: all."""
-        decision = self._read()
-        if decision.result == "allow":
-            return None
-        if decision.result == "deny":
-            return lambda refs: set()
-        criteria = decision.criteria
-        return lambda refs: self._readable_refs(refs, criteria)
-
-    def browse(self, chosen: Mapping[str, Sequence[str]], **options: Any) -> Browse:
-        return self._views.browse(chosen, restrict=self._restriction(), **options)
-
-    def quick_find(self, term: str, limit: int = 8) -> list[Entity]:
-        return self._views.quick_find(term, limit, restrict=self._restriction())
-
-    def problems(self, limit: int = 500) -> dict[str, Any]:
-        found = self._views.problems(limit)
-        decision = self._read()
-        if decision.result == "allow":
-            return found
-        if decision.result == "deny":
-            return {"failing": [], "orphans": []}
-        readable = self._readable_refs([item["ref"] for item in found["failing"]], decision.criteria)
-        return {
-            "failing": [item for item in found["failing"] if item["ref"] in readable],
-            "orphans": [entity for entity in found["orphans"] if matches(entity, decision.criteria)],
-        }
-
-    def count(self, filters: FilterSets) -> int:
-        restriction = self._restriction()
-        return self._views.count(filters if restriction is None else restrict(filters, restriction))
-
-    def parents(self, ref: str) -> list[str]:
-        return self._views.parents(ref)
-
-
 class SecuredCatalog:
     def __init__(
-        self, service: CatalogService, access: Callable[[], AccessLike], audit: AuditSink | None = None
+        self,
+        service: CatalogService,
+        access: AccessLike | Callable[[], AccessLike],
+        audit: AuditSink | None = None,
     ) -> None:
         self._service = service
-        self._access = access
+        self._access: Callable[[], AccessLike] = access if callable(access) else (lambda: access)
         self._audit = audit
-        self.views = SecuredViews(service, lambda: self._access().decide(CATALOG_ENTITY_READ))
+
+    def acting_as(self, access: AccessLike) -> SecuredCatalog:
+        """The same catalog for another caller (background work acting for the user who started it)."""
+        return SecuredCatalog(self._service, access, self._audit)
+
+    @property
+    def identity(self) -> Any:
+        return self._access().identity
 
     @property
     def policy(self) -> Any:
@@ -157,6 +111,12 @@ class SecuredCatalog:
             return restrict(filters, decision.criteria)
         return filters
 
+    def _restriction(self) -> Criteria | None:
+        decision = self._access().decide(CATALOG_ENTITY_READ)
+        if decision.result == "deny":
+            return ((("kind", ()),),)  # matches nothing
+        return decision.criteria if decision.result == "conditional" else None
+
     def _readable(self, entity: Mapping[str, Any]) -> bool:
         decision = self._access().decide(CATALOG_ENTITY_READ)
         return decision.result == "allow" or (decision.result == "conditional" and matches(entity, decision.criteria))
@@ -170,6 +130,70 @@ class SecuredCatalog:
     def _record(self, action: str, target: str, **details: Any) -> None:
         if self._audit is not None:
             self._audit.record(self._access().identity.subject, action, target, details=details or None)
+
+    # -- the portal's read models -----------------------------------------------------------------------------
+
+    def readable_filter(self) -> Callable[[Sequence[str]], set[str]] | None:
+        """For results that name entities (search): which of a list of refs the caller may read; None: all."""
+        decision = self._access().decide(CATALOG_ENTITY_READ)
+        if decision.result == "allow":
+            return None
+        if decision.result == "deny":
+            return lambda refs: set()
+        criteria = decision.criteria
+        return lambda refs: readable_refs(self._service, refs, criteria)
+
+    def browse(self, chosen: Mapping[str, Sequence[str]], **options: Any) -> Browse:
+        return self._service.views.browse(chosen, restrict=self._restriction(), **options)
+
+    def quick_find(self, term: str, limit: int = 8) -> list[Entity]:
+        return self._service.views.quick_find(term, limit, restrict=self._restriction())
+
+    def problems(self, limit: int = 500) -> dict[str, Any]:
+        found = self._service.views.problems(limit)
+        decision = self._access().decide(CATALOG_ENTITY_READ)
+        if decision.result == "allow":
+            return found
+        if decision.result == "deny":
+            return {"failing": [], "orphans": []}
+        readable = readable_refs(self._service, [item["ref"] for item in found["failing"]], decision.criteria)
+        return {
+            "failing": [item for item in found["failing"] if item["ref"] in readable],
+            "orphans": [entity for entity in found["orphans"] if matches(entity, decision.criteria)],
+        }
+
+    def count(self, filters: FilterSets) -> int:
+        restriction = self._restriction()
+        return self._service.views.count(filters if restriction is None else restrict(filters, restriction))
+
+    def parents(self, ref: str) -> list[str]:
+        return self._service.views.parents(ref)
+
+    # -- the whole catalog, for readers that serve every caller (the search indexer) -------------------------
+
+    def _require_everything(self, what: str) -> None:
+        if self._access().decide(CATALOG_ENTITY_READ).result != "allow":
+            raise NotAllowedError(f"{self._who()} may not {what}: it needs to read every entity")
+
+    def changed_since(self, since: float, after_ref: str, limit: int) -> list[tuple[str, Mapping[str, Any], float]]:
+        """Up to ``limit`` (ref, entity, updated_at) in (updated_at, ref) order, after (since, after_ref)."""
+        self._require_everything("follow the catalog's changes")
+        return self._service.views.changed_since(since, after_ref, limit)
+
+    def all_refs(self) -> set[str]:
+        self._require_everything("list every entity")
+        return self._service.views.all_refs()
+
+    def total(self) -> int:
+        """How many entities the catalog holds (cheap: it reads the catalog's version row)."""
+        self._require_everything("count every entity")
+        return self._service.views.total()
+
+    def entity_map(self, refs: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """The entities of those refs the catalog holds, by lower-case ref."""
+        keys = list(dict.fromkeys(ref.lower() for ref in refs))
+        found = self.entities_by_refs(keys, (), ()) if keys else []
+        return {key: entity for key, entity in zip(keys, found, strict=True) if entity is not None}
 
     # -- entities ---------------------------------------------------------------------------------------------
 
@@ -272,6 +296,8 @@ class SecuredCatalog:
                 raise NotAllowedError(f"{self._who()} may not delete this entity ({CATALOG_ENTITY_DELETE})") from None
             return
         self._check_entity(CATALOG_ENTITY_DELETE, entity, "delete this entity")
+        if self._service.policy.readonly:
+            raise NotAllowedError("This catalog is in read-only mode (catalog.readonly); entities cannot be deleted")
         self._service.delete_by_uid(uid)
         self._record("catalog.entity.delete", _ref(entity))
 
@@ -345,6 +371,19 @@ class SecuredCatalog:
 
     def location_entities(self, location_type: str, target: str, limit: int = 1000) -> list[Entity]:
         return [e for e in self._service.location_entities(location_type, target, limit) if self._readable(e)]
+
+    def unregister_origin(self, kind: str, namespace: str, name: str) -> dict[str, Any]:
+        """Remove the registered location an entity came from (and so everything it brought); the location.
+
+        Refused for an entity that came from app-config or from a provider: there is no location to remove,
+        only the entity (which its source brings back until the source changes).
+        """
+        ref = f"{kind}:{namespace}/{name}".lower()
+        location = self.registered_location_of(kind, namespace, name)
+        if location is None:
+            raise NotAllowedError(f"{ref} did not come from a registered location; delete the entity instead")
+        self.delete_location(location["id"])
+        return location
 
     def delete_location(self, location_id: str) -> None:
         self._require(CATALOG_LOCATION_DELETE, "unregister locations")

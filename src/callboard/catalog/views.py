@@ -1,4 +1,5 @@
-"""Read models of the portal's pages: the catalog table, quick jump, problems; nothing here writes.
+"""Read models of the portal's pages (the catalog table, quick jump, problems) and the search indexer's
+feed of changes; nothing here writes, and nothing here checks who asks (``secured.py`` does).
 
 The catalog table reads the in-memory browse index (``browse_index.py``); the rest are small SQL reads.
 """
@@ -109,3 +110,16 @@ class CatalogViews:
             failing = query_store.failing_items(connection, limit)
             orphans = [load_json(text) for text in query_store.query_entities(connection, orphan, limit=limit)]
         return {"failing": failing, "orphans": orphans}
+
+    def changed_since(self, since: float, after_ref: str, limit: int) -> list[tuple[str, Mapping[str, Any], float]]:
+        with self._db.connect() as connection:
+            rows = query_store.changed_since(connection, since, after_ref, limit)
+        return [(ref, load_json(text), updated) for ref, text, updated in rows]
+
+    def all_refs(self) -> set[str]:
+        with self._db.connect() as connection:
+            return query_store.all_refs(connection)
+
+    def total(self) -> int:
+        with self._db.connect() as connection:
+            return int(query_store.catalog_version(connection)[0])

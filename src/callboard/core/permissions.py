@@ -9,7 +9,9 @@ filtered where they are read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
+
+from callboard.core.identity import Identity
 
 #: (key, accepted values or None for "present"), all lower-case, as in catalog filters.
 Criterion = tuple[str, tuple[str, ...] | None]
@@ -68,3 +70,27 @@ class Decision:
 
 ALLOW = Decision("allow")
 DENY = Decision("deny")
+
+
+class AccessLike(Protocol):
+    """Who is asking, and what the policy decides for them (``auth``'s ``Access`` per request)."""
+
+    identity: Identity
+
+    def decide(self, permission: str) -> Decision: ...
+
+
+#: The portal acting for itself, for no user: the search indexer, sign-in resolution, plugins' background
+#: work and the operator's CLI on the server. Results such callers hand on to a user are filtered again by
+#: that user's access where they are read (search results, pages).
+SYSTEM_IDENTITY = Identity("service", "service:callboard")
+
+
+class SystemAccess:
+    identity = SYSTEM_IDENTITY
+
+    def decide(self, permission: str) -> Decision:
+        return ALLOW
+
+
+SYSTEM = SystemAccess()

@@ -2,6 +2,7 @@
 
 from callboard.scaffolder.actions import ActionContext, ActionInput, CatalogAccess, NoOutput, ScaffolderAction
 from callboard.scaffolder.expressions import make_environment, parse_repo_url
+from callboard.scaffolder.secured import SecuredTasks
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
 from callboard.scaffolder.templates import Template
@@ -14,6 +15,7 @@ __all__ = [
     "NoOutput",
     "ScaffolderAction",
     "ScaffolderService",
+    "SecuredTasks",
     "TaskService",
     "Template",
     "check_tree",

@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 
 from croniter import croniter
 
-from callboard.core.errors import InputError, NotFoundError
+from callboard.core.errors import InputError, NotAllowedError, NotFoundError
 from callboard.core.loops import BackgroundLoop
+from callboard.core.permissions import SCHEDULER_TASK_RUN, AccessLike
 from callboard.plugins.backend import ScheduledTask
 from callboard.scheduler import store
 from callboard.scheduler.store import Run
@@ -92,8 +93,18 @@ class Scheduler(BackgroundLoop):
     def task_ids(self) -> list[str]:
         return sorted(self._tasks)
 
-    def trigger(self, task_id: str, by: str = "") -> None:
-        """Run the task as soon as a replica can (its schedule carries on from that run)."""
+    def may_trigger(self, access: AccessLike) -> bool:
+        return access.decide(SCHEDULER_TASK_RUN).allowed
+
+    def trigger(self, task_id: str, access: AccessLike) -> None:
+        """Run the task as soon as a replica can (its schedule carries on from that run), if the caller may
+        run tasks by hand (``scheduler.task.run``); the run records who asked."""
+        if not self.may_trigger(access):
+            subject = access.identity.subject or "An anonymous caller"
+            raise NotAllowedError(f"{subject} may not run scheduled tasks ({SCHEDULER_TASK_RUN})")
+        self._request(task_id, access.identity.subject)
+
+    def _request(self, task_id: str, by: str) -> None:
         if task_id not in self._tasks:
             raise NotFoundError(f"No scheduled task {task_id!r}; known: {', '.join(self.task_ids) or 'none'}")
         with self._db.transaction() as connection:
@@ -158,7 +169,7 @@ class Scheduler(BackgroundLoop):
         A global task still takes its lease, so it never runs twice at once across replicas; if another
         replica holds it, this waits for that run instead of starting a second one.
         """
-        self.trigger(task_id, by)
+        self._request(task_id, by)
         _, task = self._tasks[task_id]
         if self._claim(task, self._clock()):
             self._start(task, self._clock(), by or "by hand")

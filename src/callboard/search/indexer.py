@@ -32,16 +32,17 @@ COUNT_CHECK_SECONDS = 15.0
 
 
 class EntityFeed(Protocol):
-    """What the indexer reads from the catalog (``app.py`` adapts the catalog service)."""
+    """What the indexer reads from the catalog: the secured catalog, acting as the portal itself (it indexes
+    everything; results are filtered by each searcher's access when they are read)."""
 
     def changed_since(self, since: float, after_ref: str, limit: int) -> list[tuple[str, Mapping[str, Any], float]]:
         """Up to ``limit`` (ref, entity, updated_at) in (updated_at, ref) order, after (since, after_ref)."""
 
-    def refs(self) -> set[str]: ...
+    def all_refs(self) -> set[str]: ...
 
-    def count(self) -> int: ...
+    def total(self) -> int: ...
 
-    def entities(self, refs: Sequence[str]) -> dict[str, Mapping[str, Any]]: ...
+    def entity_map(self, refs: Sequence[str]) -> dict[str, Mapping[str, Any]]: ...
 
 
 class DocsSites(Protocol):
@@ -141,8 +142,8 @@ class SearchIndexer(BackgroundLoop):
         if throttle and not due and counted:
             return report, changed
         self._counted_at = time.monotonic()
-        if due or self.engine.count(CATALOG) != self._entities.count():
-            gone = sorted(self.engine.keys(CATALOG) - self._entities.refs())
+        if due or self.engine.count(CATALOG) != self._entities.total():
+            gone = sorted(self.engine.keys(CATALOG) - self._entities.all_refs())
             self.engine.delete(CATALOG, gone)
             for ref in gone:
                 self.engine.replace_resource(TECHDOCS, ref, [])
@@ -189,7 +190,7 @@ class SearchIndexer(BackgroundLoop):
     def _index_site(self, triplet: tuple[str, str, str], ref: str) -> int | None:
         """How many documents the site gave, or None when it cannot be indexed yet."""
         assert self._sites is not None
-        entity = self._entities.entities([ref]).get(ref)
+        entity = self._entities.entity_map([ref]).get(ref)
         search_index = self._sites.search_index(*triplet)
         if entity is None or search_index is None:
             # Docs of an entity the catalog does not have (yet): nothing to attach them to or check access by.

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from callboard.auth.api import AuthService, current_access, reset_access, safe_return_path, set_access
+from callboard.auth.api import AuthService, reset_access, safe_return_path, set_access
 from callboard.core.errors import AuthenticationError, CallboardError, NotAllowedError
 from callboard.core.identity import NOBODY, Identity
 
@@ -252,13 +252,6 @@ def auth_router(auth: AuthService, render: Callable[..., HTMLResponse], *, base_
         return auth.tokens.jwks()
 
     return router
-
-
-def require_permission(permission: str, what: str) -> None:
-    """Refuse the current caller unless the policy allows ``permission`` outright."""
-    access = current_access()
-    if access.decide(permission).result != "allow":
-        raise NotAllowedError(f"{access.identity.subject or 'An anonymous caller'} may not {what} ({permission})")
 
 
 def identity_of(request: Any) -> Identity:

@@ -45,7 +45,7 @@ class WebParts:
     tabs: Sequence[EntityTab] = ()
     nav: Sequence[NavItem] = ()
     scaffolder: Any = None  # ScaffolderService
-    tasks: Any = None  # TaskService
+    tasks: Any = None  # SecuredTasks: template runs as the current caller may see them
     techdocs: Any = None  # TechDocsService
     search: Any = None  # SearchService
     proxy_transport: Any = None

@@ -10,18 +10,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from callboard.auth.api import current_access
 from callboard.catalog.api import SecuredCatalog
 from callboard.core.entity import EntityRef, EntityRefError
 from callboard.core.errors import InputError
 from callboard.core.limits import RequestLimits
-from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
-from callboard.scaffolder.api import ScaffolderService, TaskService
+from callboard.scaffolder.api import ScaffolderService, SecuredTasks
 from callboard.web.api.models import CreateTaskRequest, DryRunRequest
 from callboard.web.api.params import limit_param, offset_param
-from callboard.web.auth import identity_of, require_permission
+from callboard.web.auth import identity_of
 
 
-def event_stream(tasks: TaskService, task_id: str, after: int | None) -> Iterator[str]:
+def event_stream(tasks: SecuredTasks, task_id: str, after: int | None) -> Iterator[str]:
     """Server-sent events in Backstage's shape, until the task completes or is cancelled."""
     last = after
     deadline = time.monotonic() + 3600
@@ -36,7 +36,7 @@ def event_stream(tasks: TaskService, task_id: str, after: int | None) -> Iterato
 
 
 def scaffolder_router(
-    catalog: SecuredCatalog, scaffolder: ScaffolderService, tasks: TaskService, limits: RequestLimits | None = None
+    catalog: SecuredCatalog, scaffolder: ScaffolderService, tasks: SecuredTasks, limits: RequestLimits | None = None
 ) -> APIRouter:
     router = APIRouter(prefix="/api/scaffolder/v2", tags=["scaffolder"])
     limits = limits or RequestLimits()
@@ -47,15 +47,18 @@ def scaffolder_router(
 
     @router.post("/tasks", status_code=201)
     def create_task(request: Request, body: CreateTaskRequest) -> dict[str, str]:
-        require_permission(SCAFFOLDER_TASK_CREATE, "run templates")
         try:
             parsed = EntityRef.parse(body.templateRef, default_kind="template")
         except EntityRefError as error:
             raise InputError(f"Invalid templateRef {body.templateRef!r}: {error}") from None
-        entity = catalog.entity_by_name(parsed.kind, parsed.namespace, parsed.name)
         identity = identity_of(request)
         user = catalog.entities_by_refs([identity.subject], (), ())[0] if identity.type == "user" else None
-        task_id = tasks.create(entity, body.values, identity, secrets=body.secrets or {}, user_entity=user)
+        task_id = tasks.create(
+            lambda: catalog.entity_by_name(parsed.kind, parsed.namespace, parsed.name),
+            body.values,
+            secrets=body.secrets or {},
+            user_entity=user,
+        )
         return {"id": task_id}
 
     @router.get("/tasks")
@@ -67,7 +70,6 @@ def scaffolder_router(
         limit: int | None = limit_query,
         offset: int | None = offset_query,
     ) -> dict[str, Any]:
-        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         size = limit_param(limit, limits)
         return tasks.list_tasks(
             created_by=createdBy,
@@ -78,25 +80,22 @@ def scaffolder_router(
 
     @router.get("/tasks/{task_id}")
     def get_task(task_id: str) -> dict[str, Any]:
-        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         return tasks.get(task_id)
 
     @router.post("/tasks/{task_id}/cancel")
     def cancel_task(task_id: str) -> dict[str, str]:
-        require_permission(SCAFFOLDER_TASK_CANCEL, "cancel tasks")
         return tasks.cancel(task_id)
 
     @router.get("/tasks/{task_id}/events")
     def task_events(task_id: str, after: int | None = None) -> list[dict[str, Any]]:
-        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         return tasks.events(task_id, after)
 
     @router.get("/tasks/{task_id}/eventstream")
     def task_event_stream(task_id: str, after: int | None = None) -> StreamingResponse:
-        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         tasks.get(task_id)
+        # The stream outlives this call, so it reads as the caller explicitly, not as whoever is current.
         return StreamingResponse(
-            event_stream(tasks, task_id, after),
+            event_stream(tasks.acting_as(current_access()), task_id, after),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -110,15 +109,12 @@ def scaffolder_router(
         return scaffolder.parameter_schema(catalog.entity_by_name(kind, namespace, name))
 
     @router.post("/dry-run")
-    def dry_run(request: Request, body: DryRunRequest) -> dict[str, Any]:
-        require_permission(SCAFFOLDER_TASK_CREATE, "run templates")
-        identity = identity_of(request)
-        return scaffolder.dry_run(
+    def dry_run(body: DryRunRequest) -> dict[str, Any]:
+        return tasks.dry_run(
             body.template,
             body.values,
             secrets=body.secrets or {},
             directory_contents=[item.model_dump(exclude_none=True) for item in body.directoryContents],
-            user={"ref": identity.subject},
         )
 
     return router

@@ -92,7 +92,7 @@ def search_router(catalog: SecuredCatalog, search: SearchService) -> APIRouter:
     @router.get("/query", openapi_extra={"parameters": SEARCH_PARAMETERS})
     def query(request: Request) -> dict[str, Any]:
         """Search entities and docs; only what the caller may read is returned."""
-        response = search.query(search_request(request.query_params), catalog.views.readable_filter())
+        response = search.query(search_request(request.query_params), catalog.readable_filter())
         return response_json(response)
 
     return router

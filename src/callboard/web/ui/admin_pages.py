@@ -10,8 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from callboard.auth.api import current_access
-from callboard.core.errors import NotAllowedError
-from callboard.core.permissions import SCHEDULER_TASK_RUN
+from callboard.core.errors import NotFoundError
 from callboard.scheduler.api import Scheduler
 from callboard.web.auth import verify_csrf
 from callboard.web.ui.rendering import Pages
@@ -27,17 +26,15 @@ def admin_router(pages: Pages, inventory: Callable[[], Sequence[Any]], scheduler
     @router.get("/admin/tasks", response_class=HTMLResponse)
     def tasks_page(request: Request) -> HTMLResponse:
         statuses = scheduler.status() if scheduler is not None else []
-        may_run = current_access().decide(SCHEDULER_TASK_RUN).allowed
+        may_run = scheduler is not None and scheduler.may_trigger(current_access())
         return pages.render(request, "admin_tasks.html", tasks=statuses, when=_when, may_run=may_run)
 
     @router.post("/admin/tasks/run")
     def run_task(request: Request, task: str = Form(...), csrf_token: str = Form("")) -> Response:
         verify_csrf(request, csrf_token)
-        access = current_access()
-        if not access.decide(SCHEDULER_TASK_RUN).allowed:
-            raise NotAllowedError(f"{access.identity.subject} may not run scheduled tasks ({SCHEDULER_TASK_RUN})")
-        if scheduler is not None:
-            scheduler.trigger(task, by=access.identity.subject)
+        if scheduler is None:
+            raise NotFoundError("This portal runs no scheduled tasks")
+        scheduler.trigger(task, current_access())
         return RedirectResponse("/admin/tasks", status_code=303)
 
     return router

@@ -70,7 +70,7 @@ def catalog_view(
 ) -> dict[str, Any]:
     """Everything the catalog page shows: one page of entities, the total, and counts per facet value."""
     filters = {"kind": [kind], **{facet.key: chosen[facet.param] for facet in FACETS if chosen.get(facet.param)}}
-    result = catalog.views.browse(
+    result = catalog.browse(
         filters,
         text=text.strip(),
         sort=SORTS.get(sort, "metadata.name"),

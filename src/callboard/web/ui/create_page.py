@@ -12,9 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from callboard.catalog.api import SecuredCatalog
 from callboard.core.entity import EntityRef
 from callboard.core.errors import CallboardError
-from callboard.core.permissions import SCAFFOLDER_TASK_CANCEL, SCAFFOLDER_TASK_CREATE, SCAFFOLDER_TASK_READ
-from callboard.scaffolder.api import ScaffolderService, TaskService, Template
-from callboard.web.auth import identity_of, require_permission
+from callboard.scaffolder.api import ScaffolderService, SecuredTasks, Template
+from callboard.web.auth import identity_of
 from callboard.web.ui.forms import (
     ONE_OF,
     candidate_properties,
@@ -30,7 +29,7 @@ FINAL = ("completed", "failed", "cancelled")
 
 
 def create_router(
-    catalog: SecuredCatalog, scaffolder: ScaffolderService, tasks: TaskService, pages: Pages
+    catalog: SecuredCatalog, scaffolder: ScaffolderService, tasks: SecuredTasks, pages: Pages
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -41,7 +40,7 @@ def create_router(
     def options_for(kinds: list[str]) -> list[tuple[str, str]]:
         if not kinds:
             return []
-        found = catalog.views.browse({"kind": [kind.lower() for kind in kinds]}, limit=500).items
+        found = catalog.browse({"kind": [kind.lower() for kind in kinds]}, limit=500).items
         options = []
         for entity in found:
             metadata = entity["metadata"]
@@ -88,7 +87,7 @@ def create_router(
     @router.get("/create", response_class=HTMLResponse)
     def create_page(request: Request, q: str = "", tag: str = "") -> HTMLResponse:
         chosen = {"kind": ["template"], **({"metadata.tags": [tag]} if tag else {})}
-        result = catalog.views.browse(chosen, text=q, limit=200, facets=["metadata.tags"])
+        result = catalog.browse(chosen, text=q, limit=200, facets=["metadata.tags"])
         return pages.render(
             request, "create.html", templates=result.items, q=q, tag=tag, tags=result.facets.get("metadata.tags", [])
         )
@@ -168,15 +167,13 @@ def create_router(
                 preview=preview,
                 files=files,
             )
-        require_permission(SCAFFOLDER_TASK_CREATE, "run templates")
         identity = identity_of(request)
         user = catalog.entities_by_refs([identity.subject], (), ())[0] if identity.type == "user" else None
-        task_id = tasks.create(entity, values, identity, user_entity=user)
+        task_id = tasks.create(lambda: entity, values, user_entity=user)
         return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
 
     @router.get("/create/tasks", response_class=HTMLResponse)
     def task_list(request: Request, mine: bool = True, status: str = "") -> HTMLResponse:
-        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         who = identity_of(request).subject if mine else None
         found = tasks.list_tasks(created_by=who, statuses=[status] if status else [], limit=100, offset=0)
         return pages.render(
@@ -185,7 +182,6 @@ def create_router(
 
     @router.get("/create/tasks/{task_id}", response_class=HTMLResponse)
     def task_page(request: Request, task_id: str) -> HTMLResponse:
-        require_permission(SCAFFOLDER_TASK_READ, "read tasks")
         task = tasks.get(task_id)
         events = tasks.events(task_id)
         steps = [
@@ -203,7 +199,6 @@ def create_router(
     @router.post("/create/tasks/{task_id}/cancel", response_class=HTMLResponse)
     def cancel(request: Request, task_id: str, csrf_token: str = Form("")) -> Response:
         require_same_origin(request, csrf_token)
-        require_permission(SCAFFOLDER_TASK_CANCEL, "cancel tasks")
         tasks.cancel(task_id)
         return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
 

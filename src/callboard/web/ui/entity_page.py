@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from callboard.catalog.api import SecuredCatalog, ServiceCatalogReader
-from callboard.core.errors import NotAllowedError, NotFoundError
+from callboard.core.errors import NotFoundError
 from callboard.core.extensions import EntityCard, EntityContext, EntityTab
 from callboard.web.ui.rendering import Pages, entity_href, entity_ref
 from callboard.web.ui.security import require_same_origin
@@ -112,14 +112,9 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
         require_same_origin(request, csrf_token)
         entity, ref = entity_pages.load(namespace, kind, name)
         if action == "location":
-            location = catalog.registered_location_of(kind, namespace, name)
-            if location is None:
-                raise NotAllowedError(f"{ref} did not come from a registered location; delete the entity instead")
-            catalog.delete_location(location["id"])
+            location = catalog.unregister_origin(kind, namespace, name)
             message = f"Unregistered {location['type']}:{location['target']}"
         elif action == "entity":
-            if catalog.policy.readonly:
-                raise NotAllowedError("This catalog is read-only (catalog.readonly); entities cannot be deleted")
             catalog.delete_by_uid(str(entity["metadata"]["uid"]))
             message = f"Deleted {ref}"
         else:

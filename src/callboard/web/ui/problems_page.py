@@ -14,7 +14,7 @@ def problems_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
 
     @router.get("/catalog-problems", response_class=HTMLResponse)
     def problems_page(request: Request) -> HTMLResponse:
-        found = catalog.views.problems()
+        found = catalog.problems()
         return pages.render(request, "problems.html", **found, status=catalog.status())
 
     return router

@@ -40,7 +40,7 @@ def search_router(catalog: SecuredCatalog, search: SearchService | None, pages: 
         if search is None:
             raise NotFoundError("Search is not configured in this portal")
         wanted = search_request(request.query_params, term_key="query", default_limit=PAGE_SIZE)
-        response = search.query(wanted, catalog.views.readable_filter())
+        response = search.query(wanted, catalog.readable_filter())
         params: dict[str, Any] = {"query": wanted.term or None, "types[]": list(wanted.types)}
         for key, values in wanted.filters.items():
             params[f"filters[{key}]"] = list(values)
@@ -75,12 +75,10 @@ def search_router(catalog: SecuredCatalog, search: SearchService | None, pages: 
     def quick_jump(request: Request, q: str = "", query: str = "") -> HTMLResponse:
         """Entities whose name starts with what is typed, then the best docs pages, then "search for…"."""
         q = q or query  # the header's box is named "query" so that Enter without script opens /search
-        entities = catalog.views.quick_find(q, limit=6) if q.strip() else []
+        entities = catalog.quick_find(q, limit=6) if q.strip() else []
         docs = []
         if q.strip() and search is not None:
-            docs = search.query(
-                SearchRequest(term=q, types=(TECHDOCS,), limit=3), catalog.views.readable_filter()
-            ).results
+            docs = search.query(SearchRequest(term=q, types=(TECHDOCS,), limit=3), catalog.readable_filter()).results
         return pages.render(request, "quick_jump.html", q=q, entities=entities, docs=docs, highlighted=highlighted)
 
     return router
