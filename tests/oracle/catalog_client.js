@@ -86,6 +86,51 @@ async function main() {
     assert.deepEqual(facets.kind, [{ value: 'Component', count: 3 }]);
     assert.deepEqual(facets['spec.type'].map(f => f.value).sort(), ['service', 'website']);
   });
+  await check('queryEntities with a query predicate, paged through its cursor', async () => {
+    // Components that are services or websites and not experimental.
+    const query = {
+      $all: [
+        { kind: 'component' },
+        { 'spec.type': { $in: ['Service', 'website'] } },
+        { $not: { 'spec.lifecycle': 'experimental' } },
+      ],
+    };
+    const first = await catalog.queryEntities({
+      query, limit: 1, orderFields: { field: 'metadata.name', order: 'asc' }, fields: ['metadata.name'],
+    });
+    assert.equal(first.totalItems, 2);
+    assert.deepEqual(names(first.items), ['artist-web']);
+    assert.deepEqual(Object.keys(first.items[0]), ['metadata']);
+    const second = await catalog.queryEntities({ cursor: first.pageInfo.nextCursor });
+    assert.deepEqual(names(second.items), ['Playback-Order']);
+    assert.equal(second.pageInfo.nextCursor, undefined);
+    // filter and query together are combined with $all by the client.
+    const both = await catalog.queryEntities({ filter: { 'spec.owner': 'team-a' }, query: { kind: 'component' } });
+    assert.deepEqual(names(both.items), ['artist-web']);
+    const anyOf = await catalog.queryEntities({
+      query: { $any: [{ 'metadata.name': { $hasPrefix: 'ARTIST-L' } }, { 'metadata.tags': 'java' }] },
+      orderFields: { field: 'metadata.name', order: 'asc' },
+    });
+    assert.deepEqual(names(anyOf.items), ['artist-lookup', 'artist-web']);
+    const missing = await catalog.queryEntities({
+      query: { kind: 'component', 'metadata.annotations.github.com/project-slug': { $exists: false } },
+      orderFields: { field: 'metadata.name', order: 'asc' }, totalItems: 'exclude',
+    });
+    assert.deepEqual(names(missing.items), ['artist-lookup', 'Playback-Order']);
+    assert.equal(missing.totalItems, 0);
+    await assert.rejects(catalog.queryEntities({ query: { 'metadata.tags': { $contains: 'java' } } }),
+      e => e.name === 'ResponseError' && e.statusCode === 400 && e.body.error.name === 'InputError');
+  });
+  await check('getEntityFacets and getEntitiesByRefs with a query predicate', async () => {
+    const { facets } = await catalog.getEntityFacets({
+      facets: ['spec.lifecycle'], query: { kind: 'component', 'spec.type': 'service' },
+    });
+    assert.deepEqual(facets['spec.lifecycle'], [{ value: 'experimental', count: 1 }, { value: 'production', count: 1 }]);
+    const { items } = await catalog.getEntitiesByRefs({
+      entityRefs: ['component:default/artist-web', 'api:default/artist-api'], query: { kind: 'api' }, fields: ['kind'],
+    });
+    assert.deepEqual(items, [undefined, { kind: 'API' }]);
+  });
   let added;
   await check('addLocation dry run', async () => {
     const result = await catalog.addLocation({ type: 'url', target: locationUrl, dryRun: true });

@@ -4,6 +4,7 @@ language's parsed forms, paging cursors, and the read-only view plugins get. Oth
 from callboard.catalog.descriptors import DescriptorError, parse_value
 from callboard.catalog.filters import WHITESPACE, FilterSets, parse_filters
 from callboard.catalog.paging import encode_cursor, page_cursor
+from callboard.catalog.predicates import both, parse_predicate
 from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.reader import ServiceCatalogReader
 from callboard.catalog.secured import SecuredCatalog
@@ -19,8 +20,10 @@ __all__ = [
     "OrderField",
     "SecuredCatalog",
     "ServiceCatalogReader",
+    "both",
     "encode_cursor",
     "page_cursor",
     "parse_filters",
+    "parse_predicate",
     "parse_value",
 ]

@@ -3,7 +3,8 @@
 ``filter=kind=component,spec.lifecycle=production&filter=kind=api``: each ``filter`` parameter is a set of
 conditions that must all hold (comma = AND); the sets are alternatives (repeated parameter = OR). A
 condition is ``key`` (the key exists) or ``key=value``; the same key twice in one set means any of the
-values. Keys and values compare case-insensitively.
+values. Keys and values compare case-insensitively. Backstage's predicate queries (``predicates.py``) become
+the same form, with two more kinds of condition: negated ones and value prefixes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ WHITESPACE = (
 class Condition:
     key: str
     values: tuple[str, ...] | None  # None: the key exists
+    #: The entity must not satisfy the condition (``$not``, ``$exists: false``).
+    negated: bool = False
+    #: ``values`` are prefixes of the value rather than whole values (``$hasPrefix``).
+    prefix: bool = False
+
+    @property
+    def plain(self) -> bool:
+        """An equality or existence test, which the index's fast paths answer directly."""
+        return not (self.negated or self.prefix)
 
 
 FilterSets = tuple[tuple[Condition, ...], ...]
@@ -54,8 +64,16 @@ def parse_filters(raw: Sequence[str]) -> FilterSets:
     return tuple(sets)
 
 
+_FLAGS = {(False, False): "", (True, False): "not", (False, True): "prefix", (True, True): "not-prefix"}
+_FLAGGED = {flag: pair for pair, flag in _FLAGS.items()}
+
+
 def encode_filters(sets: FilterSets) -> list[list[list[object]]]:
-    return [[[c.key, list(c.values) if c.values is not None else None] for c in conditions] for conditions in sets]
+    def encoded(c: Condition) -> list[object]:
+        item: list[object] = [c.key, list(c.values) if c.values is not None else None]
+        return item if c.plain else [*item, _FLAGS[(c.negated, c.prefix)]]
+
+    return [[encoded(c) for c in conditions] for conditions in sets]
 
 
 #: Conditions a cursor may carry: each is a clause of the query, and SQLite refuses expressions nested
@@ -75,12 +93,15 @@ def decode_filters(data: object) -> FilterSets:
             raise malformed
         parsed = []
         for condition in conditions:
-            if not (isinstance(condition, list) and len(condition) == 2 and isinstance(condition[0], str)):
+            if not (isinstance(condition, list) and len(condition) in (2, 3) and isinstance(condition[0], str)):
                 raise malformed
-            key, values = condition
+            key, values, flag = (*condition, "")[:3]
             if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
                 raise malformed
-            parsed.append(Condition(key, tuple(values) if values is not None else None))
+            if flag not in _FLAGGED:
+                raise malformed
+            negated, prefix = _FLAGGED[flag]
+            parsed.append(Condition(key, tuple(values) if values is not None else None, negated, prefix))
         total += len(parsed)
         sets.append(tuple(parsed))
     if total > MAX_CURSOR_CONDITIONS:

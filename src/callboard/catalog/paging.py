@@ -71,10 +71,14 @@ class QueryState:
     limit: int
     offset: int
     count: bool
+    #: Made by a predicate query (``POST``): Backstage's client sends the next page there when a cursor
+    #: holds a ``query`` key, so such cursors have one.
+    predicate: bool = False
 
     def cursor(self, offset: int) -> str:
         return encode_cursor(
             {
+                **({"query": True} if self.predicate else {}),
                 "f": encode_filters(self.filters),
                 "o": [[item.field, item.descending] for item in self.order],
                 "t": [self.full_text.term, list(self.full_text.fields)] if self.full_text else None,
@@ -115,6 +119,7 @@ class QueryState:
             limit,
             offset,
             not state.get("x"),
+            state.get("query") is True,
         )
 
 

@@ -31,18 +31,25 @@ from callboard.catalog.filters import Condition, FilterSets
 from callboard.storage.tables import final_entities, locations, refresh_state, refresh_state_references, search
 
 
-def condition_sql(condition: Condition) -> ColumnElement[bool]:
-    # A correlated EXISTS probes the (entity_id, key, value) index per candidate row: paging through a
-    # large result stops after one page instead of materialising every match first.
-    matching = select(literal(1)).where(search.c.entity_id == final_entities.c.entity_id, search.c.key == condition.key)
-    if condition.values is not None:
-        matching = matching.where(search.c.value.in_(condition.values))
-    return exists(matching)
+def condition_sql(condition: Condition, rows: Any = search, entity_id: Any = None) -> ColumnElement[bool]:
+    """Whether the entity ``entity_id`` (by default the final entity's) satisfies ``condition``.
+
+    A correlated EXISTS probes the (entity_id, key, value) index per candidate row: paging through a large
+    result stops after one page instead of materialising every match first.
+    """
+    owner = final_entities.c.entity_id if entity_id is None else entity_id
+    matching = select(literal(1)).where(rows.c.entity_id == owner, rows.c.key == condition.key)
+    if condition.values is not None and condition.prefix:
+        starts = [rows.c.value.like(_escape_like(value) + "%", escape="\\") for value in condition.values]
+        matching = matching.where(or_(*starts) if starts else false())
+    elif condition.values is not None:
+        matching = matching.where(rows.c.value.in_(condition.values))
+    return ~exists(matching) if condition.negated else exists(matching)
 
 
 def filters_sql(sets: FilterSets) -> ColumnElement[bool]:
-    if not sets:
-        return true()
+    if not sets or any(not conditions for conditions in sets):
+        return true()  # no filter, or an alternative without conditions (which everything satisfies)
     alternatives = [and_(*(condition_sql(condition) for condition in conditions)) for conditions in sets]
     return or_(*alternatives) if alternatives else false()
 
@@ -145,7 +152,7 @@ def final_texts_by_ref(connection: Connection, page: int = 1000) -> Iterator[str
 
 
 def count_entities(connection: Connection, filters: FilterSets, full_text: FullText | None = None) -> int:
-    if full_text is None and len(filters) == 1 and len(filters[0]) == 1:
+    if full_text is None and len(filters) == 1 and len(filters[0]) == 1 and filters[0][0].plain:
         # One condition: count its range of the (key, value) index; each entity has a (key, value) row once.
         (condition,) = filters[0]
         if condition.values is not None and len(condition.values) == 1:
@@ -203,12 +210,7 @@ def facets(connection: Connection, facet: str, filters: FilterSets) -> list[tupl
     if kinds is not None:
         statement = statement.where(search.c.kind.in_(kinds))
         for condition in rest:
-            probe = select(literal(1)).where(
-                search_alias.c.entity_id == search.c.entity_id, search_alias.c.key == condition.key
-            )
-            if condition.values is not None:
-                probe = probe.where(search_alias.c.value.in_(condition.values))
-            statement = statement.where(exists(probe))
+            statement = statement.where(condition_sql(condition, search_alias, search.c.entity_id))
     elif filters:
         matching = select(final_entities.c.entity_id).where(filters_sql(filters))
         statement = statement.where(search.c.entity_id.in_(matching))
@@ -223,8 +225,11 @@ def _split_kind(filters: FilterSets) -> tuple[tuple[str, ...] | None, tuple[Cond
     """For a single filter set with a kind condition: the kinds, and the other conditions."""
     if len(filters) != 1:
         return None, ()
-    kinds = next((c.values for c in filters[0] if c.key == "kind" and c.values is not None), None)
-    return kinds, tuple(c for c in filters[0] if c.key != "kind")
+    kinds = next((c.values for c in filters[0] if c.key == "kind" and c.values is not None and c.plain), None)
+    if kinds is None:
+        return None, ()
+    first = next(c for c in filters[0] if c.key == "kind" and c.values == kinds and c.plain)
+    return kinds, tuple(c for c in filters[0] if c is not first)
 
 
 def parents_of(connection: Connection, ref: str) -> tuple[list[str], bool]:

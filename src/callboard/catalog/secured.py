@@ -219,6 +219,7 @@ class SecuredCatalog:
             limit=state.limit,
             offset=state.offset,
             count=state.count,
+            predicate=state.predicate,
         )
 
     def entity_by_name(self, kind: str, namespace: str, name: str) -> Entity:

@@ -148,12 +148,13 @@ class CatalogService:
         offset: int = 0,
         cursor: str | None = None,
         count: bool = True,
+        predicate: bool = False,
     ) -> Page:
         """A page of entities; ``count=False`` skips ``totalItems`` (reported as 0, as Backstage does)."""
         if cursor:
             state = QueryState.from_cursor(cursor)
         else:
-            state = QueryState(filters, tuple(order), full_text, limit, offset, count)
+            state = QueryState(filters, tuple(order), full_text, limit, offset, count, predicate)
         if state.limit < 0 or state.offset < 0:
             raise InputError("limit and offset must not be negative")
         text = state.full_text

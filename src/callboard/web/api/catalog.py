@@ -9,7 +9,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from callboard.catalog.api import FullText, OrderField, SecuredCatalog, encode_cursor, page_cursor
+from callboard.catalog.api import (
+    FilterSets,
+    FullText,
+    OrderField,
+    SecuredCatalog,
+    both,
+    encode_cursor,
+    page_cursor,
+    parse_predicate,
+)
 from callboard.core.errors import InputError
 from callboard.core.limits import RequestLimits
 from callboard.web.api.models import (
@@ -19,6 +28,8 @@ from callboard.web.api.models import (
     EntityList,
     EntityPage,
     Facets,
+    FacetsByPredicateRequest,
+    QueryByPredicateRequest,
     RefreshRequest,
     ValidateEntityRequest,
 )
@@ -97,6 +108,17 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
     def parse_filters(raw: list[str]) -> Any:
         return filter_params(raw, limits)
 
+    def predicate(raw: dict[str, Any] | None) -> FilterSets:
+        return () if raw is None else parse_predicate(raw, max_conditions=limits.max_filters * limits.max_conditions)
+
+    def answer(page: Any) -> dict[str, Any]:
+        page_info: dict[str, str] = {}
+        if page.next_cursor:
+            page_info["nextCursor"] = page.next_cursor
+        if page.prev_cursor:
+            page_info["prevCursor"] = page.prev_cursor
+        return {"items": page.items, "totalItems": page.total, "pageInfo": page_info}
+
     @router.get("/entities", responses={200: {"model": list[dict[str, Any]]}})
     def get_entities(
         filters: list[str] = filter_query,
@@ -153,12 +175,29 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
             cursor=cursor,
             count=total_items != "exclude",
         )
-        page_info: dict[str, str] = {}
-        if page.next_cursor:
-            page_info["nextCursor"] = page.next_cursor
-        if page.prev_cursor:
-            page_info["prevCursor"] = page.prev_cursor
-        return {"items": page.items, "totalItems": page.total, "pageInfo": page_info}
+        return answer(page)
+
+    @router.post("/entities/by-query", responses={200: {"model": EntityPage}})
+    def query_entities_by_predicate(body: QueryByPredicateRequest) -> dict[str, Any]:
+        """Backstage's predicate query (``queryEntities({ query })``); a cursor page needs only ``cursor``."""
+        if body.cursor is not None and not body.cursor:
+            raise InputError("Cursor cannot be empty")
+        text = body.fullTextFilter
+        full_text = None
+        if text is not None and text.term.strip():
+            full_text = FullText(text.term.strip(), tuple(f.strip() for f in text.fields or [] if f.strip()))
+        page = catalog.query_entities(
+            () if body.cursor else predicate(body.query),
+            fields=_fields(body.fields or []),
+            order=[OrderField(item.field, item.order == "desc") for item in body.orderBy or []],
+            full_text=full_text,
+            limit=20 if body.limit is None else limit_param(body.limit, limits) or 0,
+            offset=offset_param(body.offset, limits),
+            cursor=body.cursor,
+            count=body.totalItems != "exclude",
+            predicate=True,
+        )
+        return answer(page)
 
     @router.get("/entities/by-uid/{uid}", responses={200: {"model": dict[str, Any]}})
     def by_uid(uid: str) -> dict[str, Any]:
@@ -180,7 +219,8 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
     @router.post("/entities/by-refs", responses={200: {"model": EntityList}})
     def by_refs(body: ByRefsRequest, filters: list[str] = filter_query) -> dict[str, Any]:
         fields = _fields(body.fields or [])
-        return {"items": catalog.entities_by_refs(body.entityRefs, fields, parse_filters(filters))}
+        wanted = both(parse_filters(filters), predicate(body.query))
+        return {"items": catalog.entities_by_refs(body.entityRefs, fields, wanted)}
 
     @router.get("/entity-facets", responses={200: {"model": Facets}})
     def entity_facets(
@@ -188,6 +228,13 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
         filters: list[str] = filter_query,
     ) -> dict[str, Any]:
         return {"facets": catalog.facets(facet, parse_filters(filters))}
+
+    @router.post("/entity-facets", responses={200: {"model": Facets}})
+    def entity_facets_by_predicate(body: FacetsByPredicateRequest) -> dict[str, Any]:
+        facets = [name for name in body.facets if name]
+        if not facets:
+            raise InputError("Missing or empty facets parameter")
+        return {"facets": catalog.facets(facets, predicate(body.query))}
 
     @router.post("/refresh")
     def refresh(body: RefreshRequest) -> Response:

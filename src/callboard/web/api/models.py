@@ -7,7 +7,7 @@ allowed, as Backstage's routers allow them.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,6 +55,41 @@ class ByRefsRequest(_Body):
         max_length=10_000, description="Refs to look up (kind:namespace/name), answered in the same order."
     )
     fields: list[str] | None = Field(None, max_length=100)
+    query: dict[str, Any] | None = Field(None, description="A filter predicate the entities must match as well.")
+
+
+PREDICATE = (
+    'Backstage\'s filter predicate: {"kind": "component", "spec.type": {"$in": ["service"]}}, '
+    "with $all, $any, $not, $exists, $in and $hasPrefix."
+)
+
+
+class OrderBy(_Body):
+    field: str = Field(min_length=1)
+    order: Literal["asc", "desc"] = "asc"
+
+
+class FullTextFilter(_Body):
+    term: str = ""
+    fields: list[str] | None = Field(None, max_length=100)
+
+
+class QueryByPredicateRequest(_Body):
+    """``POST /entities/by-query``: a first page (``query`` and the rest), or a following one (``cursor``)."""
+
+    query: dict[str, Any] | None = Field(None, description=PREDICATE)
+    cursor: str | None = Field(None, description="pageInfo.nextCursor or prevCursor of a page.")
+    limit: int | None = Field(None, ge=0)
+    offset: int | None = Field(None, ge=0)
+    orderBy: list[OrderBy] | None = Field(None, max_length=10)  # noqa: N815
+    fullTextFilter: FullTextFilter | None = None  # noqa: N815
+    fields: list[str] | None = Field(None, max_length=100)
+    totalItems: Literal["include", "exclude"] | None = None  # noqa: N815
+
+
+class FacetsByPredicateRequest(_Body):
+    facets: list[str] = Field(min_length=1, max_length=50, description="e.g. kind, spec.type")
+    query: dict[str, Any] | None = Field(None, description=PREDICATE)
 
 
 class ValidateEntityRequest(_Body):
