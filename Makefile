@@ -5,7 +5,7 @@ PYTHON   ?= python3
 UV_PIN   := uv==0.13.9
 SOURCES  := src tests benchmarks plugins
 
-.PHONY: install demo test check lint typecheck imports pytest docs bench schemas clean
+.PHONY: install demo test check lint typecheck imports pytest docs bench bench-compare schemas clean
 
 VENDOR   := src/callboard/web/static/vendor
 
@@ -60,6 +60,14 @@ docs: install
 	$(BIN)/mkdocs build --strict --site-dir build/docs
 
 # Quick figures; see docs/performance.md for the full-size runs (100,000 entities, PostgreSQL).
+# Side by side with the real Backstage catalog backend (npm ci the first time): N entities, RUNS runs,
+# DB=sqlite or postgresql for Callboard (Backstage always uses PostgreSQL). Prints a table of ratios.
+N ?= 10000
+RUNS ?= 3
+DB ?= sqlite
+bench-compare: install
+	CB_DB=$(DB) benchmarks/compare/side_by_side.sh $(N) $(RUNS)
+
 bench: install
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/catalog.py --count 10000
