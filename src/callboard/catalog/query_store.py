@@ -28,7 +28,14 @@ from sqlalchemy import (
 )
 
 from callboard.catalog.filters import Condition, FilterSets
-from callboard.storage.tables import final_entities, locations, refresh_state, refresh_state_references, search
+from callboard.storage.tables import (
+    catalog_generation,
+    final_entities,
+    locations,
+    refresh_state,
+    refresh_state_references,
+    search,
+)
 
 
 def condition_sql(condition: Condition, rows: Any = search, entity_id: Any = None) -> ColumnElement[bool]:
@@ -369,6 +376,15 @@ def browse_rows(connection: Connection, keys: Sequence[str]) -> Iterator[tuple[s
     )
     for row in connection.execution_options(yield_per=5000).execute(statement):
         yield row[0], row[1], row[2], row[3]
+
+
+def generation(connection: Connection) -> int:
+    """The catalog's generation: it changes in every transaction that writes or deletes final entities.
+
+    -1 when the database has no generation row (it was not created by the migrations): nothing is reused.
+    """
+    value = connection.execute(select(catalog_generation.c.value).where(catalog_generation.c.id == 1)).scalar()
+    return -1 if value is None else int(value)
 
 
 def catalog_version(connection: Connection) -> tuple[int, float]:

@@ -201,6 +201,10 @@ class SecuredCatalog:
         narrowed = self._read_filters(filters)
         return [] if narrowed is None else self._service.list_entities(narrowed, **options)
 
+    def list_entity_texts(self, filters: FilterSets, **options: Any) -> list[str]:
+        narrowed = self._read_filters(filters)
+        return [] if narrowed is None else self._service.list_entity_texts(narrowed, **options)
+
     def query_entities(self, filters: FilterSets, *, cursor: str | None = None, **options: Any) -> Page:
         decision = self._access().decide(CATALOG_ENTITY_READ)
         if decision.result == "deny":
@@ -220,6 +224,7 @@ class SecuredCatalog:
             offset=state.offset,
             count=state.count,
             predicate=state.predicate,
+            raw=options.get("raw", False),
         )
 
     def entity_by_name(self, kind: str, namespace: str, name: str) -> Entity:
@@ -228,6 +233,14 @@ class SecuredCatalog:
             # As Backstage does: an entity the caller may not read does not exist for them.
             raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
         return entity
+
+    def entity_json_by_name(self, kind: str, namespace: str, name: str) -> str:
+        """``entity_by_name`` as the stored JSON text: a caller who may read everything gets it unparsed."""
+        text = self._service.entity_text_by_name(kind, namespace, name)
+        if self._access().decide(CATALOG_ENTITY_READ).result == "allow":
+            return text
+        self.entity_by_name(kind, namespace, name)  # refused (404) unless this caller may read it
+        return text
 
     def hidden_refs(self, refs: Iterable[str]) -> set[str]:
         """Which of ``refs`` (lower-case) name entities that exist but the caller may not read."""

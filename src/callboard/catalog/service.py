@@ -21,6 +21,7 @@ from callboard.catalog.providers import (
     root_entities,
 )
 from callboard.catalog.query_store import FullText, OrderField
+from callboard.catalog.read_cache import ReadCache
 from callboard.catalog.reading import check_location_target, parse_location_ref
 from callboard.catalog.stitching import load_json
 from callboard.catalog.views import CatalogViews
@@ -52,6 +53,8 @@ class Page:
     total: int | None = None
     next_cursor: str | None = None
     prev_cursor: str | None = None
+    #: With ``raw=True`` and no ``fields``: the entities as their stored JSON texts, and ``items`` empty.
+    raw: list[str] | None = None
 
 
 class CatalogService:
@@ -63,6 +66,8 @@ class CatalogService:
         self.engine = engine
         self.policy = policy
         self.views = CatalogViews(database)
+        #: Counts and facet counts, reused while the catalog's generation stays the same.
+        self._cache = ReadCache()
 
     # -- providers ------------------------------------------------------------------------------------------
 
@@ -133,9 +138,15 @@ class CatalogService:
         offset: int = 0,
         limit: int | None = None,
     ) -> list[Entity]:
-        with self._db.connect() as connection:
-            texts = query_store.query_entities(connection, filters, order=order, offset=offset, limit=limit)
+        texts = self.list_entity_texts(filters, order=order, offset=offset, limit=limit)
         return [select_fields(load_json(text), fields) for text in texts]
+
+    def list_entity_texts(
+        self, filters: FilterSets, *, order: Sequence[OrderField] = (), offset: int = 0, limit: int | None = None
+    ) -> list[str]:
+        """``list_entities`` as the stored JSON texts, for answers that pass them on unchanged."""
+        with self._db.connect() as connection:
+            return query_store.query_entities(connection, filters, order=order, offset=offset, limit=limit)
 
     def query_entities(
         self,
@@ -149,6 +160,7 @@ class CatalogService:
         cursor: str | None = None,
         count: bool = True,
         predicate: bool = False,
+        raw: bool = False,
     ) -> Page:
         """A page of entities; ``count=False`` skips ``totalItems`` (reported as 0, as Backstage does)."""
         if cursor:
@@ -171,8 +183,17 @@ class CatalogService:
                 limit=state.limit + 1,
                 default_order_by_uid=True,
             )
-            total = query_store.count_entities(connection, state.filters, text) if state.count else 0
-        page = Page([select_fields(load_json(item), fields) for item in texts[: state.limit]], total)
+            total = 0
+            if state.count:
+                total = self._cache.get(
+                    ("count", state.filters, text),
+                    query_store.generation(connection),
+                    lambda: query_store.count_entities(connection, state.filters, text),
+                )
+        if raw and not fields:
+            page = Page([], total, raw=texts[: state.limit])
+        else:
+            page = Page([select_fields(load_json(item), fields) for item in texts[: state.limit]], total)
         if len(texts) > state.limit:
             page.next_cursor = state.cursor(state.offset + state.limit)
         if state.offset > 0:
@@ -180,13 +201,17 @@ class CatalogService:
         return page
 
     def entity_by_name(self, kind: str, namespace: str, name: str) -> Entity:
+        entity: Entity = load_json(self.entity_text_by_name(kind, namespace, name))
+        return entity
+
+    def entity_text_by_name(self, kind: str, namespace: str, name: str) -> str:
+        """The entity's JSON as stored (what the API answers, without parsing it and writing it again)."""
         ref = f"{kind}:{namespace}/{name}".lower()
         with self._db.connect() as connection:
             text = query_store.entity_by_ref(connection, ref)
         if text is None:
             raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
-        entity: Entity = load_json(text)
-        return entity
+        return text
 
     def entity_by_uid(self, uid: str) -> Entity:
         with self._db.connect() as connection:
@@ -218,12 +243,16 @@ class CatalogService:
 
     def facets(self, names: Sequence[str], filters: FilterSets) -> dict[str, list[dict[str, Any]]]:
         with self._db.connect() as connection:
-            return {
-                name: [
-                    {"value": value, "count": count} for value, count in query_store.facets(connection, name, filters)
-                ]
+            generation = query_store.generation(connection)
+            counted = {
+                name: self._cache.get(
+                    ("facets", name, filters),
+                    generation,
+                    lambda name=name: tuple(query_store.facets(connection, name, filters)),  # type: ignore[misc]
+                )
                 for name in names
             }
+        return {name: [{"value": value, "count": count} for value, count in found] for name, found in counted.items()}
 
     def ancestry(self, kind: str, namespace: str, name: str) -> dict[str, Any]:
         root = self.entity_by_name(kind, namespace, name)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, select, update
 
 from callboard.catalog.stitching import canonical_json, load_json, search_rows, status_items, stitch
 from callboard.catalog.topics import ENTITY_CHANGED
 from callboard.storage.db import bulk_insert, chunks, note
 from callboard.storage.tables import (
+    catalog_generation,
     final_entities,
     refresh_state,
     refresh_state_references,
@@ -18,6 +19,17 @@ from callboard.storage.tables import (
     search,
     stitch_queue,
 )
+
+
+def raise_generation(connection: Connection) -> None:
+    """Mark that this transaction changed the final entities (``query_store.generation`` reads the mark).
+
+    Called once, as a transaction's last write to them, since on PostgreSQL the row stays locked until the
+    commit: concurrent writers wait only for each other's final moments.
+    """
+    connection.execute(
+        update(catalog_generation).where(catalog_generation.c.id == 1).values(value=catalog_generation.c.value + 1)
+    )
 
 
 def enqueue_stitch(connection: Connection, refs: Iterable[str]) -> None:
@@ -120,4 +132,6 @@ def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
         bulk_insert(connection, "search", ("entity_id", "key", "original_value", "value", "kind"), search_inserts)
         note(connection, ENTITY_CHANGED, (final[1] for final in finals))
         written += len(finals)
+    if written:
+        raise_generation(connection)
     return written

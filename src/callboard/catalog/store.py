@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from callboard.catalog.processing import ChildEntity, Outcome
-from callboard.catalog.stitch_store import enqueue_stitch
+from callboard.catalog.stitch_store import enqueue_stitch, raise_generation
 from callboard.catalog.stitching import canonical_json, load_json
 from callboard.catalog.topics import ENTITY_REMOVED
 from callboard.storage.db import bulk_insert, chunks, note
@@ -450,10 +450,14 @@ def delete_entities(connection: Connection, refs: Sequence[str]) -> set[str]:
         )
     )
     connection.execute(delete(search).where(search.c.entity_id.in_(ids)))
-    removed = connection.execute(
-        delete(final_entities).where(final_entities.c.entity_id.in_(ids)).returning(final_entities.c.entity_ref)
-    ).scalars()
+    removed = list(
+        connection.execute(
+            delete(final_entities).where(final_entities.c.entity_id.in_(ids)).returning(final_entities.c.entity_ref)
+        ).scalars()
+    )
     note(connection, ENTITY_REMOVED, removed)
+    if removed:
+        raise_generation(connection)
     connection.execute(delete(refresh_state).where(refresh_state.c.entity_id.in_(ids)))
     return neighbours - set(refs)
 

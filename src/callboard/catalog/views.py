@@ -39,7 +39,7 @@ class CatalogViews:
 
     def _version(self) -> tuple[object, ...]:
         with self._db.connect() as connection:
-            return query_store.catalog_version(connection)
+            return (query_store.generation(connection),)
 
     def browse(
         self,

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -83,6 +95,14 @@ final_entities = Table(
     Column("kind", Text, nullable=False),
     Column("last_updated_at", Float, nullable=False),
     Index("ix_final_entities_last_updated_at", "last_updated_at"),
+)
+
+#: One row: raised by every transaction that writes or deletes final entities (``catalog/generation.py``).
+catalog_generation = Table(
+    "catalog_generation",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", BigInteger, nullable=False),
 )
 
 #: The filter index: one row per leaf value of each final entity, keys and values lower-cased.
