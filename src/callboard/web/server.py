@@ -20,6 +20,7 @@ from callboard.proxy.api import Endpoint, ProxyHandler
 from callboard.web.api.catalog import catalog_router
 from callboard.web.api.scaffolder import scaffolder_router
 from callboard.web.api.search import search_router
+from callboard.web.api.techdocs import techdocs_router
 from callboard.web.auth import AuthMiddleware, auth_router, identity_of
 from callboard.web.errors import install_error_handlers
 from callboard.web.headers import ServerTiming
@@ -78,6 +79,8 @@ def build_web_app(parts: WebParts) -> FastAPI:
         app.include_router(scaffolder_router(parts.catalog, parts.scaffolder, parts.tasks, parts.limits))
     if parts.search is not None:
         app.include_router(search_router(parts.catalog, parts.search))
+    if parts.techdocs is not None:
+        app.include_router(techdocs_router(parts.catalog, parts.techdocs))
     # The proxy is an ASGI app of its own: it answers every method itself (405 with Allow for the ones an
     # endpoint does not take) and owns its streamed responses.
     app.router.routes.append(Route("/api/proxy/{rest:path}", endpoint=proxy, include_in_schema=False))
