@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-import signal
 import sys
 import tempfile
 from collections import Counter
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 import yaml
 from rich.console import Console
 from rich.markup import escape
@@ -25,7 +23,6 @@ from rich.table import Table
 from callboard import __version__
 from callboard.app import Callboard, Runtime, create_callboard, create_plugin_manager, create_runtime, docs_publisher
 from callboard.auth.audit import parse_since
-from callboard.auth.service import AuthSetupError
 from callboard.catalog.descriptors import Document, parse_documents
 from callboard.catalog.filters import Condition
 from callboard.catalog.kinds import KindSchemaError
@@ -33,9 +30,9 @@ from callboard.catalog.validation import DocumentVerdict, find_descriptor_files,
 from callboard.cli_discover import discover_cli
 from callboard.cli_plugins import plugins_cli, tasks_cli
 from callboard.cli_search import search_cli
+from callboard.cli_serve import add_serve_commands, serve_web
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import CallboardError
-from callboard.core.limits import REQUEST_HEAD_BYTES
 from callboard.core.permissions import SYSTEM
 from callboard.demo import catalog_root, demo_config
 from callboard.demo.sample_repos import write_sample_repos
@@ -211,60 +208,6 @@ def _runtime(config: list[Path] | None) -> Runtime:
         raise typer.Exit(2) from None
 
 
-def _serve(runtime: Runtime, host: str, port: int, *, worker: bool) -> None:
-    try:
-        runtime.auth.check_setup(host)
-    except AuthSetupError as error:
-        err.print(f"[red]error:[/red] {error}")
-        runtime.close()
-        raise typer.Exit(2) from None
-    runtime.catalog.sync_locations()
-    runtime.catalog.views.warm_browse_index()
-    if worker:
-        runtime.start_background()
-    err.print(f"Callboard {__version__} on http://{host}:{port}  (database: {runtime.database.describe()})")
-    try:
-        uvicorn.run(
-            runtime.web,
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            h11_max_incomplete_event_size=REQUEST_HEAD_BYTES,
-        )
-    finally:
-        runtime.close()
-
-
-@cli.command("serve")
-def serve(
-    config: ConfigOption = None,
-    host: Annotated[str | None, typer.Option(help="Address to listen on (default: backend.listen.host).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default: backend.listen.port, 7007).")] = None,
-    worker: Annotated[bool, typer.Option(help="Run the catalog processing loop in this process too.")] = True,
-) -> None:
-    """Run the portal: the web app and API, and (by default) the catalog processing loop."""
-    runtime = _runtime(config)
-    listen = runtime.callboard.settings.backend.listen
-    _serve(runtime, host or listen.host, port if port is not None else listen.port, worker=worker)
-
-
-@cli.command("worker")
-def worker(config: ConfigOption = None) -> None:
-    """Run only background work: catalog processing, scaffolder tasks, search indexing (beside serve --no-worker)."""
-    # Block the stop signals before any thread starts, so that sigwait (not a default handler) receives them.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    runtime = _runtime(config)
-    runtime.catalog.sync_locations()
-    err.print(f"Callboard worker {runtime.engine.owner} processing {runtime.database.describe()}")
-    runtime.start_background()
-    try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
-    finally:
-        err.print(f"worker {runtime.engine.owner} stopping after {runtime.engine.processed_total} items")
-        runtime.close()
-
-
 @cli.command("demo")
 def demo(
     port: Annotated[int, typer.Option(help="Port to listen on (always 127.0.0.1).")] = 7007,
@@ -308,7 +251,7 @@ def demo(
         f"  Try:       curl -H 'Authorization: Bearer {token}' "
         f"'http://127.0.0.1:{port}/api/catalog/entities?filter=kind=component&limit=5'"
     )
-    _serve(runtime, "127.0.0.1", port, worker=True)
+    serve_web(runtime, "127.0.0.1", port, worker=True)
 
 
 @db_cli.command("upgrade")
@@ -476,6 +419,7 @@ def version() -> None:
 
 
 cli.add_typer(search_cli(_runtime, err), name="search")
+add_serve_commands(cli, _runtime, err)
 cli.add_typer(plugins_cli(_runtime, err), name="plugins")
 cli.add_typer(tasks_cli(_runtime, err), name="tasks")
 cli.command("discover")(discover_cli(_runtime, err))

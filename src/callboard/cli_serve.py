@@ -1,0 +1,113 @@
+"""``callboard serve`` (the portal, with its background work beside it) and ``callboard worker`` (only the
+background work, for a process or machine of its own)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from callboard import __version__
+from callboard.app import Runtime
+from callboard.auth.service import AuthSetupError
+from callboard.cli_plugins import ConfigOption, RuntimeFor
+from callboard.core.limits import REQUEST_HEAD_BYTES
+from callboard.worker_process import WorkerProcess, separate_by_default
+from callboard.worker_process import exit_with as watch_parent
+
+
+def serve_web(
+    runtime: Runtime,
+    host: str,
+    port: int,
+    *,
+    worker: bool,
+    worker_process: WorkerProcess | None = None,
+    err: Console | None = None,
+) -> None:
+    """Serve the web app until stopped; background work in ``worker_process``, or here when ``worker``."""
+    err = err or Console(stderr=True)
+    try:
+        runtime.auth.check_setup(host)
+    except AuthSetupError as error:
+        err.print(f"[red]error:[/red] {error}")
+        runtime.close()
+        raise typer.Exit(2) from None
+    runtime.catalog.sync_locations()
+    runtime.catalog.views.warm_browse_index()
+    if worker_process is not None:
+        worker_process.start()
+    elif worker:
+        runtime.start_background()
+    where = "in a worker process" if worker_process is not None else ("here" if worker else "elsewhere")
+    err.print(
+        f"Callboard {__version__} on http://{host}:{port}  (database: {runtime.database.describe()}; "
+        f"background work {where})"
+    )
+    try:
+        uvicorn.run(
+            runtime.web,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            h11_max_incomplete_event_size=REQUEST_HEAD_BYTES,
+        )
+    finally:
+        if worker_process is not None:
+            worker_process.stop()
+        runtime.close()
+
+
+def add_serve_commands(cli: typer.Typer, runtime_for: RuntimeFor, err: Console) -> None:
+    @cli.command("serve")
+    def serve(
+        config: ConfigOption = None,
+        host: Annotated[str | None, typer.Option(help="Address to listen on (default: backend.listen.host).")] = None,
+        port: Annotated[int | None, typer.Option(help="Port (default: backend.listen.port, 7007).")] = None,
+        worker: Annotated[bool, typer.Option(help="Run background work (catalog processing, indexing, tasks).")] = True,
+        worker_process: Annotated[
+            bool | None,
+            typer.Option(
+                "--worker-process/--in-process",
+                help="Background work in a child process (the default with 2+ cores) or in this process.",
+            ),
+        ] = None,
+    ) -> None:
+        """Run the portal: the web app and API, and (by default) the background work beside it."""
+        runtime = runtime_for(config)
+        listen = runtime.callboard.settings.backend.listen
+        separate = worker and (separate_by_default() if worker_process is None else worker_process)
+        child = WorkerProcess(config or [], cwd=Path.cwd()) if separate else None
+        serve_web(
+            runtime,
+            host or listen.host,
+            port if port is not None else listen.port,
+            worker=worker,
+            worker_process=child,
+            err=err,
+        )
+
+    @cli.command("worker")
+    def worker(
+        config: ConfigOption = None,
+        exit_with: Annotated[int | None, typer.Option(hidden=True, help="Stop when this process is gone.")] = None,
+    ) -> None:
+        """Run only background work: catalog processing, scaffolder tasks, search indexing (beside serve)."""
+        # Block the stop signals before any thread starts, so that sigwait (not a default handler) receives them.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        if exit_with is not None:
+            watch_parent(exit_with)
+        runtime = runtime_for(config)
+        runtime.catalog.sync_locations()
+        err.print(f"Callboard worker {runtime.engine.owner} processing {runtime.database.describe()}")
+        runtime.start_background()
+        try:
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        finally:
+            err.print(f"worker {runtime.engine.owner} stopping after {runtime.engine.processed_total} items")
+            runtime.close()
