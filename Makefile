@@ -68,7 +68,7 @@ N ?= 10000
 RUNS ?= 3
 DB ?= sqlite
 bench-compare: install
-	$(BIN)/python -m compileall -q src
+	$(BIN)/python -m compileall -q -x '/templates/' src
 	CB_DB=$(DB) benchmarks/compare/side_by_side.sh $(N) $(RUNS)
 
 bench: install
