@@ -53,12 +53,18 @@ def alive(pid: int) -> bool:
     return " Z " not in stat  # a zombie has exited
 
 
-def test_serve_runs_background_work_in_a_worker_process(tmp_path: Path) -> None:
+def write_config(tmp_path: Path) -> int:
+    """An app-config.yaml in ``tmp_path`` for a portal on a free port (returned) with the example catalog."""
     port = free_port()
     cfg = with_test_access(config(write_catalog(tmp_path / "repo"), {"connection": str(tmp_path / "db.sqlite")}))
     cfg["backend"].update({"listen": {"host": "127.0.0.1", "port": port}, "baseUrl": f"http://127.0.0.1:{port}"})  # type: ignore[union-attr]
     cfg["auth"] = {"environment": "development", "providers": {"guest": {}}}
     (tmp_path / "app-config.yaml").write_text(yaml.safe_dump(cfg))
+    return port
+
+
+def test_serve_runs_background_work_in_a_worker_process(tmp_path: Path) -> None:
+    port = write_config(tmp_path)
     server = subprocess.Popen(
         [sys.executable, "-m", "callboard", "serve", "--config", "app-config.yaml", "--worker-process"],
         cwd=tmp_path,
@@ -96,11 +102,7 @@ def test_serve_runs_background_work_in_a_worker_process(tmp_path: Path) -> None:
 
 
 def test_a_worker_leaves_when_its_server_is_killed_outright(tmp_path: Path) -> None:
-    port = free_port()
-    cfg = with_test_access(config(write_catalog(tmp_path / "repo"), {"connection": str(tmp_path / "db.sqlite")}))
-    cfg["backend"].update({"listen": {"host": "127.0.0.1", "port": port}, "baseUrl": f"http://127.0.0.1:{port}"})  # type: ignore[union-attr]
-    cfg["auth"] = {"environment": "development", "providers": {"guest": {}}}
-    (tmp_path / "app-config.yaml").write_text(yaml.safe_dump(cfg))
+    write_config(tmp_path)
     server = subprocess.Popen(
         [sys.executable, "-m", "callboard", "serve", "--config", "app-config.yaml", "--worker-process"],
         cwd=tmp_path,

@@ -80,10 +80,6 @@ class SecuredCatalog:
         return SecuredCatalog(self._service, access, self._audit)
 
     @property
-    def identity(self) -> Any:
-        return self._access().identity
-
-    @property
     def policy(self) -> Any:
         return self._service.policy
 
