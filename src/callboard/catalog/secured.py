@@ -75,6 +75,10 @@ class SecuredCatalog:
         self._access: Callable[[], AccessLike] = access if callable(access) else (lambda: access)
         self._audit = audit
 
+    @property
+    def reads_are_local(self) -> bool:
+        return bool(self._service.reads_are_local)
+
     def acting_as(self, access: AccessLike) -> SecuredCatalog:
         """The same catalog for another caller (background work acting for the user who started it)."""
         return SecuredCatalog(self._service, access, self._audit)

@@ -68,6 +68,8 @@ class CatalogService:
         self.views = CatalogViews(database)
         #: Counts and facet counts, reused while the catalog's generation stays the same.
         self._cache = ReadCache()
+        #: A point read is a lookup in a local file (SQLite), not a round trip to a database server.
+        self.reads_are_local = database.is_sqlite
 
     # -- providers ------------------------------------------------------------------------------------------
 
