@@ -136,8 +136,7 @@ class CatalogEngine:
         if not force and self.processed_total - self._analyzed_at < 10_000:
             return False
         self._analyzed_at = self.processed_total
-        with self._db.transaction() as connection:
-            connection.exec_driver_sql("PRAGMA optimize" if self._db.is_sqlite else "ANALYZE search")
+        self._db.refresh_statistics("search")
         return True
 
     def wake(self) -> None:

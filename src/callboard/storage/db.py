@@ -119,6 +119,17 @@ class Database:
         with self.engine.connect() as connection:
             yield connection
 
+    def refresh_statistics(self, table: str) -> None:
+        """The planner's statistics for ``table``, after large changes. On PostgreSQL also a VACUUM: rewritten
+        rows leave dead versions behind, and until they are cleaned up index-only scans must visit the heap
+        (the full-text filter's covering index, say) and autovacuum may not come for minutes."""
+        if self.is_sqlite:
+            with self.transaction() as connection:
+                connection.exec_driver_sql("PRAGMA optimize")
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
+
     def dispose(self) -> None:
         self.engine.dispose()
 
