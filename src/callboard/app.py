@@ -37,9 +37,10 @@ from callboard.catalog.processing import ItemProcessor
 from callboard.catalog.providers import LocationSpec
 from callboard.catalog.reader import ServiceCatalogReader
 from callboard.catalog.reading import LocationReader, ReaderConfig
+from callboard.catalog.results import CatalogPolicy
 from callboard.catalog.rules import CatalogRules
 from callboard.catalog.secured import SecuredCatalog
-from callboard.catalog.service import CatalogPolicy, CatalogService
+from callboard.catalog.service import CatalogService
 from callboard.catalog.validation import DescriptorValidator
 from callboard.config_loader import ConfigError
 from callboard.core.entity import EntityRef

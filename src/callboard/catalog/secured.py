@@ -16,7 +16,8 @@ from typing import Any
 
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.paging import QueryState
-from callboard.catalog.service import CatalogService, Page, Preview
+from callboard.catalog.results import Page, Preview
+from callboard.catalog.service import CatalogService
 from callboard.catalog.stitching import search_rows
 from callboard.catalog.views import Browse
 from callboard.core.audit import AuditSink

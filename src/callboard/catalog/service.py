@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from callboard.catalog import query_store, stitch_store, store
@@ -23,6 +22,7 @@ from callboard.catalog.providers import (
 from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.read_cache import ReadCache
 from callboard.catalog.reading import check_location_target, parse_location_ref
+from callboard.catalog.results import CatalogPolicy, Page, Preview
 from callboard.catalog.stitching import load_json
 from callboard.catalog.views import CatalogViews
 from callboard.core.entity import Entity, EntityRef, EntityRefError
@@ -30,31 +30,6 @@ from callboard.core.errors import ConflictError, InputError, NotAllowedError, No
 from callboard.storage.db import Database, WriteConflict
 
 IMPORT_PROVIDER = "CatalogImport"
-
-
-@dataclass
-class CatalogPolicy:
-    allowed_location_types: tuple[str, ...] = ("url",)
-    readonly: bool = False
-    config_locations: list[LocationSpec] = field(default_factory=list)
-
-
-@dataclass
-class Preview:
-    """An entity a location would add, with the problems processing it found (empty when it is valid)."""
-
-    entity: Entity
-    problems: list[dict[str, str]]
-
-
-@dataclass
-class Page:
-    items: list[Entity]
-    total: int | None = None
-    next_cursor: str | None = None
-    prev_cursor: str | None = None
-    #: With ``raw=True`` and no ``fields``: the entities as their stored JSON texts, and ``items`` empty.
-    raw: list[str] | None = None
 
 
 class CatalogService:

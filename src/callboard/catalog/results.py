@@ -1,0 +1,33 @@
+"""What the catalog service is configured with and answers: its policy, registration previews, query pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from callboard.catalog.providers import LocationSpec
+from callboard.core.entity import Entity
+
+
+@dataclass
+class CatalogPolicy:
+    allowed_location_types: tuple[str, ...] = ("url",)
+    readonly: bool = False
+    config_locations: list[LocationSpec] = field(default_factory=list)
+
+
+@dataclass
+class Preview:
+    """An entity a location would add, with the problems processing it found (empty when it is valid)."""
+
+    entity: Entity
+    problems: list[dict[str, str]]
+
+
+@dataclass
+class Page:
+    items: list[Entity]
+    total: int | None = None
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    #: With ``raw=True`` and no ``fields``: the entities as their stored JSON texts, and ``items`` empty.
+    raw: list[str] | None = None
