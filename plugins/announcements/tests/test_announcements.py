@@ -35,7 +35,7 @@ def test_posts_round_trip_through_the_api_and_are_audited(portal: Portal, client
     listed = client.get("/api/announcements/posts", params={"team": "payments"}).json()["items"]
     assert [item["title"] for item in listed] == ["Payments API v1 retires on 1 March"]
     assert client.get("/api/announcements/posts", params={"team": "group:default/other"}).json()["items"] == []
-    entries = portal.runtime.audit.read(actions=["announcements.post.create"])
+    entries = portal.audit_entries(actions=["announcements.post.create"])
     assert [(entry["actor"], entry["target"]) for entry in entries] == [("user:default/tester", PAYMENTS)]
 
 

@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -43,6 +43,7 @@ from callboard.app import BUILTIN_PLUGINS, Runtime, create_callboard, create_run
 from callboard.config_loader import LoadedConfig
 from callboard.core.identity import Identity
 from callboard.core.limits import REQUEST_HEAD_BYTES
+from callboard.core.permissions import SYSTEM
 from callboard.plugins.manager import PluginManager
 from callboard.settings import settings_from
 
@@ -125,6 +126,11 @@ class Portal:
 
     def token_for(self, identity: Identity) -> str:
         return self.runtime.auth.tokens.issue(identity)
+
+    def audit_entries(self, *, actions: Sequence[str] = (), actor: str | None = None) -> list[dict[str, Any]]:
+        """What the audit log holds (newest first), read as the portal itself: for checking that a plugin's
+        writes are audited."""
+        return self.runtime.audit.read(SYSTEM, actor=actor, actions=actions)
 
 
 def plugin_manager_with(extra: Mapping[str, ModuleType]) -> PluginManager:
