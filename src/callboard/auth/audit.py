@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from callboard.auth import store
-from callboard.core.errors import InputError, NotAllowedError
-from callboard.core.permissions import AUDIT_READ, AccessLike
+from callboard.core.errors import InputError
+from callboard.core.permissions import AUDIT_READ, AccessLike, require
 from callboard.storage.db import Database
 
 log = logging.getLogger("callboard.audit")
@@ -58,9 +58,7 @@ class AuditLog:
         limit: int = 200,
     ) -> list[dict[str, Any]]:
         """Entries newest first, for a caller the policy allows ``audit.read`` (never allowed by default)."""
-        if access.decide(AUDIT_READ).result != "allow":
-            subject = access.identity.subject or "An anonymous caller"
-            raise NotAllowedError(f"{subject} may not read the audit log ({AUDIT_READ})")
+        require(access, AUDIT_READ, "read the audit log")
         with self._db.connect() as connection:
             return store.read_audit(connection, actor=actor, actions=actions, since=since, until=until, limit=limit)
 

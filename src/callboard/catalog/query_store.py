@@ -232,11 +232,11 @@ def _split_kind(filters: FilterSets) -> tuple[tuple[str, ...] | None, tuple[Cond
     """For a single filter set with a kind condition: the kinds, and the other conditions."""
     if len(filters) != 1:
         return None, ()
-    kinds = next((c.values for c in filters[0] if c.key == "kind" and c.values is not None and c.plain), None)
-    if kinds is None:
-        return None, ()
-    first = next(c for c in filters[0] if c.key == "kind" and c.values == kinds and c.plain)
-    return kinds, tuple(c for c in filters[0] if c is not first)
+    conditions = filters[0]
+    for index, condition in enumerate(conditions):
+        if condition.key == "kind" and condition.values is not None and condition.plain:
+            return condition.values, conditions[:index] + conditions[index + 1 :]
+    return None, ()
 
 
 def parents_of(connection: Connection, ref: str) -> tuple[list[str], bool]:
@@ -387,11 +387,9 @@ def generation(connection: Connection) -> int:
     return -1 if value is None else int(value)
 
 
-def catalog_version(connection: Connection) -> tuple[int, float]:
-    """Changes whenever an entity is written or deleted: (how many entities, latest update time)."""
-    count = connection.execute(select(func.count()).select_from(final_entities)).scalar_one()
-    latest = connection.execute(select(func.max(final_entities.c.last_updated_at))).scalar_one()
-    return int(count), float(latest or 0.0)
+def entity_count(connection: Connection) -> int:
+    """How many final entities the catalog holds (a scan: the indexer asks every 15 s, pages never)."""
+    return int(connection.execute(select(func.count()).select_from(final_entities)).scalar_one())
 
 
 def ids_where(connection: Connection, key: str, values: Sequence[str] | None) -> list[str]:

@@ -18,7 +18,7 @@ from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.paging import QueryState
 from callboard.catalog.results import Page, Preview
 from callboard.catalog.service import CatalogService
-from callboard.catalog.stitching import search_rows
+from callboard.catalog.stitching import load_json, search_rows
 from callboard.catalog.views import Browse
 from callboard.core.audit import AuditSink
 from callboard.core.entity import Entity, EntityRef, EntityRefError
@@ -33,6 +33,9 @@ from callboard.core.permissions import (
     CATALOG_LOCATION_READ,
     AccessLike,
     Criteria,
+    access_source,
+    require,
+    who,
 )
 
 
@@ -73,7 +76,7 @@ class SecuredCatalog:
         audit: AuditSink | None = None,
     ) -> None:
         self._service = service
-        self._access: Callable[[], AccessLike] = access if callable(access) else (lambda: access)
+        self._access = access_source(access)
         self._audit = audit
 
     @property
@@ -95,13 +98,10 @@ class SecuredCatalog:
     # -- checks -----------------------------------------------------------------------------------------------
 
     def _require(self, permission: str, what: str) -> None:
-        decision = self._access().decide(permission)
-        if decision.result != "allow":
-            raise NotAllowedError(f"{self._who()} may not {what} ({permission})")
+        require(self._access(), permission, what)
 
     def _who(self) -> str:
-        identity = self._access().identity
-        return identity.subject or "an anonymous caller"
+        return who(self._access())
 
     def _read_filters(self, filters: FilterSets) -> FilterSets | None:
         """The filters narrowed to what the caller may read; None when it may read nothing."""
@@ -164,8 +164,8 @@ class SecuredCatalog:
         }
 
     def count(self, filters: FilterSets) -> int:
-        restriction = self._restriction()
-        return self._service.views.count(filters if restriction is None else restrict(filters, restriction))
+        narrowed = self._read_filters(filters)
+        return 0 if narrowed is None else self._service.views.count(narrowed)
 
     def parents(self, ref: str) -> list[str]:
         return self._service.views.parents(ref)
@@ -186,7 +186,7 @@ class SecuredCatalog:
         return self._service.views.all_refs()
 
     def total(self) -> int:
-        """How many entities the catalog holds (cheap: it reads the catalog's version row)."""
+        """How many entities the catalog holds (a count of the table)."""
         self._require_everything("count every entity")
         return self._service.views.total()
 
@@ -229,18 +229,15 @@ class SecuredCatalog:
         )
 
     def entity_by_name(self, kind: str, namespace: str, name: str) -> Entity:
-        entity = self._service.entity_by_name(kind, namespace, name)
-        if not self._readable(entity):
-            # As Backstage does: an entity the caller may not read does not exist for them.
-            raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
+        entity: Entity = load_json(self.entity_json_by_name(kind, namespace, name))
         return entity
 
     def entity_json_by_name(self, kind: str, namespace: str, name: str) -> str:
         """``entity_by_name`` as the stored JSON text: a caller who may read everything gets it unparsed."""
         text = self._service.entity_text_by_name(kind, namespace, name)
-        if self._access().decide(CATALOG_ENTITY_READ).result == "allow":
-            return text
-        self.entity_by_name(kind, namespace, name)  # refused (404) unless this caller may read it
+        if self._access().decide(CATALOG_ENTITY_READ).result != "allow" and not self._readable(load_json(text)):
+            # As Backstage does: an entity the caller may not read does not exist for them.
+            raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
         return text
 
     def hidden_refs(self, refs: Iterable[str]) -> set[str]:

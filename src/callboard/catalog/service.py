@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from callboard.catalog import query_store, stitch_store, store
@@ -219,16 +220,13 @@ class CatalogService:
             stitch_store.stitch_entities(connection, neighbours)
 
     def facets(self, names: Sequence[str], filters: FilterSets) -> dict[str, list[dict[str, Any]]]:
+        counted: dict[str, tuple[tuple[str, int], ...]] = {}
         with self._db.connect() as connection:
             generation = query_store.generation(connection)
-            counted = {
-                name: self._cache.get(
-                    ("facets", name, filters),
-                    generation,
-                    lambda name=name: tuple(query_store.facets(connection, name, filters)),  # type: ignore[misc]
+            for name in names:
+                counted[name] = self._cache.get(
+                    ("facets", name, filters), generation, partial(_facet_counts, connection, name, filters)
                 )
-                for name in names
-            }
         return {name: [{"value": value, "count": count} for value, count in found] for name, found in counted.items()}
 
     def ancestry(self, kind: str, namespace: str, name: str) -> dict[str, Any]:
@@ -483,3 +481,7 @@ class CatalogService:
         with self._db.connect() as connection:
             pending = store.pending_count(connection)
         return {"pending": pending, "processed": self.engine.processed_total, "lastError": self.engine.last_error}
+
+
+def _facet_counts(connection: Any, name: str, filters: FilterSets) -> tuple[tuple[str, int], ...]:
+    return tuple(query_store.facets(connection, name, filters))

@@ -24,8 +24,8 @@ from callboard.storage.tables import (
 def raise_generation(connection: Connection) -> None:
     """Mark that this transaction changed the final entities (``query_store.generation`` reads the mark).
 
-    Called once, as a transaction's last write to them, since on PostgreSQL the row stays locked until the
-    commit: concurrent writers wait only for each other's final moments.
+    Called once per write of final entities, after it: on PostgreSQL the row stays locked until the commit,
+    so concurrent writers wait for each other only from there on, not for the whole of their work.
     """
     connection.execute(
         update(catalog_generation).where(catalog_generation.c.id == 1).values(value=catalog_generation.c.value + 1)

@@ -122,4 +122,4 @@ class CatalogViews:
 
     def total(self) -> int:
         with self._db.connect() as connection:
-            return int(query_store.catalog_version(connection)[0])
+            return query_store.entity_count(connection)

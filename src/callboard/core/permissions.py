@@ -8,9 +8,11 @@ filtered where they are read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from callboard.core.errors import NotAllowedError
 from callboard.core.identity import Identity
 
 #: (key, accepted values or None for "present"), all lower-case, as in catalog filters.
@@ -94,3 +96,19 @@ class SystemAccess:
 
 
 SYSTEM = SystemAccess()
+
+
+def who(access: AccessLike) -> str:
+    """The caller as refusals name them."""
+    return access.identity.subject or "An anonymous caller"
+
+
+def require(access: AccessLike, permission: str, what: str) -> None:
+    """Refuse (403) unless the policy allows ``permission`` outright: "<who> may not <what> (<permission>)"."""
+    if access.decide(permission).result != "allow":
+        raise NotAllowedError(f"{who(access)} may not {what} ({permission})")
+
+
+def access_source(access: AccessLike | Callable[[], AccessLike]) -> Callable[[], AccessLike]:
+    """Services take either one caller or a function giving the current request's; this is the function."""
+    return access if callable(access) else (lambda: access)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from callboard.core.errors import NotAllowedError
 from callboard.core.permissions import (
     SCAFFOLDER_TASK_CANCEL,
     SCAFFOLDER_TASK_CREATE,
     SCAFFOLDER_TASK_READ,
     AccessLike,
+    access_source,
+    require,
 )
 from callboard.scaffolder.service import ScaffolderService
 from callboard.scaffolder.tasks import TaskService
@@ -29,16 +30,14 @@ class SecuredTasks:
     ) -> None:
         self._tasks = tasks
         self._scaffolder = scaffolder
-        self._access: Callable[[], AccessLike] = access if callable(access) else (lambda: access)
+        self._access = access_source(access)
 
     def acting_as(self, access: AccessLike) -> SecuredTasks:
         return SecuredTasks(self._tasks, self._scaffolder, access)
 
     def _require(self, permission: str, what: str) -> AccessLike:
         access = self._access()
-        if access.decide(permission).result != "allow":
-            subject = access.identity.subject or "An anonymous caller"
-            raise NotAllowedError(f"{subject} may not {what} ({permission})")
+        require(access, permission, what)
         return access
 
     def create(

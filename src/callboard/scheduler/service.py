@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 
 from croniter import croniter
 
-from callboard.core.errors import InputError, NotAllowedError, NotFoundError
+from callboard.core.errors import InputError, NotFoundError
 from callboard.core.loops import BackgroundLoop
-from callboard.core.permissions import SCHEDULER_TASK_RUN, AccessLike
+from callboard.core.permissions import SCHEDULER_TASK_RUN, AccessLike, require
 from callboard.plugins.backend import ScheduledTask
 from callboard.scheduler import store
 from callboard.scheduler.store import Run
@@ -99,9 +99,7 @@ class Scheduler(BackgroundLoop):
     def trigger(self, task_id: str, access: AccessLike) -> None:
         """Run the task as soon as a replica can (its schedule carries on from that run), if the caller may
         run tasks by hand (``scheduler.task.run``); the run records who asked."""
-        if not self.may_trigger(access):
-            subject = access.identity.subject or "An anonymous caller"
-            raise NotAllowedError(f"{subject} may not run scheduled tasks ({SCHEDULER_TASK_RUN})")
+        require(access, SCHEDULER_TASK_RUN, "run scheduled tasks")
         self._request(task_id, access.identity.subject)
 
     def _request(self, task_id: str, by: str) -> None:

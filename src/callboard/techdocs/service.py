@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
@@ -57,6 +57,23 @@ class DocsState:
     error: str | None = None
     log: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def location_metadata(entity: Mapping[str, Any]) -> dict[str, str]:
+    """Where the docs come from, as Backstage's ``locationMetadata``: ``{type, target}``.
+
+    ``dir:`` next to a descriptor read by URL becomes that folder's URL; next to a descriptor on the
+    server's disk it stays as the annotation writes it (the server's own paths are nobody's business).
+    """
+    annotations = (entity.get("metadata") or {}).get("annotations") or {}
+    ref = str(annotations.get(REF) or "")
+    kind, _, target = ref.partition(":")
+    if not ref or not target:
+        raise NotFoundError("This entity has no docs (no backstage.io/techdocs-ref annotation)")
+    location = str(annotations.get(LOCATION) or "")
+    if kind == "dir" and location.startswith("url:"):
+        return {"type": "url", "target": urljoin(location.removeprefix("url:"), target.rstrip("/") + "/")}
+    return {"type": kind, "target": target}
 
 
 def docs_source(entity: Mapping[str, Any]) -> Path | RepositoryUrl:

@@ -51,6 +51,13 @@ def _fields(raw: list[str]) -> list[str]:
     return [field.strip() for item in raw for field in item.split(",") if field.strip()]
 
 
+def _full_text(term: str | None, fields: Sequence[str]) -> FullText | None:
+    """A full-text filter from its term and fields (blank ones dropped); None for a blank term."""
+    if not term or not term.strip():
+        return None
+    return FullText(term.strip(), tuple(field.strip() for field in fields if field.strip()))
+
+
 def _order(raw: Sequence[str]) -> list[OrderField]:
     order = []
     for item in raw:
@@ -172,14 +179,11 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
         term_fields: Annotated[str | None, Query(alias="fullTextFilterFields")] = None,
         total_items: Annotated[str | None, Query(alias="totalItems", pattern="^(include|exclude)$")] = None,
     ) -> Response:
-        full_text = None
-        if term:
-            full_text = FullText(term.strip(), tuple(f.strip() for f in (term_fields or "").split(",") if f.strip()))
         page = catalog.query_entities(
             parse_filters(filters),
             fields=_fields(fields),
             order=_order_fields(order_field),
-            full_text=full_text,
+            full_text=_full_text(term, (term_fields or "").split(",")),
             limit=20 if limit is None else limit_param(limit, limits) or 0,
             offset=offset_param(offset, limits),
             cursor=cursor,
@@ -194,14 +198,11 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
         if body.cursor is not None and not body.cursor:
             raise InputError("Cursor cannot be empty")
         text = body.fullTextFilter
-        full_text = None
-        if text is not None and text.term.strip():
-            full_text = FullText(text.term.strip(), tuple(f.strip() for f in text.fields or [] if f.strip()))
         page = catalog.query_entities(
             () if body.cursor else predicate(body.query),
             fields=_fields(body.fields or []),
             order=[OrderField(item.field, item.order == "desc") for item in body.orderBy or []],
-            full_text=full_text,
+            full_text=None if text is None else _full_text(text.term, text.fields or []),
             limit=20 if body.limit is None else limit_param(body.limit, limits) or 0,
             offset=offset_param(body.offset, limits),
             cursor=body.cursor,

@@ -14,38 +14,18 @@ import json
 import mimetypes
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
-from urllib.parse import urljoin
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, StreamingResponse
 
 from callboard.catalog.api import SecuredCatalog
 from callboard.core.errors import NotFoundError
-from callboard.techdocs.api import TechDocsService
+from callboard.techdocs.api import TechDocsService, location_metadata
 
-REF = "backstage.io/techdocs-ref"
-LOCATION = "backstage.io/managed-by-location"
 #: Built pages may hold anything their authors wrote: no script, no plugins, no forms, an opaque origin.
 SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'"
 #: How long a sync waits for a build before saying it is still running (the reader polls again).
 SYNC_SECONDS = 300.0
-
-
-def location_metadata(entity: Mapping[str, Any]) -> dict[str, str]:
-    """Where the docs come from, as Backstage's ``locationMetadata``: ``{type, target}``.
-
-    ``dir:`` next to a descriptor read by URL becomes that folder's URL; next to a descriptor on the
-    server's disk it stays as the annotation writes it (the server's own paths are nobody's business).
-    """
-    annotations = (entity.get("metadata") or {}).get("annotations") or {}
-    ref = str(annotations.get(REF) or "")
-    kind, _, target = ref.partition(":")
-    if not ref or not target:
-        raise NotFoundError("This entity has no docs (no backstage.io/techdocs-ref annotation)")
-    location = str(annotations.get(LOCATION) or "")
-    if kind == "dir" and location.startswith("url:"):
-        return {"type": "url", "target": urljoin(location.removeprefix("url:"), target.rstrip("/") + "/")}
-    return {"type": kind, "target": target}
 
 
 def techdocs_router(catalog: SecuredCatalog, techdocs: TechDocsService) -> APIRouter:
