@@ -15,7 +15,7 @@ from callboard import __version__
 from callboard.app import Runtime
 from callboard.auth.service import AuthSetupError
 from callboard.cli_plugins import ConfigOption, RuntimeFor
-from callboard.core.limits import REQUEST_HEAD_BYTES
+from callboard.web.http_protocol import BoundedHttpToolsProtocol
 from callboard.worker_process import WorkerProcess, separate_by_default
 from callboard.worker_process import exit_with as watch_parent
 
@@ -55,7 +55,7 @@ def serve_web(
             port=port,
             log_level="warning",
             access_log=False,
-            h11_max_incomplete_event_size=REQUEST_HEAD_BYTES,
+            http=BoundedHttpToolsProtocol,
         )
     finally:
         if worker_process is not None:

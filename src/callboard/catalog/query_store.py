@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Select,
     and_,
     asc,
     delete,
@@ -177,8 +178,12 @@ def count_entities(connection: Connection, filters: FilterSets, full_text: FullT
     return int(connection.execute(statement).scalar_one())
 
 
+def entity_by_ref_statement(ref: str) -> Select[str]:
+    return select(final_entities.c.final_entity).where(final_entities.c.entity_ref == ref)
+
+
 def entity_by_ref(connection: Connection, ref: str) -> str | None:
-    row = connection.execute(select(final_entities.c.final_entity).where(final_entities.c.entity_ref == ref)).first()
+    row = connection.execute(entity_by_ref_statement(ref)).first()
     return row[0] if row else None
 
 

@@ -185,8 +185,8 @@ class CatalogService:
     def entity_text_by_name(self, kind: str, namespace: str, name: str) -> str:
         """The entity's JSON as stored (what the API answers, without parsing it and writing it again)."""
         ref = f"{kind}:{namespace}/{name}".lower()
-        with self._db.connect() as connection:
-            text = query_store.entity_by_ref(connection, ref)
+        rows = self._db.read(query_store.entity_by_ref_statement(ref))
+        text: str | None = rows[0][0] if rows else None
         if text is None:
             raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
         return text

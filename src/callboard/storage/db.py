@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 
 def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
@@ -94,6 +94,14 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(self.url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+        # Single-statement reads (an entity by name) on a database server: in autocommit mode, without the
+        # pool's liveness ping, one round trip where a pooled transaction costs four (ping, BEGIN, SELECT,
+        # ROLLBACK). A connection the server dropped is retried once on a fresh one (``read``).
+        self._reads = (
+            self.engine
+            if self.is_sqlite
+            else create_engine(self.url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT")
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -119,6 +127,17 @@ class Database:
         with self.engine.connect() as connection:
             yield connection
 
+    def read(self, statement: Executable) -> list[Row[Any]]:
+        """The rows of one read-only statement, on the cheapest path the database offers (see ``_reads``)."""
+        for attempt in (1, 2):
+            try:
+                with self._reads.connect() as connection:
+                    return list(connection.execute(statement))
+            except DBAPIError as error:
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
     def refresh_statistics(self, table: str) -> None:
         """The planner's statistics for ``table``, after large changes. On PostgreSQL also a VACUUM: rewritten
         rows leave dead versions behind, and until they are cleaned up index-only scans must visit the heap
@@ -132,6 +151,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._reads.dispose()
 
     def describe(self) -> str:
         return self.url.render_as_string(hide_password=True)

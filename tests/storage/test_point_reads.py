@@ -1,0 +1,47 @@
+"""Single-statement reads (``Database.read``): on PostgreSQL outside any transaction, one round trip each,
+and a connection the server dropped costs the caller nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from callboard.storage.db import Database
+from callboard.storage.tables import catalog_generation
+from tests.support import migrated_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with migrated_database(request.param, tmp_path) as migrated:
+        yield migrated
+
+
+@pytest.fixture
+def postgresql(tmp_path: Path) -> Iterator[Database]:
+    with migrated_database("postgresql", tmp_path) as migrated:
+        yield migrated
+
+
+def test_a_read_sees_what_was_committed(database: Database) -> None:
+    before = database.read(select(catalog_generation.c.value))[0][0]
+    with database.transaction() as connection:
+        connection.execute(catalog_generation.update().values(value=catalog_generation.c.value + 1))
+    assert database.read(select(catalog_generation.c.value))[0][0] == before + 1
+
+
+def test_reads_on_postgresql_run_outside_a_transaction(postgresql: Database) -> None:
+    # now() is the transaction's start time inside one and the statement's otherwise: two reads in one
+    # transaction would agree; in autocommit each statement is its own.
+    rows = postgresql.read(text("SELECT now() = statement_timestamp()"))
+    assert rows[0][0] is True
+
+
+def test_a_connection_the_server_dropped_is_replaced(postgresql: Database) -> None:
+    backend = postgresql.read(text("SELECT pg_backend_pid()"))[0][0]
+    with postgresql.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    assert postgresql.read(text("SELECT pg_backend_pid()"))[0][0] != backend
