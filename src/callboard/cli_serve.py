@@ -4,6 +4,7 @@ background work, for a process or machine of its own)."""
 from __future__ import annotations
 
 import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -79,10 +80,17 @@ def add_serve_commands(cli: typer.Typer, runtime_for: RuntimeFor, err: Console) 
         ] = None,
     ) -> None:
         """Run the portal: the web app and API, and (by default) the background work beside it."""
-        runtime = runtime_for(config)
-        listen = runtime.callboard.settings.backend.listen
         separate = worker and (separate_by_default() if worker_process is None else worker_process)
         child = WorkerProcess(config or [], cwd=Path.cwd()) if separate else None
+        if child is not None:
+            child.prepare()
+        try:
+            runtime = runtime_for(config)
+        except BaseException:
+            if child is not None:
+                child.stop()
+            raise
+        listen = runtime.callboard.settings.backend.listen
         serve_web(
             runtime,
             host or listen.host,
@@ -96,12 +104,17 @@ def add_serve_commands(cli: typer.Typer, runtime_for: RuntimeFor, err: Console) 
     def worker(
         config: ConfigOption = None,
         exit_with: Annotated[int | None, typer.Option(hidden=True, help="Stop when this process is gone.")] = None,
+        wait_for_start: Annotated[
+            bool, typer.Option(hidden=True, help="Wait for a line on standard input before starting.")
+        ] = False,
     ) -> None:
         """Run only background work: catalog processing, scaffolder tasks, search indexing (beside serve)."""
         # Block the stop signals before any thread starts, so that sigwait (not a default handler) receives them.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         if exit_with is not None:
             watch_parent(exit_with)
+        if wait_for_start and not sys.stdin.readline():
+            return  # the server stopped before it was ready
         runtime = runtime_for(config)
         runtime.catalog.sync_locations()
         err.print(f"Callboard worker {runtime.engine.owner} processing {runtime.database.describe()}")

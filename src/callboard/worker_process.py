@@ -60,8 +60,24 @@ class WorkerProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    def prepare(self) -> None:
+        """Start the child now, to wait for ``start``: it loads Callboard's code (about as long as the server's
+        own start) while the server migrates the database and reads its configuration, which the child must
+        not do beside it."""
+        self._process = subprocess.Popen(
+            [*self._command, "--wait-for-start"], cwd=self._cwd, start_new_session=True, stdin=subprocess.PIPE
+        )
+
     def start(self) -> None:
-        self._spawn()
+        process = self._process
+        if process is not None and process.stdin is not None and process.poll() is None:
+            try:
+                process.stdin.write(b"start\n")
+                process.stdin.close()
+            except BrokenPipeError:
+                pass  # it died while waiting; the supervisor restarts it
+        else:
+            self._spawn()
         self._watch = threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True)
         self._watch.start()
 
@@ -88,6 +104,8 @@ class WorkerProcess:
         process = self._process
         if process is None or process.poll() is not None:
             return
+        if process.stdin is not None and not process.stdin.closed:
+            process.stdin.close()  # a child still waiting to start reads the end of its input and leaves
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from callboard.storage.db import Database
 from callboard.storage.tables import catalog_generation
@@ -27,21 +27,32 @@ def postgresql(tmp_path: Path) -> Iterator[Database]:
 
 
 def test_a_read_sees_what_was_committed(database: Database) -> None:
-    before = database.read(select(catalog_generation.c.value))[0][0]
+    before = database.read("SELECT value FROM catalog_generation")[0][0]
     with database.transaction() as connection:
         connection.execute(catalog_generation.update().values(value=catalog_generation.c.value + 1))
-    assert database.read(select(catalog_generation.c.value))[0][0] == before + 1
+    assert database.read("SELECT value FROM catalog_generation")[0][0] == before + 1
 
 
 def test_reads_on_postgresql_run_outside_a_transaction(postgresql: Database) -> None:
     # now() is the transaction's start time inside one and the statement's otherwise: two reads in one
     # transaction would agree; in autocommit each statement is its own.
-    rows = postgresql.read(text("SELECT now() = statement_timestamp()"))
+    rows = postgresql.read("SELECT now() = statement_timestamp()")
     assert rows[0][0] is True
 
 
 def test_a_connection_the_server_dropped_is_replaced(postgresql: Database) -> None:
-    backend = postgresql.read(text("SELECT pg_backend_pid()"))[0][0]
+    backend = postgresql.read("SELECT pg_backend_pid()")[0][0]
     with postgresql.connect() as connection:
         connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-    assert postgresql.read(text("SELECT pg_backend_pid()"))[0][0] != backend
+    assert postgresql.read("SELECT pg_backend_pid()")[0][0] != backend
+
+
+def test_placeholders_casts_and_percent_signs_mean_the_same_on_both_databases(database: Database) -> None:
+    cast = "CAST(:word AS TEXT)" if database.is_sqlite else ":word::text"
+    rows = database.read(f"SELECT {cast} LIKE 'ab%', :word || :other", word="abc", other="d")
+    assert [tuple(row) for row in rows] == [(True if not database.is_sqlite else 1, "abcd")]
+
+
+def test_a_read_cannot_write(database: Database) -> None:
+    with pytest.raises(Exception, match=r"readonly|read-only"):
+        database.read("UPDATE catalog_generation SET value = value + 1")

@@ -73,11 +73,17 @@ class CatalogEngine:
                 interval=random.uniform(low, high),
                 owner=self.owner,
             )
-            stitch_store.stitch_entities(connection, dirty)
+            backlog = len(claimed) == self.settings.batch_size
+            if backlog:
+                # More is due: the batches to come will change these entities' relations again (a team
+                # is pointed at by each component it owns), so they are stitched with the queue, once.
+                stitch_store.enqueue_stitch(connection, dirty)
+            else:
+                stitch_store.stitch_entities(connection, dirty)
         self.processed_total += len(claimed)
-        # Entities that others point at (a team owning thousands of components) are re-stitched in bulk
-        # once the backlog drains, or every few seconds, not once per batch.
-        if len(claimed) < self.settings.batch_size or time.monotonic() - self._last_deferred > 5:
+        # The queue (entities whose relations changed, and a backlog's batches) is stitched in bulk once the
+        # backlog drains, or every few seconds, so that a long ingestion shows its entities as it goes.
+        if not backlog or time.monotonic() - self._last_deferred > 5:
             self.stitch_deferred()
         if self.on_batch is not None:
             self.on_batch(len(claimed))

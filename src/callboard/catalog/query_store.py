@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Select,
     and_,
     asc,
     delete,
@@ -178,12 +177,12 @@ def count_entities(connection: Connection, filters: FilterSets, full_text: FullT
     return int(connection.execute(statement).scalar_one())
 
 
-def entity_by_ref_statement(ref: str) -> Select[str]:
-    return select(final_entities.c.final_entity).where(final_entities.c.entity_ref == ref)
+#: ``Database.read`` of one entity's stored JSON by its ref (lower case).
+ENTITY_BY_REF = "SELECT final_entity FROM final_entities WHERE entity_ref = :ref"
 
 
 def entity_by_ref(connection: Connection, ref: str) -> str | None:
-    row = connection.execute(entity_by_ref_statement(ref)).first()
+    row = connection.execute(select(final_entities.c.final_entity).where(final_entities.c.entity_ref == ref)).first()
     return row[0] if row else None
 
 

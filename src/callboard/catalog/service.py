@@ -185,7 +185,7 @@ class CatalogService:
     def entity_text_by_name(self, kind: str, namespace: str, name: str) -> str:
         """The entity's JSON as stored (what the API answers, without parsing it and writing it again)."""
         ref = f"{kind}:{namespace}/{name}".lower()
-        rows = self._db.read(query_store.entity_by_ref_statement(ref))
+        rows = self._db.read(query_store.ENTITY_BY_REF, ref=ref)
         text: str | None = rows[0][0] if rows else None
         if text is None:
             raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
