@@ -69,6 +69,7 @@ from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
 from callboard.techdocs.api import Publisher
 from callboard.techdocs.service import TechDocsService
+from callboard.web.http_protocol import BoundedHttpToolsProtocol
 from callboard.web.server import WebParts, build_web_app
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,10 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "callboard.builtins.techdocs_local",
     "callboard.builtins.auth_providers",
 )
+
+#: The HTTP protocol uvicorn serves the portal with (``uvicorn.Config(http=...)``): httptools, its request
+#: heads bounded. ``callboard serve`` and the SDK's test servers use the same.
+HTTP_PROTOCOL = BoundedHttpToolsProtocol
 
 
 @dataclass

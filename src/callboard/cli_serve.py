@@ -13,10 +13,9 @@ import uvicorn
 from rich.console import Console
 
 from callboard import __version__
-from callboard.app import Runtime
+from callboard.app import HTTP_PROTOCOL, Runtime
 from callboard.auth.service import AuthSetupError
 from callboard.cli_plugins import ConfigOption, RuntimeFor
-from callboard.web.http_protocol import BoundedHttpToolsProtocol
 from callboard.worker_process import WorkerProcess, separate_by_default
 from callboard.worker_process import exit_with as watch_parent
 
@@ -56,7 +55,7 @@ def serve_web(
             port=port,
             log_level="warning",
             access_log=False,
-            http=BoundedHttpToolsProtocol,
+            http=HTTP_PROTOCOL,
         )
     finally:
         if worker_process is not None:

@@ -3,6 +3,7 @@ limit is answered 431 and the connection closed, while a large body behind a sma
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -55,7 +56,18 @@ def test_a_head_within_the_limit_is_served(url: str) -> None:
 def test_a_head_over_the_limit_is_431_and_the_connection_closes(url: str) -> None:
     status, answer = raw_http(url, ["GET / HTTP/1.1", "X-Long: " + "a" * (REQUEST_HEAD_BYTES + 1)])
     assert status == 431
-    assert b"too large" in answer
+    error = json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
+    assert error["name"] == "InputError"
+    assert f"over {REQUEST_HEAD_BYTES} bytes" in error["message"]
+
+
+def test_a_header_with_control_characters_is_400_in_the_api_error_shape(url: str) -> None:
+    status, answer = raw_http(url, ["GET / HTTP/1.1", "Cookie: a=\x01b"])
+    assert status == 400
+    assert b"content-type: application/json" in answer
+    body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert "control characters" in body["error"]["message"]
+    assert body["request"] == {"method": "GET", "url": "/"}
 
 
 def test_a_head_that_never_ends_is_cut_off(url: str) -> None:

@@ -39,10 +39,9 @@ import pytest
 import uvicorn
 
 from callboard import __version__
-from callboard.app import BUILTIN_PLUGINS, Runtime, create_callboard, create_runtime
+from callboard.app import BUILTIN_PLUGINS, HTTP_PROTOCOL, Runtime, create_callboard, create_runtime
 from callboard.config_loader import LoadedConfig
 from callboard.core.identity import Identity
-from callboard.core.limits import REQUEST_HEAD_BYTES
 from callboard.core.permissions import SYSTEM
 from callboard.plugins.manager import PluginManager
 from callboard.settings import settings_from
@@ -70,9 +69,7 @@ class LoopbackServer:
 
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", h11_max_incomplete_event_size=REQUEST_HEAD_BYTES
-        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", http=HTTP_PROTOCOL)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

@@ -3,17 +3,23 @@
 httptools parses a request in a fraction of h11's time, but keeps no limit on the request line and
 headers: a client that never ends its head would grow the server's memory without end. This protocol counts
 the bytes of each request head as they arrive and answers 431 once they pass ``REQUEST_HEAD_BYTES``.
+Requests the parser refuses are answered in the API's JSON error shape, like every other error.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from callboard.core.limits import REQUEST_HEAD_BYTES
 
-_TOO_LARGE = b"Request line and headers are too large."
+_TOO_LARGE = f"The request line and headers are over {REQUEST_HEAD_BYTES} bytes; send less in the URL or headers"
+_MALFORMED = (
+    "Invalid HTTP request: the request line or a header holds what HTTP does not allow "
+    "(control characters in a header value, say)"
+)
 
 
 class _HeadTooLarge(Exception):
@@ -57,13 +63,27 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._too_large:
             self._refuse_head()
         else:
-            super().send_400_response(msg)
+            self._refuse(400, "Bad Request", "InputError", _MALFORMED)
 
     def _refuse_head(self) -> None:
+        self._refuse(431, "Request Header Fields Too Large", "InputError", _TOO_LARGE)
+
+    def _refuse(self, status: int, reason: str, name: str, message: str) -> None:
+        # Backstage's error body; the request is named as far as it was read (the URL cut short).
+        url = bytes(getattr(self, "url", b""))[:2000].decode("latin-1")
+        try:
+            method = self.parser.get_method().decode("latin-1")
+        except Exception:  # the parser fails before the method on a malformed request line
+            method = ""
+        body = json.dumps(
+            {
+                "error": {"name": name, "message": message},
+                "request": {"method": method, "url": url},
+                "response": {"statusCode": status},
+            }
+        )
         self.transport.write(
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-            b"content-type: text/plain; charset=utf-8\r\n"
-            b"content-length: " + str(len(_TOO_LARGE)).encode("ascii") + b"\r\n"
-            b"connection: close\r\n\r\n" + _TOO_LARGE
+            f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n{body}".encode("ascii")
         )
         self.transport.close()
