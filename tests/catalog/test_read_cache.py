@@ -76,3 +76,17 @@ def test_the_cache_keeps_the_latest_answers_and_nothing_without_a_generation() -
     cache.get("x", -1, lambda: compute("x"))
     cache.get("x", -1, lambda: compute("x"))
     assert calls == ["a", "a", "b", "c", "a", "x", "x"]
+
+
+def test_known_facets_are_answered_without_a_query_only_while_the_catalog_is_unchanged(
+    runtimes: tuple[Runtime, Runtime],
+) -> None:
+    writer, reader = runtimes
+    assert reader.catalog.cached_facets(["spec.type"], COMPONENTS) is None  # nothing counted yet
+    counted = reader.catalog.facets(["spec.type"], COMPONENTS)
+    assert reader.catalog.cached_facets(["spec.type"], COMPONENTS) == counted
+    assert reader.catalog.cached_facets(["spec.type", "spec.lifecycle"], COMPONENTS) is None  # one not counted
+    uid = writer.catalog.entity_by_name("component", "default", "artist-web")["metadata"]["uid"]
+    writer.catalog.delete_by_uid(uid)
+    assert reader.catalog.cached_facets(["spec.type"], COMPONENTS) is None  # the other replica changed it
+    assert reader.catalog.facets(["spec.type"], COMPONENTS)["spec.type"] == [{"value": "service", "count": 2}]

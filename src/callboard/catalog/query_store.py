@@ -382,6 +382,10 @@ def browse_rows(connection: Connection, keys: Sequence[str]) -> Iterator[tuple[s
         yield row[0], row[1], row[2], row[3]
 
 
+#: ``Database.read`` of the catalog's generation (see ``generation``).
+GENERATION = "SELECT value FROM catalog_generation WHERE id = 1"
+
+
 def generation(connection: Connection) -> int:
     """The catalog's generation: it changes in every transaction that writes or deletes final entities.
 

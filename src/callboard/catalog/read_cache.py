@@ -27,6 +27,16 @@ class ReadCache:
         self.hits = 0
         self.misses = 0
 
+    def peek(self, key: Hashable, generation: int) -> tuple[bool, Any]:
+        """``(True, answer)`` if ``key`` is known at ``generation``, else ``(False, None)``; computes nothing."""
+        with self._lock:
+            found = self._answers.get(key)
+            if generation >= 0 and found is not None and found[0] == generation:
+                self._answers.move_to_end(key)
+                self.hits += 1
+                return True, found[1]
+        return False, None
+
     def get(self, key: Hashable, generation: int, compute: Callable[[], T]) -> T:
         """``compute()``'s answer for ``key`` at ``generation``, computed again only when the catalog moved on."""
         if generation < 0:

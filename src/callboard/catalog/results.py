@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from callboard.catalog.providers import LocationSpec
 from callboard.core.entity import Entity
@@ -31,3 +33,8 @@ class Page:
     prev_cursor: str | None = None
     #: With ``raw=True`` and no ``fields``: the entities as their stored JSON texts, and ``items`` empty.
     raw: list[str] | None = None
+
+
+def facets_answer(counted: Mapping[str, tuple[tuple[str, int], ...]]) -> dict[str, list[dict[str, Any]]]:
+    """Facet counts as the API answers them: per facet, ``{value, count}`` in the order counted."""
+    return {name: [{"value": value, "count": count} for value, count in found] for name, found in counted.items()}

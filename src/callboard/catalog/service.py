@@ -23,7 +23,7 @@ from callboard.catalog.providers import (
 from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.read_cache import ReadCache
 from callboard.catalog.reading import check_location_target, parse_location_ref
-from callboard.catalog.results import CatalogPolicy, Page, Preview
+from callboard.catalog.results import CatalogPolicy, Page, Preview, facets_answer
 from callboard.catalog.stitching import load_json
 from callboard.catalog.views import CatalogViews
 from callboard.core.entity import Entity, EntityRef, EntityRefError
@@ -227,7 +227,19 @@ class CatalogService:
                 counted[name] = self._cache.get(
                     ("facets", name, filters), generation, partial(_facet_counts, connection, name, filters)
                 )
-        return {name: [{"value": value, "count": count} for value, count in found] for name, found in counted.items()}
+        return facets_answer(counted)
+
+    def cached_facets(self, names: Sequence[str], filters: FilterSets) -> dict[str, list[dict[str, Any]]] | None:
+        """``facets`` if every count is known for the catalog as it is now (one point read), else None."""
+        rows = self._db.read(query_store.GENERATION)
+        generation = int(rows[0][0]) if rows else -1
+        counted: dict[str, tuple[tuple[str, int], ...]] = {}
+        for name in names:
+            known, found = self._cache.peek(("facets", name, filters), generation)
+            if not known:
+                return None
+            counted[name] = found
+        return facets_answer(counted)
 
     def ancestry(self, kind: str, namespace: str, name: str) -> dict[str, Any]:
         root = self.entity_by_name(kind, namespace, name)

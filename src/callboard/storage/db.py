@@ -92,7 +92,15 @@ class Database:
         if self.is_sqlite:
             if self.url.database:
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30})
+            # As many pooled connections as the web server has worker threads (anyio's 40): a connection
+            # beyond the pool is closed when returned, and opening one (file, WAL, pragmas) under load cost
+            # more than the queries it served.
+            self.engine: Engine = create_engine(
+                self.url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=40,
+                max_overflow=10,
+            )
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(self.url, pool_size=5, max_overflow=10, pool_pre_ping=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.routing import Route
@@ -60,11 +63,30 @@ class WebParts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: Threads that run the synchronous request handlers (database work). Python runs one thread at a time, and
+#: with anyio's default of 40 a burst of requests made 40 threads and the event loop take turns at it, which
+#: stretched every request; a few threads keep the database busy and the rest of the requests wait in line.
+REQUEST_THREADS = 4
+
+
+@asynccontextmanager
+async def _request_threads(_app: FastAPI) -> AsyncIterator[None]:
+    to_thread.current_default_thread_limiter().total_tokens = int(
+        os.environ.get("CALLBOARD_REQUEST_THREADS", REQUEST_THREADS)
+    )
+    yield
+
+
 def build_web_app(parts: WebParts) -> FastAPI:
     # FastAPI's built-in docs pages load their scripts from a CDN; Callboard fetches nothing at run time, so
     # they are off (API entities get a viewer built from npm packages on their Definition tab).
     app = FastAPI(
-        title=parts.title, version=__version__, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json"
+        title=parts.title,
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=_request_threads,
     )
     secure = parts.base_url.startswith("https://")
     proxy = ProxyHandler(
