@@ -85,6 +85,7 @@ def test_serve_runs_background_work_in_a_worker_process(tmp_path: Path) -> None:
         assert f"callboard worker --exit-with {server.pid} --config {tmp_path / 'app-config.yaml'}" in command_line(
             worker
         )
+        assert os.getpriority(os.PRIO_PROCESS, worker) - os.getpriority(os.PRIO_PROCESS, server.pid) == 10
         os.kill(worker, signal.SIGKILL)
         wait_until(lambda: [pid for pid in children(server.pid) if pid != worker and alive(pid)], timeout=30)
         (restarted,) = [pid for pid in children(server.pid) if alive(pid)]

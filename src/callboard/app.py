@@ -376,6 +376,8 @@ def create_runtime(
             on_pages=backend.set_renderer,
             plugin_inventory=lambda: inventory(plugins, backend),
             scheduler=scheduler,
+            on_start=[database.open_async],
+            on_stop=[database.close_async],
         )
     )
     runtime = Runtime(

@@ -3,6 +3,7 @@ background work, for a process or machine of its own)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from callboard import __version__
 from callboard.app import HTTP_PROTOCOL, Runtime
 from callboard.auth.service import AuthSetupError
 from callboard.cli_plugins import ConfigOption, RuntimeFor
-from callboard.worker_process import WorkerProcess, separate_by_default
+from callboard.worker_process import BACKGROUND_NICENESS, WorkerProcess, separate_by_default
 from callboard.worker_process import exit_with as watch_parent
 
 
@@ -112,6 +113,8 @@ def add_serve_commands(cli: typer.Typer, runtime_for: RuntimeFor, err: Console) 
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         if exit_with is not None:
             watch_parent(exit_with)
+            # Beside a server on the same machine, background work gives way to requests when both want a core.
+            os.nice(BACKGROUND_NICENESS)
         if wait_for_start and not sys.stdin.readline():
             return  # the server stopped before it was ready
         runtime = runtime_for(config)

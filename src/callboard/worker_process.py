@@ -23,6 +23,9 @@ log = logging.getLogger("callboard.worker")
 
 #: The longest pause before restarting a worker that keeps dying (the pause doubles from one second).
 MAX_RESTART_PAUSE = 60.0
+#: How much lower the worker's scheduling priority is than its server's (``nice``): with both busy, the
+#: operating system runs request handling first, and reads stay fast while the catalog ingests.
+BACKGROUND_NICENESS = 10
 
 
 def exit_with(parent: int) -> None:

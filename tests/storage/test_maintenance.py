@@ -33,3 +33,18 @@ def test_statistics_are_refreshed_and_postgresql_vacuums(database: Database) -> 
         indexes = connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'search'")).scalars()
         assert "ix_search_text_covering" in set(indexes)
     assert tuple(vacuumed) == (True, True)
+
+
+def test_a_large_write_ahead_log_is_emptied_while_reads_go_on(database: Database) -> None:
+    with database.transaction() as connection:
+        connection.execute(text("UPDATE catalog_generation SET value = value + 1"))
+    database.read("SELECT value FROM catalog_generation")  # a reader with its own connection stays open
+    if not database.is_sqlite:
+        assert database.checkpoint_if_large(1) is False  # PostgreSQL manages its own log
+        return
+    wal = Path(f"{database.url.database}-wal")
+    assert wal.stat().st_size > 0
+    assert database.checkpoint_if_large(wal.stat().st_size + 1) is False  # below the limit: left alone
+    assert database.checkpoint_if_large(1) is True
+    assert wal.stat().st_size == 0
+    assert database.read("SELECT value FROM catalog_generation")[0][0] >= 1  # nothing was lost

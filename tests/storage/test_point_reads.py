@@ -3,6 +3,7 @@ and a connection the server dropped costs the caller nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,3 +57,25 @@ def test_placeholders_casts_and_percent_signs_mean_the_same_on_both_databases(da
 def test_a_read_cannot_write(database: Database) -> None:
     with pytest.raises(Exception, match=r"readonly|read-only"):
         database.read("UPDATE catalog_generation SET value = value + 1")
+
+
+def test_reads_awaited_on_the_loop_that_opened_them_keep_and_replace_connections(postgresql: Database) -> None:
+    async def run() -> None:
+        await postgresql.open_async()
+        try:
+            first = await postgresql.read_async("SELECT pg_backend_pid()")
+            assert await postgresql.read_async("SELECT pg_backend_pid()") == first  # the connection was kept
+            with postgresql.connect() as connection:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first[0][0]})
+            assert await postgresql.read_async("SELECT pg_backend_pid()") != first  # dropped, then replaced
+            with pytest.raises(Exception, match=r"read-only"):
+                await postgresql.read_async("UPDATE catalog_generation SET value = value + 1")
+        finally:
+            await postgresql.close_async()
+
+    asyncio.run(run())
+
+
+def test_awaited_reads_work_where_the_loop_opened_none(database: Database) -> None:
+    rows = asyncio.run(database.read_async("SELECT value FROM catalog_generation WHERE id = :id", id=1))
+    assert len(rows) == 1

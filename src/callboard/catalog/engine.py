@@ -81,6 +81,7 @@ class CatalogEngine:
             else:
                 stitch_store.stitch_entities(connection, dirty)
         self.processed_total += len(claimed)
+        self._db.checkpoint_if_large()
         # The queue (entities whose relations changed, and a backlog's batches) is stitched in bulk once the
         # backlog drains, or every few seconds, so that a long ingestion shows its entities as it goes.
         if not backlog or time.monotonic() - self._last_deferred > 5:
@@ -97,6 +98,7 @@ class CatalogEngine:
         while total < limit:
             with self._db.transaction() as connection:
                 count = stitch_store.stitch_queued(connection, 2000, postgres=not self._db.is_sqlite)
+            self._db.checkpoint_if_large()
             total += count
             if count < 2000:
                 break

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from callboard.catalog.providers import LocationSpec
 from callboard.core.entity import Entity
+from callboard.core.errors import NotFoundError
 
 
 @dataclass
@@ -38,3 +39,11 @@ class Page:
 def facets_answer(counted: Mapping[str, tuple[tuple[str, int], ...]]) -> dict[str, list[dict[str, Any]]]:
     """Facet counts as the API answers them: per facet, ``{value, count}`` in the order counted."""
     return {name: [{"value": value, "count": count} for value, count in found] for name, found in counted.items()}
+
+
+def stored_text(rows: Sequence[tuple[Any, ...]], kind: str, namespace: str, name: str) -> str:
+    """The stored JSON text a by-name read found, or the 404 Backstage answers."""
+    if not rows or rows[0][0] is None:
+        raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
+    text: str = rows[0][0]
+    return text

@@ -240,6 +240,13 @@ class SecuredCatalog:
             raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
         return text
 
+    async def entity_json_by_name_async(self, kind: str, namespace: str, name: str) -> str:
+        """``entity_json_by_name`` awaited on the event loop."""
+        text = await self._service.entity_text_by_name_async(kind, namespace, name)
+        if self._access().decide(CATALOG_ENTITY_READ).result != "allow" and not self._readable(load_json(text)):
+            raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
+        return text
+
     def hidden_refs(self, refs: Iterable[str]) -> set[str]:
         """Which of ``refs`` (lower-case) name entities that exist but the caller may not read."""
         decision = self._access().decide(CATALOG_ENTITY_READ)

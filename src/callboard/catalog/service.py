@@ -6,7 +6,7 @@ import copy
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from callboard.catalog import query_store, stitch_store, store
 from callboard.catalog.engine import CatalogEngine
@@ -23,7 +23,7 @@ from callboard.catalog.providers import (
 from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.read_cache import ReadCache
 from callboard.catalog.reading import check_location_target, parse_location_ref
-from callboard.catalog.results import CatalogPolicy, Page, Preview, facets_answer
+from callboard.catalog.results import CatalogPolicy, Page, Preview, facets_answer, stored_text
 from callboard.catalog.stitching import load_json
 from callboard.catalog.views import CatalogViews
 from callboard.core.entity import Entity, EntityRef, EntityRefError
@@ -179,17 +179,17 @@ class CatalogService:
         return page
 
     def entity_by_name(self, kind: str, namespace: str, name: str) -> Entity:
-        entity: Entity = load_json(self.entity_text_by_name(kind, namespace, name))
-        return entity
+        return cast(Entity, load_json(self.entity_text_by_name(kind, namespace, name)))
 
     def entity_text_by_name(self, kind: str, namespace: str, name: str) -> str:
         """The entity's JSON as stored (what the API answers, without parsing it and writing it again)."""
+        rows = self._db.read(query_store.ENTITY_BY_REF, ref=f"{kind}:{namespace}/{name}".lower())
+        return stored_text(rows, kind, namespace, name)
+
+    async def entity_text_by_name_async(self, kind: str, namespace: str, name: str) -> str:
+        """``entity_text_by_name`` for the event loop (``Database.read_async``)."""
         ref = f"{kind}:{namespace}/{name}".lower()
-        rows = self._db.read(query_store.ENTITY_BY_REF, ref=ref)
-        text: str | None = rows[0][0] if rows else None
-        if text is None:
-            raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
-        return text
+        return stored_text(await self._db.read_async(query_store.ENTITY_BY_REF, ref=ref), kind, namespace, name)
 
     def entity_by_uid(self, uid: str) -> Entity:
         with self._db.connect() as connection:

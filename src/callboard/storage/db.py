@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from callboard.storage.point_reads import ServerReads, SqliteReads
+from callboard.storage.point_reads import AsyncServerReads, ServerReads, SqliteReads
 
 
 def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
@@ -82,6 +84,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: The write-ahead log size at which the writer empties it (``checkpoint_if_large``).
+WAL_LIMIT_BYTES = 256 * 1024 * 1024
+
+
 class Database:
     """One engine and the dialect facts callers need (``SKIP LOCKED`` exists only on PostgreSQL)."""
 
@@ -105,6 +111,7 @@ class Database:
         else:
             self.engine = create_engine(self.url, pool_size=5, max_overflow=10, pool_pre_ping=True)
         self._reads: SqliteReads | ServerReads | None = None
+        self._async_reads: AsyncServerReads | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -151,6 +158,46 @@ class Database:
             return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
+
+    async def open_async(self) -> None:
+        """Open the event loop's own point reads (PostgreSQL); the web app calls this as it starts."""
+        if not self.is_sqlite:
+            self._async_reads = AsyncServerReads(self.url)
+            await self._async_reads.open()
+
+    async def close_async(self) -> None:
+        reads, self._async_reads = self._async_reads, None
+        if reads is not None:
+            await reads.close()
+
+    async def read_async(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """``read`` for a coroutine: on SQLite in place (a local read is quicker than a hop to a thread), on
+        PostgreSQL awaited on the loop's own connections, or in a worker thread where none were opened."""
+        if self.is_sqlite:
+            return self.read(sql, **params)
+        reads = self._async_reads
+        if reads is not None and reads.usable():
+            return await reads.rows(sql, params)
+        return await to_thread.run_sync(partial(self.read, sql, **params))
+
+    def checkpoint_if_large(self, limit_bytes: int = WAL_LIMIT_BYTES) -> bool:
+        """On SQLite, copy the write-ahead log into the database and empty it once it passes ``limit_bytes``.
+
+        SQLite's own checkpoints never wait for readers, so while reads keep arriving (a busy portal) the log
+        is never started again and grows: 3 GB after 90,000 entities, and every read searches it. This one
+        waits (up to the busy timeout) for the readers of old log pages to finish. True if it ran.
+        """
+        if not self.is_sqlite or self.url.database in (None, "", ":memory:"):
+            return False
+        try:
+            size = Path(f"{self.url.database}-wal").stat().st_size
+        except FileNotFoundError:
+            return False
+        if size < limit_bytes:
+            return False
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,6 +7,7 @@ SQL is written once with ``:name`` placeholders, SQLite's own style, and convert
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
@@ -82,3 +84,58 @@ class ServerReads:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+class AsyncServerReads:
+    """Point reads awaited on the event loop that opened them: no thread to hop to and back, so a request
+    that waits on the database costs the server nothing meanwhile. At most ``size`` connections, kept
+    between reads; opened and closed with the web app (its lifespan), as connections belong to one loop."""
+
+    def __init__(self, url: URL, size: int = 8) -> None:
+        self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._size = size
+        self._idle: list[psycopg.AsyncConnection[Any]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots: asyncio.Semaphore | None = None
+
+    async def open(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._slots = asyncio.Semaphore(self._size)
+
+    def usable(self) -> bool:
+        """True on the loop that opened these reads (another loop must use the synchronous path)."""
+        try:
+            return self._loop is not None and asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+    async def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        assert self._slots is not None, "open() first"
+        async with self._slots:
+            for attempt in (1, 2):
+                connection = self._idle.pop() if self._idle else await self._connect()
+                try:
+                    cursor = await connection.execute(_pyformat(sql).encode(), dict(params))
+                    found = [tuple(row) for row in await cursor.fetchall()]
+                except psycopg.OperationalError:
+                    await connection.close()  # dropped by the server: a fresh connection gets one more try
+                    if attempt == 2:
+                        raise
+                    continue
+                except BaseException:
+                    await connection.close()
+                    raise
+                self._idle.append(connection)
+                return found
+        raise AssertionError("unreachable")
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        await connection.execute("SET default_transaction_read_only = on")
+        return connection
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
+        self._loop = None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,9 @@ class WebParts:
     #: What /admin/plugins lists (``callboard.app_plugins.inventory``), and the scheduler /admin/tasks shows.
     plugin_inventory: Callable[[], Sequence[Any]] = lambda: ()
     scheduler: Any = None
+    #: Awaited as the web app starts and stops, on its event loop (the database's async reads, say).
+    on_start: Sequence[Callable[[], Awaitable[None]]] = ()
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,12 +72,21 @@ class WebParts:
 REQUEST_THREADS = 4
 
 
-@asynccontextmanager
-async def _request_threads(_app: FastAPI) -> AsyncIterator[None]:
-    to_thread.current_default_thread_limiter().total_tokens = int(
-        os.environ.get("CALLBOARD_REQUEST_THREADS", REQUEST_THREADS)
-    )
-    yield
+def _lifespan(parts: WebParts) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = int(
+            os.environ.get("CALLBOARD_REQUEST_THREADS", REQUEST_THREADS)
+        )
+        for start in parts.on_start:
+            await start()
+        try:
+            yield
+        finally:
+            for stop in parts.on_stop:
+                await stop()
+
+    return lifespan
 
 
 def build_web_app(parts: WebParts) -> FastAPI:
@@ -86,7 +98,7 @@ def build_web_app(parts: WebParts) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        lifespan=_request_threads,
+        lifespan=_lifespan(parts),
     )
     secure = parts.base_url.startswith("https://")
     proxy = ProxyHandler(

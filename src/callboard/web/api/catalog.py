@@ -223,13 +223,9 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
 
     @router.get("/entities/by-name/{kind}/{namespace}/{name}", responses={200: {"model": dict[str, Any]}})
     async def by_name(kind: str, namespace: str, name: str) -> Response:
-        # The most requested read: one indexed lookup, answered with the stored JSON as it is. On SQLite it
-        # runs on the event loop, as the hop to a worker thread costs more than the lookup; a database
-        # server's round trip is waited for in a thread, so concurrent requests overlap their waits.
-        if catalog.reads_are_local:
-            text = catalog.entity_json_by_name(kind, namespace, name)
-        else:
-            text = await run_in_threadpool(catalog.entity_json_by_name, kind, namespace, name)
+        # The most requested read: one indexed lookup, answered with the stored JSON as it is, on the event
+        # loop (a database server's round trip is awaited there, so concurrent requests overlap their waits).
+        text = await catalog.entity_json_by_name_async(kind, namespace, name)
         return Response(text, media_type="application/json")
 
     @router.get("/entities/by-name/{kind}/{namespace}/{name}/ancestry")
