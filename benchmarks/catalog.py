@@ -80,6 +80,18 @@ def latency(name: str, runs: int, call: Callable[[], None]) -> dict[str, object]
     }
 
 
+def portal_config(port: int, database: dict[str, object], root: Path) -> dict[str, object]:
+    """The benchmarks' app-config: the generated catalog, the database, and the token the client sends."""
+    return {
+        "backend": {
+            "listen": {"host": "127.0.0.1", "port": port},
+            "database": database,
+            "auth": {"externalAccess": [{"type": "static", "options": {"token": TOKEN, "subject": "service:bench"}}]},
+        },
+        "catalog": {"rules": [{"allow": KINDS}], "locations": [{"type": "file", "target": str(root)}]},
+    }
+
+
 def make_due(database: str, target: str) -> None:
     statement = "UPDATE refresh_state SET next_update_at = 0"
     if database == "sqlite":
@@ -118,15 +130,7 @@ def main() -> None:
         db_target = f"{args.pg_url.rsplit('/', 1)[0]}/{pg_database}"
         database = {"connection": db_target}
     port = free_port()
-    config = {
-        "backend": {
-            "listen": {"host": "127.0.0.1", "port": port},
-            "database": database,
-            "auth": {"externalAccess": [{"type": "static", "options": {"token": TOKEN, "subject": "service:bench"}}]},
-        },
-        "catalog": {"rules": [{"allow": KINDS}], "locations": [{"type": "file", "target": str(root)}]},
-    }
-    (work / "app-config.yaml").write_text(yaml.safe_dump(config))
+    (work / "app-config.yaml").write_text(yaml.safe_dump(portal_config(port, database, root)))
     expected = args.count + 2  # the generated root location and the catalog's root Location file
     command = [sys.executable, "-m", "callboard", "serve", "--config", str(work / "app-config.yaml")]
     started = time.perf_counter()

@@ -33,7 +33,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.catalog import KINDS, TOKEN, free_port
+from benchmarks.catalog import TOKEN, free_port, portal_config
 from benchmarks.generate import write_catalog_tree
 
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
@@ -144,15 +144,7 @@ def main() -> None:
             admin.execute(f'CREATE DATABASE "{name}"')
         database = {"connection": f"{args.pg_url.rsplit('/', 1)[0]}/{name}"}
     port = free_port()
-    config = {
-        "backend": {
-            "listen": {"host": "127.0.0.1", "port": port},
-            "database": database,
-            "auth": {"externalAccess": [{"type": "static", "options": {"token": TOKEN, "subject": "service:bench"}}]},
-        },
-        "catalog": {"rules": [{"allow": KINDS}], "locations": [{"type": "file", "target": str(root)}]},
-    }
-    (work / "app-config.yaml").write_text(yaml.safe_dump(config))
+    (work / "app-config.yaml").write_text(yaml.safe_dump(portal_config(port, database, root)))
     expected = args.count + 2
     command = [sys.executable, "-m", "callboard", "serve", "--config", str(work / "app-config.yaml")]
     server = subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
