@@ -69,6 +69,8 @@ class WebParts:
 #: Threads that run the synchronous request handlers (database work). Python runs one thread at a time, and
 #: with anyio's default of 40 a burst of requests made 40 threads and the event loop take turns at it, which
 #: stretched every request; a few threads keep the database busy and the rest of the requests wait in line.
+#: (Measured with 100 clients: 4 threads served 445-562 requests/s, 8 served 425 and 16 served 374.) Work
+#: that waits on other services, such as plugin cards, has threads of its own (``ui.entity_page``).
 REQUEST_THREADS = 4
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 import types
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -30,6 +32,15 @@ def broken(context: EntityContext) -> Mapping[str, Any]:
     raise RuntimeError("the on-call service is down")
 
 
+#: Set when the "slow service" behind the slow card answers.
+SLOW_SERVICE_ANSWERS = threading.Event()
+
+
+def slow(context: EntityContext) -> Mapping[str, Any]:
+    SLOW_SERVICE_ANSWERS.wait(30)
+    return on_call(context)
+
+
 def plugin_module(templates: Path) -> types.ModuleType:
     module = types.ModuleType("oncall_plugin")
     module.CALLBOARD_PLUGIN_API = "1.0"  # type: ignore[attr-defined]
@@ -48,6 +59,7 @@ def plugin_module(templates: Path) -> types.ModuleType:
                 template_dir=str(templates),
             ),
             EntityCard("broken", "Broken card", "oncall.html", "main", 98, context=broken, template_dir=str(templates)),
+            EntityCard("slow", "Slow", "oncall.html", "main", 97, context=slow, lazy=True, template_dir=str(templates)),
         ]
 
     def register_entity_tabs() -> list[EntityTab]:
@@ -108,6 +120,29 @@ def test_lazy_cards_load_through_their_own_route(portal: httpx.Client) -> None:
     assert f'hx-get="{href}/cards/lazy-on-call"' in page
     assert '<p class="oncall">' in portal.get(f"{href}/cards/lazy-on-call").text
     assert portal.get(f"{href}/cards/no-such-card").status_code == 404
+
+
+def test_cards_waiting_on_a_slow_service_do_not_hold_the_api_up(portal: httpx.Client) -> None:
+    href = first_component(portal)
+    SLOW_SERVICE_ANSWERS.clear()
+    answers: list[int] = []
+    # More waiting cards than the server has request threads (web.server.REQUEST_THREADS is 4).
+    waiting = [
+        threading.Thread(target=lambda: answers.append(portal.get(f"{href}/cards/slow", timeout=60).status_code))
+        for _ in range(8)
+    ]
+    for thread in waiting:
+        thread.start()
+    try:
+        time.sleep(0.5)  # let the card requests reach the server first
+        api = portal.get("/api/catalog/entities", params={"filter": "kind=component", "limit": 1}, timeout=60)
+        assert api.status_code == 200
+        assert not answers, "the API answered only after the slow cards"
+    finally:
+        SLOW_SERVICE_ANSWERS.set()
+        for thread in waiting:
+            thread.join(60)
+    assert answers == [200] * 8
 
 
 def test_plugin_tabs_apply_only_where_they_say(portal: httpx.Client) -> None:

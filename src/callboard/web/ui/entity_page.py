@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
@@ -62,6 +64,12 @@ class EntityPages:
         return {"entity": entity, "ref": ref, "tabs": tabs, "active": active, "href": entity_href(entity)}
 
 
+#: Cards loaded after their page call other services (CI, incidents, deployments) and may wait on them. They
+#: run on threads of their own, so a slow service holds up other such cards but never the catalog and its
+#: API, which share the server's few request threads (``web.server.REQUEST_THREADS``).
+CARD_THREADS = CapacityLimiter(32)
+
+
 def entity_router(entity_pages: EntityPages) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     pages, catalog = entity_pages.pages, entity_pages.catalog
@@ -82,14 +90,17 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
             side=[{"card": card, "html": html} for card, html in cards if card.area == "side"],
         )
 
-    @router.get("/catalog/{namespace}/{kind}/{name}/cards/{card_id}", response_class=HTMLResponse)
-    def card(request: Request, namespace: str, kind: str, name: str, card_id: str) -> HTMLResponse:
+    def render_card(request: Request, namespace: str, kind: str, name: str, card_id: str) -> HTMLResponse:
         entity, ref = entity_pages.load(namespace, kind, name)
         found = next((c for c in entity_pages.cards if c.id == card_id and c.applies_to(entity)), None)
         if found is None:
             raise NotFoundError(f"No card {card_id!r} on the page of {ref}")
-        html = entity_pages.render_part(found, entity_pages.context(entity, ref, request))
-        return HTMLResponse(html)
+        return HTMLResponse(entity_pages.render_part(found, entity_pages.context(entity, ref, request)))
+
+    @router.get("/catalog/{namespace}/{kind}/{name}/cards/{card_id}", response_class=HTMLResponse)
+    async def card(request: Request, namespace: str, kind: str, name: str, card_id: str) -> HTMLResponse:
+        work = partial(render_card, request, namespace, kind, name, card_id)
+        return await to_thread.run_sync(work, limiter=CARD_THREADS)
 
     @router.get("/catalog/{namespace}/{kind}/{name}/unregister", response_class=HTMLResponse)
     def unregister_form(request: Request, namespace: str, kind: str, name: str) -> HTMLResponse:
