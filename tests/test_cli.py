@@ -154,3 +154,10 @@ def test_validate_whole_corpus_without_a_crash(corpus: Path, tmp_path: Path) -> 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stdout.splitlines()[-1].startswith("175 entities in 144 files")
+
+
+@pytest.mark.parametrize("value", ["many", "0", "-3", "1000"])
+def test_serve_refuses_a_request_thread_count_it_cannot_use(tmp_path: Path, value: str) -> None:
+    result = run("serve", "--port", "0", cwd=tmp_path, env={"CALLBOARD_REQUEST_THREADS": value})
+    assert result.returncode == 2
+    assert f"CALLBOARD_REQUEST_THREADS must be a whole number from 1 to 256, not '{value}'" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,7 +71,7 @@ from callboard.storage.migrate import upgrade
 from callboard.techdocs.api import Publisher
 from callboard.techdocs.service import TechDocsService
 from callboard.web.http_protocol import BoundedHttpToolsProtocol
-from callboard.web.server import WebParts, build_web_app
+from callboard.web.server import REQUEST_THREADS, WebParts, build_web_app
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,19 @@ def _adapt_resolver(resolve: Callable[[Any, Callable[[str], str]], Any]) -> Reso
         return resolve(request.value, request.read)
 
     return resolver
+
+
+def request_threads(environ: Mapping[str, str]) -> int:
+    """The web server's request threads: ``CALLBOARD_REQUEST_THREADS`` (1 to 256) where it is set."""
+    raw = environ.get("CALLBOARD_REQUEST_THREADS", "").strip()
+    if not raw:
+        return REQUEST_THREADS
+    if not raw.isdigit() or not 1 <= int(raw) <= 256:
+        raise ConfigError(
+            f"CALLBOARD_REQUEST_THREADS must be a whole number from 1 to 256, not {raw!r}; "
+            f"unset it for the default of {REQUEST_THREADS}"
+        )
+    return int(raw)
 
 
 def create_plugin_manager() -> PluginManager:
@@ -376,6 +390,7 @@ def create_runtime(
             on_pages=backend.set_renderer,
             plugin_inventory=lambda: inventory(plugins, backend),
             scheduler=scheduler,
+            request_threads=request_threads(os.environ),
             on_start=[database.open_async],
             on_stop=[database.close_async],
         )

@@ -41,9 +41,14 @@ def facets_answer(counted: Mapping[str, tuple[tuple[str, int], ...]]) -> dict[st
     return {name: [{"value": value, "count": count} for value, count in found] for name, found in counted.items()}
 
 
+def no_entity_named(kind: str, namespace: str, name: str) -> NotFoundError:
+    """Backstage's 404 for a name it does not hold (or that the caller may not read)."""
+    return NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
+
+
 def stored_text(rows: Sequence[tuple[Any, ...]], kind: str, namespace: str, name: str) -> str:
     """The stored JSON text a by-name read found, or the 404 Backstage answers."""
     if not rows or rows[0][0] is None:
-        raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
+        raise no_entity_named(kind, namespace, name)
     text: str = rows[0][0]
     return text

@@ -16,7 +16,7 @@ from typing import Any
 
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.paging import QueryState
-from callboard.catalog.results import Page, Preview
+from callboard.catalog.results import Page, Preview, no_entity_named
 from callboard.catalog.service import CatalogService
 from callboard.catalog.stitching import load_json, search_rows
 from callboard.catalog.views import Browse
@@ -234,17 +234,17 @@ class SecuredCatalog:
 
     def entity_json_by_name(self, kind: str, namespace: str, name: str) -> str:
         """``entity_by_name`` as the stored JSON text: a caller who may read everything gets it unparsed."""
-        text = self._service.entity_text_by_name(kind, namespace, name)
-        if self._access().decide(CATALOG_ENTITY_READ).result != "allow" and not self._readable(load_json(text)):
-            # As Backstage does: an entity the caller may not read does not exist for them.
-            raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
-        return text
+        return self._readable_text(self._service.entity_text_by_name(kind, namespace, name), kind, namespace, name)
 
     async def entity_json_by_name_async(self, kind: str, namespace: str, name: str) -> str:
         """``entity_json_by_name`` awaited on the event loop."""
         text = await self._service.entity_text_by_name_async(kind, namespace, name)
+        return self._readable_text(text, kind, namespace, name)
+
+    def _readable_text(self, text: str, kind: str, namespace: str, name: str) -> str:
         if self._access().decide(CATALOG_ENTITY_READ).result != "allow" and not self._readable(load_json(text)):
-            raise NotFoundError(f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'")
+            # As Backstage does: an entity the caller may not read does not exist for them.
+            raise no_entity_named(kind, namespace, name)
         return text
 
     def hidden_refs(self, refs: Iterable[str]) -> set[str]:

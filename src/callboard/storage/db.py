@@ -98,9 +98,9 @@ class Database:
         if self.is_sqlite:
             if self.url.database:
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-            # As many pooled connections as the web server has worker threads (anyio's 40): a connection
-            # beyond the pool is closed when returned, and opening one (file, WAL, pragmas) under load cost
-            # more than the queries it served.
+            # As many pooled connections as threads may ask at once (the web server's request threads and
+            # those of plugin cards, 36 together): a connection beyond the pool is closed when returned, and
+            # opening one (file, WAL, pragmas) under load cost more than the queries it served.
             self.engine: Engine = create_engine(
                 self.url,
                 connect_args={"check_same_thread": False, "timeout": 30},
@@ -112,6 +112,11 @@ class Database:
             self.engine = create_engine(self.url, pool_size=5, max_overflow=10, pool_pre_ping=True)
         self._reads: SqliteReads | ServerReads | None = None
         self._async_reads: AsyncServerReads | None = None
+
+    @property
+    def _in_memory(self) -> bool:
+        """A private SQLite database that lives on the engine's connection, with no file beside it."""
+        return self.is_sqlite and self.url.database in (None, "", ":memory:")
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -141,7 +146,7 @@ class Database:
         """The rows of one read-only SQL statement (``:name`` placeholders) on the cheapest path the database
         offers, outside any transaction (``point_reads``): for the hottest single-row reads."""
         if self._reads is None:
-            if self.is_sqlite and self.url.database in (None, "", ":memory:"):
+            if self._in_memory:
                 # A private in-memory database exists only on the engine's connection (sqlite3 takes :name).
                 with self.connect() as connection:
                     return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
@@ -187,7 +192,7 @@ class Database:
         is never started again and grows: 3 GB after 90,000 entities, and every read searches it. This one
         waits (up to the busy timeout) for the readers of old log pages to finish. True if it ran.
         """
-        if not self.is_sqlite or self.url.database in (None, "", ":memory:"):
+        if not self.is_sqlite or self._in_memory:
             return False
         try:
             size = Path(f"{self.url.database}-wal").stat().st_size

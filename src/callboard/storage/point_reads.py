@@ -21,6 +21,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 _PLACEHOLDER = re.compile(r"(?<![:\w]):(\w+)")
+#: Sent once on each new PostgreSQL read connection: a read path must never write.
+_READ_ONLY = "SET default_transaction_read_only = on"
 
 
 @lru_cache(maxsize=256)
@@ -60,7 +62,7 @@ class SqliteReads:
 
 def _read_only(dbapi_connection: Any, _record: Any) -> None:
     with dbapi_connection.cursor() as cursor:
-        cursor.execute("SET default_transaction_read_only = on")
+        cursor.execute(_READ_ONLY)
 
 
 class ServerReads:
@@ -131,7 +133,7 @@ class AsyncServerReads:
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-        await connection.execute("SET default_transaction_read_only = on")
+        await connection.execute(_READ_ONLY)
         return connection
 
     async def close(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -34,6 +33,13 @@ from callboard.web.ui import install_portal
 from callboard.web.ui.admin_pages import admin_router
 from callboard.web.ui.audit_page import audit_router
 
+#: Threads that run the synchronous request handlers (database work). Python runs one thread at a time, and
+#: with anyio's default of 40 a burst of requests made 40 threads and the event loop take turns at it, which
+#: stretched every request; a few threads keep the database busy and the rest of the requests wait in line.
+#: (Measured with 100 clients: 4 threads served 445-562 requests/s, 8 served 425 and 16 served 374.) Work
+#: that waits on other services, such as plugin cards, has threads of its own (``ui.entity_page``).
+REQUEST_THREADS = 4
+
 
 @dataclass
 class WebParts:
@@ -60,26 +66,18 @@ class WebParts:
     #: What /admin/plugins lists (``callboard.app_plugins.inventory``), and the scheduler /admin/tasks shows.
     plugin_inventory: Callable[[], Sequence[Any]] = lambda: ()
     scheduler: Any = None
+    #: Threads for the synchronous request handlers (``REQUEST_THREADS`` unless the operator chose).
+    request_threads: int = REQUEST_THREADS
     #: Awaited as the web app starts and stops, on its event loop (the database's async reads, say).
     on_start: Sequence[Callable[[], Awaitable[None]]] = ()
     on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-#: Threads that run the synchronous request handlers (database work). Python runs one thread at a time, and
-#: with anyio's default of 40 a burst of requests made 40 threads and the event loop take turns at it, which
-#: stretched every request; a few threads keep the database busy and the rest of the requests wait in line.
-#: (Measured with 100 clients: 4 threads served 445-562 requests/s, 8 served 425 and 16 served 374.) Work
-#: that waits on other services, such as plugin cards, has threads of its own (``ui.entity_page``).
-REQUEST_THREADS = 4
-
-
 def _lifespan(parts: WebParts) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        to_thread.current_default_thread_limiter().total_tokens = int(
-            os.environ.get("CALLBOARD_REQUEST_THREADS", REQUEST_THREADS)
-        )
+        to_thread.current_default_thread_limiter().total_tokens = parts.request_threads
         for start in parts.on_start:
             await start()
         try:
