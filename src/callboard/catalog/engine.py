@@ -50,6 +50,7 @@ class CatalogEngine:
         self._analyzed_at = 0
         self.last_error: str | None = None
         self.on_batch: Callable[[int], None] | None = None
+        self._backlog = False
 
     def run_once(self) -> int:
         """Process one batch of due items; return how many were processed."""
@@ -62,24 +63,30 @@ class CatalogEngine:
                 postgres=not self._db.is_sqlite,
             )
         if not claimed:
+            self._backlog = False
             return 0
         outcomes = [self._process(item) for item in claimed]
         low, high = self.settings.interval_seconds
-        with self._db.transaction() as connection:
-            dirty = store.write_outcomes(
-                connection,
-                {item.entity_ref: item for item in claimed},
-                outcomes,
-                interval=random.uniform(low, high),
-                owner=self.owner,
-            )
-            backlog = len(claimed) == self.settings.batch_size
-            if backlog:
-                # More is due: the batches to come will change these entities' relations again (a team
-                # is pointed at by each component it owns), so they are stitched with the queue, once.
-                stitch_store.enqueue_stitch(connection, dirty)
-            else:
-                stitch_store.stitch_entities(connection, dirty)
+        try:
+            with self._db.transaction() as connection:
+                dirty = store.write_outcomes(
+                    connection,
+                    {item.entity_ref: item for item in claimed},
+                    outcomes,
+                    interval=random.uniform(low, high),
+                    owner=self.owner,
+                )
+                backlog = self._backlog = len(claimed) == self.settings.batch_size
+                if backlog:
+                    # More is due: the batches to come will change these entities' relations again (a team
+                    # is pointed at by each component it owns), so they are stitched with the queue, once.
+                    stitch_store.enqueue_stitch(connection, dirty)
+                else:
+                    stitch_store.stitch_entities(connection, dirty)
+        finally:
+            for outcome in outcomes:
+                if outcome.children is not None:
+                    outcome.children.close()  # a large location's children wait in a temporary file
         self.processed_total += len(claimed)
         self._db.checkpoint_if_large()
         # The queue (entities whose relations changed, and a backlog's batches) is stitched in bulk once the
@@ -89,6 +96,10 @@ class CatalogEngine:
         if self.on_batch is not None:
             self.on_batch(len(claimed))
         return len(claimed)
+
+    def has_backlog(self) -> bool:
+        """Whether the last batch was full: a large ingestion is under way (other background work may wait)."""
+        return self._backlog
 
     def stitch_deferred(self, limit: int = 20_000) -> int:
         """Stitch queued entities (up to ``limit``); return how many were stitched."""

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from callboard.catalog.children import ChildEntity, ChildList
 from callboard.catalog.descriptors import DocumentProblem, parse_documents
 from callboard.catalog.kinds import KindRegistry, envelope_schema
 from callboard.catalog.pipeline import EntityPipeline, ProcessingError
@@ -44,34 +45,6 @@ from callboard.plugins.backend import CatalogProcessor
 STATUS_TYPE = "backstage.io/catalog-processing"
 
 
-@dataclass(frozen=True, slots=True)
-class ChildEntity:
-    """An entity read from a location, owned by ``location_key`` (first owner wins on conflicts).
-
-    It is held as canonical JSON text: a location can emit 10^5 children, and text takes a fraction of the
-    memory of the parsed objects.
-    """
-
-    text: str
-    location_key: str
-    entity_ref: str
-    unprocessed_hash: str
-    entity_id: str | None = None  # kept when entities are imported, so uids survive the round trip
-    imported: bool = False
-
-    @classmethod
-    def of(
-        cls, entity: Entity, location_key: str, entity_ref: str, *, entity_id: str | None = None, imported: bool = False
-    ) -> ChildEntity:
-        data = canonical_bytes(entity)
-        return cls(data.decode(), location_key, entity_ref, hashlib.sha256(data).hexdigest(), entity_id, imported)
-
-    @property
-    def entity(self) -> Entity:
-        entity: Entity = load_json(self.text)
-        return entity
-
-
 @dataclass(slots=True)
 class Outcome:
     """What processing one item produced. ``unchanged`` means its location content had not changed."""
@@ -82,7 +55,7 @@ class Outcome:
     relations: list[tuple[str, str, str]] = field(default_factory=list)
     errors: list[ProcessingError] = field(default_factory=list)
     notices: list[ProcessingError] = field(default_factory=list)
-    children: list[ChildEntity] | None = None
+    children: ChildList | None = None
     #: Location keys (``file:/path``) of targets not read afresh this time: their entities from last time stay.
     keep_keys: set[str] = field(default_factory=set)
     cache: dict[str, Any] = field(default_factory=dict)
@@ -104,12 +77,15 @@ class ItemProcessor:
         rules: CatalogRules,
         limits: DescriptorLimits | None = None,
         processors: Sequence[CatalogProcessor] = (),
+        *,
+        spill_dir: Path | None = None,
     ) -> None:
         self._kinds = kinds
         self._processors = tuple(processors)
         self._reader = reader
         self._rules = rules
         self._limits = limits or DescriptorLimits()
+        self._spill_dir = spill_dir
         self._envelope = envelope_schema()
         # The engine thread and request threads (validate-entity, dry runs) process at the same time; the
         # confinement root and placeholder warnings are per entity, so each thread gets its own pipeline.
@@ -196,7 +172,9 @@ class ItemProcessor:
             outcome.cache["reads"] = True
             self._read_location(entity, base_type, base_target, origin, cache, outcome)
         if emitted is not None:
-            outcome.children = [*(outcome.children or []), *emitted]
+            if outcome.children is None:
+                outcome.children = ChildList(spill_dir=self._spill_dir)
+            outcome.children.extend(emitted)
         return outcome
 
     def _postprocess(self, entity_ref: str, entity: Entity | None, outcome: Outcome) -> list[ChildEntity] | None:
@@ -246,7 +224,7 @@ class ItemProcessor:
         previous: Mapping[str, Any] = cache.get("targets") or {}
         same_config = cache.get("config") == self.config_hash
         seen: dict[str, dict[str, Any]] = {}
-        children: list[ChildEntity] = []
+        children = ChildList(spill_dir=self._spill_dir)
         parsed_any = False
         for raw_target in raw_targets:
             for target, problem in self._expand(location_type, raw_target, base_type, base_target, optional):
@@ -283,6 +261,7 @@ class ItemProcessor:
         if not parsed_any and set(seen) == set(previous) and len(seen) == len(outcome.keep_keys):
             # Every target read as last time: the children from last time stand, unparsed.
             outcome.unchanged = True
+            children.close()
             return
         outcome.children = children
 

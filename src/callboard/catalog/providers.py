@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from callboard.catalog.processing import ChildEntity
+from callboard.catalog.children import ChildEntity
 from callboard.core.entity import ANNOTATION_LOCATION, ANNOTATION_ORIGIN_LOCATION, Entity
 
 CONFIG_PROVIDER = "ConfigLocationProvider"

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, cast
 
 from callboard.catalog import query_store, stitch_store, store
+from callboard.catalog.children import ChildEntity
 from callboard.catalog.engine import CatalogEngine
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.paging import QueryState, select_fields
-from callboard.catalog.processing import ChildEntity, ItemProcessor
+from callboard.catalog.processing import ItemProcessor
 from callboard.catalog.providers import (
     API_PROVIDER,
     CONFIG_PROVIDER,
@@ -389,14 +391,14 @@ class CatalogService:
             message = f"{first.name}: {first.message}"
             raise error_named(first.name, message) if by_cause else InputError(message)
         previews = [Preview(root, [])]
-        todo = [(child, 0) for child in outcome.children or []]
+        todo = [(child, 0) for child in itertools.islice(outcome.children or (), 1000)]
         while todo and len(previews) < 1000:
             child, depth = todo.pop(0)
             result = self._processor.process(child.entity_ref, child.entity, {})
             problems = [{"name": e.name, "message": e.message} for e in [*result.errors, *result.notices]]
             previews.append(Preview(result.processed or child.entity, problems))
             if result.processed and result.processed.get("kind") == "Location" and depth < 5:
-                todo.extend((grandchild, depth + 1) for grandchild in result.children or [])
+                todo.extend((grandchild, depth + 1) for grandchild in itertools.islice(result.children or (), 1000))
         return previews
 
     def locations(self) -> list[dict[str, str]]:

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 
-from callboard.catalog.processing import ChildEntity, Outcome
+from callboard.catalog.children import ChildEntity
+from callboard.catalog.processing import Outcome
 from callboard.catalog.stitch_store import enqueue_stitch, raise_generation
 from callboard.catalog.stitching import canonical_json, load_json
 from callboard.catalog.topics import ENTITY_REMOVED
@@ -215,8 +217,12 @@ def _rewrite_relations(connection: Connection, rewritten: list[tuple[ClaimedItem
 
 
 def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcome, now: float) -> set[str]:
-    """Make the parent's children what ``outcome`` read, keeping those of targets it did not read afresh."""
-    children: list[ChildEntity] = outcome.children or []
+    """Make the parent's children what ``outcome`` read, keeping those of targets it did not read afresh.
+
+    Children are written a chunk at a time as they are read back from the outcome's list (a location can
+    give a million). Returns the refs whose orphan state may have changed: children that appeared or left,
+    except those inserted just now, which have no final entity to re-stitch yet.
+    """
     previous: dict[str, str | None] = {
         row[0]: row[1]
         for row in connection.execute(
@@ -226,58 +232,72 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
             .where(refresh_state_references.c.source_entity_ref == parent.entity_ref)
         )
     }
-    carried = [ref for ref, key in previous.items() if key is not None and key in outcome.keep_keys]
-    existing: dict[str, tuple[str | None, str]] = {}
-    refs = [child.entity_ref for child in children]
-    for chunk in chunks(refs):
-        for row in connection.execute(
-            select(refresh_state.c.entity_ref, refresh_state.c.location_key, refresh_state.c.unprocessed_hash).where(
-                refresh_state.c.entity_ref.in_(chunk)
-            )
-        ):
-            existing[row[0]] = (row[1], row[2])
-    inserts: list[dict[str, Any]] = []
-    inserted: set[str] = set()
-    changed: list[dict[str, Any]] = []
-    kept: list[str] = []
-    for child in children:
-        if child.entity_ref in existing:
-            owner_key, old_hash = existing[child.entity_ref]
-            if owner_key is not None and owner_key != child.location_key:
-                outcome.notices.append(_conflict(child, owner_key))
-                continue
-            if old_hash != child.unprocessed_hash:
-                changed.append(
-                    {
-                        "b_ref": child.entity_ref,
-                        "b_text": child.text,
-                        "b_hash": child.unprocessed_hash,
-                        "b_key": child.location_key,
-                        "b_now": now,
-                    }
-                )
-        elif child.entity_ref not in inserted:
-            inserted.add(child.entity_ref)
-            inserts.append(_new_row(child, now))
-        else:
-            continue
-        kept.append(child.entity_ref)
-    listed = set(kept)
-    kept.extend(ref for ref in carried if ref not in listed)
-    if inserts:
-        connection.execute(insert(refresh_state), inserts)
-    if changed:
-        connection.execute(_UPDATE_CHILD, changed)
     connection.execute(
         delete(refresh_state_references).where(refresh_state_references.c.source_entity_ref == parent.entity_ref)
     )
-    if kept:
+    kept: dict[str, str] = {}  # ref → the location key it came from (interned: a few thousand files)
+    inserted: set[str] = set()
+    for chunk in _batched(outcome.children or (), CHUNK):
+        existing: dict[str, tuple[str | None, str]] = {
+            row[0]: (row[1], row[2])
+            for row in connection.execute(
+                select(
+                    refresh_state.c.entity_ref, refresh_state.c.location_key, refresh_state.c.unprocessed_hash
+                ).where(refresh_state.c.entity_ref.in_({child.entity_ref for child in chunk}))
+            )
+        }
+        inserts: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        listed: list[str] = []
+        for child in chunk:
+            ref = child.entity_ref
+            if ref in kept:
+                if kept[ref] != child.location_key:  # two of the parent's files give it: the first stands
+                    outcome.notices.append(_conflict(child, kept[ref]))
+                continue
+            if ref in existing:
+                owner_key, old_hash = existing[ref]
+                if owner_key is not None and owner_key != child.location_key:
+                    outcome.notices.append(_conflict(child, owner_key))
+                    continue
+                if old_hash != child.unprocessed_hash:
+                    changed.append(
+                        {"b_ref": ref, "b_text": child.text, "b_hash": child.unprocessed_hash}
+                        | {"b_key": child.location_key, "b_now": now}
+                    )
+            else:
+                inserts.append(_new_row(child, now))
+                inserted.add(ref)
+            kept[ref] = sys.intern(child.location_key)
+            listed.append(ref)
+        if inserts:
+            connection.execute(insert(refresh_state), inserts)
+        if changed:
+            connection.execute(_UPDATE_CHILD, changed)
+        _insert_references(connection, parent.entity_ref, listed)
+    carried = [ref for ref, key in previous.items() if key is not None and key in outcome.keep_keys]
+    _insert_references(connection, parent.entity_ref, [ref for ref in carried if ref not in kept])
+    alive = kept.keys() | carried
+    return (previous.keys() - alive) | (alive - previous.keys() - inserted)
+
+
+def _insert_references(connection: Connection, parent_ref: str, refs: Sequence[str]) -> None:
+    if refs:
         connection.execute(
             insert(refresh_state_references),
-            [{"source_entity_ref": parent.entity_ref, "target_entity_ref": ref} for ref in kept],
+            [{"source_entity_ref": parent_ref, "target_entity_ref": ref} for ref in refs],
         )
-    # Children that appeared or disappeared change orphan state; re-stitch them.
-    return set(previous) ^ set(kept)
+
+
+def _batched(items: Iterable[ChildEntity], size: int) -> Iterator[list[ChildEntity]]:
+    batch: list[ChildEntity] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 _UPDATE_CHILD = (
@@ -464,8 +484,12 @@ def delete_entities(connection: Connection, refs: Sequence[str]) -> set[str]:
 
 def orphan_refs(connection: Connection, limit: int = 1000) -> list[str]:
     """Entities nothing keeps alive (not provider roots, no parent)."""
-    referenced = select(refresh_state_references.c.target_entity_ref)
-    statement = select(refresh_state.c.entity_ref).where(refresh_state.c.entity_ref.not_in(referenced)).limit(limit)
+    # NOT EXISTS, not NOT IN: PostgreSQL plans NOT IN over a subquery larger than work_mem as a scan of the
+    # subquery per row (quadratic: a sweep of a million entities ran for hours), NOT EXISTS as an anti-join.
+    referenced = select(refresh_state_references.c.target_entity_ref).where(
+        refresh_state_references.c.target_entity_ref == refresh_state.c.entity_ref
+    )
+    statement = select(refresh_state.c.entity_ref).where(~referenced.exists()).limit(limit)
     return [row[0] for row in connection.execute(statement)]
 
 
