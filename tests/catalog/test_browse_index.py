@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
-from callboard.catalog.browse_index import FACET_KEYS, SORT_KEYS, TEXT_KEYS, Snapshot
+from callboard.catalog.browse_index import FACET_KEYS, SORT_KEYS, TEXT_KEYS, BrowseIndex, Snapshot
 
 TYPES = ["service", "library", "website", None]
 OWNERS = ["group:default/a", "group:default/b", "group:default/c"]
+#: Owners of a few entities each, as most teams of a large catalog are: the index keeps them as position arrays.
+RARE_OWNERS = [f"group:default/team-{number}" for number in range(400)]
 TAGS = ["java", "go", "python", "rust"]
 
 
@@ -21,7 +24,7 @@ def catalog(size: int, seed: int = 3) -> tuple[list[str], list[dict[str, object]
         entity = {
             "kind": rng.choice(["component", "api"]),
             "spec.type": rng.choice(TYPES),
-            "relations.ownedby": rng.choice(OWNERS),
+            "relations.ownedby": rng.choice(OWNERS if rng.random() < 0.5 else RARE_OWNERS),
             "metadata.tags": rng.sample(TAGS, rng.randint(0, 2)),
             "metadata.name": f"{rng.choice(['alpha', 'beta', 'Gamma'])}-{index}",
         }
@@ -46,7 +49,7 @@ def expected(entities: list[dict[str, object]], chosen: dict[str, list[str]], te
     return [index for index, entity in enumerate(entities) if passes(entity)]
 
 
-@pytest.mark.parametrize("size", [10, 5000])  # below and above the small-result path
+@pytest.mark.parametrize("size", [10, 300, 5000])  # below and above the small-result path; rare owners sparse
 def test_filters_counts_and_pages_match_a_plain_scan(size: int) -> None:
     ids, entities, rows = catalog(size)
     snapshot = Snapshot(ids, rows)
@@ -59,6 +62,8 @@ def test_filters_counts_and_pages_match_a_plain_scan(size: int) -> None:
             chosen["spec.type"] = rng.sample(["service", "library", "website"], rng.randint(1, 2))
         if rng.random() < 0.4:
             chosen["metadata.tags"] = [rng.choice(TAGS)]
+        if rng.random() < 0.3:
+            chosen["relations.ownedby"] = [rng.choice(OWNERS), *rng.sample(RARE_OWNERS, 3)]
         text = rng.choice(["", "", "beta", "GAM", "1"])
         matching = snapshot.matching(chosen, text)
         wanted = expected(entities, chosen, text)
@@ -72,7 +77,7 @@ def test_filters_counts_and_pages_match_a_plain_scan(size: int) -> None:
                 for item in value if isinstance(value, list) else [value]:
                     if item is not None:
                         counts[str(item)] = counts.get(str(item), 0) + 1
-            assert dict(snapshot.facet(key, snapshot.matching(chosen, text, skip=key), 50)) == counts
+            assert dict(snapshot.facet(key, snapshot.matching(chosen, text, skip=key), 1000)) == counts
         # Pages: by name ascending and descending, missing values last either way.
         by_name = sorted(wanted, key=lambda i: (str(entities[i]["metadata.name"]).lower(), ids[i]))
         assert snapshot.page(matching, "metadata.name", False, 0, 7) == [ids[i] for i in by_name[:7]]
@@ -112,3 +117,41 @@ def test_text_search_puts_names_that_start_with_the_term_first() -> None:
     assert snapshot.find_text("API", 10) == ["2", "4", "1", "3"]  # starts-with (by name), then contains
     assert snapshot.find_text("api", 1) == ["2"]
     assert snapshot.find_text("", 5) == []
+
+
+def test_rare_values_are_kept_as_positions_and_answer_like_bitsets() -> None:
+    ids, entities, rows = catalog(5000)
+    snapshot = Snapshot(ids, rows)
+    owners = snapshot.members["relations.ownedby"]
+    assert all(isinstance(owners[owner], int) for owner in OWNERS)
+    assert all(not isinstance(owners[owner], int) for owner in RARE_OWNERS if owner in owners)
+    # A permission narrowed to some owners (isEntityOwner), rare and common, selects exactly their entities.
+    chosen = (RARE_OWNERS[1], RARE_OWNERS[7], OWNERS[2])
+    mask = snapshot.criteria_mask([[("relations.ownedby", chosen)]], lambda key, values: [])
+    assert mask.bit_count() == sum(entity["relations.ownedby"] in chosen for entity in entities)
+    # Facet counts within that permission, for the rare owners too.
+    counts = dict(snapshot.facet("relations.ownedby", mask, 50))
+    owned = {owner: sum(entity["relations.ownedby"] == owner for entity in entities) for owner in chosen}
+    assert counts == {owner: count for owner, count in owned.items() if count}
+
+
+def test_a_slow_build_spaces_out_the_next_while_the_catalog_keeps_changing() -> None:
+    builds: list[float] = []
+    version = [0]
+
+    def build() -> Snapshot:
+        builds.append(time.monotonic())
+        time.sleep(0.2)
+        return Snapshot([], [])
+
+    index = BrowseIndex(build, lambda: (version[0],), check_every=0.0)
+    index.snapshot()  # the first build, 0.2 s
+    version[0] += 1
+    index.snapshot()  # changed, but the last build took 0.2 s: no rebuild before 0.8 s have passed
+    assert len(builds) == 1
+    deadline = time.monotonic() + 5
+    while len(builds) < 2 and time.monotonic() < deadline:
+        index.snapshot()
+        time.sleep(0.02)
+    assert len(builds) == 2
+    assert builds[1] - builds[0] >= 0.2 + 4 * 0.2 - 0.05

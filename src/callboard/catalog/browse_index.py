@@ -3,7 +3,9 @@
 The catalog page asks, on every change of a filter, for a page of entities plus how many entities each value
 of five facets would leave, each counted under the *other* filters. In SQL that is one grouped scan per
 facet over every entity of the kind (about 100 ms each at 100,000 entities). Here each (key, value) is a
-bitset over entity positions (a Python int), so a filter is an AND of ORs and a count is a popcount.
+bitset over entity positions (a Python int), so a filter is an AND of ORs and a count is a popcount. A value
+few entities hold (one owner among tens of thousands) is kept as a sorted array of positions instead: a
+bitset costs one bit per entity of the catalog whatever it holds, 125 KB each at a million entities.
 
 The index is a cache of the database, rebuilt in the background when the catalog changes (its version is
 the number of entities and the latest update time); readers keep using the previous one meanwhile, so
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 import threading
 import time
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeAlias
 
 from callboard.core.permissions import Criteria
 
@@ -33,6 +37,17 @@ Rows = Iterable[tuple[str, str, str | None, str | None]]  # (entity_id, key, val
 
 #: Sorts after every real value: entities without the sort key go last.
 _LAST = "\U0010ffff"
+
+#: A value held by fewer than one entity in this many is a position array (4 bytes an entity) rather than a
+#: bitset (one bit per entity of the catalog): the array is then the smaller of the two.
+_SPARSE_RATIO = 32
+
+#: A rebuild waits at least this many times as long as the last build took (so builds use at most a fifth of a
+#: core while the catalog keeps changing).
+_REBUILD_SPACING = 4
+
+#: The entities holding one value: a bitset (an int) or, for rare values, their positions in ascending order.
+Members: TypeAlias = "int | array[int]"
 
 
 class Snapshot:
@@ -66,7 +81,10 @@ class Snapshot:
                 values[index] = lowered
             if key in TEXT_KEYS:
                 text[index] = f"{text[index]}\t{lowered}" if text[index] else lowered
-        self.masks = {key: {value: _mask(at, size) for value, at in found.items()} for key, found in bits.items()}
+        self.members: dict[str, dict[str, Members]] = {
+            key: {value: _members(at, size) for value, at in found.items()} for key, found in bits.items()
+        }
+        del bits
         self.everything = (1 << size) - 1
         self.text = text
         # Orders are computed now and the sort values dropped: a few arrays of ints instead of a string per
@@ -98,11 +116,8 @@ class Snapshot:
         for key, values in chosen.items():
             if key == skip or not values:
                 continue
-            found = self.masks.get(key, {})
-            union = 0
-            for value in values:
-                union |= found.get(value.lower(), 0)
-            mask &= union
+            found = self.members.get(key, {})
+            mask &= self._union(found[value] for value in {value.lower() for value in values} if value in found)
         if text:
             needle = text.lower()
             mask &= _mask((i for i, haystack in enumerate(self.text) if needle in haystack), len(self.ids))
@@ -125,13 +140,9 @@ class Snapshot:
     def _criterion_mask(
         self, key: str, values: tuple[str, ...] | None, load: Callable[[str, tuple[str, ...] | None], Iterable[str]]
     ) -> int:
-        known = self.masks.get(key)
+        known = self.members.get(key)
         if known is not None:
-            union = 0
-            for value, mask in known.items():
-                if values is None or value in values:
-                    union |= mask
-            return union
+            return self._union(members for value, members in known.items() if values is None or value in values)
         with self._lock:
             cached = self._loaded.get((key, values))
         if cached is None:
@@ -167,7 +178,9 @@ class Snapshot:
 
     def facet(self, key: str, within: int, limit: int) -> list[tuple[str, int]]:
         """Values of ``key`` among the entities in ``within``, with counts, most frequent first."""
-        counts = [(self.labels[key][value], (mask & within).bit_count()) for value, mask in self.masks[key].items()]
+        labels = self.labels[key]
+        counter = _Counter(within, len(self.ids), whole=within == self.everything)
+        counts = [(labels[value], counter.count(members)) for value, members in self.members[key].items()]
         counts = [item for item in counts if item[1]]
         counts.sort(key=lambda item: (-item[1], item[0]))
         return counts[:limit]
@@ -209,6 +222,49 @@ class Snapshot:
                 self._ranks[sort_key] = rank
             return rank
 
+    def _union(self, members: Iterable[Members]) -> int:
+        """The bitset of the entities in any of ``members``; position arrays are set in one pass."""
+        union = 0
+        sparse: list[array[int]] = []
+        for found in members:
+            if isinstance(found, int):
+                union |= found
+            else:
+                sparse.append(found)
+        if sparse:
+            union |= _mask(itertools.chain.from_iterable(sparse), len(self.ids))
+        return union
+
+
+class _Counter:
+    """Counts how many entities of each value of a facet are in ``within``."""
+
+    def __init__(self, within: int, size: int, *, whole: bool) -> None:
+        self._within = within
+        self._size = size
+        self._whole = whole
+        self._flags: str | None = None
+
+    def count(self, members: Members) -> int:
+        if isinstance(members, int):
+            return (members & self._within).bit_count()
+        if self._whole:
+            return len(members)
+        if self._flags is None:
+            # One character per entity, "1" where it is within: a position array is then counted by picking
+            # its characters in C (itemgetter) instead of testing each position in Python.
+            self._flags = format(self._within, f"0{self._size}b")[::-1]
+        if len(members) == 1:
+            return int(self._flags[members[0]])
+        picked: tuple[str, ...] = operator.itemgetter(*members)(self._flags)
+        return "".join(picked).count("1")
+
+
+def _members(positions: list[int], size: int) -> Members:
+    if len(positions) * _SPARSE_RATIO < size:
+        return array("i", sorted(positions))
+    return _mask(positions, size)
+
 
 def _mask(positions: Iterable[int], size: int) -> int:
     buffer = bytearray((size + 7) // 8)
@@ -247,6 +303,7 @@ class BrowseIndex:
         self._snapshot: Snapshot | None = None
         self._snapshot_version: tuple[object, ...] | None = None
         self._checked = 0.0
+        self._build_seconds = 0.0
         self._lock = threading.Lock()
         self._rebuilding: threading.Thread | None = None
 
@@ -256,7 +313,9 @@ class BrowseIndex:
             with self._lock:
                 if self._snapshot is None:
                     self._rebuild()
-        elif now - self._checked >= self._check_every:
+        elif now - self._checked >= max(self._check_every, _REBUILD_SPACING * self._build_seconds):
+            # While the catalog keeps changing (a large ingestion), builds are spaced by a multiple of the last
+            # build's time: at a million entities one takes seconds of a core that requests also need.
             self._checked = now
             stale = self._version() != self._snapshot_version or now - self._snapshot.built_at > self._max_age
             if stale:
@@ -276,9 +335,11 @@ class BrowseIndex:
 
     def _rebuild(self) -> None:
         version = self._version()
+        started = time.monotonic()
         self._snapshot = self._build()
         self._snapshot_version = version
         self._checked = time.monotonic()
+        self._build_seconds = self._checked - started
 
     def _rebuild_in_background(self) -> None:
         if self._rebuilding is not None and self._rebuilding.is_alive():
