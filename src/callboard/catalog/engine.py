@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from callboard.catalog import stitch_store, store
@@ -23,6 +24,9 @@ from callboard.catalog.processing import ItemProcessor, Outcome
 from callboard.storage.db import Database
 
 log = logging.getLogger("callboard.catalog.engine")
+
+#: Queued entities stitched together (read and computed, then written while the next chunk is computed).
+STITCH_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -51,21 +55,92 @@ class CatalogEngine:
         self.last_error: str | None = None
         self.on_batch: Callable[[int], None] | None = None
         self._backlog = False
+        self._executor: ThreadPoolExecutor | None = None
+        self._writer_lock = threading.Lock()
 
     def run_once(self) -> int:
         """Process one batch of due items; return how many were processed."""
+        claimed = self._claim()
+        if not claimed:
+            self._backlog = False
+            return 0
+        self._finish_batch(claimed, self._write(claimed, [self._process(item) for item in claimed]))
+        return len(claimed)
+
+    def run_batches(self) -> int:
+        """Process batches until one is not full, each while the one before is written; return the items.
+
+        Processing is Python (reading files, parsing, validating); writing is mostly the database's work (on
+        PostgreSQL, another process's), so the two overlap on two cores. The next batch is claimed before the
+        write of this one starts: on SQLite the claim would otherwise wait for that write's lock.
+        """
+        total = 0
+        claimed = self._claim()
+        writing: Future[bool] | None = None
+        written: list[store.ClaimedItem] = []
+        try:
+            while claimed:
+                outcomes = [self._process(item) for item in claimed]
+                if writing is not None:
+                    self._finish_batch(written, writing.result())
+                following = self._claim() if len(claimed) == self.settings.batch_size else []
+                writing = self._writer().submit(self._write, claimed, outcomes)
+                written, total, claimed = claimed, total + len(claimed), following
+            if writing is not None:
+                self._finish_batch(written, writing.result())
+        except BaseException:
+            # Items claimed but not written go back at once instead of waiting for their leases to run out.
+            with self._db.transaction() as connection:
+                store.release(connection, self.owner)
+            raise
+        if total == 0:
+            self._backlog = False
+        return total
+
+    def has_backlog(self) -> bool:
+        """Whether the last batch was full, or stitches remain queued: a large ingestion is under way (other
+        background work may wait)."""
+        return self._backlog
+
+    def stitch_deferred(self, limit: int = 20_000) -> int:
+        """Stitch queued entities (up to ``limit``), each chunk computed while the one before is written;
+        return how many were taken off the queue."""
+        self._last_deferred = time.monotonic()
+        self._analyzed_at = 0
+        total = 0
+        after: stitch_store.QueueKey | None = None
+        writing: Future[int] | None = None
+        while total < limit:
+            with self._db.connect() as connection:
+                queued = stitch_store.next_queued(connection, STITCH_CHUNK, after)
+                if not queued:
+                    break
+                plan = stitch_store.plan_stitch(connection, queued, queued=queued)
+            last = next(reversed(queued))
+            after = (queued[last], last)
+            if writing is not None:
+                writing.result()
+            writing = self._writer().submit(self._apply_stitch, plan)
+            total += len(queued)
+            if len(queued) < STITCH_CHUNK:
+                break
+            self._backlog = True  # more is queued: the ingestion is not over until it is stitched
+        if writing is not None:
+            writing.result()
+        return total
+
+    def _claim(self) -> list[store.ClaimedItem]:
         with self._db.transaction() as connection:
-            claimed = store.claim_due(
+            return store.claim_due(
                 connection,
                 self.owner,
                 self.settings.batch_size,
                 self.settings.lease_seconds,
                 postgres=not self._db.is_sqlite,
             )
-        if not claimed:
-            self._backlog = False
-            return 0
-        outcomes = [self._process(item) for item in claimed]
+
+    def _write(self, claimed: list[store.ClaimedItem], outcomes: list[Outcome]) -> bool:
+        """Write one batch's outcomes and stitch what they changed (or queue it); return whether it was full."""
         low, high = self.settings.interval_seconds
         try:
             with self._db.transaction() as connection:
@@ -76,7 +151,7 @@ class CatalogEngine:
                     interval=random.uniform(low, high),
                     owner=self.owner,
                 )
-                backlog = self._backlog = len(claimed) == self.settings.batch_size
+                backlog = len(claimed) == self.settings.batch_size
                 if backlog:
                     # More is due: the batches to come will change these entities' relations again (a team
                     # is pointed at by each component it owns), so they are stitched with the queue, once.
@@ -87,33 +162,31 @@ class CatalogEngine:
             for outcome in outcomes:
                 if outcome.children is not None:
                     outcome.children.close()  # a large location's children wait in a temporary file
-        self.processed_total += len(claimed)
         self._db.checkpoint_if_large()
+        return backlog
+
+    def _finish_batch(self, claimed: list[store.ClaimedItem], backlog: bool) -> None:
+        self._backlog = backlog
+        self.processed_total += len(claimed)
         # The queue (entities whose relations changed, and a backlog's batches) is stitched in bulk once the
         # backlog drains, or every few seconds, so that a long ingestion shows its entities as it goes.
         if not backlog or time.monotonic() - self._last_deferred > 5:
             self.stitch_deferred()
         if self.on_batch is not None:
             self.on_batch(len(claimed))
-        return len(claimed)
 
-    def has_backlog(self) -> bool:
-        """Whether the last batch was full: a large ingestion is under way (other background work may wait)."""
-        return self._backlog
+    def _apply_stitch(self, plan: stitch_store.StitchPlan) -> int:
+        with self._db.transaction() as connection:
+            written = stitch_store.apply_stitch(connection, plan, postgres=not self._db.is_sqlite)
+        self._db.checkpoint_if_large()
+        return written
 
-    def stitch_deferred(self, limit: int = 20_000) -> int:
-        """Stitch queued entities (up to ``limit``); return how many were stitched."""
-        self._last_deferred = time.monotonic()
-        self._analyzed_at = 0
-        total = 0
-        while total < limit:
-            with self._db.transaction() as connection:
-                count = stitch_store.stitch_queued(connection, 2000, postgres=not self._db.is_sqlite)
-            self._db.checkpoint_if_large()
-            total += count
-            if count < 2000:
-                break
-        return total
+    def _writer(self) -> ThreadPoolExecutor:
+        """The one thread that writes batches and stitches, in the order they were handed to it."""
+        with self._writer_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-writer")
+            return self._executor
 
     def _process(self, item: store.ClaimedItem) -> Outcome:
         try:
@@ -129,7 +202,7 @@ class CatalogEngine:
         deadline = time.monotonic() + timeout
         total = 0
         while time.monotonic() < deadline:
-            count = self.run_once()
+            count = self.run_batches()
             total += count
             if count == 0:
                 if self.stitch_deferred():
@@ -173,6 +246,10 @@ class CatalogEngine:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        with self._writer_lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+                self._executor = None
         with self._db.transaction() as connection:
             store.release(connection, self.owner)
 
@@ -180,7 +257,7 @@ class CatalogEngine:
         last_orphan_sweep = 0.0
         while not self._stop.is_set():
             try:
-                count = self.run_once() or self.stitch_deferred()
+                count = self.run_batches() or self.stitch_deferred()
                 if self.settings.orphan_strategy == "delete" and time.monotonic() - last_orphan_sweep > 30:
                     last_orphan_sweep = time.monotonic()
                     self.delete_orphans()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, select, tuple_, update
 
 from callboard.catalog.stitching import canonical_json, load_json, search_rows, status_items, stitch
 from callboard.catalog.topics import ENTITY_CHANGED
@@ -33,31 +34,60 @@ def raise_generation(connection: Connection) -> None:
 
 
 def enqueue_stitch(connection: Connection, refs: Iterable[str]) -> None:
-    """Queue entities for deferred stitching (their relations changed because of other entities)."""
+    """Queue entities for deferred stitching (their relations changed because of other entities).
+
+    An entity already queued gets the new time: a stitch planned from what it was before then leaves it queued
+    (``apply_stitch``), so a change that arrives while its entity is being stitched is never lost.
+    """
     now = time.time()
     bulk_insert(
-        connection, "stitch_queue", ("entity_ref", "queued_at"), [(ref, now) for ref in refs], ignore_conflicts=True
+        connection,
+        "stitch_queue",
+        ("entity_ref", "queued_at"),
+        [(ref, now) for ref in refs],
+        update_on_conflict=("entity_ref", "queued_at"),
     )
 
 
-def stitch_queued(connection: Connection, limit: int, *, postgres: bool) -> int:
-    """Stitch up to ``limit`` queued entities and take them off the queue; return how many were taken."""
-    statement = select(stitch_queue.c.entity_ref).order_by(stitch_queue.c.queued_at).limit(limit)
-    if postgres:
-        statement = statement.with_for_update(skip_locked=True)
-    refs = [row[0] for row in connection.execute(statement)]
-    if not refs:
-        return 0
-    stitch_entities(connection, refs)
-    for chunk in chunks(refs):
-        connection.execute(delete(stitch_queue).where(stitch_queue.c.entity_ref.in_(chunk)))
-    return len(refs)
+#: Where a walk through the queue got to: (queued_at, entity_ref) of the last entity taken.
+QueueKey = tuple[float, str]
+
+
+def next_queued(connection: Connection, limit: int, after: QueueKey | None = None) -> dict[str, float]:
+    """Up to ``limit`` queued entities after ``after``, in queue order, with the time each was queued."""
+    statement = select(stitch_queue.c.entity_ref, stitch_queue.c.queued_at)
+    if after is not None:
+        statement = statement.where(tuple_(stitch_queue.c.queued_at, stitch_queue.c.entity_ref) > tuple_(*after))
+    statement = statement.order_by(stitch_queue.c.queued_at, stitch_queue.c.entity_ref).limit(limit)
+    return {row[0]: row[1] for row in connection.execute(statement)}
+
+
+@dataclass
+class StitchPlan:
+    """Final entities computed from what was read, ready to be written (``apply_stitch``)."""
+
+    refs: list[str]
+    finals: list[tuple[str, str, str, str, str, float]] = field(default_factory=list)
+    search_rows: list[tuple[str, str, str | None, str | None, str]] = field(default_factory=list)
+    #: Taken from the queue: ref → the time it was queued when read.
+    queued: dict[str, float] = field(default_factory=dict)
 
 
 def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
     """Recompute the final entities of ``refs``; write only those whose hash changed. Returns that count."""
-    written = 0
-    for chunk in chunks(sorted(set(refs))):
+    return apply_stitch(connection, plan_stitch(connection, refs))
+
+
+def plan_stitch(connection: Connection, refs: Iterable[str], *, queued: dict[str, float] | None = None) -> StitchPlan:
+    """Read what the final entities of ``refs`` are made of and compute them (those whose hash changed).
+
+    Reading and writing are apart so that the engine computes the next queued entities while the database
+    writes the ones before: planned entities of one walk through the queue are distinct, and nothing a plan
+    reads is changed by another plan's writes.
+    """
+    plan = StitchPlan(sorted(set(refs)), queued=dict(queued or {}))
+    now = time.time()
+    for chunk in chunks(plan.refs):
         states = {
             row.entity_ref: row
             for row in connection.execute(
@@ -95,10 +125,6 @@ def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
                 )
             )
         }
-        finals: list[tuple[str, str, str, str, str, float]] = []
-        search_inserts: list[tuple[str, str, str | None, str | None, str]] = []
-        changed_ids: list[str] = []
-        now = time.time()
         for ref, state in states.items():
             if state.processed_entity is None:
                 continue
@@ -112,26 +138,51 @@ def stitch_entities(connection: Connection, refs: Iterable[str]) -> int:
             )
             if hashes.get(ref) == digest:
                 continue
-            changed_ids.append(state.entity_id)
             kind = str(final.get("kind", "")).lower()
-            finals.append((state.entity_id, ref, digest, canonical_json(final), kind, now))
+            plan.finals.append((state.entity_id, ref, digest, canonical_json(final), kind, now))
             entity_id = state.entity_id
-            search_inserts.extend(
+            plan.search_rows.extend(
                 (entity_id, key, original, value, kind) for key, original, value in search_rows(final)
             )
-        if not finals:
-            continue
-        connection.execute(delete(final_entities).where(final_entities.c.entity_id.in_(changed_ids)))
-        connection.execute(delete(search).where(search.c.entity_id.in_(changed_ids)))
-        bulk_insert(
-            connection,
-            "final_entities",
-            ("entity_id", "entity_ref", "hash", "final_entity", "kind", "last_updated_at"),
-            finals,
-        )
-        bulk_insert(connection, "search", ("entity_id", "key", "original_value", "value", "kind"), search_inserts)
-        note(connection, ENTITY_CHANGED, (final[1] for final in finals))
-        written += len(finals)
-    if written:
-        raise_generation(connection)
-    return written
+    return plan
+
+
+def apply_stitch(connection: Connection, plan: StitchPlan, *, postgres: bool = False) -> int:
+    """Write a plan's final entities and take its queued entities off the queue; return how many were written.
+
+    A queued entity is written only if it is still queued as the plan read it. One queued again since (its
+    data changed meanwhile) stays queued and is stitched again; one another worker took (on PostgreSQL, a
+    row it holds) or finished is left to it.
+    """
+    finals, search_inserts = plan.finals, plan.search_rows
+    if plan.queued:
+        ours: set[str] = set()
+        for chunk in chunks(list(plan.queued)):
+            statement = select(stitch_queue.c.entity_ref, stitch_queue.c.queued_at).where(
+                stitch_queue.c.entity_ref.in_(chunk)
+            )
+            if postgres:
+                statement = statement.with_for_update(skip_locked=True)
+            ours |= {row[0] for row in connection.execute(statement) if row[1] == plan.queued[row[0]]}
+        for chunk in chunks(sorted(ours)):
+            connection.execute(delete(stitch_queue).where(stitch_queue.c.entity_ref.in_(chunk)))
+        if len(ours) < len(plan.queued):
+            finals = [final for final in finals if final[1] in ours]
+            kept_ids = {final[0] for final in finals}
+            search_inserts = [row for row in search_inserts if row[0] in kept_ids]
+    if not finals:
+        return 0
+    changed_ids = [final[0] for final in finals]
+    for chunk in chunks(changed_ids):
+        connection.execute(delete(final_entities).where(final_entities.c.entity_id.in_(chunk)))
+        connection.execute(delete(search).where(search.c.entity_id.in_(chunk)))
+    bulk_insert(
+        connection,
+        "final_entities",
+        ("entity_id", "entity_ref", "hash", "final_entity", "kind", "last_updated_at"),
+        finals,
+    )
+    bulk_insert(connection, "search", ("entity_id", "key", "original_value", "value", "kind"), search_inserts)
+    note(connection, ENTITY_CHANGED, (final[1] for final in finals))
+    raise_generation(connection)
+    return len(finals)

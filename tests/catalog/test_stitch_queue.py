@@ -1,0 +1,87 @@
+"""Stitching computes while the database writes: a change that arrives meanwhile is never lost."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from callboard.app import Runtime
+from callboard.catalog import stitch_store
+from callboard.storage.tables import refresh_state, stitch_queue
+from tests.catalog.fixtures import config, write_catalog
+from tests.support import database_for, make_runtime
+
+REF = "component:default/artist-web"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    root = write_catalog(tmp_path / "repo")
+    with database_for(str(request.param), tmp_path) as database:
+        runtime = make_runtime(config(root, database), tmp_path)
+        try:
+            runtime.catalog.sync_locations()
+            runtime.engine.run_until_idle(60)
+            yield runtime
+        finally:
+            runtime.close()
+
+
+def describe(runtime: Runtime, description: str) -> None:
+    """Change the processed entity as a processing batch would, and queue it for stitching."""
+    with runtime.database.transaction() as connection:
+        text = connection.execute(select(refresh_state.c.processed_entity).where(refresh_state.c.entity_ref == REF))
+        entity = json.loads(text.scalar_one())
+        entity["metadata"]["description"] = description
+        connection.execute(
+            update(refresh_state).where(refresh_state.c.entity_ref == REF).values(processed_entity=json.dumps(entity))
+        )
+        stitch_store.enqueue_stitch(connection, [REF])
+
+
+def queued(runtime: Runtime) -> set[str]:
+    with runtime.database.connect() as connection:
+        return set(connection.execute(select(stitch_queue.c.entity_ref)).scalars())
+
+
+def test_an_entity_queued_again_while_its_stitch_was_planned_stays_queued(runtime: Runtime) -> None:
+    postgres = not runtime.database.is_sqlite
+    describe(runtime, "first")
+    with runtime.database.connect() as connection:
+        taken = stitch_store.next_queued(connection, 100)
+        plan = stitch_store.plan_stitch(connection, taken, queued=taken)
+    assert REF in taken and [final[1] for final in plan.finals] == [REF]
+    describe(runtime, "second")  # arrives after the plan read the entity, before its write
+    with runtime.database.transaction() as connection:
+        assert stitch_store.apply_stitch(connection, plan, postgres=postgres) == 0  # the stale final is not written
+    assert REF in queued(runtime)
+    runtime.engine.stitch_deferred()
+    assert queued(runtime) == set()
+    entity = runtime.catalog.entity_by_name("component", "default", "artist-web")
+    assert entity["metadata"]["description"] == "second"
+
+
+def test_a_plan_writes_what_is_still_queued_as_it_read_it(runtime: Runtime) -> None:
+    describe(runtime, "planned")
+    with runtime.database.connect() as connection:
+        taken = stitch_store.next_queued(connection, 100)
+        plan = stitch_store.plan_stitch(connection, taken, queued=taken)
+    with runtime.database.transaction() as connection:
+        assert stitch_store.apply_stitch(connection, plan, postgres=not runtime.database.is_sqlite) == 1
+    assert queued(runtime) == set()
+    assert runtime.catalog.entity_by_name("component", "default", "artist-web")["metadata"]["description"] == "planned"
+
+
+def test_the_walk_through_the_queue_goes_on_after_the_last_entity_taken(runtime: Runtime) -> None:
+    refs = [f"component:default/queued-{number}" for number in range(5)]
+    with runtime.database.transaction() as connection:
+        stitch_store.enqueue_stitch(connection, refs)
+    with runtime.database.connect() as connection:
+        first = stitch_store.next_queued(connection, 3)
+        last = list(first)[-1]
+        rest = stitch_store.next_queued(connection, 3, (first[last], last))
+    assert list(first) + list(rest) == sorted(refs)  # queued together: ordered by ref, none twice
