@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from callboard.catalog import stitch_store, store
 from callboard.catalog.pipeline import ProcessingError
@@ -24,6 +25,7 @@ from callboard.catalog.processing import ItemProcessor, Outcome
 from callboard.storage.db import Database
 
 log = logging.getLogger("callboard.catalog.engine")
+_T = TypeVar("_T")
 
 #: Queued entities stitched together (read and computed, then written while the next chunk is computed).
 STITCH_CHUNK = 2000
@@ -70,9 +72,9 @@ class CatalogEngine:
     def run_batches(self) -> int:
         """Process batches until one is not full, each while the one before is written; return the items.
 
-        Processing is Python (reading files, parsing, validating); writing is mostly the database's work (on
-        PostgreSQL, another process's), so the two overlap on two cores. The next batch is claimed before the
-        write of this one starts: on SQLite the claim would otherwise wait for that write's lock.
+        Processing is Python (reading files, parsing, validating); writing is mostly PostgreSQL's work, in
+        another process, so the two overlap on two cores. The next batch is claimed before the write of this
+        one starts (a claim is a write too).
         """
         total = 0
         claimed = self._claim()
@@ -84,7 +86,7 @@ class CatalogEngine:
                 if writing is not None:
                     self._finish_batch(written, writing.result())
                 following = self._claim() if len(claimed) == self.settings.batch_size else []
-                writing = self._writer().submit(self._write, claimed, outcomes)
+                writing = self._hand_off(self._write, claimed, outcomes)
                 written, total, claimed = claimed, total + len(claimed), following
             if writing is not None:
                 self._finish_batch(written, writing.result())
@@ -120,7 +122,7 @@ class CatalogEngine:
             after = (queued[last], last)
             if writing is not None:
                 writing.result()
-            writing = self._writer().submit(self._apply_stitch, plan)
+            writing = self._hand_off(self._apply_stitch, plan)
             total += len(queued)
             if len(queued) < STITCH_CHUNK:
                 break
@@ -180,6 +182,22 @@ class CatalogEngine:
             written = stitch_store.apply_stitch(connection, plan, postgres=not self._db.is_sqlite)
         self._db.checkpoint_if_large()
         return written
+
+    def _hand_off(self, write: Callable[..., _T], *args: Any) -> Future[_T]:
+        """Run ``write`` on the writer thread (PostgreSQL), or now (SQLite).
+
+        SQLite's writes are done in this process, and its driver lets go of the interpreter lock for each row:
+        beside a thread that processes, the writer then waits for the lock at every row (measured: 10,000
+        entities took 7.0 s instead of 6.1). PostgreSQL's writes are a few large sends to another process.
+        """
+        if self._db.is_sqlite:
+            done: Future[_T] = Future()
+            try:
+                done.set_result(write(*args))
+            except BaseException as error:
+                done.set_exception(error)
+            return done
+        return self._writer().submit(write, *args)
 
     def _writer(self) -> ThreadPoolExecutor:
         """The one thread that writes batches and stitches, in the order they were handed to it."""
