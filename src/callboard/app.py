@@ -248,7 +248,6 @@ def create_runtime(
         CatalogRules.from_config(catalog_config),
         settings.catalog.limits.descriptor_limits(),
         callboard.plugins.catalog_processors(),
-        spill_dir=data_dir,
     )
     engine = CatalogEngine(
         database,
@@ -332,7 +331,6 @@ def create_runtime(
         publisher,
         plugins.search_collators(),
         reader=ServiceCatalogReader(as_portal),
-        hold_while=engine.has_backlog,
     )
     search = SearchService(search_engine)
     git = GitCache(data_dir / "git", token_for=reader.token_for)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from callboard.app import Runtime
-from callboard.catalog.engine import EngineSettings
-from callboard.search import indexer as indexer_module
 from callboard.search.service import SearchRequest
 from callboard.techdocs.builder import build_site
 from tests.catalog.fixtures import config
@@ -113,32 +110,3 @@ def test_the_background_loop_compares_counts_only_every_few_seconds(catalog: tup
     runtime.catalog.delete_by_uid(uid)
     assert runtime.indexer.run_once(throttle=True).deleted == 0  # counted moments ago: not yet
     assert runtime.indexer.run_once().deleted == 1  # asked for now: counted now
-
-
-def test_the_background_loop_waits_for_a_large_ingestion_but_not_for_ever(
-    catalog: tuple[Runtime, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    runtime, file = catalog
-    runtime.indexer.run_once()
-    file.write_text(ENTITIES.format(alpha="The alpha gizmo"), "utf-8")
-    runtime.catalog.refresh("component:default/alpha")
-    runtime.engine.run_until_idle(60)
-    # A full batch (of one) leaves the engine in the middle of a backlog, as during a large ingestion.
-    runtime.engine.settings = EngineSettings(batch_size=1)
-    runtime.catalog.refresh("component:default/beta")
-    assert runtime.engine.run_once() == 1
-    assert runtime.engine.has_backlog()
-    monkeypatch.setattr(indexer_module, "MAX_HOLD_SECONDS", 4.0)
-    runtime.indexer.start()
-    try:
-        time.sleep(2.5)
-        assert names(runtime, "gizmo") == []  # held while the backlog lasts
-        deadline = time.monotonic() + 10
-        while not names(runtime, "gizmo") and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert names(runtime, "gizmo") == ["alpha"]  # but for MAX_HOLD_SECONDS at most
-        assert runtime.engine.has_backlog()
-    finally:
-        runtime.indexer.stop()
-    runtime.engine.run_until_idle(60)
-    assert not runtime.engine.has_backlog()

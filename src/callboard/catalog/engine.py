@@ -56,7 +56,6 @@ class CatalogEngine:
         self._analyzed_at = 0
         self.last_error: str | None = None
         self.on_batch: Callable[[int], None] | None = None
-        self._backlog = False
         self._executor: ThreadPoolExecutor | None = None
         self._writer_lock = threading.Lock()
 
@@ -64,7 +63,6 @@ class CatalogEngine:
         """Process one batch of due items; return how many were processed."""
         claimed = self._claim()
         if not claimed:
-            self._backlog = False
             return 0
         self._finish_batch(claimed, self._write(claimed, [self._process(item) for item in claimed]))
         return len(claimed)
@@ -95,14 +93,7 @@ class CatalogEngine:
             with self._db.transaction() as connection:
                 store.release(connection, self.owner)
             raise
-        if total == 0:
-            self._backlog = False
         return total
-
-    def has_backlog(self) -> bool:
-        """Whether the last batch was full, or stitches remain queued: a large ingestion is under way (other
-        background work may wait)."""
-        return self._backlog
 
     def stitch_deferred(self, limit: int = 20_000) -> int:
         """Stitch queued entities (up to ``limit``), each chunk computed while the one before is written;
@@ -126,7 +117,6 @@ class CatalogEngine:
             total += len(queued)
             if len(queued) < STITCH_CHUNK:
                 break
-            self._backlog = True  # more is queued: the ingestion is not over until it is stitched
         if writing is not None:
             writing.result()
         return total
@@ -168,7 +158,6 @@ class CatalogEngine:
         return backlog
 
     def _finish_batch(self, claimed: list[store.ClaimedItem], backlog: bool) -> None:
-        self._backlog = backlog
         self.processed_total += len(claimed)
         # The queue (entities whose relations changed, and a backlog's batches) is stitched in bulk once the
         # backlog drains, or every few seconds, so that a long ingestion shows its entities as it goes.

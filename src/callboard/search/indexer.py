@@ -29,8 +29,6 @@ BATCH = 1000
 FULL_CHECK_SECONDS = 600.0
 #: How often the two counts that reveal deletions are compared (each is a count over a large table).
 COUNT_CHECK_SECONDS = 15.0
-#: The longest the catalog's indexing waits for a large ingestion to finish (``hold_while``).
-MAX_HOLD_SECONDS = 60.0
 
 
 class EntityFeed(Protocol):
@@ -97,7 +95,6 @@ class SearchIndexer(BackgroundLoop):
         interval: float = 2.0,
         docs_interval: float = 30.0,
         collator_interval: float = 600.0,
-        hold_while: Callable[[], bool] = lambda: False,
     ) -> None:
         self.engine = engine
         self._entities = entities
@@ -107,7 +104,6 @@ class SearchIndexer(BackgroundLoop):
         self._interval = interval
         self._docs_interval = docs_interval
         self._collator_interval = collator_interval
-        self._hold_while = hold_while
         self._lock = threading.Lock()
         self._counted_at = -COUNT_CHECK_SECONDS  # compare counts on the first run
         super().__init__("search-indexer")
@@ -241,15 +237,8 @@ class SearchIndexer(BackgroundLoop):
 
     def _loop(self) -> None:
         next_docs = next_collators = 0.0
-        indexed_at = time.monotonic()
         while not self._stop.is_set():
             now = time.monotonic()
-            if self._hold_while() and now - indexed_at < MAX_HOLD_SECONDS:
-                # A large ingestion is under way: the entities come first (served by the catalog API and
-                # pages as soon as they are stitched), their search documents a little later and in bulk.
-                self._stop.wait(self._interval)
-                continue
-            indexed_at = now
             try:
                 self.run_once(docs=now >= next_docs, collators=now >= next_collators, throttle=True)
             except Exception:  # the loop must outlive one bad run; the next one retries
