@@ -149,6 +149,45 @@ async function main() {
     assert.deepEqual(found, added.location);
     assert.deepEqual(await catalog.getLocationById(added.location.id), added.location);
   });
+  await check('addLocation with onConflict refresh answers the existing location', async () => {
+    const again = await catalog.addLocation({ type: 'url', target: locationUrl, onConflict: 'refresh' });
+    assert.deepEqual(again.location, added.location);
+    assert.match(added.location.entityRef, /^location:default\/generated-[0-9a-f]{40}$/);
+  });
+  await check('queryLocations with a predicate and cursor paging; streamLocations', async () => {
+    const all = await catalog.queryLocations({});
+    assert.equal(all.totalItems, 2); // the one from app-config and the one added above
+    const urls = await catalog.queryLocations({ query: { type: 'URL' } });
+    assert.deepEqual(urls.items, [added.location]);
+    assert.equal(urls.totalItems, 1);
+    const first = await catalog.queryLocations({ limit: 1 });
+    const second = await catalog.queryLocations({ cursor: first.pageInfo.nextCursor });
+    assert.equal(second.pageInfo.nextCursor, undefined);
+    assert.deepEqual([...first.items, ...second.items].map(l => l.id), all.items.map(l => l.id));
+    assert.ok(all.items[0].id < all.items[1].id); // ordered by id
+    const either = await catalog.queryLocations({
+      query: { $any: [{ target: { $hasPrefix: locationUrl.slice(0, 12).toUpperCase() } }, { entityRef: 'nope' }] },
+    });
+    assert.deepEqual(either.items, [added.location]);
+    const notUrl = await catalog.queryLocations({ query: { $not: { type: { $in: ['url'] } } } });
+    assert.deepEqual(notUrl.items.map(l => l.type), ['file']);
+    const streamed = [];
+    for await (const page of catalog.streamLocations({ query: { id: { $in: all.items.map(l => l.id) } } })) {
+      streamed.push(...page);
+    }
+    assert.deepEqual(streamed, all.items);
+    await assert.rejects(catalog.queryLocations({ query: { kind: 'location' } }),
+      e => e.name === 'ResponseError' && e.statusCode === 400 && /entityRef/.test(e.body.error.message));
+  });
+  await check('updateLocation moves it and keeps its entity ref', async () => {
+    const target = `${locationUrl}?branch=next`;
+    const moved = await catalog.updateLocation(added.location.id, { type: 'url', target });
+    assert.deepEqual(moved, { ...added.location, target });
+    assert.deepEqual(await catalog.getLocationById(added.location.id), moved);
+    await assert.rejects(catalog.updateLocation('00000000-0000-4000-8000-000000000000', { type: 'url', target }),
+      e => e.name === 'ResponseError' && e.statusCode === 404 && e.body.error.name === 'NotFoundError');
+    assert.deepEqual(await catalog.updateLocation(added.location.id, { target: locationUrl }), added.location);
+  });
   await check('validateEntity', async () => {
     const good = { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'x' },
       spec: { type: 'service', lifecycle: 'production', owner: 'team-a' } };

@@ -49,4 +49,4 @@ def test_catalog_client_passes_every_call(tmp_path: Path, backend: str) -> None:
     calls = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     failed = [call for call in calls if not call["ok"]]
     assert result.returncode == 0 and not failed, result.stderr + "\n".join(c["error"] for c in failed)
-    assert len(calls) == 17
+    assert len(calls) == 20

@@ -20,20 +20,28 @@ API_PROVIDER = "DefaultLocationStore"
 class LocationSpec:
     type: str
     target: str
+    #: The Location entity's name when it was registered (a moved location keeps it); else computed.
+    entity_name: str = ""
 
     @property
     def ref(self) -> str:
         return f"{self.type}:{self.target}"
 
 
+def location_entity_ref(location_type: str, target: str) -> str:
+    """The ref of the Location entity Backstage makes for a registered location: ``generated-<sha1>``."""
+    digest = hashlib.sha1(f"{location_type}:{target}".encode(), usedforsecurity=False).hexdigest()
+    return f"location:default/generated-{digest}"
+
+
 def generated_location_entity(location: LocationSpec) -> Entity:
-    """The synthetic root entity Backstage makes for a registered location: ``generated-<sha1>``."""
-    digest = hashlib.sha1(location.ref.encode(), usedforsecurity=False).hexdigest()
+    """The synthetic root entity Backstage makes for a registered location."""
+    name = location.entity_name or location_entity_ref(location.type, location.target).rpartition("/")[2]
     return {
         "apiVersion": "backstage.io/v1alpha1",
         "kind": "Location",
         "metadata": {
-            "name": f"generated-{digest}",
+            "name": name,
             "namespace": "default",
             "annotations": {ANNOTATION_LOCATION: location.ref, ANNOTATION_ORIGIN_LOCATION: location.ref},
         },

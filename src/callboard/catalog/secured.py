@@ -350,7 +350,14 @@ class SecuredCatalog:
     # -- locations --------------------------------------------------------------------------------------------
 
     def add_location(
-        self, location_type: str, target: str, *, dry_run: bool, any_type: bool = False, via: str = ""
+        self,
+        location_type: str,
+        target: str,
+        *,
+        dry_run: bool,
+        any_type: bool = False,
+        via: str = "",
+        refresh_existing: bool = False,
     ) -> dict[str, Any]:
         """Register (or dry-run) a location as the caller; ``any_type`` and ``via`` are for Callboard's own
         callers (a template run registering what it published), never for what a request names."""
@@ -358,8 +365,12 @@ class SecuredCatalog:
             self._require(CATALOG_LOCATION_ANALYZE, "analyse locations")
         else:
             self._require(CATALOG_LOCATION_CREATE, "register locations")
-        result = self._service.add_location(location_type, target, dry_run=dry_run, any_type=any_type)
-        if not dry_run:
+        result = self._service.add_location(
+            location_type, target, dry_run=dry_run, any_type=any_type, refresh_existing=refresh_existing
+        )
+        if result.pop("refreshed", False):  # registered already, and asked to refresh it (onConflict=refresh)
+            self._record("catalog.location.refresh", f"{location_type}:{target}", id=result["location"]["id"])
+        elif not dry_run:
             details: dict[str, Any] = {"id": result["location"]["id"]}
             if via:
                 details["via"] = via
@@ -381,6 +392,21 @@ class SecuredCatalog:
     def location(self, location_id: str) -> dict[str, str]:
         self._require(CATALOG_LOCATION_READ, "read locations")
         return self._service.location(location_id)
+
+    def query_locations(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Locations matching a predicate, a page at a time; none for a caller who may not read locations
+        (Backstage answers an empty page there, not a refusal)."""
+        readable = self._access().decide(CATALOG_LOCATION_READ).result != "deny"
+        return self._service.query_locations(request, readable=readable)
+
+    def move_location(self, location_id: str, location_type: str, target: str) -> dict[str, str]:
+        """Point a registered location at another target; as Backstage, this needs the right to register."""
+        self._require(CATALOG_LOCATION_CREATE, "change locations")
+        before = self._service.location(location_id)
+        moved = self._service.move_location(location_id, location_type, target)
+        was = f"{before['type']}:{before['target']}"
+        self._record("catalog.location.update", f"{location_type}:{target}", id=location_id, was=was)
+        return moved
 
     def location_by_entity(self, kind: str, namespace: str, name: str) -> dict[str, str]:
         self._require(CATALOG_LOCATION_READ, "read locations")

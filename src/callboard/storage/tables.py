@@ -27,6 +27,8 @@ locations = Table(
     Column("target", Text, nullable=False),
     Column("static", Boolean, nullable=False, default=False),
     Column("created_at", Float, nullable=False),
+    # The ref of the location's Location entity: kept when the location moves to another target.
+    Column("entity_ref", Text),
     UniqueConstraint("type", "target", name="uq_locations_type_target"),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Query, Response
@@ -31,6 +32,8 @@ from callboard.web.api.models import (
     EntityPage,
     Facets,
     FacetsByPredicateRequest,
+    LocationPage,
+    LocationQueryRequest,
     QueryByPredicateRequest,
     RefreshRequest,
     ValidateEntityRequest,
@@ -274,8 +277,25 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
     def add_location(
         body: AddLocationRequest,
         dry_run: Annotated[str | None, Query(alias="dryRun", pattern="^(true|false)$")] = None,
+        on_conflict: Annotated[
+            str | None,
+            Query(alias="onConflict", pattern="^(reject|refresh)$", description="refresh: answer an existing one"),
+        ] = None,
     ) -> dict[str, Any]:
-        return catalog.add_location(body.type, body.target, dry_run=(dry_run or "").lower() == "true")
+        return catalog.add_location(
+            body.type,
+            body.target,
+            dry_run=(dry_run or "").lower() == "true",
+            refresh_existing=on_conflict == "refresh",
+        )
+
+    @router.post("/locations/by-query", responses={200: {"model": LocationPage}})
+    def query_locations(body: LocationQueryRequest) -> dict[str, Any]:
+        """Backstage's ``queryLocations``: locations matching a predicate, in pages ordered by id."""
+        request = body.model_dump(exclude_none=True, include={"query", "limit", "cursor"})
+        if body.limit is not None:
+            limit_param(body.limit, limits)
+        return catalog.query_locations(request)
 
     @router.get("/locations")
     def list_locations() -> list[dict[str, Any]]:
@@ -285,13 +305,19 @@ def catalog_router(catalog: SecuredCatalog, limits: RequestLimits | None = None)
     def location_by_entity(kind: str, namespace: str, name: str) -> dict[str, Any]:
         return catalog.location_by_entity(kind, namespace, name)
 
-    @router.get("/locations/{location_id}")
-    def get_location(location_id: str) -> dict[str, Any]:
-        return catalog.location(location_id)
+    # Location ids are UUIDs (as in Backstage): /locations/by-query is a route of its own, not an id.
+    @router.get("/locations/{location_id:uuid}")
+    def get_location(location_id: UUID) -> dict[str, Any]:
+        return catalog.location(str(location_id))
 
-    @router.delete("/locations/{location_id}", status_code=204)
-    def delete_location(location_id: str) -> Response:
-        catalog.delete_location(location_id)
+    @router.put("/locations/{location_id:uuid}")
+    def move_location(location_id: UUID, body: AddLocationRequest) -> dict[str, Any]:
+        """Point a registered location at another target; its Location entity keeps its ref."""
+        return catalog.move_location(str(location_id), body.type, body.target)
+
+    @router.delete("/locations/{location_id:uuid}", status_code=204)
+    def delete_location(location_id: UUID) -> Response:
+        catalog.delete_location(str(location_id))
         return Response(status_code=204)
 
     @router.post("/analyze-location")

@@ -106,6 +106,22 @@ class AddLocationRequest(LocationSpec):
     presence: str | None = Field(None, pattern=r"^(required|optional)$")
 
 
+class LocationQueryRequest(_Body):
+    """``POST /locations/by-query``: a first page (``query``, ``limit``), or a following one (``cursor``)."""
+
+    query: dict[str, Any] | None = Field(
+        None, description='A filter predicate over id, type, target and entityRef, e.g. {"type": "url"}.'
+    )
+    limit: int | None = Field(None, description="Locations per page (1000 by default).")
+    cursor: str | None = Field(None, description="pageInfo.nextCursor of the page before.")
+
+
+class LocationPage(BaseModel):
+    items: list[dict[str, str]]
+    totalItems: int  # noqa: N815 - Backstage's field names
+    pageInfo: dict[str, str | None]  # noqa: N815
+
+
 class AnalyzeLocationRequest(_Body):
     location: LocationSpec
     catalogFilename: str | None = Field(None, description="Descriptor file name; catalog-info.yaml by default.")  # noqa: N815
