@@ -91,14 +91,7 @@ class LocationOperations:
             raise NotAllowedError("This catalog is in read-only mode (catalog.readonly); locations cannot be changed")
         self._check_location_type(location_type)
         with self._db.transaction() as connection:
-            location = query_store.location_by_id(connection, location_id)
-            if location is None:
-                raise NotFoundError(f"Found no location with ID {location_id}")
-            if location["static"]:
-                raise NotAllowedError(
-                    f"Location {location['type']}:{location['target']} comes from catalog.locations in app-config; "
-                    "change it there"
-                )
+            _registered(connection, location_id, "change it there")
             clash = query_store.location_by_spec(connection, location_type, target)
             if clash is not None and clash["id"] != location_id:
                 raise ConflictError(f"Location {location_type}:{target} already exists")
@@ -156,14 +149,7 @@ class LocationOperations:
         if self.policy.readonly:
             raise NotAllowedError("This catalog is in read-only mode (catalog.readonly); locations cannot be removed")
         with self._db.transaction() as connection:
-            location = query_store.location_by_id(connection, location_id)
-            if location is None:
-                raise NotFoundError(f"Found no location with ID {location_id}")
-            if location["static"]:
-                raise NotAllowedError(
-                    f"Location {location['type']}:{location['target']} comes from catalog.locations in app-config; "
-                    "remove it there"
-                )
+            _registered(connection, location_id, "remove it there")
             query_store.remove_location(connection, location_id)
         self.sync_locations()
 
@@ -229,3 +215,16 @@ class LocationOperations:
         key = "metadata.annotations.backstage.io/managed-by-origin-location"
         filters: FilterSets = ((Condition(key, (f"{location_type}:{target}".lower(),)),),)
         return self.list_entities(filters, order=[OrderField("kind"), OrderField("metadata.name")], limit=limit)
+
+
+def _registered(connection: Any, location_id: str, instead: str) -> dict[str, Any]:
+    """The registered location with this id; NotFound, or NotAllowed for one from app-config (``instead``
+    says what to do there)."""
+    location = query_store.location_by_id(connection, location_id)
+    if location is None:
+        raise NotFoundError(f"Found no location with ID {location_id}")
+    if location["static"]:
+        raise NotAllowedError(
+            f"Location {location['type']}:{location['target']} comes from catalog.locations in app-config; {instead}"
+        )
+    return location

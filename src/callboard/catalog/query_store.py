@@ -37,6 +37,7 @@ from callboard.storage.tables import (
     refresh_state,
     refresh_state_references,
     search,
+    stitch_queue,
 )
 
 
@@ -444,3 +445,11 @@ def all_refs(connection: Connection) -> set[str]:
 def texts_by_refs(connection: Connection, refs: Sequence[str]) -> dict[str, str]:
     """Final entity JSON texts by (lower-case) entity ref, for the refs that exist."""
     return _texts_where(connection, final_entities.c.entity_ref, refs)
+
+
+def pending_count(connection: Connection) -> int:
+    """Items due for processing plus entities waiting to be stitched."""
+    now = time.time()
+    statement = select(func.count()).select_from(refresh_state).where(refresh_state.c.next_update_at <= now)
+    queued = select(func.count()).select_from(stitch_queue)
+    return int(connection.execute(statement).scalar_one()) + int(connection.execute(queued).scalar_one())

@@ -340,7 +340,7 @@ class CatalogService(LocationOperations):
 
     def status(self) -> dict[str, Any]:
         with self._db.connect() as connection:
-            pending = store.pending_count(connection)
+            pending = query_store.pending_count(connection)
         return {"pending": pending, "processed": self.engine.processed_total, "lastError": self.engine.last_error}
 
 

@@ -6,6 +6,7 @@ Every write happens inside the caller's transaction, so a batch either lands who
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sys
 import time
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, insert, or_, select, update
 
 from callboard.catalog.children import ChildEntity
 from callboard.catalog.processing import Outcome
@@ -28,7 +29,6 @@ from callboard.storage.tables import (
     refresh_state_references,
     relations,
     search,
-    stitch_queue,
 )
 
 CHUNK = 500
@@ -290,13 +290,8 @@ def _insert_references(connection: Connection, parent_ref: str, refs: Sequence[s
 
 
 def _batched(items: Iterable[ChildEntity], size: int) -> Iterator[list[ChildEntity]]:
-    batch: list[ChildEntity] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
         yield batch
 
 
@@ -497,11 +492,3 @@ def schedule_now(connection: Connection, refs: Sequence[str]) -> int:
     return connection.execute(
         update(refresh_state).where(refresh_state.c.entity_ref.in_(refs)).values(next_update_at=0.0)
     ).rowcount
-
-
-def pending_count(connection: Connection) -> int:
-    """Items due for processing plus entities waiting to be stitched."""
-    now = time.time()
-    statement = select(func.count()).select_from(refresh_state).where(refresh_state.c.next_update_at <= now)
-    queued = select(func.count()).select_from(stitch_queue)
-    return int(connection.execute(statement).scalar_one()) + int(connection.execute(queued).scalar_one())
