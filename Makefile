@@ -73,6 +73,7 @@ bench-compare: install
 
 bench: install
 	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python benchmarks/ingestion.py --count 10000
 	$(BIN)/python benchmarks/catalog.py --count 10000
 	$(BIN)/python benchmarks/pages.py --count 10000
 

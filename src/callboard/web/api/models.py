@@ -112,8 +112,8 @@ class LocationQueryRequest(_Body):
     query: dict[str, Any] | None = Field(
         None, description='A filter predicate over id, type, target and entityRef, e.g. {"type": "url"}.'
     )
-    limit: int | None = Field(None, description="Locations per page (1000 by default).")
-    cursor: str | None = Field(None, description="pageInfo.nextCursor of the page before.")
+    limit: int | None = Field(None, strict=True, description="Locations per page (1000 by default).")
+    cursor: str | None = Field(None, strict=True, description="pageInfo.nextCursor of the page before.")
 
 
 class LocationPage(BaseModel):
