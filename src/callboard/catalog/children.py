@@ -98,7 +98,6 @@ class ChildList:
                 except EOFError:
                     break
                 yield from chunk
-            self._file.seek(0, 2)  # appending goes on at the end
         yield from self._pending
 
     def close(self) -> None:
@@ -112,5 +111,6 @@ class ChildList:
                 self._spill_dir.mkdir(parents=True, exist_ok=True)
             # Closed by close(), or with the list; never named on disk, so nothing is left behind.
             self._file = tempfile.TemporaryFile(prefix="callboard-children-", dir=self._spill_dir)  # noqa: SIM115
+        self._file.seek(0, 2)  # at the end, wherever a read (perhaps abandoned half-way) left the position
         pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self._pending = []

@@ -29,11 +29,11 @@ class LocationQuery:
     limit: int
     query: Any = None  # the predicate as sent (kept for the cursor)
     after_id: str | None = None
+    sets: FilterSets = ()  # what the predicate means (no filter without one)
 
     def page(self, locations: Iterable[Mapping[str, str]]) -> dict[str, Any]:
         """The answer: this page of the matching locations, how many match in all, and the next page's cursor."""
-        sets = () if self.query is None else parse_predicate(self.query)
-        chosen = [location for location in locations if sets != NOTHING and _matches(sets, location)]
+        chosen = [location for location in locations if self.sets != NOTHING and _matches(self.sets, location)]
         matching = sorted(chosen, key=lambda row: row["id"])
         after = [row for row in matching if self.after_id is None or row["id"] > self.after_id]
         items = after[: self.limit]
@@ -52,9 +52,7 @@ def parse_location_query(body: Mapping[str, Any]) -> LocationQuery:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise InputError("Limit must be a positive integer >= 1")
     query = body.get("query")
-    if query is not None:
-        _check(query)
-    return LocationQuery(limit, query)
+    return LocationQuery(limit, query, sets=_checked(query))
 
 
 def _from_cursor(cursor: Any) -> LocationQuery:
@@ -68,21 +66,22 @@ def _from_cursor(cursor: Any) -> LocationQuery:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1 or not isinstance(after, str | None):
         raise InputError("Malformed cursor: expected a positive limit and an afterId")
     query = state.get("query")
-    if query is not None:
-        _check(query)
-    return LocationQuery(limit, query, after)
+    return LocationQuery(limit, query, after, _checked(query))
 
 
-def _check(query: Any) -> None:
-    """Refuse a predicate that is malformed or names a field locations do not have."""
+def _checked(query: Any) -> FilterSets:
+    """What the predicate means; a 400 for one that is malformed or names a field locations do not have."""
+    if query is None:
+        return ()
     if not isinstance(query, dict):
         raise InputError("Query must be an object")
-    parse_predicate(query)  # the predicate's own shape
+    sets = parse_predicate(query)
     for key in _fields(query, 0):
         if key.lower() not in FIELDS:
             raise InputError(
                 f"Invalid filter predicate, expected key to be 'id', 'type', 'target', or 'entityRef', got '{key}'"
             )
+    return sets
 
 
 def _fields(predicate: Any, depth: int) -> Iterable[str]:

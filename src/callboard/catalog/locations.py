@@ -14,7 +14,7 @@ from callboard.catalog import query_store
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.location_query import parse_location_query
 from callboard.catalog.processing import ItemProcessor
-from callboard.catalog.providers import LocationSpec, generated_location_entity
+from callboard.catalog.providers import LocationSpec, generated_location_entity, location_entity_ref
 from callboard.catalog.query_store import OrderField
 from callboard.catalog.reading import check_location_target, parse_location_ref
 from callboard.catalog.results import CatalogPolicy, Preview
@@ -72,7 +72,12 @@ class LocationOperations:
             existing = query_store.location_by_spec(connection, location_type, target)
         if dry_run:
             entities = self._dry_run(LocationSpec(location_type, target))
-            location = existing or {"id": "", "type": location_type, "target": target}
+            location = existing or {
+                "id": "",
+                "type": location_type,
+                "target": target,
+                "entityRef": location_entity_ref(location_type, target),
+            }
             return {"location": location, "entities": entities, "exists": existing is not None}
         if existing is not None:
             if refresh_existing:
@@ -94,7 +99,10 @@ class LocationOperations:
             _registered(connection, location_id, "change it there")
             clash = query_store.location_by_spec(connection, location_type, target)
             if clash is not None and clash["id"] != location_id:
-                raise ConflictError(f"Location {location_type}:{target} already exists")
+                raise ConflictError(
+                    f"Location {location_type}:{target} already exists (id {clash['id']}); "
+                    "remove that one first, or keep it and remove this one"
+                )
             query_store.move_location(connection, location_id, location_type, target)
         self.sync_locations()
         return self.location(location_id)

@@ -320,10 +320,9 @@ def remove_location(connection: Connection, location_id: str) -> None:
     connection.execute(delete(locations).where(locations.c.id == location_id))
 
 
-def api_locations(connection: Connection, *, static: bool) -> list[tuple[str, str, str]]:
-    """(type, target, Location entity ref) of the static (app-config) or the registered locations."""
-    statement = select(locations.c.type, locations.c.target, locations.c.entity_ref).where(locations.c.static == static)
-    return [(row[0], row[1], row[2] or location_entity_ref(row[0], row[1])) for row in connection.execute(statement)]
+def api_locations(connection: Connection, *, static: bool) -> list[dict[str, str]]:
+    """The static (app-config) or the registered locations."""
+    return [_location(row) for row in connection.execute(select(*_LOCATION).where(locations.c.static == static))]
 
 
 def replace_static_locations(connection: Connection, wanted: Sequence[tuple[str, str]]) -> None:

@@ -77,8 +77,8 @@ class CatalogService(LocationOperations):
                 connection, CONFIG_PROVIDER, root_entities(self.policy.config_locations, CONFIG_PROVIDER)
             )
             registered = [
-                LocationSpec(location_type, target, ref.rpartition("/")[2])
-                for location_type, target, ref in query_store.api_locations(connection, static=False)
+                LocationSpec(location["type"], location["target"], location["entityRef"].rpartition("/")[2])
+                for location in query_store.api_locations(connection, static=False)
             ]
             changed |= store.apply_provider_entities(connection, API_PROVIDER, root_entities(registered, API_PROVIDER))
             stitch_store.stitch_entities(connection, changed)

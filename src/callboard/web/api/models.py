@@ -119,7 +119,7 @@ class LocationQueryRequest(_Body):
 class LocationPage(BaseModel):
     items: list[dict[str, str]]
     totalItems: int  # noqa: N815 - Backstage's field names
-    pageInfo: dict[str, str | None]  # noqa: N815
+    pageInfo: dict[str, str]  # noqa: N815 - nextCursor, left out on the last page
 
 
 class AnalyzeLocationRequest(_Body):
