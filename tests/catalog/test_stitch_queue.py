@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from callboard.app import Runtime
 from callboard.catalog import stitch_store
-from callboard.storage.tables import refresh_state, stitch_queue
+from callboard.catalog.filters import parse_filters
+from callboard.storage.tables import final_entities, refresh_state, search, stitch_queue
 from tests.catalog.fixtures import config, write_catalog
 from tests.support import database_for, make_runtime
 
@@ -85,3 +86,42 @@ def test_the_walk_through_the_queue_goes_on_after_the_last_entity_taken(runtime:
         last = list(first)[-1]
         rest = stitch_store.next_queued(connection, 3, (first[last], last))
     assert list(first) + list(rest) == sorted(refs)  # queued together: ordered by ref, none twice
+
+
+def filter_rows(runtime: Runtime, ref: str) -> set[tuple[str, str | None, str | None, str | None]]:
+    with runtime.database.connect() as connection:
+        entity_id = connection.execute(
+            select(refresh_state.c.entity_id).where(refresh_state.c.entity_ref == ref)
+        ).scalar_one()
+        return {
+            (row.key, row.original_value, row.value, row.kind)
+            for row in connection.execute(select(search).where(search.c.entity_id == entity_id))
+        }
+
+
+def test_a_re_stitch_writes_only_the_filter_rows_that_changed_and_leaves_what_a_first_stitch_would(
+    runtime: Runtime,
+) -> None:
+    long_text = "x" * 300  # stored as a row whose value is NULL: removed by key
+    describe(runtime, long_text)
+    runtime.engine.stitch_deferred()
+    assert ("metadata.description", None, None, "component") in filter_rows(runtime, REF)
+    describe(runtime, "Plays Music")
+    with runtime.database.connect() as connection:
+        taken = stitch_store.next_queued(connection, 100)
+        plan = stitch_store.plan_stitch(connection, taken, queued=taken)
+    assert plan.fresh_ids == []
+    assert plan.search_removed == [(plan.finals[0][0], "metadata.description", None)]
+    assert [row[1:4] for row in plan.search_rows] == [("metadata.description", "Plays Music", "plays music")]
+    with runtime.database.transaction() as connection:
+        stitch_store.apply_stitch(connection, plan, postgres=not runtime.database.is_sqlite)
+    describe(runtime, "Plays music")  # same lower-cased value, other original: replaced, not duplicated
+    runtime.engine.stitch_deferred()
+    rows = filter_rows(runtime, REF)
+    with runtime.database.transaction() as connection:  # what a first stitch writes for the same entity
+        connection.execute(delete(final_entities).where(final_entities.c.entity_ref == REF))
+        stitch_store.stitch_entities(connection, [REF])
+    assert rows == filter_rows(runtime, REF)
+    assert ("metadata.description", "Plays music", "plays music", "component") in rows
+    served = runtime.catalog.list_entities(parse_filters(["metadata.description=plays music"]))
+    assert [entity["metadata"]["name"] for entity in served] == ["artist-web"]
