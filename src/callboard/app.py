@@ -361,6 +361,7 @@ def create_runtime(
         callboard.declarations,
         database=database,
         catalog=ServiceCatalogReader(as_portal),
+        caller_catalog=ServiceCatalogReader(secured),
         events=events,
         audit=audit,
         settings=settings,

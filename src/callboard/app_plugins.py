@@ -41,7 +41,8 @@ from callboard.web.auth import verify_csrf
 
 log = logging.getLogger(__name__)
 
-_PERMISSION = re.compile(r"^[a-z][a-z0-9_-]*\.[a-z][a-z0-9_-]*\.[a-z][a-z0-9_-]*$")
+#: ``<plugin id>.<resource>.<action>``, or ``<plugin id>.<action>`` for a plugin with one kind of resource.
+_PERMISSION = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*){1,2}$")
 
 
 @dataclass
@@ -82,7 +83,8 @@ def declare(plugins: PluginManager, settings: Settings) -> PluginDeclarations:
         for spec in specs or []:
             if not _PERMISSION.match(spec.name) or not spec.name.startswith(f"{plugin}."):
                 raise PluginError(
-                    f"Plugin {plugin!r} registers permission {spec.name!r}; name it {plugin}.<resource>.<action>, "
+                    f"Plugin {plugin!r} registers permission {spec.name!r}; name it "
+                    f"{plugin}.<resource>.<action> (or {plugin}.<action>), "
                     f"e.g. {plugin}.item.read"
                 )
             checked.append(spec)
@@ -148,6 +150,8 @@ class Context:
     _clock: Callable[[], float] = time.time
     _render: Callable[..., HTMLResponse] | None = None
     transport: httpx.BaseTransport | None = None
+    #: The catalog as the current request's caller may read it (the portal itself outside a request).
+    caller_catalog: ServiceCatalogReader | None = None
 
     def http_client(self, name: str) -> httpx.Client:
         def audit_write(request: httpx.Request, response: httpx.Response) -> None:
@@ -197,6 +201,7 @@ def assemble(
     *,
     database: Database,
     catalog: ServiceCatalogReader,
+    caller_catalog: ServiceCatalogReader,
     events: EventBus,
     audit: AuditLog,
     settings: Settings,
@@ -214,7 +219,15 @@ def assemble(
         )
     contexts = {
         info.name: Context(
-            info.name, declarations.configs.get(info.name), database, catalog, events, audit, targets, clock
+            info.name,
+            declarations.configs.get(info.name),
+            database,
+            catalog,
+            events,
+            audit,
+            targets,
+            clock,
+            caller_catalog=caller_catalog,
         )
         for info in plugins.plugins
     }

@@ -52,7 +52,8 @@ class PluginStorage:
 
 @dataclass(frozen=True)
 class PermissionSpec:
-    """A permission the plugin checks, named ``<plugin id>.<resource>.<action>``; config policies grant it."""
+    """A permission the plugin checks, named ``<plugin id>.<resource>.<action>`` (or ``<plugin id>.<action>``);
+    config policies grant it."""
 
     name: str
     description: str
@@ -188,6 +189,9 @@ class PluginCatalog(Protocol):
 
     def count(self, filters: Mapping[str, str | Sequence[str]]) -> int: ...
 
+    def counts(self, key: str, filters: Mapping[str, str | Sequence[str]]) -> list[tuple[str, int]]:
+        """The values of ``key`` among matching entities, each with how many have it (plugin API 1.2)."""
+
 
 class PluginContext(Protocol):
     """Everything a plugin's backend code is given; the same object reaches every backend hook."""
@@ -203,7 +207,13 @@ class PluginContext(Protocol):
     def database(self) -> PluginDatabase: ...
 
     @property
-    def catalog(self) -> PluginCatalog: ...
+    def catalog(self) -> PluginCatalog:
+        """The catalog as the portal reads it: every entity (for background work, tasks and providers)."""
+
+    @property
+    def caller_catalog(self) -> PluginCatalog:
+        """The catalog as the current request's caller may read it: what their permissions hide is absent.
+        Outside a request there is no caller, and reading refuses. Plugin API 1.2."""
 
     @property
     def events(self) -> Events: ...

@@ -157,7 +157,8 @@ def register_storage() -> PluginStorage | None:
 
 @hookspec
 def register_permissions() -> list[PermissionSpec]:  # type: ignore[empty-body]
-    """Permissions the plugin checks (``<plugin id>.<resource>.<action>``), usable in ``permission.rules``."""
+    """Permissions the plugin checks (``<plugin id>.<resource>.<action>`` or ``<plugin id>.<action>``), usable
+    in ``permission.rules``."""
 
 
 @hookspec

@@ -118,7 +118,9 @@ class Portal:
         return run.status if run.error is None else f"{run.status}: {run.error}"
 
     def process_catalog(self) -> None:
-        """Let the catalog process and stitch what providers and locations gave, as the worker would."""
+        """Let the catalog process and stitch what providers and locations gave, as the worker would (it reads
+        the locations of ``catalog.locations`` in app-config first)."""
+        self.runtime.catalog.sync_locations()
         self.runtime.engine.run_until_idle(60)
 
     def token_for(self, identity: Identity) -> str:

@@ -1,0 +1,179 @@
+"""Storing changes (placed on their entities, published on the event bus) and reading them as the caller may."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from callboard.sdk import (
+    OWNED_BY,
+    PARENT_OF,
+    PART_OF,
+    EntityRef,
+    NotAllowedError,
+    PluginCatalog,
+    PluginContext,
+    current_access,
+)
+from callboard_change_events import mapping, store
+from callboard_change_events.ingress import Refused
+from callboard_change_events.model import ChangeEvent, checked, entity_ref, iso, parse_time
+from callboard_change_events.settings import Settings
+
+READ = "change-events.read"
+CREATE = "change-events.create"
+CREATED = "change-events.created"
+#: Entities an owner, system or domain filter may stand for (the largest teams own a few thousand).
+MAX_SCOPE = 5000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event_id: int
+    created: bool
+    entity_refs: tuple[str, ...]
+    unmatched: str | None
+
+    def answer(self) -> dict[str, Any]:
+        return {
+            "id": str(self.event_id),
+            "created": self.created,
+            "entityRefs": list(self.entity_refs),
+            "unmatched": self.unmatched,
+        }
+
+
+class ChangeEvents:
+    def __init__(self, context: PluginContext) -> None:
+        self.context = context
+
+    @property
+    def settings(self) -> Settings:
+        settings: Settings = self.context.config
+        return settings
+
+    # -- writing ----------------------------------------------------------------------------------------
+
+    def record(self, event: ChangeEvent, *, replay_checked: bool = True) -> Outcome:
+        """Store ``event`` once, placed on its entities; a change seen before answers as it was stored."""
+        event = checked(event)
+        now = self.context.now()
+        if replay_checked and event.time < now - self.settings.replay_window_minutes * 60:
+            raise Refused(
+                400,
+                f"the change happened at {iso(event.time)}, before the replay window of "
+                f"{self.settings.replay_window_minutes:g} minutes (changeEvents.replayWindowMinutes)",
+            )
+        placement = mapping.place(event, self.context.catalog, self.settings.rules)
+        stored = store.add(self.context.database, event, placement.refs, placement.reason, now)
+        if stored.created:
+            self.context.events.publish(
+                CREATED,
+                {"id": stored.id, "type": event.type, "entityRefs": list(placement.refs), "time": iso(event.time)},
+            )
+        return Outcome(stored.id, stored.created, placement.refs, placement.reason)
+
+    def refused(self, source: str, reason: str, status: int) -> None:
+        """Ingress failures are audited: a wrong secret in a sender's config shows up, and so do probes."""
+        self.context.audit(
+            f"change-events.ingest.{source}",
+            source,
+            outcome="refused",
+            detail={"status": status, "reason": reason[:300]},
+        )
+
+    def match_waiting(self, refs: Sequence[str]) -> int:
+        """Place unmatched events on entities that now carry the annotation they name."""
+        found = self.context.catalog.entities(refs)
+        keys: dict[str, list[str]] = {}
+        for ref, entity in found.items():
+            for key in mapping.keys_of(entity):
+                keys.setdefault(key, []).append(ref)
+        if not keys:
+            return 0
+        matched: dict[int, list[str]] = {}
+        for key, event_id in store.pending_for(self.context.database, keys):
+            matched.setdefault(event_id, []).extend(keys[key])
+        return store.attach(self.context.database, matched)
+
+    # -- reading, as the caller may ---------------------------------------------------------------------
+
+    def require_read(self) -> None:
+        access = current_access()
+        if not access.decide(READ).allowed:
+            raise NotAllowedError(f"{access.identity.subject} may not read change events ({READ})")
+
+    def visible(self, events: list[dict[str, Any]], catalog: PluginCatalog | None = None) -> list[dict[str, Any]]:
+        """The events whose every entity the caller may read (an event about a hidden entity is hidden)."""
+        if current_access().decide("catalog.entity.read").result == "allow":
+            return events
+        refs = sorted({ref for event in events for ref in event["entityRefs"]})
+        readable = set((catalog or self.context.caller_catalog).entities(refs)) if refs else set()
+        return [event for event in events if all(ref in readable for ref in event["entityRefs"])]
+
+    def page(self, query: store.Query, catalog: PluginCatalog | None = None) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``query.limit`` visible events, and whether more may follow."""
+        shown: list[dict[str, Any]] = []
+        after = query.after
+        for _ in range(20):  # hidden events are skipped; a page never scans without end
+            batch = store.listed(self.context.database, replace(query, after=after, limit=query.limit + 1))
+            more = len(batch) > query.limit
+            batch = batch[: query.limit]
+            shown.extend(self.visible(batch, catalog))
+            if len(shown) >= query.limit or not more or not batch:
+                return shown[: query.limit], more or len(shown) > query.limit
+            after = int(batch[-1]["id"])
+        return shown[: query.limit], True
+
+    def scope(self, *, owner: str | None, system: str | None, domain: str | None) -> list[str] | None:
+        """The entity refs an owner (with its child groups), system or domain stands for; None: no filter."""
+        if not (owner or system or domain):
+            return None
+        catalog = self.context.caller_catalog
+        refs: set[str] | None = None
+        if owner:
+            groups = _descendants(catalog, scope_ref(owner, "group"))
+            owned = {_ref(entity) for entity in catalog.find({f"relations.{OWNED_BY}": groups}, limit=MAX_SCOPE)}
+            refs = owned | set(groups)
+        for container in [scope_ref(system, "system")] if system else []:
+            parts = {_ref(entity) for entity in catalog.find({f"relations.{PART_OF}": container}, limit=MAX_SCOPE)}
+            refs = (parts | {container}) if refs is None else refs & (parts | {container})
+        if domain:
+            domain_ref = scope_ref(domain, "domain")
+            systems = [_ref(e) for e in catalog.find({f"relations.{PART_OF}": domain_ref}, limit=MAX_SCOPE)]
+            found = {domain_ref, *systems}
+            if systems:
+                found |= {_ref(e) for e in catalog.find({f"relations.{PART_OF}": systems}, limit=MAX_SCOPE)}
+            refs = found if refs is None else refs & found
+        return sorted(refs or ())
+
+
+def _ref(entity: Mapping[str, Any]) -> str:
+    return EntityRef.of(dict(entity)).key
+
+
+def _descendants(catalog: PluginCatalog, group: str) -> list[str]:
+    groups = [group]
+    frontier = [group]
+    for _ in range(10):
+        found = catalog.entities(frontier)
+        frontier = [
+            str(relation["targetRef"]).lower()
+            for entity in found.values()
+            for relation in entity.get("relations") or []
+            if relation.get("type") == PARENT_OF and str(relation["targetRef"]).lower() not in groups
+        ]
+        if not frontier:
+            break
+        groups.extend(frontier)
+    return groups
+
+
+def scope_ref(raw: str, kind: str) -> str:
+    """``payments`` or ``group:payments`` as a full ref of ``kind`` by default."""
+    return entity_ref(raw if ":" in raw else f"{kind}:{raw}", kind)
+
+
+def event_time(event: Mapping[str, Any]) -> float:
+    return parse_time(event["time"], "time")
