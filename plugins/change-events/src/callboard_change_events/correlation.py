@@ -74,10 +74,14 @@ def before(
             continue
         nearest = min(concerned, key=lambda item: item.distance)
         seconds_before = at - _seconds(event)
-        closeness = max(0.0, 1.0 - seconds_before / window)
-        # An incident is what is being explained, not a cause: it stays listed but ranks last.
+        if event["type"] in INCIDENT_TYPES and nearest.distance == 0 and seconds_before <= 0:
+            continue  # the incident being explained
+        # Recent changes matter most: a change one half-life earlier counts half as much (an hour, for a day's
+        # window); each step away in the graph counts a little less (2/3 at one step, 1/2 at two).
+        closeness = 0.5 ** (max(seconds_before, 0.0) / max(window / 24, 900.0))
+        # An incident is what is being explained, not a cause: it stays listed but ranks low.
         weight = 0.25 if event["type"] in INCIDENT_TYPES else 1.0
-        score = round(weight * closeness / (1 + nearest.distance), 4)
+        score = round(weight * closeness / (1 + 0.5 * nearest.distance), 6)
         ranked.append(
             {
                 **event,

@@ -56,7 +56,12 @@ class ChangeEvents:
     # -- writing ----------------------------------------------------------------------------------------
 
     def record(self, event: ChangeEvent, *, replay_checked: bool = True) -> Outcome:
-        """Store ``event`` once, placed on its entities; a change seen before answers as it was stored."""
+        """Store ``event`` once, placed on its entities; a change seen before answers as it was stored.
+
+        ``replay_checked``: refuse a change older than the replay window. Signed webhooks are checked (a captured
+        delivery cannot be sent again later); token-authorised senders may backdate (a script backfilling
+        last month's deploys), since whoever holds the token could send anything anyway.
+        """
         event = checked(event)
         now = self.context.now()
         if replay_checked and event.time < now - self.settings.replay_window_minutes * 60:
@@ -85,6 +90,8 @@ class ChangeEvents:
 
     def match_waiting(self, refs: Sequence[str]) -> int:
         """Place unmatched events on entities that now carry the annotation they name."""
+        if not store.has_pending(self.context.database):
+            return 0  # the usual case: the catalog's changes cost one indexed read here
         found = self.context.catalog.entities(refs)
         keys: dict[str, list[str]] = {}
         for ref, entity in found.items():

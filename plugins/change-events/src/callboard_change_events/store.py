@@ -238,6 +238,11 @@ def last_id(database: PluginDatabase) -> int:
         return int(connection.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one())
 
 
+def has_pending(database: PluginDatabase) -> bool:
+    with database.connect() as connection:
+        return connection.execute(select(pending_keys.c.event_id).limit(1)).first() is not None
+
+
 def pending_for(database: PluginDatabase, keys: Iterable[str]) -> list[tuple[str, int]]:
     """(match key, event id) of unmatched events that name one of ``keys``."""
     wanted = sorted(set(keys))
