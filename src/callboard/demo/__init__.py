@@ -42,6 +42,8 @@ def demo_config(data_dir: Path) -> dict[str, object]:
                 }
             },
         },
+        # The change events plugin (plugins/change-events), when installed: a made-up month of changes.
+        "changeEvents": {"demo": True},
     }
 
 

@@ -34,7 +34,7 @@ from callboard.sdk import (
     ScheduledTask,
     hookimpl,
 )
-from callboard_change_events import backfill, pages, routes, store
+from callboard_change_events import backfill, demo, pages, routes, store
 from callboard_change_events import cli as commands
 from callboard_change_events.collator import RecentChanges
 from callboard_change_events.service import CREATE, READ, ChangeEvents
@@ -91,6 +91,12 @@ def register_scheduled_tasks(context: PluginContext) -> list[ScheduledTask]:
     service = _service(context)
     settings: Settings = context.config
     tasks = [ScheduledTask("retention", lambda: expire(service), every_seconds=3600.0, timeout_seconds=600.0)]
+    if settings.demo:
+        tasks.append(
+            ScheduledTask(
+                "demo", lambda: demo.seed(service), every_seconds=20.0, timeout_seconds=120.0, scope="local"
+            )
+        )
     if settings.github.backfill:
         tasks.append(
             ScheduledTask(

@@ -61,6 +61,7 @@ def pages_router(service: ChangeEvents) -> APIRouter:
             events, more = service.page(query) if query.entity_refs != [] else ([], False)
         except InputError as problem:
             events, more, error = [], False, str(problem)
+        _link_incidents(events)
         chosen = {"owner": owner, "system": system, "domain": domain, "type": type, "environment": environment}
         values = {
             "events": events,
@@ -103,6 +104,8 @@ def pages_router(service: ChangeEvents) -> APIRouter:
             service.context.database, service.context.caller_catalog, ref, at=moment, hours=window, depth=steps
         )
         items = service.visible(found["items"])
+        for item in items:
+            item["before_text"] = duration(item["secondsBefore"])
         picture = timeline.svg(
             items, since=moment - window * 3600, until=moment + window * 3600 * 0.05, lanes_by="entity", marker=moment
         )
@@ -148,8 +151,7 @@ def tab_context(service: ChangeEvents | None, context: EntityContext) -> Mapping
     )
     events, more = service.page(query, context.catalog)
     lanes = params.get("lanes") if params.get("lanes") in ("type", "environment") else service.settings.timeline_lanes
-    for event in events:
-        event["before_href"] = before_href(event) if event["type"] in INCIDENT_TYPES else None
+    _link_incidents(events)
     return {
         "events": events,
         "more": more,
@@ -183,6 +185,21 @@ def _entity_scope(service: ChangeEvents, context: EntityContext) -> list[str]:
     if kind == "domain":
         return service.scope(owner=None, system=None, domain=ref) or [ref]
     return [ref]
+
+
+def _link_incidents(events: list[dict[str, Any]]) -> None:
+    for event in events:
+        event["before_href"] = before_href(event) if event["type"] in INCIDENT_TYPES else None
+
+
+def duration(seconds: float) -> str:
+    """``38 min``, ``22 h``, ``3 days``: how long before, as people say it."""
+    minutes = max(0, round(seconds / 60))
+    if minutes < 90:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{round(minutes / 60)} h"
+    return f"{round(minutes / 1440)} days"
 
 
 def _int(raw: str | None, default: int, low: int, high: int) -> int:

@@ -67,6 +67,8 @@ class Settings(_Section):
     #: Events of the last days that search finds (by title and version).
     search_days: int = Field(30, alias="searchDays", ge=0, le=3650)
     timeline_lanes: Literal["type", "environment"] = Field("type", alias="timelineLanes")
+    #: Fill an empty portal with a made-up month of changes over its catalog (``callboard demo`` sets it).
+    demo: bool = False
 
 
 SECRETS = ("github.webhookSecret", "gitlab.webhookToken", "pagerduty.webhookSecret")
