@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	$(BIN)/pip install --quiet $(UV_PIN)
 	# Compiled ahead: where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile each module
 	# again (about 6 s before the server answers, instead of 2).
-	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode
+	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode --all-packages
 	touch $@
 
 # Front-end libraries come from the npm registry at build time; the portal serves them itself (no CDN).

@@ -49,8 +49,14 @@ def record(portal: Portal, change_type: str, entity: str, minutes_ago: float, ti
 def test_changes_live_on_the_page_in_the_tab_and_before_an_incident(portal: Portal, browser: Browser) -> None:
     portal.process_catalog()
     for hours in (70, 46, 22):
-        record(portal, "deployment", "component:default/payments-api", hours * 60, f"payments-api to staging {hours}",
-               environment="staging")
+        record(
+            portal,
+            "deployment",
+            "component:default/payments-api",
+            hours * 60,
+            f"payments-api to staging {hours}",
+            environment="staging",
+        )
     record(portal, "build", "component:default/payments-api", 26 * 60, "Build 812: success")
     record(portal, "deployment", "component:default/ledger", 40, "ledger 2.7.1 to production", environment="production")
     record(portal, "config-change", "resource:default/payments-db", 300, "payments-db pool 20 → 50")
@@ -65,7 +71,14 @@ def test_changes_live_on_the_page_in_the_tab_and_before_an_incident(portal: Port
     expect(page.locator("main h1")).to_have_text("Changes")
     expect(page.locator(".live-status")).to_contain_text("live")
     expect(page.locator("svg.change-timeline")).to_be_visible()
-    record(portal, "feature-flag", "component:default/payments-web", 0.5, "checkout-v2 on for 10 %", environment="production")
+    record(
+        portal,
+        "feature-flag",
+        "component:default/payments-web",
+        0.5,
+        "checkout-v2 on for 10 %",
+        environment="production",
+    )
     expect(page.locator("ul.changes li").first).to_contain_text("checkout-v2 on for 10 %", timeout=5000)
     page.screenshot(path=str(SHOTS / f"changes-page-{portal.backend}.png"), full_page=True)
 

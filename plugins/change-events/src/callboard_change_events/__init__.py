@@ -93,9 +93,7 @@ def register_scheduled_tasks(context: PluginContext) -> list[ScheduledTask]:
     tasks = [ScheduledTask("retention", lambda: expire(service), every_seconds=3600.0, timeout_seconds=600.0)]
     if settings.demo:
         tasks.append(
-            ScheduledTask(
-                "demo", lambda: demo.seed(service), every_seconds=20.0, timeout_seconds=120.0, scope="local"
-            )
+            ScheduledTask("demo", lambda: demo.seed(service), every_seconds=20.0, timeout_seconds=120.0, scope="local")
         )
     if settings.github.backfill:
         tasks.append(

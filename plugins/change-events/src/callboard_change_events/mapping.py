@@ -4,6 +4,8 @@ rules in config. An event none of these place is kept, with the reason, and plac
 from __future__ import annotations
 
 import fnmatch
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,14 +25,44 @@ class Placement:
     reason: str | None
 
 
-def place(event: ChangeEvent, catalog: PluginCatalog, rules: Sequence[Rule]) -> Placement:
+class KeyCache:
+    """Entities per match key, remembered for ``seconds`` and forgotten when the catalog changes: a busy
+    repository's deliveries find their entity without a catalog query each."""
+
+    def __init__(self, seconds: float = 60.0, size: int = 50_000) -> None:
+        self._seconds = seconds
+        self._size = size
+        self._found: dict[str, tuple[float, list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def refs(self, catalog: PluginCatalog, key: str) -> list[str]:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._found.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found = refs_for_key(catalog, key)
+        with self._lock:
+            if len(self._found) >= self._size:
+                self._found.clear()
+            self._found[key] = (now + self._seconds, found)
+        return found
+
+    def forget(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+def place(
+    event: ChangeEvent, catalog: PluginCatalog, rules: Sequence[Rule], cache: KeyCache | None = None
+) -> Placement:
     refs: list[str] = list(event.entity_refs)
     for rule in rules:
         found = _by_rule(event, rule)
         if found:
             refs.append(found)
     for key in event.match_keys:
-        refs.extend(refs_for_key(catalog, key))
+        refs.extend(cache.refs(catalog, key) if cache is not None else refs_for_key(catalog, key))
     refs = list(dict.fromkeys(refs))
     if refs:
         return Placement(tuple(refs), None)

@@ -47,6 +47,7 @@ class Outcome:
 class ChangeEvents:
     def __init__(self, context: PluginContext) -> None:
         self.context = context
+        self.keys = mapping.KeyCache()
 
     @property
     def settings(self) -> Settings:
@@ -70,7 +71,7 @@ class ChangeEvents:
                 f"the change happened at {iso(event.time)}, before the replay window of "
                 f"{self.settings.replay_window_minutes:g} minutes (changeEvents.replayWindowMinutes)",
             )
-        placement = mapping.place(event, self.context.catalog, self.settings.rules)
+        placement = mapping.place(event, self.context.catalog, self.settings.rules, self.keys)
         stored = store.add(self.context.database, event, placement.refs, placement.reason, now)
         if stored.created:
             self.context.events.publish(
@@ -90,6 +91,7 @@ class ChangeEvents:
 
     def match_waiting(self, refs: Sequence[str]) -> int:
         """Place unmatched events on entities that now carry the annotation they name."""
+        self.keys.forget()
         if not store.has_pending(self.context.database):
             return 0  # the usual case: the catalog's changes cost one indexed read here
         found = self.context.catalog.entities(refs)

@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from callboard.sdk import InputError, PluginDatabase
@@ -61,11 +63,18 @@ def add(database: PluginDatabase, event: ChangeEvent, refs: Sequence[str], unmat
     }
     try:
         with database.transaction() as connection:
-            found = _existing(connection, event)
-            if found is not None:
-                return Stored(found, False)
-            result = connection.execute(insert(events).values(row))
-            event_id = int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
+            dialect = sqlite_insert if database.is_sqlite else postgresql_insert
+            statement = (
+                dialect(events)
+                .values(row)
+                .on_conflict_do_nothing(index_elements=["source", "external_id"])
+                .returning(events.c.id)
+            )
+            created = connection.execute(statement).scalar()
+            if created is None:  # the same change came before: one statement either way
+                found = _existing(connection, event)
+                return Stored(found or 0, False)
+            event_id = int(created)
             if refs:
                 connection.execute(
                     insert(event_entities),
