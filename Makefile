@@ -16,7 +16,10 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	$(BIN)/pip install --quiet $(UV_PIN)
 	# Compiled ahead: where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile each module
 	# again (about 6 s before the server answers, instead of 2).
-	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode --all-packages
+	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode
+	# The change events plugin is part of the product as the demo shows it; the announcements example stays
+	# out of the environment (its tests install it the way a user would, and uninstall it).
+	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode --package callboard-change-events
 	touch $@
 
 # Front-end libraries come from the npm registry at build time; the portal serves them itself (no CDN).

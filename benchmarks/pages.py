@@ -22,10 +22,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support import AUTH, Server, make_runtime
-
 from benchmarks.generate import write_catalog_tree
 from callboard.core.identity import Identity
+from tests.support import AUTH, Server, make_runtime
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = ["Component", "API", "System", "Group", "User", "Location", "Resource", "Domain"]

@@ -71,7 +71,7 @@ def declare(plugins: PluginManager, settings: Settings) -> PluginDeclarations:
         found.configs[plugin] = _validate(spec.model, raw or {}, path, settings)
         found.config_specs[plugin] = spec
         if settings.loaded is not None:
-            settings.loaded.secrets |= {(*path, name) for name in spec.secrets}
+            settings.loaded.secrets |= {(*path, *name.split(".")) for name in spec.secrets}
     for plugin, storage in plugins.per_plugin("register_storage"):
         if storage is not None:
             _check_id(plugin)

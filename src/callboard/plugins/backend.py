@@ -30,7 +30,8 @@ class PluginConfig:
     """The plugin's settings: ``model`` (pydantic) validated at start-up from ``plugins.<id>`` in app-config.
 
     ``key`` claims a top-level key instead (a Backstage plugin's own, such as ``announcements``). ``secrets``
-    name fields that ``callboard config print`` shows as ``<redacted>``.
+    name fields that ``callboard config print`` shows as ``<redacted>`` (dotted for nested ones:
+    ``github.webhookSecret``).
     """
 
     model: type[BaseModel]

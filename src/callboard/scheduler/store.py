@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
+from callboard.storage.db import bulk_insert
 from callboard.storage.tables import scheduled_task_runs as runs
 from callboard.storage.tables import scheduled_tasks as tasks
 
@@ -49,10 +50,20 @@ def schedule_rows(connection: Connection, task_ids: Sequence[str]) -> dict[str, 
 
 
 def ensure(connection: Connection, task_id: str, scope: str, first_run_at: float) -> None:
-    """Create the task's row if this is the first replica to know it; an existing schedule is kept."""
+    """Create the task's row if this is the first replica to know it; an existing schedule is kept.
+
+    Replicas starting together all find no row: the insert skips a row another one wrote meanwhile (a plain
+    insert failed the second replica's start-up with a unique violation).
+    """
     found = connection.execute(select(tasks.c.id).where(tasks.c.id == task_id)).first()
     if found is None:
-        connection.execute(insert(tasks).values(id=task_id, scope=scope, next_run_at=first_run_at, triggered_by=None))
+        bulk_insert(
+            connection,
+            "scheduled_tasks",
+            ("id", "scope", "next_run_at", "triggered_by"),
+            [(task_id, scope, first_run_at, None)],
+            ignore_conflicts=True,
+        )
 
 
 def take_lease(connection: Connection, task_id: str, replica: str, now: float, until: float) -> bool:

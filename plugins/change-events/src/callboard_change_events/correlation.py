@@ -14,6 +14,7 @@ from callboard_change_events.model import INCIDENT_TYPES, parse_time
 #: Relations followed from an entity to what it needs: its dependencies, the APIs it consumes and the
 #: components that provide them, and a system's parts.
 FOLLOWED = (DEPENDS_ON, CONSUMES_API, API_PROVIDED_BY, HAS_PART)
+SYMPTOM_TYPES = (*INCIDENT_TYPES, "alert")
 MAX_ENTITIES = 500
 MAX_RESULTS = 200
 
@@ -79,8 +80,8 @@ def before(
         # Recent changes matter most: a change one half-life earlier counts half as much (an hour, for a day's
         # window); each step away in the graph counts a little less (2/3 at one step, 1/2 at two).
         closeness = 0.5 ** (max(seconds_before, 0.0) / max(window / 24, 900.0))
-        # An incident is what is being explained, not a cause: it stays listed but ranks low.
-        weight = 0.25 if event["type"] in INCIDENT_TYPES else 1.0
+        # Incidents and alerts are symptoms, not causes: they stay listed but rank low.
+        weight = 0.25 if event["type"] in SYMPTOM_TYPES else 1.0
         score = round(weight * closeness / (1 + 0.5 * nearest.distance), 6)
         ranked.append(
             {

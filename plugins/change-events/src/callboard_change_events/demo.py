@@ -48,6 +48,8 @@ def seed(service: ChangeEvents) -> int:
 def month(components: list[Mapping[str, Any]], now: float) -> list[ChangeEvent]:
     chance = random.Random(7)
     events: list[ChangeEvent] = []
+    # Quiet hours around each story's incident, so that its cause is what "what changed before this?" shows.
+    quiet = [(now - days_ago * 86400 - 6 * 3600, now - days_ago * 86400 + 3600) for *_, days_ago in STORIES]
     refs = sorted(EntityRef.of(dict(entity)).key for entity in components)
     for ref in refs:
         name = ref.rsplit("/", 1)[-1]
@@ -79,6 +81,7 @@ def month(components: list[Mapping[str, Any]], now: float) -> list[ChangeEvent]:
                 flag = f"{name}-{_topic(chance).split()[0].lower()}"
                 events.append(_event("feature-flag", ref, moment + 600, f"Flag {flag} on for 25 %", "production"))
             moment += chance.uniform(0.6, 3.5) * 86400
+    stories: list[ChangeEvent] = []
     for incident, cause, change_type, minutes, days_ago in STORIES:
         at = now - days_ago * 86400
         incident_ref = f"component:default/{incident}"
@@ -90,14 +93,19 @@ def month(components: list[Mapping[str, Any]], now: float) -> list[ChangeEvent]:
             if change_type == "deployment"
             else f"Broker {cause_ref.rsplit('/', 1)[-1]}: partitions 12 → 24"
         )
-        events.append(
+        stories.append(
             _event(change_type, cause_ref, at - minutes * 60, title, "production", version="2.0.0", market="eu-west-1")
         )
-        events.append(_event("alert", incident_ref, at - 240, f"{incident}: error rate above 5 %", "production"))
-        events.append(_event("incident-opened", incident_ref, at, f"Incident opened: {incident} failing", "production"))
+        stories.append(_event("alert", incident_ref, at - 240, f"{incident}: error rate above 5 %", "production"))
+        opened = f"Incident opened: {incident} failing"
+        stories.append(_event("incident-opened", incident_ref, at, opened, "production"))
         if days_ago > 0.5:
-            events.append(_event("incident-resolved", incident_ref, at + 5400, f"Incident resolved: {incident}"))
-    return events
+            stories.append(_event("incident-resolved", incident_ref, at + 5400, f"Incident resolved: {incident}"))
+    return [event for event in events if not _during(event.time, quiet)] + stories
+
+
+def _during(moment: float, spans: list[tuple[float, float]]) -> bool:
+    return any(start <= moment <= end for start, end in spans)
 
 
 def _event(

@@ -8,12 +8,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
 from callboard.sdk import EntityContext, InputError, NotFoundError
 from callboard_change_events import correlation, store, timeline
 from callboard_change_events.model import INCIDENT_TYPES, TYPES, iso, parse_time
-from callboard_change_events.routes import query_from
+from callboard_change_events.routes import MAX_ID, query_from
 from callboard_change_events.service import ChangeEvents, scope_ref
 
 #: Kinds whose pages show changes: their own, and for containers (system, domain, group) their members'.
@@ -79,7 +80,7 @@ def pages_router(service: ChangeEvents) -> APIRouter:
         return service.context.render(request, template, **values)
 
     @router.get("/events/{event_id}", response_class=HTMLResponse)
-    def one(request: Request, event_id: int) -> HTMLResponse:
+    def one(request: Request, event_id: int = PathParam(ge=1, le=MAX_ID)) -> HTMLResponse:
         service.require_read()
         found = store.one(service.context.database, event_id)
         if found is None or not service.visible([found]):

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +24,7 @@ from callboard_change_events.service import CREATE, ChangeEvents, scope_ref
 
 WEBHOOKS = ("/webhooks/github", "/webhooks/gitlab", "/webhooks/pagerduty")
 STREAM_POLL_SECONDS = 0.5
+MAX_ID = 2**63 - 1
 
 
 def api_router(service: ChangeEvents) -> APIRouter:
@@ -56,7 +58,7 @@ def api_router(service: ChangeEvents) -> APIRouter:
             signatures.check_gitlab(settings.gitlab.webhook_token, request.headers.get("x-gitlab-token"))
         except Refused as refused:
             await run_in_threadpool(service.refused, "gitlab", refused.reason, refused.status)
-            return _refusal(refused)
+            return _refusal(request, refused)
         return await _ingest(service, request, "gitlab", parse)
 
     @router.post("/webhooks/pagerduty")
@@ -115,7 +117,7 @@ def api_router(service: ChangeEvents) -> APIRouter:
         return {"items": items, "nextCursor": next_cursor}
 
     @router.get("/events/{event_id}")
-    def one(event_id: int) -> dict[str, Any]:
+    def one(event_id: int = PathParam(ge=1, le=MAX_ID)) -> dict[str, Any]:
         service.require_read()
         found = store.one(service.context.database, event_id)
         if found is None or not service.visible([found]):
@@ -143,10 +145,10 @@ def api_router(service: ChangeEvents) -> APIRouter:
         found["items"] = service.visible(found["items"])
         return found
 
-    @router.get("/stream")
+    @router.get("/stream", response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
     async def stream(request: Request, entity: list[str] = Query(default=[])) -> StreamingResponse:
         await run_in_threadpool(service.require_read)
-        refs = {scope_ref(item, "component") for item in entity}
+        refs = {scope_ref(item, "component") for item in entity if item.strip()}
         start = request.headers.get("last-event-id")
         last = (
             int(start)
@@ -189,7 +191,8 @@ def query_from(
     unmatched: bool = False,
 ) -> store.Query:
     """The store's query from the API's (and the pages') parameters; a bad one is a 400 naming it."""
-    refs = service.scope(owner=owner, system=system, domain=domain)
+    refs = service.scope(owner=owner or None, system=system or None, domain=domain or None)
+    entity = [item for item in entity if item.strip()]
     if entity:
         named = [scope_ref(item, "component") for item in entity]
         refs = named if refs is None else [ref for ref in named if ref in set(refs)]
@@ -223,10 +226,10 @@ async def _ingest(
         return JSONResponse({"ignored": str(ignored)}, status_code=202)
     except Refused as refused:
         await run_in_threadpool(service.refused, source, refused.reason, refused.status)
-        return _refusal(refused)
+        return _refusal(request, refused)
     except InputError as error:
         await run_in_threadpool(service.refused, source, str(error), 400)
-        return _refusal(Refused(400, str(error)))
+        return _refusal(request, Refused(400, str(error)))
     if not signed and outcome.created:
         detail = {"id": outcome.event_id, "type": event.type, "externalId": event.external_id}
         await run_in_threadpool(service.context.audit, "change-events.create", event.source, "ok", detail)
@@ -255,9 +258,15 @@ def _json(body: bytes) -> Any:
         raise Refused(400, f"the body is not JSON: {error}") from None
 
 
-def _refusal(refused: Refused) -> JSONResponse:
+def _refusal(request: Request, refused: Refused) -> JSONResponse:
+    """Backstage's error body, as the portal's other errors have it."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return JSONResponse(
-        {"error": {"name": "RefusedDelivery", "message": refused.reason}, "response": {"statusCode": refused.status}},
+        {
+            "error": {"name": "RefusedDelivery", "message": refused.reason},
+            "request": {"method": request.method, "url": target},
+            "response": {"statusCode": refused.status},
+        },
         status_code=refused.status,
     )
 
