@@ -161,3 +161,15 @@ def test_retention_removes_old_changes(portal: Portal, client: httpx.Client) -> 
     record(portal, "deployment", PAYMENTS_API, 60, title="recent")
     assert portal.run_task("change-events.retention") == "succeeded"
     assert titles(client.get("/api/change-events/events").json()) == ["recent"]
+
+
+def test_the_picture_draws_the_whole_window_when_the_list_shows_the_newest(
+    portal: Portal, client: httpx.Client
+) -> None:
+    for number in range(105):
+        record(portal, "build", PAYMENTS_API, 60 * 24 * 5 * number / 105 + 1, title=f"build {number}")
+    page = client.get("/change-events/", params={"days": 7}).text
+    picture = page[page.index("<svg") : page.index("</svg>")]
+    listed = page[page.index('<ul class="changes">') :]
+    assert picture.count("<circle") == 105 and listed.count('<li class="change') == 100
+    assert "build 104" in picture and "build 104" not in listed  # the oldest: drawn, not listed

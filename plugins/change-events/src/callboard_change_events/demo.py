@@ -101,7 +101,7 @@ def month(components: list[Mapping[str, Any]], now: float) -> list[ChangeEvent]:
         stories.append(_event("incident-opened", incident_ref, at, opened, "production"))
         if days_ago > 0.5:
             stories.append(_event("incident-resolved", incident_ref, at + 5400, f"Incident resolved: {incident}"))
-    return [event for event in events if not _during(event.time, quiet)] + stories
+    return [event for event in events if event.time < now and not _during(event.time, quiet)] + stories
 
 
 def _during(moment: float, spans: list[tuple[float, float]]) -> bool:

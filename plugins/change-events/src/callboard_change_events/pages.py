@@ -21,6 +21,8 @@ from callboard_change_events.service import ChangeEvents, scope_ref
 KINDS = ("component", "resource", "api", "system", "domain", "group")
 WINDOWS = (1, 3, 7, 14, 30, 90)
 PAGE = 100
+#: Most changes one picture draws (the newest of its window); the list below shows the newest ``PAGE``.
+PICTURE = 2000
 
 
 def has_changes(entity: Mapping[str, Any]) -> bool:
@@ -60,14 +62,17 @@ def pages_router(service: ChangeEvents) -> APIRouter:
                 None,
             )
             events, more = service.page(query) if query.entity_refs != [] else ([], False)
+            drawn = service.window(query, PICTURE) if more else events
         except InputError as problem:
-            events, more, error = [], False, str(problem)
+            events, drawn, more, error = [], [], False, str(problem)
         _link_incidents(events)
         chosen = {"owner": owner, "system": system, "domain": domain, "type": type, "environment": environment}
         values = {
             "events": events,
             "more": more,
-            "picture": timeline.svg(events, since=since, until=now, lanes_by=service.settings.timeline_lanes),
+            "picture": timeline.svg(drawn, since=since, until=now, lanes_by=service.settings.timeline_lanes),
+            "drawn": len(drawn),
+            "picture_full": len(drawn) < PICTURE,
             "chosen": chosen,
             "days": days,
             "windows": WINDOWS,
@@ -151,12 +156,13 @@ def tab_context(service: ChangeEvents | None, context: EntityContext) -> Mapping
         limit=PAGE,
     )
     events, more = service.page(query, context.catalog)
+    drawn = service.window(query, PICTURE, context.catalog) if more else events
     lanes = params.get("lanes") if params.get("lanes") in ("type", "environment") else service.settings.timeline_lanes
     _link_incidents(events)
     return {
         "events": events,
         "more": more,
-        "picture": timeline.svg(events, since=since, until=now, lanes_by=str(lanes)),
+        "picture": timeline.svg(drawn, since=since, until=now, lanes_by=str(lanes)),
         "days": days,
         "windows": WINDOWS,
         "types": TYPES,

@@ -135,6 +135,18 @@ class ChangeEvents:
             after = int(batch[-1]["id"])
         return shown[: query.limit], True
 
+    def window(self, query: store.Query, most: int, catalog: PluginCatalog | None = None) -> list[dict[str, Any]]:
+        """Up to ``most`` visible events of ``query``, newest first, a page at a time: what a picture draws."""
+        found: list[dict[str, Any]] = []
+        after = query.after
+        while len(found) < most:
+            batch, more = self.page(replace(query, after=after, limit=min(store.MAX_PAGE, most - len(found))), catalog)
+            found.extend(batch)
+            if not more or not batch:
+                break
+            after = int(batch[-1]["id"])
+        return found
+
     def scope(self, *, owner: str | None, system: str | None, domain: str | None) -> list[str] | None:
         """The entity refs an owner (with its child groups), system or domain stands for; None: no filter."""
         if not (owner or system or domain):
