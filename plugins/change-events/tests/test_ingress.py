@@ -250,3 +250,33 @@ def test_the_generic_api_and_the_command_line_record_changes(portal: Portal, cli
     assert refused.exit_code == 1 and "type" in refused.output
     titles = [event["title"] for event in timeline(client, PAYMENTS_API)]
     assert sorted(titles) == ["Timeout 3 s", "deployment 1.4.3"]
+
+
+def test_annotations_and_rules_place_events_that_name_no_entity(portal: Portal, client: httpx.Client) -> None:
+    headers = {"Authorization": f"Bearer {SERVICE_TOKEN}", "Content-Type": "application/cloudevents+json"}
+    url = f"{portal.url}/api/change-events/cloudevents"
+    now = at({"t": ""}, portal.clock(), "t")["t"]
+    by_annotation = {
+        "specversion": "1.0",
+        "type": "dev.callboard.change.deployment",
+        "source": "https://flux.example.com",
+        "id": "flux-ledger-1",
+        "time": now,
+        "data": {"title": "Flux applied ledger", "annotations": {"backstage.io/kubernetes-id": "ledger"}},
+    }
+    by_rule = {
+        "specversion": "1.0",
+        "type": "dev.callboard.change.config-change",
+        "source": "https://config.example.com",
+        "id": "cfg-ledger-7",
+        "time": now,
+        "data": {"title": "Ledger limits", "attributes": {"service": "ledger-eu"}},
+    }
+    heard: list[dict] = []
+    portal.runtime.events.subscribe("change-events.created", lambda topic, payload: heard.append(dict(payload)))
+    for event in (by_annotation, by_rule):
+        response = httpx.post(url, content=json.dumps(event), headers=headers)
+        assert response.status_code == 201, response.text
+        assert response.json()["entityRefs"] == ["component:default/ledger"]
+    assert [item["entityRefs"] for item in heard] == [["component:default/ledger"]] * 2
+    assert {item["type"] for item in heard} == {"deployment", "config-change"}

@@ -173,3 +173,22 @@ def test_the_picture_draws_the_whole_window_when_the_list_shows_the_newest(
     listed = page[page.index('<ul class="changes">') :]
     assert picture.count("<circle") == 105 and listed.count('<li class="change') == 100
     assert "build 104" in picture and "build 104" not in listed  # the oldest: drawn, not listed
+
+
+def test_a_domain_stands_for_its_systems_and_their_parts(
+    portal: Portal, client: httpx.Client, catalog_file: Path
+) -> None:
+    catalog_file.write_text(
+        CATALOG.replace(
+            "kind: System\nmetadata: {name: checkout}\nspec: {owner: payments}",
+            "kind: System\nmetadata: {name: checkout}\nspec: {owner: payments, domain: commerce}",
+        )
+        + "---\napiVersion: backstage.io/v1alpha1\nkind: Domain\nmetadata: {name: commerce}\nspec: {owner: payments}\n"
+    )
+    assert client.post("/api/catalog/refresh", json={"entityRef": PAYMENTS_API}).status_code == 200
+    portal.process_catalog()
+    record(portal, "deployment", PAYMENTS_WEB, 2, title="web deploy")
+    record(portal, "deployment", LEDGER, 1, title="ledger deploy")
+    assert titles(client.get("/api/change-events/events", params={"domain": "commerce"}).json()) == ["web deploy"]
+    tab = client.get("/catalog/default/domain/commerce/changes")
+    assert tab.status_code == 200 and "web deploy" in tab.text and "ledger deploy" not in tab.text
