@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -213,14 +214,16 @@ def fill(url: str, postgres: bool, total: int, now: float) -> float:
         have = connection.exec_driver_sql("SELECT count(*) FROM change_events").scalar_one()
         first = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM change_events").scalar_one() + 1
     engine.dispose()
-    chance = random.Random(3)
-    rows = []
-    for event_id in range(first, first + max(0, total - have)):
-        moment = now - chance.random() * 365 * 86400
-        component = chance.randrange(COMPONENTS)
-        kind = TYPES[chance.randrange(len(TYPES))]
-        rows.append(
-            (
+    count = max(0, total - have)
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        """The same rows each time it is called (a seeded generator): events, then their entities, stream."""
+        chance = random.Random(3)
+        for event_id in range(first, first + count):
+            moment = now - chance.random() * 365 * 86400
+            component = chance.randrange(COMPONENTS)
+            kind = TYPES[chance.randrange(len(TYPES))]
+            yield (
                 event_id,
                 "bench",
                 f"fill-{event_id}",
@@ -237,7 +240,7 @@ def fill(url: str, postgres: bool, total: int, now: float) -> float:
                 "{}",
                 f"component:default/svc-{component}",
             )
-        )
+
     columns = (
         "id, source, external_id, type, time, received_at, actor, title, url, environment, market, cluster, "
         "version, attributes"
@@ -245,23 +248,25 @@ def fill(url: str, postgres: bool, total: int, now: float) -> float:
     if postgres:
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
             with connection.cursor().copy(f"COPY change_events ({columns}) FROM STDIN") as copy:
-                for row in rows:
+                for row in rows():
                     copy.write_row(row[:14])
             with connection.cursor().copy("COPY change_event_entities (entity_ref, time, event_id) FROM STDIN") as copy:
-                for row in rows:
+                for row in rows():
                     copy.write_row((row[14], row[4], row[0]))
             connection.execute(
                 "SELECT setval(pg_get_serial_sequence('change_events', 'id'), (SELECT max(id) FROM change_events))"
             )
-            connection.execute("ANALYZE change_events")
-            connection.execute("ANALYZE change_event_entities")
+            connection.commit()
+            connection.autocommit = True
+            connection.execute("VACUUM ANALYZE change_events")
+            connection.execute("VACUUM ANALYZE change_event_entities")
     else:
         with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
             marks = ", ".join("?" * 14)
-            connection.executemany(f"INSERT INTO change_events ({columns}) VALUES ({marks})", (r[:14] for r in rows))
+            connection.executemany(f"INSERT INTO change_events ({columns}) VALUES ({marks})", (r[:14] for r in rows()))
             connection.executemany(
                 "INSERT INTO change_event_entities (entity_ref, time, event_id) VALUES (?, ?, ?)",
-                ((r[14], r[4], r[0]) for r in rows),
+                ((r[14], r[4], r[0]) for r in rows()),
             )
             connection.execute("ANALYZE")
     return round(time.monotonic() - started, 1)

@@ -273,7 +273,7 @@ def test_annotations_and_rules_place_events_that_name_no_entity(portal: Portal, 
         "data": {"title": "Ledger limits", "attributes": {"service": "ledger-eu"}},
     }
     heard: list[dict] = []
-    portal.runtime.events.subscribe("change-events.created", lambda topic, payload: heard.append(dict(payload)))
+    portal.runtime.events.subscribe("change-events.created", lambda topic, payload: heard.extend(payload["events"]))
     for event in (by_annotation, by_rule):
         response = httpx.post(url, content=json.dumps(event), headers=headers)
         assert response.status_code == 201, response.text

@@ -161,6 +161,8 @@ def startup(context: PluginContext) -> None:
 
 @hookimpl
 def shutdown(context: PluginContext) -> None:
+    if state.service is not None:
+        state.service.writer.close()
     state.service = None
 
 

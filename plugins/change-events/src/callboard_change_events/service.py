@@ -20,6 +20,7 @@ from callboard_change_events import mapping, store
 from callboard_change_events.ingress import Refused
 from callboard_change_events.model import ChangeEvent, checked, entity_ref, iso, parse_time
 from callboard_change_events.settings import Settings
+from callboard_change_events.writer import GroupWriter
 
 READ = "change-events.read"
 CREATE = "change-events.create"
@@ -48,6 +49,9 @@ class ChangeEvents:
     def __init__(self, context: PluginContext) -> None:
         self.context = context
         self.keys = mapping.KeyCache()
+        self.writer = GroupWriter(
+            lambda placed: store.add_many(self.context.database, placed, self.context.now()), self._announce
+        )
 
     @property
     def settings(self) -> Settings:
@@ -72,13 +76,24 @@ class ChangeEvents:
                 f"{self.settings.replay_window_minutes:g} minutes (changeEvents.replayWindowMinutes)",
             )
         placement = mapping.place(event, self.context.catalog, self.settings.rules, self.keys)
-        stored = store.add(self.context.database, event, placement.refs, placement.reason, now)
-        if stored.created:
-            self.context.events.publish(
-                CREATED,
-                {"id": stored.id, "type": event.type, "entityRefs": list(placement.refs), "time": iso(event.time)},
-            )
+        stored = self.writer.save(store.Placed(event, placement.refs, placement.reason))
         return Outcome(stored.id, stored.created, placement.refs, placement.reason)
+
+    def _announce(self, written: Sequence[tuple[store.Placed, store.Stored]]) -> None:
+        """One ``change-events.created`` message per committed group: ``{"events": [{id, type, entityRefs,
+        time}]}`` (a group is one delivery when the portal is quiet)."""
+        created = [
+            {
+                "id": stored.id,
+                "type": placed.event.type,
+                "entityRefs": list(placed.refs),
+                "time": iso(placed.event.time),
+            }
+            for placed, stored in written
+            if stored.created
+        ]
+        if created:
+            self.context.events.publish(CREATED, {"events": created})
 
     def refused(self, source: str, reason: str, status: int) -> None:
         """Ingress failures are audited: a wrong secret in a sender's config shows up, and so do probes."""

@@ -43,8 +43,37 @@ class Query:
     unmatched_only: bool = False
 
 
+@dataclass(frozen=True)
+class Placed:
+    """An event to store, with the entities it concerns (or why none)."""
+
+    event: ChangeEvent
+    refs: Sequence[str]
+    unmatched: str | None
+
+
 def add(database: PluginDatabase, event: ChangeEvent, refs: Sequence[str], unmatched: str | None, now: float) -> Stored:
     """Store ``event`` concerning ``refs`` once; a second delivery of the same change returns the first."""
+    return add_many(database, [Placed(event, refs, unmatched)], now)[0]
+
+
+def add_many(database: PluginDatabase, placed: Sequence[Placed], now: float) -> list[Stored]:
+    """Store events in one transaction (one commit for a group of deliveries), each once."""
+    try:
+        with database.transaction() as connection:
+            return [_add(connection, database.is_sqlite, item, now) for item in placed]
+    except IntegrityError:
+        if len(placed) > 1:  # another replica stored one of them meanwhile: each on its own, theirs stands
+            return [add_many(database, [item], now)[0] for item in placed]
+        with database.connect() as connection:
+            found = _existing(connection, placed[0].event)
+        if found is None:
+            raise
+        return [Stored(found, False)]
+
+
+def _add(connection: Connection, is_sqlite: bool, placed: Placed, now: float) -> Stored:
+    event = placed.event
     row = {
         "source": event.source,
         "external_id": event.external_id,
@@ -59,39 +88,29 @@ def add(database: PluginDatabase, event: ChangeEvent, refs: Sequence[str], unmat
         "cluster": event.cluster,
         "version": event.version,
         "attributes": orjson.dumps(dict(event.attributes)).decode(),
-        "unmatched": unmatched,
+        "unmatched": placed.unmatched,
     }
-    try:
-        with database.transaction() as connection:
-            dialect = sqlite_insert if database.is_sqlite else postgresql_insert
-            statement = (
-                dialect(events)
-                .values(row)
-                .on_conflict_do_nothing(index_elements=["source", "external_id"])
-                .returning(events.c.id)
-            )
-            created = connection.execute(statement).scalar()
-            if created is None:  # the same change came before: one statement either way
-                found = _existing(connection, event)
-                return Stored(found or 0, False)
-            event_id = int(created)
-            if refs:
-                connection.execute(
-                    insert(event_entities),
-                    [{"entity_ref": ref, "time": event.time, "event_id": event_id} for ref in refs],
-                )
-            elif event.match_keys:
-                connection.execute(
-                    insert(pending_keys), [{"match_key": key, "event_id": event_id} for key in set(event.match_keys)]
-                )
-            return Stored(event_id, True)
-    except IntegrityError:
-        # Another replica stored the same change between our look and our insert: theirs stands.
-        with database.connect() as connection:
-            found = _existing(connection, event)
-        if found is None:
-            raise
-        return Stored(found, False)
+    dialect = sqlite_insert if is_sqlite else postgresql_insert
+    statement = (
+        dialect(events)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(events.c.id)
+    )
+    created = connection.execute(statement).scalar()
+    if created is None:  # the same change came before
+        return Stored(_existing(connection, event) or 0, False)
+    event_id = int(created)
+    if placed.refs:
+        connection.execute(
+            insert(event_entities),
+            [{"entity_ref": ref, "time": event.time, "event_id": event_id} for ref in placed.refs],
+        )
+    elif event.match_keys:
+        connection.execute(
+            insert(pending_keys), [{"match_key": key, "event_id": event_id} for key in set(event.match_keys)]
+        )
+    return Stored(event_id, True)
 
 
 def _existing(connection: Connection, event: ChangeEvent) -> int | None:
