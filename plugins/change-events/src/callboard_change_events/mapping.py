@@ -29,7 +29,7 @@ class KeyCache:
     """Entities per match key, remembered for ``seconds`` and forgotten when the catalog changes: a busy
     repository's deliveries find their entity without a catalog query each."""
 
-    def __init__(self, seconds: float = 60.0, size: int = 50_000) -> None:
+    def __init__(self, seconds: float = 600.0, size: int = 50_000) -> None:
         self._seconds = seconds
         self._size = size
         self._found: dict[str, tuple[float, list[str]]] = {}

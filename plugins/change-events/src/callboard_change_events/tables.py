@@ -38,6 +38,7 @@ event_entities = Table(
     Column("entity_ref", String(400), primary_key=True),
     Column("time", Float, primary_key=True),
     Column("event_id", Integer, primary_key=True),
+    Index("ix_change_event_entities_event", "event_id"),
 )
 
 #: Annotations an unmatched event names (``github.com/project-slug=acme/payments``): when an entity with one
@@ -47,4 +48,5 @@ pending_keys = Table(
     metadata,
     Column("match_key", String(600), primary_key=True),
     Column("event_id", Integer, primary_key=True),
+    Index("ix_change_event_pending_event", "event_id"),
 )
