@@ -3,7 +3,7 @@ before a moment, ranked by how close each is in time and in the dependency graph
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,7 +109,3 @@ def before(
 
 def _seconds(event: Mapping[str, Any]) -> float:
     return parse_time(event["time"], "time")
-
-
-def nearest_incident(events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    return next((event for event in events if event["type"] == "incident-opened"), None)

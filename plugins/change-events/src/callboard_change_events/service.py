@@ -18,7 +18,7 @@ from callboard.sdk import (
 )
 from callboard_change_events import mapping, store
 from callboard_change_events.ingress import Refused
-from callboard_change_events.model import ChangeEvent, checked, entity_ref, iso, parse_time
+from callboard_change_events.model import ChangeEvent, checked, entity_ref, iso
 from callboard_change_events.settings import Settings
 from callboard_change_events.writer import GroupWriter
 
@@ -209,7 +209,3 @@ def _descendants(catalog: PluginCatalog, group: str) -> list[str]:
 def scope_ref(raw: str, kind: str) -> str:
     """``payments`` or ``group:payments`` as a full ref of ``kind`` by default."""
     return entity_ref(raw if ":" in raw else f"{kind}:{raw}", kind)
-
-
-def event_time(event: Mapping[str, Any]) -> float:
-    return parse_time(event["time"], "time")

@@ -52,11 +52,6 @@ class Placed:
     unmatched: str | None
 
 
-def add(database: PluginDatabase, event: ChangeEvent, refs: Sequence[str], unmatched: str | None, now: float) -> Stored:
-    """Store ``event`` concerning ``refs`` once; a second delivery of the same change returns the first."""
-    return add_many(database, [Placed(event, refs, unmatched)], now)[0]
-
-
 def add_many(database: PluginDatabase, placed: Sequence[Placed], now: float) -> list[Stored]:
     """Store events in one transaction (one commit for a group of deliveries), each once."""
     try:
@@ -339,8 +334,3 @@ def _delete_where(connection: Connection, condition: Any) -> int:
     connection.execute(delete(event_entities).where(event_entities.c.event_id.in_(doomed)))
     connection.execute(delete(pending_keys).where(pending_keys.c.event_id.in_(doomed)))
     return int(connection.execute(delete(events).where(condition)).rowcount or 0)
-
-
-def count(database: PluginDatabase) -> int:
-    with database.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(events)).scalar_one())
