@@ -147,11 +147,11 @@ class Context:
     events: EventBus
     _audit: AuditLog
     _targets: Mapping[str, ClientTarget]
+    #: The catalog as the current request's caller may read it.
+    caller_catalog: ServiceCatalogReader
     _clock: Callable[[], float] = time.time
     _render: Callable[..., HTMLResponse] | None = None
     transport: httpx.BaseTransport | None = None
-    #: The catalog as the current request's caller may read it (the portal itself outside a request).
-    caller_catalog: ServiceCatalogReader | None = None
 
     def http_client(self, name: str) -> httpx.Client:
         def audit_write(request: httpx.Request, response: httpx.Response) -> None:
@@ -226,8 +226,8 @@ def assemble(
             events,
             audit,
             targets,
+            caller_catalog,
             clock,
-            caller_catalog=caller_catalog,
         )
         for info in plugins.plugins
     }

@@ -104,6 +104,10 @@ def test_what_changed_before_an_incident_walks_the_dependencies_and_ranks_them(
     first = answer["items"][0]
     assert first["distance"] == 2
     assert first["via"] == ["consumesApi api:default/ledger-api", "apiProvidedBy component:default/ledger"]
+    unknown = client.get("/api/change-events/correlate", params={"entity": "component:default/nope"})
+    assert unknown.status_code == 404 and "check the entity ref" in unknown.json()["error"]["message"]
+    bad_owner = client.get("/api/change-events/events", params={"owner": "group:default/"})
+    assert bad_owner.status_code == 400 and bad_owner.json()["error"]["message"].startswith("owner:")
     shallow = client.get("/api/change-events/correlate", params={"entity": PAYMENTS_API, "depth": 1}).json()
     assert "ledger 2.7.1 to production" not in titles(shallow)
     event = client.get(f"/change-events/events/{incident}")

@@ -53,16 +53,14 @@ class KeyCache:
             self._found.clear()
 
 
-def place(
-    event: ChangeEvent, catalog: PluginCatalog, rules: Sequence[Rule], cache: KeyCache | None = None
-) -> Placement:
+def place(event: ChangeEvent, catalog: PluginCatalog, rules: Sequence[Rule], cache: KeyCache) -> Placement:
     refs: list[str] = list(event.entity_refs)
     for rule in rules:
         found = _by_rule(event, rule)
         if found:
             refs.append(found)
     for key in event.match_keys:
-        refs.extend(cache.refs(catalog, key) if cache is not None else refs_for_key(catalog, key))
+        refs.extend(cache.refs(catalog, key))
     refs = list(dict.fromkeys(refs))
     if refs:
         return Placement(tuple(refs), None)

@@ -109,10 +109,10 @@ def iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def entity_ref(raw: str, field_name: str = "entityRefs") -> str:
-    """A ref as stored: ``component:default/payments`` (``payments`` alone is a component)."""
+def entity_ref(raw: str, field_name: str = "entityRefs", default_kind: str = "component") -> str:
+    """A ref as stored: ``component:default/payments`` (``payments`` alone is of ``default_kind``)."""
     try:
-        return EntityRef.parse(raw.strip(), default_kind="component").key
+        return EntityRef.parse(raw.strip(), default_kind=default_kind).key
     except (EntityRefError, AttributeError) as error:
         raise InputError(f"{field_name}: {raw!r} is not an entity ref ({error}); write kind:namespace/name") from None
 

@@ -12,10 +12,10 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
 from callboard.sdk import EntityContext, InputError, NotFoundError
-from callboard_change_events import correlation, store, timeline
-from callboard_change_events.model import INCIDENT_TYPES, TYPES, iso, parse_time
+from callboard_change_events import store, timeline
+from callboard_change_events.model import INCIDENT_TYPES, TYPES, iso
 from callboard_change_events.routes import MAX_ID, query_from
-from callboard_change_events.service import ChangeEvents, scope_ref
+from callboard_change_events.service import ChangeEvents
 
 #: Kinds whose pages show changes: their own, and for containers (system, domain, group) their members'.
 KINDS = ("component", "resource", "api", "system", "domain", "group")
@@ -43,7 +43,7 @@ def pages_router(service: ChangeEvents) -> APIRouter:
         days: int = Query(default=7, ge=1, le=365),
         fragment: bool = False,
     ) -> HTMLResponse:
-        service.require_read()
+        service.require()
         now = service.context.now()
         since = now - days * 86400
         error = ""
@@ -61,7 +61,7 @@ def pages_router(service: ChangeEvents) -> APIRouter:
                 PAGE,
                 None,
             )
-            events, more = service.page(query) if query.entity_refs != [] else ([], False)
+            events, more = service.page(query)
             drawn = service.window(query, PICTURE) if more else events
         except InputError as problem:
             events, drawn, more, error = [], [], False, str(problem)
@@ -86,7 +86,7 @@ def pages_router(service: ChangeEvents) -> APIRouter:
 
     @router.get("/events/{event_id}", response_class=HTMLResponse)
     def one(request: Request, event_id: int = PathParam(ge=1, le=MAX_ID)) -> HTMLResponse:
-        service.require_read()
+        service.require()
         found = store.one(service.context.database, event_id)
         if found is None or not service.visible([found]):
             raise NotFoundError(f"No change event {event_id}")
@@ -100,16 +100,9 @@ def pages_router(service: ChangeEvents) -> APIRouter:
         hours: float = Query(default=0, ge=0, le=24 * 90),
         depth: int = Query(default=-1, ge=-1, le=4),
     ) -> HTMLResponse:
-        service.require_read()
-        settings = service.settings
-        ref = scope_ref(entity, "component")
-        moment = parse_time(at, "at") if at else service.context.now()
-        window = hours or settings.correlation_hours
-        steps = settings.correlation_depth if depth < 0 else depth
-        found = correlation.before(
-            service.context.database, service.context.caller_catalog, ref, at=moment, hours=window, depth=steps
-        )
-        items = service.visible(found["items"])
+        service.require()
+        found = service.correlate(entity, at or None, hours or None, None if depth < 0 else depth)
+        items, moment, window = found["items"], float(found["at"]), float(found["hours"])
         for item in items:
             item["before_text"] = duration(item["secondsBefore"])
         picture = timeline.svg(
@@ -118,10 +111,10 @@ def pages_router(service: ChangeEvents) -> APIRouter:
         return service.context.render(
             request,
             "before.html",
-            ref=ref,
+            ref=found["entityRef"],
             at=iso(moment),
             hours=window,
-            depth=steps,
+            depth=found["depth"],
             items=items,
             reached=found["entities"],
             picture=picture,

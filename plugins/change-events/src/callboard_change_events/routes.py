@@ -16,8 +16,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from callboard.sdk import InputError, NotAllowedError, NotFoundError, current_access
-from callboard_change_events import correlation, store
+from callboard.sdk import InputError, NotFoundError, current_access
+from callboard_change_events import store
 from callboard_change_events.ingress import Ignored, Refused, cloudevents, github, gitlab, pagerduty, signatures
 from callboard_change_events.model import from_fields, parse_time
 from callboard_change_events.service import CREATE, ChangeEvents, scope_ref
@@ -73,7 +73,7 @@ def api_router(service: ChangeEvents) -> APIRouter:
 
     @router.post("/cloudevents")
     async def cloud_event(request: Request) -> JSONResponse:
-        _require_create()
+        service.require(CREATE)
 
         async def parse(body: bytes) -> Any:
             return cloudevents.parse(request.headers, body, now=service.context.now())
@@ -82,7 +82,7 @@ def api_router(service: ChangeEvents) -> APIRouter:
 
     @router.post("")
     async def create(request: Request) -> JSONResponse:
-        _require_create()
+        service.require(CREATE)
 
         async def parse(body: bytes) -> Any:
             subject = current_access().identity.subject
@@ -106,19 +106,17 @@ def api_router(service: ChangeEvents) -> APIRouter:
         cursor: str | None = None,
         unmatched: bool = False,
     ) -> dict[str, Any]:
-        service.require_read()
+        service.require()
         query = query_from(
             service, entity, owner, system, domain, type, environment, from_, to, limit, cursor, unmatched
         )
-        if query.entity_refs == []:
-            return {"items": [], "nextCursor": None}
         items, more = service.page(query)
         next_cursor = _cursor(items[-1]) if more and items else None
         return {"items": items, "nextCursor": next_cursor}
 
     @router.get("/events/{event_id}")
     def one(event_id: int = PathParam(ge=1, le=MAX_ID)) -> dict[str, Any]:
-        service.require_read()
+        service.require()
         found = store.one(service.context.database, event_id)
         if found is None or not service.visible([found]):
             raise NotFoundError(f"No change event {event_id}")
@@ -131,24 +129,13 @@ def api_router(service: ChangeEvents) -> APIRouter:
         hours: float | None = Query(default=None, gt=0, le=24 * 90),
         depth: int | None = Query(default=None, ge=0, le=4),
     ) -> dict[str, Any]:
-        service.require_read()
-        ref = scope_ref(entity, "component")
-        moment = parse_time(at, "at") if at else service.context.now()
-        found = correlation.before(
-            service.context.database,
-            service.context.caller_catalog,
-            ref,
-            at=moment,
-            hours=hours or settings.correlation_hours,
-            depth=settings.correlation_depth if depth is None else depth,
-        )
-        found["items"] = service.visible(found["items"])
-        return found
+        service.require()
+        return service.correlate(entity, at, hours, depth)
 
     @router.get("/stream", response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
     async def stream(request: Request, entity: list[str] = Query(default=[])) -> StreamingResponse:
-        await run_in_threadpool(service.require_read)
-        refs = {scope_ref(item, "component") for item in entity if item.strip()}
+        await run_in_threadpool(service.require)
+        refs = {scope_ref(item, "component", "entity") for item in entity if item.strip()}
         start = request.headers.get("last-event-id")
         last = (
             int(start)
@@ -194,7 +181,7 @@ def query_from(
     refs = service.scope(owner=owner or None, system=system or None, domain=domain or None)
     entity = [item for item in entity if item.strip()]
     if entity:
-        named = [scope_ref(item, "component") for item in entity]
+        named = [scope_ref(item, "component", "entity") for item in entity]
         refs = named if refs is None else [ref for ref in named if ref in set(refs)]
     return store.Query(
         entity_refs=refs,
@@ -269,12 +256,6 @@ def _refusal(request: Request, refused: Refused) -> JSONResponse:
         },
         status_code=refused.status,
     )
-
-
-def _require_create() -> None:
-    access = current_access()
-    if not access.decide(CREATE).allowed:
-        raise NotAllowedError(f"{access.identity.subject} may not record change events ({CREATE})")
 
 
 def _cursor(event: dict[str, Any]) -> str:

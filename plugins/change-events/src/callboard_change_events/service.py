@@ -12,13 +12,14 @@ from callboard.sdk import (
     PART_OF,
     EntityRef,
     NotAllowedError,
+    NotFoundError,
     PluginCatalog,
     PluginContext,
     current_access,
 )
-from callboard_change_events import mapping, store
+from callboard_change_events import correlation, mapping, store
 from callboard_change_events.ingress import Refused
-from callboard_change_events.model import ChangeEvent, checked, entity_ref, iso
+from callboard_change_events.model import ChangeEvent, checked, entity_ref, iso, parse_time
 from callboard_change_events.settings import Settings
 from callboard_change_events.writer import GroupWriter
 
@@ -123,10 +124,30 @@ class ChangeEvents:
 
     # -- reading, as the caller may ---------------------------------------------------------------------
 
-    def require_read(self) -> None:
+    def require(self, permission: str = READ) -> None:
+        """Refuse (403) unless the caller holds ``permission`` (reading, or recording with ``CREATE``)."""
         access = current_access()
-        if not access.decide(READ).allowed:
-            raise NotAllowedError(f"{access.identity.subject} may not read change events ({READ})")
+        if not access.decide(permission).allowed:
+            what = "record" if permission == CREATE else "read"
+            raise NotAllowedError(f"{access.identity.subject} may not {what} change events ({permission})")
+
+    def correlate(self, entity: str, at: str | None, hours: float | None, depth: int | None) -> dict[str, Any]:
+        """What changed before ``at`` (default: now) on ``entity`` and its dependencies, as the caller may see it;
+        the settings give the window and depth not asked for."""
+        ref = scope_ref(entity, "component", "entity")
+        moment = parse_time(at, "at") if at else self.context.now()
+        found = correlation.before(
+            self.context.database,
+            self.context.caller_catalog,
+            ref,
+            at=moment,
+            hours=hours or self.settings.correlation_hours,
+            depth=self.settings.correlation_depth if depth is None else depth,
+        )
+        if not any(item["entityRef"] == ref for item in found["entities"]):
+            raise NotFoundError(f"No entity {ref} in the catalog (or you may not read it); check the entity ref")
+        found["items"] = self.visible(found["items"])
+        return found
 
     def visible(self, events: list[dict[str, Any]], catalog: PluginCatalog | None = None) -> list[dict[str, Any]]:
         """The events whose every entity the caller may read (an event about a hidden entity is hidden)."""
@@ -169,14 +190,16 @@ class ChangeEvents:
         catalog = self.context.caller_catalog
         refs: set[str] | None = None
         if owner:
-            groups = _descendants(catalog, scope_ref(owner, "group"))
+            groups = _descendants(catalog, scope_ref(owner, "group", "owner"))
             owned = {_ref(entity) for entity in catalog.find({f"relations.{OWNED_BY}": groups}, limit=MAX_SCOPE)}
             refs = owned | set(groups)
-        for container in [scope_ref(system, "system")] if system else []:
-            parts = {_ref(entity) for entity in catalog.find({f"relations.{PART_OF}": container}, limit=MAX_SCOPE)}
-            refs = (parts | {container}) if refs is None else refs & (parts | {container})
+        if system:
+            system_ref = scope_ref(system, "system", "system")
+            parts = {_ref(entity) for entity in catalog.find({f"relations.{PART_OF}": system_ref}, limit=MAX_SCOPE)}
+            parts.add(system_ref)
+            refs = parts if refs is None else refs & parts
         if domain:
-            domain_ref = scope_ref(domain, "domain")
+            domain_ref = scope_ref(domain, "domain", "domain")
             systems = [_ref(e) for e in catalog.find({f"relations.{PART_OF}": domain_ref}, limit=MAX_SCOPE)]
             found = {domain_ref, *systems}
             if systems:
@@ -206,6 +229,6 @@ def _descendants(catalog: PluginCatalog, group: str) -> list[str]:
     return groups
 
 
-def scope_ref(raw: str, kind: str) -> str:
-    """``payments`` or ``group:payments`` as a full ref of ``kind`` by default."""
-    return entity_ref(raw if ":" in raw else f"{kind}:{raw}", kind)
+def scope_ref(raw: str, kind: str, parameter: str) -> str:
+    """``payments`` or ``group:payments`` as a full ref, of ``kind`` when none is given; errors name ``parameter``."""
+    return entity_ref(raw, parameter, default_kind=kind)
