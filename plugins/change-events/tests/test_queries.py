@@ -139,6 +139,8 @@ def test_an_unmatched_event_is_listed_with_its_reason_and_placed_when_its_entity
     assert response.status_code == 201 and response.json()["entityRefs"] == []
     [waiting] = client.get("/api/change-events/events", params={"unmatched": "true"}).json()["items"]
     assert waiting["unmatched"] == "no entity has github.com/project-slug: acme/inventory"
+    page = client.get(f"/change-events/events/{waiting['id']}")
+    assert page.status_code == 200 and "none yet (no entity has github.com/project-slug: acme/inventory)" in page.text
     catalog_file.write_text(
         CATALOG
         + "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: inventory\n  annotations:\n"
