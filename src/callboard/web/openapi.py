@@ -64,8 +64,12 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 wanted.append("413")
             if (method, path) in _CONFLICTS:
                 wanted.append("409")
+            extra = [status for status in responses if status[:1] in ("4", "5") and status not in wanted]
             for status in wanted:
                 responses.setdefault(status, _error(status))
+            for status in extra:
+                # An error status a route declares beyond these (a plugin's 404 on a query, say) has the same body.
+                responses[status].setdefault("content", _error("400")["content"])
             if path.startswith("/.backstage/health/"):
                 operation["security"] = []  # health checks need no identity
                 for status in ("401", "403"):

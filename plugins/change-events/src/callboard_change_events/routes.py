@@ -122,7 +122,7 @@ def api_router(service: ChangeEvents) -> APIRouter:
             raise NotFoundError(f"No change event {event_id}")
         return found
 
-    @router.get("/correlate")
+    @router.get("/correlate", responses={404: {"description": "No entity of that ref, or none the caller may read."}})
     def correlate(
         entity: str,
         at: str | None = None,
