@@ -67,8 +67,10 @@ def declare(plugins: PluginManager, settings: Settings) -> PluginDeclarations:
             continue
         _check_id(plugin)
         path = (spec.key,) if spec.key else ("plugins", plugin)
-        raw = (getattr(settings, "model_extra", None) or {}).get(spec.key) if spec.key else section.get(plugin)
-        found.configs[plugin] = _validate(spec.model, raw or {}, path, settings)
+        extra = getattr(settings, "model_extra", None) or {}
+        raw = dict((extra.get(spec.key) if spec.key else section.get(plugin)) or {})
+        raw.update({key: extra[key] for key in spec.shared_keys if key in extra})
+        found.configs[plugin] = _validate(spec.model, raw, path, settings, spec.shared_keys)
         found.config_specs[plugin] = spec
         if settings.loaded is not None:
             settings.loaded.secrets |= {(*path, *name.split(".")) for name in spec.secrets}
@@ -276,14 +278,18 @@ def _check_id(plugin: str) -> None:
         )
 
 
-def _validate(model: type[BaseModel], raw: object, path: tuple[str, ...], settings: Settings) -> BaseModel:
+def _validate(
+    model: type[BaseModel], raw: object, path: tuple[str, ...], settings: Settings, shared: Sequence[str] = ()
+) -> BaseModel:
     try:
         return model.model_validate(raw)
     except ValidationError as error:
         origin = settings.loaded.origin(path) if settings.loaded else "app-config"
         problems = []
         for problem in error.errors():
-            key = ".".join((*path, *(str(part) for part in problem["loc"])))
+            # A shared key (Backstage's ``kubernetes``) is named from the top, where the adopter wrote it.
+            at = () if problem["loc"] and problem["loc"][0] in shared else path
+            key = ".".join((*at, *(str(part) for part in problem["loc"])))
             problems.append(f"{origin}: {key}: {problem['msg']}")
         raise ConfigError("invalid plugin configuration:\n  " + "\n  ".join(problems)) from None
 

@@ -31,12 +31,15 @@ class PluginConfig:
 
     ``key`` claims a top-level key instead (a Backstage plugin's own, such as ``announcements``). ``secrets``
     name fields that ``callboard config print`` shows as ``<redacted>`` (dotted for nested ones:
-    ``github.webhookSecret``).
+    ``github.webhookSecret``). ``shared_keys`` are top-level keys the plugin reads as well as its own, such as
+    Backstage's ``kubernetes``, so an adopter's config carries over: each arrives in the model as a field of
+    that name (plugin API 1.3).
     """
 
     model: type[BaseModel]
     key: str | None = None
     secrets: Sequence[str] = ()
+    shared_keys: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

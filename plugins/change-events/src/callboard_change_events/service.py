@@ -82,13 +82,23 @@ class ChangeEvents:
 
     def _announce(self, written: Sequence[tuple[store.Placed, store.Stored]]) -> None:
         """One ``change-events.created`` message per committed group: ``{"events": [{id, type, entityRefs,
-        time}]}`` (a group is one delivery when the portal is quiet)."""
+        time, source, actor, url, environment, market, cluster, version, status}]}`` (a group is one delivery
+        when the portal is quiet; ``status`` is the change's ``attributes.status``, e.g. a deployment's
+        ``success``). The deployments plugin reads deployments from it."""
         created = [
             {
                 "id": stored.id,
                 "type": placed.event.type,
                 "entityRefs": list(placed.refs),
                 "time": iso(placed.event.time),
+                "source": placed.event.source,
+                "actor": placed.event.actor,
+                "url": placed.event.url,
+                "environment": placed.event.environment,
+                "market": placed.event.market,
+                "cluster": placed.event.cluster,
+                "version": placed.event.version,
+                "status": str(placed.event.attributes.get("status") or ""),
             }
             for placed, stored in written
             if stored.created

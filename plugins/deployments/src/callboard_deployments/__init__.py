@@ -1,0 +1,169 @@
+"""Deployments: which version runs in each environment, market and cluster, and the way to its logs, dashboards
+and health. Written against ``callboard.sdk`` only.
+
+- config: Backstage's ``kubernetes.clusterLocatorMethods`` (each cluster with ``environment`` and ``market``) and
+  ``deployments`` (environments, targets, Argo CD, links, Grafana, golden-signal queries, staleness)
+- storage: ``deployment_workloads``, ``deployment_history``, ``deployment_sources`` and their migrations
+- permission: ``deployments.read`` (and only entities the caller may read)
+- routes: ``/api/deployments/`` and the fleet page ``/deployments/``
+- entity tab **Deployments**; nav item **Deployments**
+- scheduled tasks: Kubernetes list-then-watch, Argo CD polling, matching again after catalog changes
+- events: reads ``change-events.created`` (deployments) and ``deployments.observed`` (versions other plugins
+  report); publishes ``deployments.changed``
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from callboard.sdk import (
+    CATALOG_ENTITY_CHANGED,
+    CATALOG_ENTITY_REMOVED,
+    EntityTab,
+    NavItem,
+    PermissionSpec,
+    PluginConfig,
+    PluginContext,
+    PluginRoutes,
+    PluginStorage,
+    ScheduledTask,
+    hookimpl,
+)
+from callboard_deployments import demo, pages, routes
+from callboard_deployments.grafana import DashboardFinder
+from callboard_deployments.service import OBSERVED, READ, Deployments, poll_argocd
+from callboard_deployments.settings import SECRETS, Settings
+from callboard_deployments.signals import SignalReader
+from callboard_deployments.tables import metadata
+
+CALLBOARD_PLUGIN_API = "1.3"
+CHANGE_EVENTS_CREATED = "change-events.created"
+
+HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
+
+
+class _State:
+    service: Deployments | None = None
+    signals: SignalReader | None = None
+    dashboards: DashboardFinder | None = None
+    fleet: demo.Fleet | None = None
+
+
+state = _State()
+
+
+@hookimpl
+def register_config() -> PluginConfig:
+    return PluginConfig(Settings, key="deployments", secrets=SECRETS, shared_keys=("kubernetes",))
+
+
+@hookimpl
+def register_storage() -> PluginStorage:
+    return PluginStorage(metadata, HERE / "migrations")
+
+
+@hookimpl
+def register_permissions() -> list[PermissionSpec]:
+    return [PermissionSpec(READ, "See which versions run where (for entities the caller may read)", "read")]
+
+
+@hookimpl
+def register_routes(context: PluginContext) -> PluginRoutes:
+    service = _service(context)
+    assert state.signals is not None and state.dashboards is not None
+    return PluginRoutes(
+        api=routes.api_router(service),
+        pages=pages.pages_router(service, state.signals, state.dashboards),
+        templates=HERE / "templates",
+        static=HERE / "static",
+    )
+
+
+@hookimpl
+def register_scheduled_tasks(context: PluginContext) -> list[ScheduledTask]:
+    service = _service(context)
+    settings: Settings = context.config
+    minutes = settings.watching.run_minutes
+    tasks = [
+        ScheduledTask("kubernetes", service.watch_kubernetes, every_seconds=2.0, timeout_seconds=minutes * 60 + 300),
+        ScheduledTask("rematch", service.rematch, every_seconds=10.0, timeout_seconds=600.0),
+    ]
+    if settings.argocd is not None:
+        tasks.append(ScheduledTask("argocd", lambda: poll_argocd(service), every_seconds=settings.argocd.every_seconds))
+    if settings.demo:
+        tasks.append(ScheduledTask("demo", lambda: _demo_step(service), every_seconds=90.0, scope="local"))
+    return tasks
+
+
+@hookimpl
+def register_entity_tabs() -> list[EntityTab]:
+    return [
+        EntityTab(
+            "deployments",
+            "Deployments",
+            "deployments_tab.html",
+            weight=12,
+            applies_to=lambda entity: pages.has_deployments(state.service, entity),
+            context=lambda entity_context: pages.tab_context(
+                state.service, state.signals, state.dashboards, entity_context
+            ),
+            template_dir=str(HERE / "templates"),
+        )
+    ]
+
+
+@hookimpl
+def register_nav_items() -> list[NavItem]:
+    return [NavItem("Deployments", "/deployments/", weight=24, icon="deployments")]
+
+
+@hookimpl
+def startup(context: PluginContext) -> None:
+    service = _service(context)
+    settings: Settings = context.config
+    if settings.demo and state.fleet is None:
+        state.fleet = demo.start(settings)
+    context.events.subscribe(CHANGE_EVENTS_CREATED, lambda topic, payload: _ignore(service.on_change_events(payload)))
+    context.events.subscribe(OBSERVED, lambda topic, payload: _ignore(service.on_observed(payload)))
+    for topic in (CATALOG_ENTITY_CHANGED, CATALOG_ENTITY_REMOVED):
+        context.events.subscribe(topic, lambda topic, payload: service.catalog_changed.set())
+
+
+@hookimpl
+def shutdown(context: PluginContext) -> None:
+    if state.service is not None:
+        state.service.stopping.set()
+    if state.fleet is not None:
+        state.fleet.stop()
+    state.service = state.signals = state.dashboards = state.fleet = None
+
+
+def _service(context: PluginContext) -> Deployments:
+    if state.service is None or state.service.context is not context:
+        state.service = Deployments(context)
+        settings = state.service.settings
+        state.signals = SignalReader(settings.signals, lambda name: _client(context, name), context.now)
+        state.dashboards = DashboardFinder(settings.grafana)
+    return state.service
+
+
+def _client(context: PluginContext, name: str) -> Any:
+    """The integration client; in the demo, the demo's Prometheus (no integration is configured for it)."""
+    if state.fleet is not None and name == "demo-prometheus":
+        return httpx.Client(base_url=state.fleet.prometheus_url, timeout=5.0)
+    return context.http_client(name)
+
+
+def _demo_step(service: Deployments) -> str:
+    if state.fleet is None:
+        return "no demo fleet"
+    return demo.step(state.fleet, list(service.context.catalog.find({"kind": "component"}, limit=500)))
+
+
+def _ignore(value: object) -> None:
+    """Event handlers return nothing; what the service counted is for tests and logs."""

@@ -1,0 +1,192 @@
+"""What the pages and the API show: each workload as an item (fresh or stale, who deployed it), an entity's
+matrix with drift marked, and the fleet (many entities by environment)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from callboard_deployments.model import iso
+from callboard_deployments.settings import Settings
+
+POLLED = ("kubernetes", "argocd")
+_HEALTH_RANK = {"Degraded": 0, "Missing": 1, "Progressing": 2, "Suspended": 3, "Unknown": 4, "Healthy": 5}
+
+
+def items(
+    rows: Iterable[Any], contacts: Mapping[str, tuple[float, str | None]], now: float, settings: Settings
+) -> list[dict[str, Any]]:
+    """Every row as the API shows it. A deployment event names who deployed the version a cluster runs; an event
+    for a place no source watches is an item of its own (``source: change-events``)."""
+    rows = list(rows)
+    events: dict[tuple[str, str, str], Any] = {}
+    for row in rows:
+        if row.source == "change-events":
+            for key in (
+                (row.entity_ref, row.place, row.version),
+                (row.entity_ref, f"{row.environment}/{row.market}", row.version),
+            ):
+                if key not in events or (row.deployed_at or 0) > (events[key].deployed_at or 0):
+                    events[key] = row
+    watched = {(row.entity_ref, row.environment, row.market) for row in rows if row.source != "change-events"}
+    watched |= {(ref, environment, "") for ref, environment, _ in watched}
+    found = []
+    for row in rows:
+        if row.source == "change-events" and (row.entity_ref, row.environment, row.market) in watched:
+            continue  # it told who deployed what a watched cluster runs (a market-less event: any of them)
+        found.append(_item(row, events, contacts, now, settings))
+    return found
+
+
+def _item(
+    row: Any,
+    events: Mapping[tuple[str, str, str], Any],
+    contacts: Mapping[str, tuple[float, str | None]],
+    now: float,
+    settings: Settings,
+) -> dict[str, Any]:
+    deployed_at, deployed_by = row.deployed_at, row.deployed_by
+    event = events.get((row.entity_ref, row.place, row.version)) or events.get(
+        (row.entity_ref, f"{row.environment}/{row.market}", row.version)
+    )
+    if row.source != "change-events" and event is not None:
+        deployed_at, deployed_by = event.deployed_at or deployed_at, event.deployed_by or deployed_by
+    contact, problem = contacts.get(row.place, (0.0, None))
+    if row.source == "change-events":
+        observed = row.deployed_at or row.observed_at
+        stale = now - observed > settings.event_stale_after_days * 86400
+    else:
+        observed = max(row.observed_at, contact)
+        stale = now - observed > settings.stale_after_minutes * 60
+    return {
+        "entityRef": row.entity_ref,
+        "environment": row.environment,
+        "market": row.market,
+        "cluster": row.place,
+        "namespace": row.namespace,
+        "kind": row.kind,
+        "name": row.name,
+        "version": row.version,
+        "image": row.image,
+        "replicas": row.replicas,
+        "ready": row.ready,
+        "health": row.health,
+        "sync": row.sync,
+        "deployedAt": iso(deployed_at),
+        "deployedBy": deployed_by,
+        "source": row.source,
+        "observedAt": iso(observed),
+        "stale": stale,
+        "staleReason": (problem or f"not heard from since {iso(observed)}") if stale else None,
+        "url": row.url,
+    }
+
+
+def mark_drift(found: list[dict[str, Any]], settings: Settings) -> dict[str, str]:
+    """Flag each item whose version differs from the rest of its environment (``drift``) or from production's
+    (``differsFromProduction``); returns each environment's prevailing version."""
+    prevailing = prevailing_versions(found)
+    reference = prevailing.get(settings.reference_environment)
+    versions: dict[tuple[str, str], set[str]] = {}
+    for item in found:
+        versions.setdefault((item["entityRef"], item["environment"]), set()).add(item["version"])
+    for item in found:
+        several = len(versions[(item["entityRef"], item["environment"])]) > 1
+        item["drift"] = several and item["version"] != prevailing.get(item["environment"])
+        item["differsFromProduction"] = (
+            reference is not None
+            and item["environment"] != settings.reference_environment
+            and item["version"] != reference
+        )
+    return prevailing
+
+
+def prevailing_versions(found: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Per environment, the version most of its places run (ties go to the most recently deployed)."""
+    by_environment: dict[str, Counter[str]] = {}
+    latest: dict[str, str] = {}
+    for item in found:
+        by_environment.setdefault(item["environment"], Counter())[item["version"]] += 1
+        latest[item["version"]] = max(latest.get(item["version"], ""), item["deployedAt"] or "")
+    return {
+        environment: max(counts, key=lambda version: (counts[version], latest.get(version, ""), version))
+        for environment, counts in by_environment.items()
+    }
+
+
+@dataclass
+class Row:
+    environment: str
+    market: str
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+
+def ordered(found: list[dict[str, Any]], settings: Settings) -> list[Row]:
+    """Rows environment → market, in the configured release order, each with its clusters' items."""
+    environments = {name: index for index, name in enumerate(settings.environments)}
+    markets = {name: index for index, name in enumerate(settings.markets)}
+    found = sorted(
+        found,
+        key=lambda item: (
+            environments.get(item["environment"], len(environments)),
+            item["environment"],
+            markets.get(item["market"], len(markets)),
+            item["market"],
+            item["cluster"],
+            item["namespace"],
+            item["name"],
+        ),
+    )
+    rows: list[Row] = []
+    for item in found:
+        if not rows or (rows[-1].environment, rows[-1].market) != (item["environment"], item["market"]):
+            rows.append(Row(item["environment"], item["market"]))
+        rows[-1].items.append(item)
+    return rows
+
+
+@dataclass
+class FleetCell:
+    versions: list[str]
+    drift: bool
+    differs_from_production: bool
+    health: str
+    stale: bool
+    places: int
+
+
+def fleet(
+    found: list[dict[str, Any]], refs: Sequence[str], settings: Settings
+) -> tuple[list[str], dict[str, dict[str, FleetCell]]]:
+    """Entities by environments: each cell the versions running there (several: drift), how healthy, how fresh."""
+    by_entity: dict[str, list[dict[str, Any]]] = {}
+    for item in found:
+        by_entity.setdefault(item["entityRef"], []).append(item)
+    seen = {item["environment"] for item in found}
+    columns = [name for name in settings.environments if name in seen] + sorted(seen - set(settings.environments))
+    cells: dict[str, dict[str, FleetCell]] = {}
+    for ref in refs:
+        mine = by_entity.get(ref, [])
+        prevailing = prevailing_versions(mine)
+        reference = prevailing.get(settings.reference_environment)
+        row: dict[str, FleetCell] = {}
+        for environment in columns:
+            here = [item for item in mine if item["environment"] == environment]
+            if not here:
+                continue
+            counts = Counter(item["version"] for item in here)
+            versions = sorted(counts, key=lambda version: (-counts[version], version))
+            row[environment] = FleetCell(
+                versions=versions,
+                drift=len(versions) > 1,
+                differs_from_production=reference is not None
+                and environment != settings.reference_environment
+                and versions[0] != reference,
+                health=min((item["health"] for item in here), key=lambda health: _HEALTH_RANK.get(health, 4)),
+                stale=any(item["stale"] for item in here),
+                places=len({item["cluster"] for item in here}),
+            )
+        cells[ref] = row
+    return columns, cells
