@@ -154,7 +154,7 @@ def test_drift_between_markets_of_one_environment(portal: Portal, client: httpx.
             },
         )
     assert portal.run_task(TASK) == "succeeded"
-    found = eventually(lambda: (lambda items: items if len(items) == 4 else None)(by_cluster(client, PAYMENTS)))
+    found = eventually(lambda: len(by_cluster(client, PAYMENTS)) == 4 and by_cluster(client, PAYMENTS))
     assert found, by_cluster(client, PAYMENTS)
     assert found["prod-us-2"]["drift"] is True and found["prod-us-2"]["source"] == "fleet-api"
     assert found["prod-us-2"]["environment"] == "production" and found["prod-us-2"]["market"] == "us"
