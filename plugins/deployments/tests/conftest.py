@@ -14,6 +14,11 @@ from callboard_deployments.standins.kubernetes import FakeCluster, KubernetesSta
 
 pytest_plugins = ["callboard.sdk.testing"]
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "signals(changes): this test's own signal queries or Grafana settings")
+
+
 TOKEN = "kubernetes-service-account-token-for-tests"
 
 CATALOG = """\

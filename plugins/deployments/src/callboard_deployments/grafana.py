@@ -59,8 +59,12 @@ class DashboardFinder:
             return cached[1], cached[2]
         problem = None
         try:
-            api = GrafanaApi.from_url(self.settings.url, credential=self.settings.token, timeout=5.0)
-            found = api.search.search_dashboards(tag=list(tags), type_="dash-db", limit=20)
+            # The client joins its paths to the URL as given: Grafana under a sub-path needs the slash.
+            api = GrafanaApi.from_url(self.settings.url.rstrip("/") + "/", credential=self.settings.token, timeout=5.0)
+            try:
+                found = api.search.search_dashboards(tag=list(tags), type_="dash-db", limit=20)
+            finally:
+                api.client.s.close()
             base = self.settings.url.rstrip("/")
             dashboards = [
                 Dashboard(str(item.get("title", "")), base + str(item.get("url", "")), tuple(item.get("tags") or ()))

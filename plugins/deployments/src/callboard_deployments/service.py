@@ -257,7 +257,9 @@ def poll_argocd(service: Deployments) -> int:
         response = http.get("/api/v1/applications")
         if response.status_code != 200:
             reason = f"Argo CD answered {response.status_code} to GET /api/v1/applications: {response.text[:200]}"
-            store.contacted(service.context.database, key, settings.integration, service.context.now(), error=reason)
+            now = service.context.now()
+            for place in store.places_of(service.context.database, "argocd"):  # what it placed turns stale, with why
+                store.contacted(service.context.database, f"{key}:{place}", place, now, error=reason)
             raise RuntimeError(reason)
         apps = response.json().get("items") or []
         base = str(http.base_url)

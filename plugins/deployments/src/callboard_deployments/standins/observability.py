@@ -217,6 +217,7 @@ class RealPrometheus:
             f"scrape_configs:\n  - job_name: services\n    static_configs:\n      - targets: [{hosts}]\n"
         )
         binary = shutil.which("prometheus") or "/usr/bin/prometheus"
+        self.log = (folder / "prometheus.log").open("wb")
         self.process = subprocess.Popen(
             [
                 binary,
@@ -226,7 +227,7 @@ class RealPrometheus:
                 "--storage.tsdb.retention.time=1d",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=(folder / "prometheus.log").open("wb"),
+            stderr=self.log,
         )
 
     @property
@@ -241,7 +242,8 @@ class RealPrometheus:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"prometheus exited with {self.process.returncode}")
+                self.log.close()
+                raise RuntimeError(f"prometheus exited with {self.process.returncode}: {self.log.name}")
             try:
                 if httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
                     return
@@ -265,3 +267,5 @@ class RealPrometheus:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(10)
+        self.log.close()
