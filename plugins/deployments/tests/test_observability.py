@@ -22,6 +22,8 @@ from tests.support import iso
 
 TAB = "/catalog/default/component/payments-api/deployments"
 WHERE = 'service="${{ entity.metadata.name }}",environment="${{ environment }}"'
+RATE = f"sum(rate(http_requests_total{{{WHERE}}}[1m]))"
+BUCKETS = "http_request_duration_seconds_bucket"
 
 
 @pytest.fixture
@@ -66,9 +68,9 @@ def callboard_config(
     config["integrations"] = {"prometheus": [{"host": "prometheus.internal", "apiBaseUrl": prometheus.url}]}
     config["deployments"] |= {
         "signals": {
-            "requestRate": f"sum(rate(http_requests_total{{{WHERE}}}[1m]))",
-            "errorRatio": f'sum(rate(http_requests_total{{{WHERE},code=~"5.."}}[1m])) / sum(rate(http_requests_total{{{WHERE}}}[1m]))',
-            "latencyP95": f"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{{{WHERE}}}[1m])))",
+            "requestRate": RATE,
+            "errorRatio": f'sum(rate(http_requests_total{{{WHERE},code=~"5.."}}[1m])) / {RATE}',
+            "latencyP95": f"histogram_quantile(0.95, sum by (le) (rate({BUCKETS}{{{WHERE}}}[1m])))",
             "windowMinutes": 5,
             "points": 120,
         },
@@ -77,13 +79,15 @@ def callboard_config(
             {
                 "title": "Logs",
                 "kind": "logs",
-                "url": "https://grafana.example.com/explore?cluster=${{ cluster }}&ns=${{ namespace }}&from=${{ from }}&to=${{ to }}",
+                "url": "https://grafana.example.com/explore?"
+                "cluster=${{ cluster }}&ns=${{ namespace }}&from=${{ from }}&to=${{ to }}",
             },
             {
                 "title": "Datadog",
                 "kind": "dashboard",
                 "environments": ["production"],
-                "url": "https://app.datadoghq.com/apm/services/${{ entity.metadata.name }}?env=${{ environment }}&version=${{ version }}",
+                "url": "https://app.datadoghq.com/apm/services/${{ entity.metadata.name }}"
+                "?env=${{ environment }}&version=${{ version }}",
             },
             {"title": "Broken", "url": "https://example.com/${{ nonsense }}"},
         ],
