@@ -85,6 +85,7 @@ def matrix_context(
         "health": health,
         "titles": TITLES,
         "sparkline": sparkline,
+        "grafana": dashboards.enabled,
         "dashboards": found_dashboards,
         "dashboard_problem": dashboard_problem,
         "problems": sorted(set(problems)),
