@@ -41,8 +41,13 @@ def callboard_config(catalog_file: Path, kubernetes: KubernetesStandIn) -> dict[
         )
         environment = "production" if name.startswith("prod") else "staging"
         config["kubernetes"]["clusterLocatorMethods"][0]["clusters"].append(
-            {"name": name, "url": kubernetes.url_of(name), "serviceAccountToken": TOKEN, "environment": environment,
-             "market": "us"}
+            {
+                "name": name,
+                "url": kubernetes.url_of(name),
+                "serviceAccountToken": TOKEN,
+                "environment": environment,
+                "market": "us",
+            }
         )
     config["deployments"]["links"] = [
         {"title": "Logs", "kind": "logs", "url": "https://grafana.example.com/explore?cluster=${{ cluster }}"}
@@ -50,7 +55,9 @@ def callboard_config(catalog_file: Path, kubernetes: KubernetesStandIn) -> dict[
     return config
 
 
-def test_the_matrix_shows_drift_and_a_rollout_live(portal: Portal, browser: Browser, kubernetes: KubernetesStandIn) -> None:
+def test_the_matrix_shows_drift_and_a_rollout_live(
+    portal: Portal, browser: Browser, kubernetes: KubernetesStandIn
+) -> None:
     portal.process_catalog()
     assert portal.run_task("deployments.kubernetes") == "succeeded"
     token = portal.token_for(Identity("user", "user:default/jane", ("user:default/jane",), "Jane"))

@@ -42,7 +42,9 @@ def watched(portal: Portal, kubernetes: Any) -> None:
 
     kubernetes.clusters["prod-eu"].apply(
         "deployments",
-        deployment("ledger-api", "3.1.0", namespace="money", labels={"app.kubernetes.io/part-of": "ledger", "tier": "api"}),
+        deployment(
+            "ledger-api", "3.1.0", namespace="money", labels={"app.kubernetes.io/part-of": "ledger", "tier": "api"}
+        ),
     )
     portal.process_catalog()
     assert portal.run_task("deployments.kubernetes") == "succeeded"
@@ -58,7 +60,9 @@ def test_an_entity_the_caller_cannot_read_is_not_found(client: httpx.Client) -> 
 def test_the_matrix_and_cluster_lists_leave_out_what_the_caller_cannot_read(client: httpx.Client) -> None:
     matrix = client.get("/api/deployments/matrix").json()
     assert [row["entityRef"] for row in matrix["entities"]] == ["component:default/ledger"]
-    named = client.get("/api/deployments/matrix", params={"entity": ["component:default/payments-api", "ledger"]}).json()
+    named = client.get(
+        "/api/deployments/matrix", params={"entity": ["component:default/payments-api", "ledger"]}
+    ).json()
     assert [row["entityRef"] for row in named["entities"]] == ["component:default/ledger"]
     workloads = client.get("/api/deployments/clusters/prod-eu/workloads").json()["items"]
     assert {item["name"] for item in workloads} == {"ledger-api"}

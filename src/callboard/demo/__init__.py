@@ -44,6 +44,9 @@ def demo_config(data_dir: Path) -> dict[str, object]:
         },
         # The change events plugin (plugins/change-events), when installed: a made-up month of changes.
         "changeEvents": {"demo": True},
+        # The deployments plugin (plugins/deployments), when installed: stand-in clusters in three environments and
+        # three markets running the demo's services, with dashboards, logs and golden signals to link to.
+        "deployments": {"demo": True},
     }
 
 

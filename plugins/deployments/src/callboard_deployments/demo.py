@@ -12,6 +12,7 @@ import random
 import socket
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ SHORT = {"dev": "dev", "staging": "stg", "production": "prod"}
 DRIFTED = ("booking-service", "production", "ap-southeast-1")
 TROUBLED = (("tracking-service", "staging"),)
 NAMESPACE = "northwind"
+SCRAPED_BEFORE_USE = 180.0
 #: Grafana Explore with a Loki query for the workload, and a dashboard with the place's variables.
 LOGS_QUERY = (
     'left={"datasource":"loki","queries":[{"expr":"{app=\\"${{ entity.metadata.name }}\\",'
@@ -85,6 +87,9 @@ def _use_when_ready(fleet: Fleet) -> None:
     assert fleet.prometheus is not None
     try:
         fleet.prometheus.wait_ready(60)
+        # Prometheus keeps what it scrapes from now on: the stand-in's series draw the sparklines until it has
+        # a few minutes of its own.
+        time.sleep(SCRAPED_BEFORE_USE)
         fleet.prometheus_url = fleet.prometheus.url
         log.info("deployments demo: golden signals from Prometheus on %s", fleet.prometheus.url)
     except Exception as error:
@@ -132,6 +137,7 @@ def configure(settings: Settings, fleet: Fleet) -> None:
             f"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{{{where}}}[1m])))"
         )
         settings.signals.integration = "demo-prometheus"
+        settings.signals.window_minutes = 15
 
 
 def step(fleet: Fleet, components: list[Mapping[str, Any]]) -> str:

@@ -14,8 +14,8 @@ from callboard_deployments import grafana, links, matching, store
 from callboard_deployments.model import parse_time
 from callboard_deployments.routes import chosen_entities, entity_items, history_item, place_items
 from callboard_deployments.service import Deployments
-from callboard_deployments.signals import TITLES, SignalReader, sparkline
-from callboard_deployments.views import fleet, ordered, prevailing_versions
+from callboard_deployments.signals import TITLES, SignalReader, shown, sparkline
+from callboard_deployments.views import fleet, grid, prevailing_versions
 
 WATCHED = (matching.KUBERNETES_ID, matching.LABEL_SELECTOR, matching.ARGOCD_APP, matching.ARGOCD_SELECTOR)
 
@@ -57,8 +57,7 @@ def matrix_context(
     for item in found:
         item["links"], trouble = links.compute(settings.links, entity, item, span)
         problems.extend(trouble)
-    environments = [name for name in settings.environments if any(item["environment"] == name for item in found)]
-    environments += sorted({item["environment"] for item in found} - set(environments))
+    environments = sorted({item["environment"] for item in found})
     health = {}
     if signals.enabled:
         namespace = next((item["namespace"] for item in found if item["namespace"]), "")
@@ -76,15 +75,18 @@ def matrix_context(
     )
     changes = [history_item(row) for row in store.recent_history(service.context.database, ref, 12)]
     query = {key: value for key, value in params.items() if key in ("at", "cell")}
+    markets, rows = grid(found, settings)
     return {
-        "rows": ordered(found, settings),
+        "markets": markets,
+        "entity_name": entity.get("metadata", {}).get("name", ""),
+        "rows": rows,
         "items": found,
         "prevailing": prevailing_versions(found),
         "reference": settings.reference_environment,
-        "environments": environments,
         "health": health,
         "titles": TITLES,
         "sparkline": sparkline,
+        "shown": shown,
         "grafana": dashboards.enabled,
         "dashboards": found_dashboards,
         "dashboard_problem": dashboard_problem,

@@ -19,6 +19,15 @@ log = logging.getLogger(__name__)
 TITLES = {"requestRate": "Requests/s", "errorRatio": "Errors", "latencyP95": "p95 latency"}
 
 
+def shown(name: str, value: float) -> str:
+    """A signal's value as people read it: requests per second, errors in per cent, latency in milliseconds."""
+    if name == "errorRatio":
+        return f"{value * 100:.2g} %"
+    if name == "latencyP95":
+        return f"{value * 1000:.0f} ms"
+    return f"{value:.3g}/s" if name == "requestRate" else f"{value:.3g}"
+
+
 @dataclass(frozen=True)
 class Series:
     name: str

@@ -347,8 +347,12 @@ def entity_refs(database: PluginDatabase, limit: int) -> list[str]:
 
 
 def place_counts(database: PluginDatabase) -> dict[str, tuple[int, int]]:
-    """Per place: workloads, and how many of them are matched to an entity."""
-    query = select(workloads.c.place, func.count(), func.count(workloads.c.entity_ref)).group_by(workloads.c.place)
+    """Per place sources watch: workloads, and how many of them are matched to an entity."""
+    query = (
+        select(workloads.c.place, func.count(), func.count(workloads.c.entity_ref))
+        .where(workloads.c.source != "change-events")  # an event's place is not a cluster unless configured
+        .group_by(workloads.c.place)
+    )
     with database.connect() as connection:
         return {str(place): (int(total), int(matched)) for place, total, matched in connection.execute(query)}
 

@@ -118,33 +118,26 @@ def prevailing_versions(found: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 
 @dataclass
 class Row:
+    """One environment of the matrix: per market (in column order), the items of its clusters."""
+
     environment: str
-    market: str
-    items: list[dict[str, Any]] = field(default_factory=list)
+    cells: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def ordered(found: list[dict[str, Any]], settings: Settings) -> list[Row]:
-    """Rows environment → market, in the configured release order, each with its clusters' items."""
+def grid(found: list[dict[str, Any]], settings: Settings) -> tuple[list[str], list[Row]]:
+    """Markets as columns and environments as rows, each in the configured order (others after, by name);
+    within a cell, its clusters by name."""
     environments = {name: index for index, name in enumerate(settings.environments)}
     markets = {name: index for index, name in enumerate(settings.markets)}
-    found = sorted(
-        found,
-        key=lambda item: (
-            environments.get(item["environment"], len(environments)),
-            item["environment"],
-            markets.get(item["market"], len(markets)),
-            item["market"],
-            item["cluster"],
-            item["namespace"],
-            item["name"],
-        ),
+    columns = sorted({item["market"] for item in found}, key=lambda name: (markets.get(name, len(markets)), name))
+    names = sorted(
+        {item["environment"] for item in found}, key=lambda name: (environments.get(name, len(environments)), name)
     )
-    rows: list[Row] = []
-    for item in found:
-        if not rows or (rows[-1].environment, rows[-1].market) != (item["environment"], item["market"]):
-            rows.append(Row(item["environment"], item["market"]))
-        rows[-1].items.append(item)
-    return rows
+    rows = [Row(name, {market: [] for market in columns}) for name in names]
+    by_name = {row.environment: row for row in rows}
+    for item in sorted(found, key=lambda item: (item["cluster"], item["namespace"], item["name"])):
+        by_name[item["environment"]].cells[item["market"]].append(item)
+    return columns, rows
 
 
 @dataclass
