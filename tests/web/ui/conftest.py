@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +30,16 @@ class Portal:
 
 @contextlib.contextmanager
 def running_portal(
-    tmp: Path, backend: str = "sqlite", *, worker: bool = False, discover: bool = False, **catalog: Any
+    tmp: Path,
+    backend: str = "sqlite",
+    *,
+    worker: bool = False,
+    discover: bool = False,
+    extra: Mapping[str, Any] | None = None,
+    **catalog: Any,
 ) -> Iterator[Portal]:
-    """The demo, served on a loopback port, allowed to read the loopback 'repository' (and nothing else)."""
+    """The demo, served on a loopback port, allowed to read the loopback 'repository' (and nothing else);
+    ``extra`` replaces top-level config keys (a plugin's settings)."""
     repo = tmp / "repo"
     repo.mkdir()
     with FileServer(repo) as files, database_for(backend, tmp) as database:
@@ -40,6 +47,7 @@ def running_portal(
         config["backend"]["database"] = database
         config["backend"]["reading"] = {"allow": [{"host": files.url.removeprefix("http://")}]}
         config["catalog"].update(catalog)
+        config.update(extra or {})
         if discover:
             write_sample_repos(tmp / "data" / "repos")  # what the demo's discovery source reads
         runtime = make_runtime(config, tmp)

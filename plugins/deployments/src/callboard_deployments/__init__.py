@@ -137,7 +137,7 @@ def startup(context: PluginContext) -> None:
 @hookimpl
 def shutdown(context: PluginContext) -> None:
     if state.service is not None:
-        state.service.stopping.set()
+        state.service.stop()
     if state.fleet is not None:
         state.fleet.stop()
     state.service = state.signals = state.dashboards = state.fleet = None

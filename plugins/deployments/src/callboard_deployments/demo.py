@@ -113,8 +113,6 @@ def configure(settings: Settings, fleet: Fleet) -> None:
     settings.kubernetes.cluster_locator_methods = [ClusterLocator(type="config", clusters=clusters)]
     settings.environments = list(ENVIRONMENTS)
     settings.markets = list(MARKETS)
-    settings.watching.run_minutes = 5
-    settings.watching.watch_seconds = 60
     grafana = f"{fleet.observability.url}/grafana"
     if not settings.links:
         settings.links = [

@@ -94,6 +94,8 @@ class ClusterWatch:
         self.remove = remove
         self.progress = progress
         self.api = api_client(cluster)
+        self._open: set[Any] = set()
+        self._lock = threading.Lock()
 
     def key(self, kind: str) -> str:
         return f"kubernetes:{self.cluster.name}:{kind}"
@@ -169,14 +171,28 @@ class ClusterWatch:
             _request_timeout=(10, seconds + 30),
         )
         self.progress.save(self.key(kind), self.cluster.name, resource_version=version)
+        with self._lock:
+            self._open.add(response)
         try:
             for batch in _batches(response, stop):
                 version = self._apply(kind, batch, version)
                 self.progress.save(self.key(kind), self.cluster.name, resource_version=version)
         finally:
+            with self._lock:
+                self._open.discard(response)
             response.close()
             response.release_conn()
         return version
+
+    def interrupt(self) -> None:
+        """End the open watches now (the portal is stopping): their threads see ``stop`` and return."""
+        with self._lock:
+            responses = list(self._open)
+        for response in responses:
+            try:
+                response.shutdown()
+            except Exception:  # already closed by its thread
+                log.debug("deployments: a watch of %s was already closed", self.cluster.name)
 
     def _apply(self, kind: str, lines: list[str], version: str) -> str:
         changed: list[Observation] = []

@@ -33,6 +33,7 @@ class Deployments:
         self.stopping = threading.Event()
         self.catalog_changed = threading.Event()
         self._catalog_places: dict[str, Place] | None = None
+        self._watches: list[kube.ClusterWatch] = []
 
     @property
     def settings(self) -> Settings:
@@ -121,6 +122,7 @@ class Deployments:
             ),
         )
         threads = []
+        watches: list[kube.ClusterWatch] = []
         for cluster in clusters:
             try:
                 watch = kube.ClusterWatch(cluster, self.settings.watching, self.record, self.remove, progress)
@@ -133,6 +135,8 @@ class Deployments:
                     error=str(error)[:300],
                 )
                 continue
+            self._watches.append(watch)
+            watches.append(watch)
             thread = threading.Thread(
                 target=watch.run, args=(deadline, self.stopping), name=f"cluster-{cluster.name}", daemon=True
             )
@@ -140,7 +144,13 @@ class Deployments:
             threads.append(thread)
         for thread in threads:
             thread.join()
+        self._watches = [watch for watch in self._watches if watch not in watches]
         return len(threads)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for watch in list(self._watches):
+            watch.interrupt()
 
     def on_change_events(self, payload: Mapping[str, Any]) -> int:
         """Deployment change events from the change-events plugin: the last successful deployment per entity

@@ -128,6 +128,8 @@ def _record_scope(
             continue
         if source == "change-events" and (row.deployed_at or 0) > (observation.deployed_at or 0):
             continue  # an older deployment delivered late does not undo a newer one
+        if row.version != values["version"] and (values["deployed_at"] or 0) <= (row.deployed_at or 0):
+            values["deployed_at"] = now  # the object does not say when the new version went out: when we saw it
         if values["entity_ref"] and (row.version != values["version"] or row.entity_ref != values["entity_ref"]):
             moved.append(_history(values, source, place, observation, now))
         if row.version == values["version"] and row.deployed_at is not None and observation.deployed_at is None:
@@ -193,7 +195,7 @@ def _history(
         "market": values["market"],
         "version": values["version"],
         "source": source,
-        "since": observation.deployed_at or now,
+        "since": values["deployed_at"] or now,
         "deployed_by": values["deployed_by"],
     }
 
