@@ -65,7 +65,10 @@ def callboard_config(
     traffic: ObservabilityStandIn,
 ) -> dict[str, Any]:
     config = base_config.__wrapped__(catalog_file, kubernetes)  # type: ignore[attr-defined]
-    config["integrations"] = {"prometheus": [{"host": "prometheus.internal", "apiBaseUrl": prometheus.url}]}
+    config["integrations"] = {
+        "prometheus": [{"host": "prometheus.internal", "apiBaseUrl": prometheus.url}],
+        "grafana": [{"host": "grafana.internal", "apiBaseUrl": f"{traffic.url}/grafana", "token": "grafana-sa-token"}],
+    }
     config["deployments"] |= {
         "signals": {
             "requestRate": RATE,
@@ -74,7 +77,7 @@ def callboard_config(
             "windowMinutes": 5,
             "points": 120,
         },
-        "grafana": {"url": f"{traffic.url}/grafana", "token": "grafana-service-account-token"},
+        "grafana": {"integration": "grafana", "url": "https://grafana.example.com"},
         "links": [
             {
                 "title": "Logs",
@@ -138,9 +141,14 @@ def test_links_open_around_a_chosen_change(portal: Portal, client: httpx.Client)
     assert int(query["from"][0]) == int((moment - 1800) * 1000) and int(query["to"][0]) == int((moment + 1800) * 1000)
 
 
-def test_dashboards_tagged_with_the_entity_come_from_grafana(portal: Portal, client: httpx.Client) -> None:
+def test_dashboards_tagged_with_the_entity_come_from_grafana(
+    portal: Portal, client: httpx.Client, traffic: ObservabilityStandIn
+) -> None:
     page = client.get(TAB).text
+    assert traffic.searched_with[-1] == "Bearer grafana-sa-token"  # sent by the server; the page never holds it
+    assert "grafana-sa-token" not in page
     assert "payments-api · Overview" in page and "payments-api · SLOs" in page
+    assert 'href="https://grafana.example.com/d/payments-api-overview/payments-api-overview"' in page
     checkout = client.get("/catalog/default/component/checkout-web/deployments")
     assert checkout.status_code in (200, 404)  # no workloads: the tab may not apply; never an error
 
@@ -152,7 +160,7 @@ def test_a_query_prometheus_refuses_is_shown_not_raised(portal: Portal, client: 
     assert "bad_data" in response.text and "sparkline" in response.text  # the other two signals still draw
 
 
-@pytest.mark.signals({"grafana": {"url": "http://127.0.0.1:9", "token": "x"}})
+@pytest.mark.signals({"grafana": {"integration": "prometheus"}})  # a server that has no /api/search
 def test_grafana_down_is_said_on_the_page(portal: Portal, client: httpx.Client) -> None:
     response = client.get(TAB)
     assert response.status_code == 200 and "Grafana did not answer the dashboard search" in response.text

@@ -148,14 +148,16 @@ def _service(context: PluginContext) -> Deployments:
         state.service = Deployments(context)
         settings = state.service.settings
         state.signals = SignalReader(settings.signals, lambda name: _client(context, name), context.now)
-        state.dashboards = DashboardFinder(settings.grafana)
+        state.dashboards = DashboardFinder(settings.grafana, lambda name: _client(context, name))
     return state.service
 
 
 def _client(context: PluginContext, name: str) -> Any:
-    """The integration client; in the demo, the demo's Prometheus (no integration is configured for it)."""
+    """The integration client; in the demo, the demo's Prometheus and Grafana (no integration is configured)."""
     if state.fleet is not None and name == "demo-prometheus":
         return httpx.Client(base_url=state.fleet.prometheus_url, timeout=5.0)
+    if state.fleet is not None and name == "demo-grafana":
+        return httpx.Client(base_url=f"{state.fleet.observability.url}/grafana", timeout=5.0)
     return context.http_client(name)
 
 

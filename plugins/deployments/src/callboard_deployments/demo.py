@@ -123,8 +123,8 @@ def configure(settings: Settings, fleet: Fleet) -> None:
                 url=grafana + "/d/${{ entity.metadata.name }}-overview/overview?" + DASHBOARD_QUERY,
             ),
         ]
-    if not settings.grafana.url:
-        settings.grafana.url = grafana
+    if settings.grafana.integration is None:
+        settings.grafana.integration, settings.grafana.url = "demo-grafana", grafana
     if not settings.signals.templates():
         where = 'service="${{ entity.metadata.name }}",environment="${{ environment }}"'
         settings.signals.request_rate = f"sum(rate(http_requests_total{{{where}}}[1m]))"

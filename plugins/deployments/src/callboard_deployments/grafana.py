@@ -1,5 +1,7 @@
-"""Dashboards tagged with an entity, found through Grafana's search API as Backstage's Grafana plugin finds them:
-the ``grafana/dashboard-selector`` annotation's tags (``tags @> 'payments'``), else the entity's name as a tag."""
+"""Dashboards tagged with an entity, found through Grafana's search API (``GET /api/search?tag=...&type=dash-db``)
+as Backstage's Grafana plugin finds them: the ``grafana/dashboard-selector`` annotation's tags
+(``tags @> 'payments'``), else the entity's name as a tag. The call goes through the SDK's integration client
+(``integrations.grafana``), so the token stays on the server."""
 
 from __future__ import annotations
 
@@ -7,11 +9,9 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from grafana_client.api import GrafanaApi
 
 from callboard_deployments.settings import Grafana
 
@@ -39,18 +39,19 @@ def tags_of(entity: Mapping[str, Any]) -> list[str]:
 
 
 class DashboardFinder:
-    def __init__(self, settings: Grafana) -> None:
+    def __init__(self, settings: Grafana, client: Callable[[str], Any]) -> None:
         self.settings = settings
+        self._client = client
         self._cache: dict[tuple[str, ...], tuple[float, list[Dashboard], str | None]] = {}
         self._lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
-        return bool(self.settings.url)
+        return self.settings.integration is not None
 
     def find(self, entity: Mapping[str, Any]) -> tuple[list[Dashboard], str | None]:
         """Dashboards carrying every tag, and why none could be read (None when Grafana answered)."""
-        if not self.settings.url:
+        if self.settings.integration is None:
             return [], None
         tags = tuple(tags_of(entity))
         with self._lock:
@@ -59,20 +60,19 @@ class DashboardFinder:
             return cached[1], cached[2]
         problem = None
         try:
-            # The client joins its paths to the URL as given: Grafana under a sub-path needs the slash.
-            api = GrafanaApi.from_url(self.settings.url.rstrip("/") + "/", credential=self.settings.token, timeout=5.0)
-            try:
-                found = api.search.search_dashboards(tag=list(tags), type_="dash-db", limit=20)
-            finally:
-                api.client.s.close()
-            base = self.settings.url.rstrip("/")
+            with self._client(self.settings.integration) as http:
+                response = http.get("/api/search", params={"tag": list(tags), "type": "dash-db", "limit": 20})
+                base = (self.settings.url or str(http.base_url)).rstrip("/")
+            if response.status_code != 200:
+                raise RuntimeError(f"Grafana answered {response.status_code}")
             dashboards = [
                 Dashboard(str(item.get("title", "")), base + str(item.get("url", "")), tuple(item.get("tags") or ()))
-                for item in found or []
+                for item in response.json() or []
+                if isinstance(item, Mapping)
             ]
         except Exception as error:  # Grafana down or refusing: the page says so
             log.warning("deployments: Grafana search for %s: %s", tags, error)
-            dashboards, problem = [], f"Grafana did not answer the dashboard search ({type(error).__name__})"
+            dashboards, problem = [], f"Grafana did not answer the dashboard search ({error})"[:300]
         with self._lock:
             self._cache[tags] = (time.monotonic(), dashboards, problem)
         return dashboards, problem

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
-SECRETS = ("grafana.token",)
+SECRETS: tuple[str, ...] = ()
 WorkloadKind = Literal["deployments", "statefulsets", "daemonsets", "cronjobs"]
 WORKLOAD_KINDS: tuple[WorkloadKind, ...] = ("deployments", "statefulsets", "daemonsets", "cronjobs")
 
@@ -102,10 +102,11 @@ class Link(_Model):
 
 class Grafana(_Model):
     """Grafana's dashboard search: dashboards tagged with the entity's name (or its ``grafana/dashboard-selector``
-    tag), as Backstage's Grafana plugin finds them."""
+    tag), as Backstage's Grafana plugin finds them, read through an integration (``integrations.grafana``:
+    ``host``, ``apiBaseUrl``, ``token``)."""
 
-    url: str | None = Field(None, description="Grafana's address, e.g. https://grafana.example.com")
-    token: str | None = Field(None, description="A service account token with Viewer role")
+    integration: str | None = Field(None, description="The integration Grafana is read through, e.g. grafana")
+    url: str | None = Field(None, description="Grafana's address as people open it (else the integration's)")
     cache_seconds: float = Field(300.0, ge=0, alias="cacheSeconds")
 
 

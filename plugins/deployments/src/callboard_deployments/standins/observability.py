@@ -115,6 +115,8 @@ def _label(query: str, name: str) -> str:
 class ObservabilityStandIn:
     def __init__(self, traffic: Traffic, port: int = 0) -> None:
         self.traffic = traffic
+        #: The Authorization header of each dashboard search (tests check that the token travels server-side).
+        self.searched_with: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, name="observability-standin", daemon=True)
@@ -177,6 +179,7 @@ def _handler(standin: ObservabilityStandIn) -> type[BaseHTTPRequestHandler]:
             elif parts.path == "/prometheus/api/v1/query_range":
                 self._query_range(query)
             elif parts.path == "/grafana/api/search":
+                standin.searched_with.append(self.headers.get("Authorization", ""))
                 self._send(200, json.dumps(standin.dashboards(tags)).encode(), "application/json")
             elif parts.path.startswith("/grafana/d/"):
                 uid = parts.path.split("/")[3]
