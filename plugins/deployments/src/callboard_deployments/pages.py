@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse
 from callboard.sdk import EntityContext, EntityRef, NotFoundError, PluginCatalog
 from callboard_deployments import grafana, links, matching, store
 from callboard_deployments.model import parse_time
-from callboard_deployments.routes import chosen_entities, entity_items, history_item, place_items
+from callboard_deployments.routes import chosen_entities, entity_items, fleet_cells, history_item, place_items
 from callboard_deployments.service import Deployments
 from callboard_deployments.signals import TITLES, SignalReader, shown, sparkline
-from callboard_deployments.views import fleet, grid, prevailing_versions
+from callboard_deployments.views import grid, prevailing_versions
 
 WATCHED = (matching.KUBERNETES_ID, matching.LABEL_SELECTOR, matching.ARGOCD_APP, matching.ARGOCD_SELECTOR)
 
@@ -115,7 +115,7 @@ def pages_router(service: Deployments, signals: SignalReader, dashboards: grafan
     ) -> HTMLResponse:
         service.require()
         refs = chosen_entities(service, [], owner or None, system or None, limit)
-        columns, cells = fleet(entity_items(service, refs), refs, service.settings)
+        columns, cells = fleet_cells(service, refs)
         values = {
             "refs": refs,
             "columns": columns,
@@ -126,7 +126,7 @@ def pages_router(service: Deployments, signals: SignalReader, dashboards: grafan
             "drifted": sum(1 for row in cells.values() for cell in row.values() if cell.drift),
             "fragment_href": "/deployments/?"
             + urlencode({"owner": owner, "system": system, "limit": limit, "fragment": 1}),
-            "clusters": place_items(service),
+            "clusters": [] if fragment else place_items(service),
         }
         return service.context.render(request, "fleet_grid.html" if fragment else "index.html", **values)
 

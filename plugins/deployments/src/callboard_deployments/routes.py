@@ -13,7 +13,7 @@ from callboard.sdk import EntityRef, EntityRefError, InputError, NotFoundError
 from callboard_deployments import store
 from callboard_deployments.model import iso
 from callboard_deployments.service import Deployments
-from callboard_deployments.views import fleet, items, mark_drift
+from callboard_deployments.views import FleetCell, fleet, items, mark_drift
 
 MAX_ENTITIES = 1000
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such entity, or none the caller may read."}}
@@ -50,7 +50,7 @@ def api_router(service: Deployments) -> APIRouter:
         """Many entities by environments: the versions each runs there, drift, health and freshness."""
         service.require()
         refs = chosen_entities(service, entity, owner, system, limit)
-        columns, cells = fleet(entity_items(service, refs), refs, service.settings)
+        columns, cells = fleet_cells(service, refs)
         return {
             "environments": columns,
             "entities": [
@@ -101,6 +101,12 @@ def readable_ref(service: Deployments, kind: str, namespace: str, name: str) -> 
     return ref
 
 
+def fleet_cells(service: Deployments, refs: list[str]) -> tuple[list[str], dict[str, dict[str, FleetCell]]]:
+    now = service.context.now()
+    rows = store.fleet_rows(service.context.database, refs, now - service.settings.stale_after_minutes * 60)
+    return fleet(rows, refs, now, service.settings)
+
+
 def entity_items(service: Deployments, refs: list[str]) -> list[dict[str, Any]]:
     rows = store.for_entities(service.context.database, refs)
     found = items(rows, store.contacts(service.context.database), service.context.now(), service.settings)
@@ -122,9 +128,26 @@ def chosen_entities(
             filters["relations.partOf"] = _parse(system, "system", "system")
         refs = [EntityRef.of(dict(found)).key for found in catalog.find(filters, limit=limit)]
     else:
-        refs = store.entity_refs(service.context.database, limit * 2)
+        return _readable_running(service, limit)
     readable = catalog.entities(refs)
     return [ref for ref in dict.fromkeys(refs) if ref in readable][:limit]
+
+
+def _readable_running(service: Deployments, limit: int) -> list[str]:
+    """The first ``limit`` entities something runs for that the caller may read (a page at a time, so a caller
+    who may read few is not shown fewer than there are)."""
+    shown: list[str] = []
+    after = ""
+    for _ in range(10):
+        page = store.entity_refs(service.context.database, limit - len(shown), after)
+        if not page:
+            break
+        readable = service.context.caller_catalog.entities(page)
+        shown.extend(ref for ref in page if ref in readable)
+        if len(shown) >= limit:
+            break
+        after = page[-1]
+    return shown
 
 
 def _parse(raw: str, parameter: str, kind: str = "component") -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
 
 from callboard.sdk import PluginDatabase
 from callboard_deployments.model import Observation, Place
@@ -335,11 +335,11 @@ def places_of(database: PluginDatabase, source: str) -> list[str]:
         return [str(place) for place in connection.execute(query).scalars()]
 
 
-def entity_refs(database: PluginDatabase, limit: int) -> list[str]:
-    """Entities something runs for, by ref (the fleet page without a filter)."""
+def entity_refs(database: PluginDatabase, limit: int, after: str = "") -> list[str]:
+    """Entities something runs for, by ref, after ``after`` (the fleet page without a filter)."""
     query = (
         select(workloads.c.entity_ref)
-        .where(workloads.c.entity_ref.is_not(None))
+        .where(workloads.c.entity_ref.is_not(None), workloads.c.entity_ref > after)
         .group_by(workloads.c.entity_ref)
         .order_by(workloads.c.entity_ref)
         .limit(limit)
@@ -368,3 +368,72 @@ def recent_history(database: PluginDatabase, entity_ref: str, limit: int) -> lis
     )
     with database.connect() as connection:
         return list(connection.execute(query))
+
+
+#: Health words by how bad they are (lowest worst), as the fleet page ranks a cell's places.
+HEALTH_RANK = {"Degraded": 0, "Missing": 1, "Progressing": 2, "Suspended": 3, "Unknown": 4, "Healthy": 5}
+
+
+@dataclass(frozen=True)
+class FleetRows:
+    """The fleet's workloads added up by the database: per entity, environment, version and source, how many
+    places run it, how many of them are stale, the worst health and the latest deployment; and the few
+    deployment-event rows, with the places sources watch for their entities (an event there is no cell)."""
+
+    grouped: list[tuple[str, str, str, int, int, int, float]]
+    events: list[tuple[str, str, str, str, str, float | None, float]]
+    watched: set[tuple[str, str, str]]
+
+
+def fleet_rows(database: PluginDatabase, refs: Sequence[str], live_after: float) -> FleetRows:
+    """What the fleet page shows for ``refs``, summed in SQL (1,000 entities are 30,000 workloads)."""
+    contact = (
+        select(sources.c.place, func.max(sources.c.contacted_at).label("heard")).group_by(sources.c.place).subquery()
+    )
+    heard = func.coalesce(contact.c.heard, 0.0)
+    seen = case((workloads.c.observed_at > heard, workloads.c.observed_at), else_=heard)
+    rank = case(*((workloads.c.health == name, value) for name, value in HEALTH_RANK.items()), else_=4)
+    unique = sorted(set(refs))
+    grouped: list[tuple[str, str, str, int, int, int, float]] = []
+    events: list[tuple[str, str, str, str, str, float | None, float]] = []
+    with database.connect() as connection:
+        for start in range(0, len(unique), _IN_CHUNK):
+            chunk = unique[start : start + _IN_CHUNK]
+            query = (
+                select(
+                    workloads.c.entity_ref,
+                    workloads.c.environment,
+                    workloads.c.version,
+                    func.count(func.distinct(workloads.c.place)),
+                    func.sum(case((seen < live_after, 1), else_=0)),
+                    func.min(rank),
+                    func.max(func.coalesce(workloads.c.deployed_at, 0.0)),
+                )
+                .select_from(workloads.outerjoin(contact, contact.c.place == workloads.c.place))
+                .where(workloads.c.entity_ref.in_(chunk), workloads.c.source != "change-events")
+                .group_by(workloads.c.entity_ref, workloads.c.environment, workloads.c.version)
+            )
+            grouped.extend(tuple(row) for row in connection.execute(query))
+            query = select(
+                workloads.c.entity_ref,
+                workloads.c.environment,
+                workloads.c.market,
+                workloads.c.place,
+                workloads.c.version,
+                workloads.c.deployed_at,
+                workloads.c.observed_at,
+            ).where(workloads.c.entity_ref.in_(chunk), workloads.c.source == "change-events")
+            events.extend(tuple(row) for row in connection.execute(query))
+        watched: set[tuple[str, str, str]] = set()
+        with_events = sorted({row[0] for row in events})
+        for start in range(0, len(with_events), _IN_CHUNK):
+            query = (
+                select(workloads.c.entity_ref, workloads.c.environment, workloads.c.market)
+                .where(
+                    workloads.c.entity_ref.in_(with_events[start : start + _IN_CHUNK]),
+                    workloads.c.source != "change-events",
+                )
+                .distinct()
+            )
+            watched.update(tuple(row) for row in connection.execute(query))
+    return FleetRows(grouped, events, watched)

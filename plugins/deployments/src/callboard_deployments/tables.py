@@ -38,7 +38,19 @@ workloads = Table(
     #: When the source last reported it (a live watch confirms it continuously: see deployment_sources).
     Column("observed_at", Float, nullable=False),
     UniqueConstraint("source", "place", "namespace", "kind", "name", name="uq_deployment_workloads_identity"),
-    Index("ix_deployment_workloads_entity", "entity_ref"),
+    Index(
+        "ix_deployment_workloads_fleet",
+        "entity_ref",
+        "environment",
+        "version",
+        "source",
+        "place",
+        "observed_at",
+        "health",
+        "deployed_at",
+        "market",
+    ),
+    Index("ix_deployment_workloads_place", "place", "source", "entity_ref"),
     Index("ix_deployment_workloads_match", "match_key"),
 )
 

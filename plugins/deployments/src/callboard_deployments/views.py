@@ -10,9 +10,10 @@ from typing import Any
 
 from callboard_deployments.model import iso
 from callboard_deployments.settings import Settings
+from callboard_deployments.store import HEALTH_RANK, FleetRows
 
 POLLED = ("kubernetes", "argocd")
-_HEALTH_RANK = {"Degraded": 0, "Missing": 1, "Progressing": 2, "Suspended": 3, "Unknown": 4, "Healthy": 5}
+EVENTS = "change-events"
 
 
 def items(
@@ -149,37 +150,85 @@ class FleetCell:
     stale: bool
     places: int
 
+    @property
+    def css(self) -> str:
+        """The cell's classes on the fleet page (computed here: a thousand rows of template logic is slow)."""
+        found = f"cell health-{self.health.lower()}"
+        if self.drift:
+            found += " drift"
+        if self.differs_from_production:
+            found += " not-in-reference"
+        return found + " stale" if self.stale else found
+
+
+@dataclass
+class _Tally:
+    """What the rows of one entity in one environment add up to."""
+
+    versions: Counter[str] = field(default_factory=Counter)
+    latest: dict[str, float] = field(default_factory=dict)
+    health: str = "Healthy"
+    stale: bool = False
+    places: int = 0
+
 
 def fleet(
-    found: list[dict[str, Any]], refs: Sequence[str], settings: Settings
+    rows: FleetRows, refs: Sequence[str], now: float, settings: Settings
 ) -> tuple[list[str], dict[str, dict[str, FleetCell]]]:
     """Entities by environments: each cell the versions running there (several: drift), how healthy, how fresh."""
-    by_entity: dict[str, list[dict[str, Any]]] = {}
-    for item in found:
-        by_entity.setdefault(item["entityRef"], []).append(item)
-    seen = {item["environment"] for item in found}
+    tallies: dict[str, dict[str, _Tally]] = {}
+
+    def tally_of(ref: str, environment: str) -> _Tally:
+        mine = tallies.setdefault(ref, {})
+        found = mine.get(environment)
+        if found is None:
+            found = mine[environment] = _Tally()
+        return found
+
+    worst = {rank: name for name, rank in HEALTH_RANK.items()}
+    for ref, environment, version, places, stale, rank, deployed in rows.grouped:
+        tally = tally_of(ref, environment)
+        tally.versions[version] += places
+        tally.latest[version] = max(tally.latest.get(version, 0.0), deployed or 0.0)
+        if rank < HEALTH_RANK.get(tally.health, 4):
+            tally.health = worst.get(rank, "Unknown")
+        tally.stale = tally.stale or bool(stale)
+        tally.places += places
+    watched = rows.watched | {(ref, environment, "") for ref, environment, _ in rows.watched}
+    event_after = now - settings.event_stale_after_days * 86400
+    for ref, environment, market, _, version, deployed_at, observed in rows.events:
+        if (ref, environment, market) in watched:
+            continue  # it told who deployed what a watched cluster runs
+        tally = tally_of(ref, environment)
+        tally.versions[version] += 1
+        tally.latest[version] = max(tally.latest.get(version, 0.0), deployed_at or 0.0)
+        if HEALTH_RANK["Unknown"] < HEALTH_RANK.get(tally.health, 4):
+            tally.health = "Unknown"
+        tally.stale = tally.stale or (deployed_at or observed) < event_after
+        tally.places += 1
+    seen = {environment for mine in tallies.values() for environment in mine}
     columns = [name for name in settings.environments if name in seen] + sorted(seen - set(settings.environments))
     cells: dict[str, dict[str, FleetCell]] = {}
     for ref in refs:
-        mine = by_entity.get(ref, [])
-        prevailing = prevailing_versions(mine)
-        reference = prevailing.get(settings.reference_environment)
-        row: dict[str, FleetCell] = {}
-        for environment in columns:
-            here = [item for item in mine if item["environment"] == environment]
-            if not here:
-                continue
-            counts = Counter(item["version"] for item in here)
-            versions = sorted(counts, key=lambda version: (-counts[version], version))
-            row[environment] = FleetCell(
+        mine = tallies.get(ref, {})
+        reference_tally = mine.get(settings.reference_environment)
+        reference = _prevailing(reference_tally) if reference_tally else None
+        row_cells: dict[str, FleetCell] = {}
+        for environment, tally in mine.items():
+            versions = sorted(tally.versions, key=lambda version: (-tally.versions[version], version))
+            row_cells[environment] = FleetCell(
                 versions=versions,
                 drift=len(versions) > 1,
                 differs_from_production=reference is not None
                 and environment != settings.reference_environment
-                and versions[0] != reference,
-                health=min((item["health"] for item in here), key=lambda health: _HEALTH_RANK.get(health, 4)),
-                stale=any(item["stale"] for item in here),
-                places=len({item["cluster"] for item in here}),
+                and _prevailing(tally) != reference,
+                health=tally.health,
+                stale=tally.stale,
+                places=tally.places,
             )
-        cells[ref] = row
+        cells[ref] = row_cells
     return columns, cells
+
+
+def _prevailing(tally: _Tally) -> str:
+    return max(tally.versions, key=lambda version: (tally.versions[version], tally.latest.get(version, 0.0), version))
