@@ -3,6 +3,8 @@ replicas and health per cluster, matched to entities as Backstage's Kubernetes p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -186,3 +188,23 @@ def test_workloads_by_cluster_include_unmatched_ones(
         found["orphan"]["entityRef"] is None and found["payments-api"]["entityRef"] == "component:default/payments-api"
     )
     assert client.get("/api/deployments/clusters/nowhere/workloads").status_code == 404
+
+
+def test_a_workload_is_matched_once_its_entity_appears_in_the_catalog(
+    portal: Portal, client: httpx.Client, kubernetes: KubernetesStandIn, catalog_file: Path
+) -> None:
+    prod(kubernetes).apply("deployments", deployment("billing", "2.0.0", namespace="billing", kubernetes_id="billing"))
+    assert portal.run_task(TASK) == "succeeded"
+    found = {item["name"]: item for item in client.get("/api/deployments/clusters/prod-eu/workloads").json()["items"]}
+    assert found["billing"]["entityRef"] is None
+    catalog_file.write_text(
+        catalog_file.read_text()
+        + "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: billing\n  annotations:\n"
+        + "    backstage.io/kubernetes-id: billing\nspec: {type: service, lifecycle: production, owner: payments}\n"
+    )
+    refreshed = client.post("/api/catalog/refresh", json={"entityRef": "component:default/payments-api"})
+    assert refreshed.status_code == 200, refreshed.text  # and so the location that holds it is read again
+    portal.process_catalog()
+    assert portal.run_task("deployments.rematch") == "succeeded"
+    [item] = client.get("/api/deployments/entities/component/default/billing").json()["items"]
+    assert item["version"] == "2.0.0" and item["cluster"] == "prod-eu"

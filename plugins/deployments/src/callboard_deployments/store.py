@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
 
 from callboard.sdk import PluginDatabase
 from callboard_deployments.model import Observation, Place
@@ -323,9 +323,13 @@ def rematch(database: PluginDatabase, resolve: Callable[[str, str, str, str, Map
             if ref != row.entity_ref:
                 changed.append((row.id, ref))
     if changed:
+        # One statement run for many rows (psycopg pipelines them): a catalog loaded after the clusters were
+        # listed matches 100,000 workloads at once.
+        statement = update(workloads).where(workloads.c.id == bindparam("row_id")).values(entity_ref=bindparam("ref"))
         with database.transaction() as connection:
-            for row_id, ref in changed:
-                connection.execute(update(workloads).where(workloads.c.id == row_id).values(entity_ref=ref))
+            for start in range(0, len(changed), 5000):
+                batch = changed[start : start + 5000]
+                connection.execute(statement, [{"row_id": row_id, "ref": ref} for row_id, ref in batch])
     return len(changed)
 
 
