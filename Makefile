@@ -80,6 +80,7 @@ bench: install
 	$(BIN)/python benchmarks/catalog.py --count 10000
 	$(BIN)/python benchmarks/pages.py --count 10000
 	$(BIN)/python benchmarks/change_events.py --database sqlite --events 100000
+	$(BIN)/python benchmarks/deployments.py --database sqlite --clusters 10 --workloads 1000 --steady-seconds 30
 
 # Refresh the built-in kind schemas from the Backstage packages pinned in tests/oracle/package.json.
 schemas: tests/oracle/node_modules/.installed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from callboard.sdk import EntityRef, NotAllowedError, PluginContext, current_access
@@ -22,6 +22,8 @@ OBSERVED = "deployments.observed"
 #: Change events that mean "this version is now deployed" (a GitHub deployment_status, an API call saying so).
 SUCCEEDED = ("", "success", "succeeded", "successful", "completed", "deployed")
 CLUSTER_TYPE = "kubernetes-cluster"
+#: Database writes the Kubernetes watches make at once (below the connection pool's size).
+WRITERS = 3
 
 log = logging.getLogger(__name__)
 
@@ -115,17 +117,31 @@ class Deployments:
             cluster for cluster in self.settings.kubernetes.clusters() if cluster.url or cluster.auth_provider != "none"
         ]
         deadline = time.monotonic() + self.settings.watching.run_minutes * 60
+        # Hundreds of watches share a few database connections: at most WRITERS write at once, the others wait
+        # their turn instead of timing out on the connection pool.
+        slots = threading.BoundedSemaphore(WRITERS)
+
+        def one_at_a_time(write: Callable[..., object]) -> Callable[..., None]:
+            def guarded(*arguments: Any, **keywords: Any) -> None:
+                with slots:
+                    write(*arguments, **keywords)
+
+            return guarded
+
         progress = kube.Progress(
             lambda key: store.progress(self.context.database, key),
-            lambda key, place, **values: store.contacted(
-                self.context.database, key, place, self.context.now(), **values
+            one_at_a_time(
+                lambda key, place, **values: store.contacted(
+                    self.context.database, key, place, self.context.now(), **values
+                )
             ),
         )
+        record, remove = one_at_a_time(self.record), one_at_a_time(self.remove)
         threads = []
         watches: list[kube.ClusterWatch] = []
         for cluster in clusters:
             try:
-                watch = kube.ClusterWatch(cluster, self.settings.watching, self.record, self.remove, progress)
+                watch = kube.ClusterWatch(cluster, self.settings.watching, record, remove, progress)
             except Exception as error:  # a broken kubeconfig for one cluster leaves the others watched
                 store.contacted(
                     self.context.database,
