@@ -151,6 +151,7 @@ def test_drift_between_markets_of_one_environment(portal: Portal, client: httpx.
                         "namespace": "payments",
                         "kind": "Deployment",
                         "health": "Healthy",
+                        "url": "javascript:alert(1)",  # only web addresses become links
                     }
                 ],
             },
@@ -160,6 +161,7 @@ def test_drift_between_markets_of_one_environment(portal: Portal, client: httpx.
     assert found, by_cluster(client, PAYMENTS)
     assert found["prod-us-2"]["drift"] is True and found["prod-us-2"]["source"] == "fleet-api"
     assert found["prod-us-2"]["environment"] == "production" and found["prod-us-2"]["market"] == "us"
+    assert found["prod-us-2"]["url"] == ""
     assert found["prod-us"]["drift"] is False and found["prod-eu"]["drift"] is False
 
 

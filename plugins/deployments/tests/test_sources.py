@@ -132,6 +132,7 @@ def test_a_deployment_event_places_a_version_where_no_poller_reaches(portal: Por
     found = {item["cluster"]: item for item in client.get(PAYMENTS).json()["items"]}
     item = found["lambda-us"]
     assert item["source"] == "change-events" and item["version"] == "1.4.2" and item["deployedBy"] == "octocat"
+    assert item["url"] == ""  # the event had no web address
     assert item["market"] == "us" and item["stale"] is False and item["replicas"] is None
 
 

@@ -81,7 +81,8 @@ def _item(
         "observedAt": iso(observed),
         "stale": stale,
         "staleReason": (problem or f"not heard from since {iso(observed)}") if stale else None,
-        "url": row.url,
+        # Only web addresses become links: a change event's URL comes from whoever sent it.
+        "url": row.url if row.url.startswith(("https://", "http://")) else "",
     }
 
 
