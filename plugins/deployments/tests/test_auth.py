@@ -70,7 +70,7 @@ def test_a_cluster_without_a_url_or_kubeconfig_is_refused_at_start_up() -> None:
                 }
             }
         )
-    with pytest.raises(ValueError, match="not one of deployments.environments"):
+    with pytest.raises(ValueError, match=r"not one of deployments\.environments"):
         Settings.model_validate(
             {
                 "kubernetes": {
