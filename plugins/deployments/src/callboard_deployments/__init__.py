@@ -89,10 +89,12 @@ def register_scheduled_tasks(context: PluginContext) -> list[ScheduledTask]:
     service = _service(context)
     settings: Settings = context.config
     minutes = settings.watching.run_minutes
-    tasks = [
-        ScheduledTask("kubernetes", service.watch_kubernetes, every_seconds=2.0, timeout_seconds=minutes * 60 + 300),
-        ScheduledTask("rematch", service.rematch, every_seconds=10.0, timeout_seconds=600.0),
-    ]
+    tasks = [ScheduledTask("rematch", service.rematch, every_seconds=15.0, timeout_seconds=600.0)]
+    if settings.kubernetes.clusters() or settings.demo:  # the demo adds its clusters at start-up
+        # A run watches for runMinutes and the next starts right after it: the watches stay open.
+        tasks.append(
+            ScheduledTask("kubernetes", service.watch_kubernetes, every_seconds=2.0, timeout_seconds=minutes * 60 + 300)
+        )
     if settings.argocd is not None:
         tasks.append(ScheduledTask("argocd", lambda: poll_argocd(service), every_seconds=settings.argocd.every_seconds))
     if settings.demo:
