@@ -15,7 +15,7 @@ from callboard_deployments.model import parse_time
 from callboard_deployments.routes import chosen_entities, entity_items, fleet_cells, history_item, place_items
 from callboard_deployments.service import Deployments
 from callboard_deployments.signals import TITLES, SignalReader, shown, sparkline
-from callboard_deployments.views import grid, prevailing_versions
+from callboard_deployments.views import fleet_body, grid, prevailing_versions
 
 WATCHED = (matching.KUBERNETES_ID, matching.LABEL_SELECTOR, matching.ARGOCD_APP, matching.ARGOCD_SELECTOR)
 
@@ -119,7 +119,7 @@ def pages_router(service: Deployments, signals: SignalReader, dashboards: grafan
         values = {
             "refs": refs,
             "columns": columns,
-            "cells": cells,
+            "body": fleet_body(refs, columns, cells),
             "owner": owner,
             "system": system,
             "reference": service.settings.reference_environment,

@@ -11,7 +11,7 @@ from typing import Any
 from callboard.sdk import EntityRef, NotAllowedError, PluginContext, current_access
 from callboard_deployments import argocd, kube, store
 from callboard_deployments.matching import Matcher
-from callboard_deployments.model import Observation, Place, parse_time
+from callboard_deployments.model import HEALTH, Observation, Place, parse_time
 from callboard_deployments.settings import Cluster, Settings, Target
 
 READ = "deployments.read"
@@ -233,7 +233,7 @@ class Deployments:
                 version=str(item.get("version") or ""),
                 replicas=item.get("replicas"),
                 ready=item.get("ready"),
-                health=str(item.get("health") or "Unknown"),
+                health=str(item.get("health")) if item.get("health") in HEALTH else "Unknown",
                 deployed_at=parse_time(item.get("deployedAt")),
                 deployed_by=str(item.get("deployedBy") or ""),
                 url=str(item.get("url") or ""),

@@ -390,12 +390,13 @@ class FleetRows:
 
 
 def fleet_rows(database: PluginDatabase, refs: Sequence[str], live_after: float) -> FleetRows:
-    """What the fleet page shows for ``refs``, summed in SQL (1,000 entities are 30,000 workloads)."""
-    contact = (
-        select(sources.c.place, func.max(sources.c.contacted_at).label("heard")).group_by(sources.c.place).subquery()
-    )
-    heard = func.coalesce(contact.c.heard, 0.0)
-    seen = case((workloads.c.observed_at > heard, workloads.c.observed_at), else_=heard)
+    """What the fleet page shows for ``refs``, summed in SQL (1,000 entities are 30,000 workloads).
+
+    A workload is stale when neither it nor its place was heard from since ``live_after``: the places heard
+    from are few and known first, so the sum needs no join."""
+    fresh = [place for place, (heard, _) in contacts(database).items() if heard >= live_after]
+    old = workloads.c.observed_at < live_after
+    stale = and_(old, workloads.c.place.not_in(fresh)) if fresh else old
     rank = case(*((workloads.c.health == name, value) for name, value in HEALTH_RANK.items()), else_=4)
     unique = sorted(set(refs))
     grouped: list[tuple[str, str, str, int, int, int, float]] = []
@@ -409,11 +410,10 @@ def fleet_rows(database: PluginDatabase, refs: Sequence[str], live_after: float)
                     workloads.c.environment,
                     workloads.c.version,
                     func.count(func.distinct(workloads.c.place)),
-                    func.sum(case((seen < live_after, 1), else_=0)),
+                    func.sum(case((stale, 1), else_=0)),
                     func.min(rank),
                     func.max(func.coalesce(workloads.c.deployed_at, 0.0)),
                 )
-                .select_from(workloads.outerjoin(contact, contact.c.place == workloads.c.place))
                 .where(workloads.c.entity_ref.in_(chunk), workloads.c.source != "change-events")
                 .group_by(workloads.c.entity_ref, workloads.c.environment, workloads.c.version)
             )
