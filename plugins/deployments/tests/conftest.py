@@ -58,6 +58,14 @@ spec: {type: service, lifecycle: production, owner: ledger-team}
 apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
+  name: broken-selector
+  annotations:
+    backstage.io/kubernetes-label-selector: 'tier in (api'
+spec: {type: service, lifecycle: experimental, owner: payments}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
   name: checkout-web
   annotations:
     grafana/dashboard-selector: "tags @> 'checkout'"

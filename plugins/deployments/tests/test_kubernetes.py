@@ -210,3 +210,11 @@ def test_a_workload_is_matched_once_its_entity_appears_in_the_catalog(
     assert portal.run_task("deployments.rematch") == "succeeded"
     [item] = client.get("/api/deployments/entities/component/default/billing").json()["items"]
     assert item["version"] == "2.0.0" and item["cluster"] == "prod-eu"
+
+
+def test_a_label_selector_that_does_not_parse_is_said_on_the_tab(portal: Portal, client: httpx.Client) -> None:
+    assert portal.run_task(TASK) == "succeeded"
+    page = client.get("/catalog/default/component/broken-selector/deployments")
+    assert page.status_code == 200
+    assert "backstage.io/kubernetes-label-selector annotation matches nothing" in page.text
+    assert "tier in (api" in page.text

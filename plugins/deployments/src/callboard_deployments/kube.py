@@ -8,12 +8,13 @@ lists again. Progress is stored, so the next run of the task, on any replica, re
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,8 @@ def api_client(cluster: Cluster) -> client.ApiClient:
 
 
 def _ca_file(name: str, data: str) -> str:
-    path = Path(tempfile.gettempdir()) / f"callboard-ca-{abs(hash((name, data)))}.pem"
+    digest = hashlib.sha256(f"{name}\n{data}".encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"callboard-ca-{digest}.pem"
     if not path.exists():
         path.write_bytes(base64.b64decode(data))
     return str(path)
@@ -240,7 +242,3 @@ def _reason(error: Exception) -> str:
     if isinstance(error, ApiException):
         return f"the API server answered {error.status} {error.reason}".strip()
     return f"{type(error).__name__}: {error}"[:300]
-
-
-def clusters_by_name(clusters: list[Cluster]) -> Mapping[str, Cluster]:
-    return {cluster.name: cluster for cluster in clusters}

@@ -36,7 +36,6 @@ class _Index:
     app_selectors: list[tuple[str, selectors.Selector]] = field(default_factory=list)
     #: What the index was built from: a rebuild that finds the same changes nothing.
     signature: frozenset[tuple[str, str, str]] = frozenset()
-    problems: dict[str, str] = field(default_factory=dict)
 
 
 class Matcher:
@@ -95,8 +94,8 @@ def _build(catalog: PluginCatalog) -> _Index:
             seen.add((ref, annotation, f"{value}|{namespace}"))
             try:
                 _add(index, annotation, ref, value, namespace)
-            except ValueError as error:
-                index.problems[ref] = f"{annotation}: {error}"
+            except ValueError as error:  # the entity's Deployments tab says so (pages.annotation_problems)
+                log.info("deployments: %s %s: %s", ref, annotation, error)
     for values in (index.by_kubernetes_id.values(), index.by_app.values()):
         for refs in values:
             refs.sort()  # the same entity wins on every replica when two claim one workload
@@ -128,4 +127,18 @@ def _annotated(catalog: PluginCatalog, annotation: str) -> list[Mapping[str, Any
     for start in range(0, len(values), _CHUNK):
         chunk: Sequence[str] = values[start : start + _CHUNK]
         found.extend(catalog.find({key: chunk}, limit=len(chunk) * 20))
+    return found
+
+
+def annotation_problems(entity: Mapping[str, Any]) -> list[str]:
+    """The entity's selector annotations that do not parse, each with the fix (they match nothing)."""
+    annotations = entity.get("metadata", {}).get("annotations") or {}
+    found = []
+    for annotation in (LABEL_SELECTOR, ARGOCD_SELECTOR):
+        value = str(annotations.get(annotation) or "").strip()
+        if value:
+            try:
+                selectors.parse(value)
+            except ValueError as error:
+                found.append(f"The {annotation} annotation matches nothing: {error}")
     return found

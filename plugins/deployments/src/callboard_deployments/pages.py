@@ -26,7 +26,7 @@ def has_deployments(service: Deployments | None, entity: Mapping[str, Any]) -> b
         return True
     if service is None or str(entity.get("kind", "")).lower() != "component":
         return False
-    return bool(store.for_entities(service.context.database, [EntityRef.of(dict(entity)).key]))
+    return store.runs_anything(service.context.database, EntityRef.of(dict(entity)).key)
 
 
 def tab_context(
@@ -53,7 +53,7 @@ def matrix_context(
     now = service.context.now()
     at = parse_time(params.get("at")) if params.get("at") else None
     span = links.window(now, at)
-    problems: list[str] = []
+    problems = matching.annotation_problems(entity)
     for item in found:
         item["links"], trouble = links.compute(settings.links, entity, item, span)
         problems.extend(trouble)

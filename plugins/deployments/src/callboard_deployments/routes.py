@@ -75,9 +75,9 @@ def api_router(service: Deployments) -> APIRouter:
     def workloads(cluster: str, limit: int = Query(200, ge=1, le=1000), after: int = Query(0, ge=0)) -> dict[str, Any]:
         """What one cluster runs, matched or not (workloads of entities the caller may not read are left out)."""
         service.require()
-        if cluster not in service.places() and cluster not in store.place_counts(service.context.database):
-            raise NotFoundError(f"No cluster or target named {cluster!r}; GET /api/deployments/clusters lists them")
         rows = store.for_place(service.context.database, cluster, limit + 1, after)
+        if not rows and after == 0 and cluster not in service.places():
+            raise NotFoundError(f"No cluster or target named {cluster!r}; GET /api/deployments/clusters lists them")
         more = len(rows) > limit
         rows = rows[:limit]
         readable = set(

@@ -76,8 +76,8 @@ def record(
         if complete is not None:
             by_scope.setdefault((complete[0], complete[1]), [])
         for (source, place), found in by_scope.items():
-            kind = complete[2] if complete is not None and (source, place) == complete[:2] else None
             full = complete is not None and (source, place) == complete[:2]
+            kind = complete[2] if full and complete is not None else None
             written += _record_scope(connection, source, place, found, places, resolve, now, full=full, kind=kind)
     return written
 
@@ -122,7 +122,7 @@ def _record_scope(
                 }
             )
             if values["entity_ref"]:
-                moved.append(_history(values, source, place, observation, now))
+                moved.append(_history(values, source, place, now))
             continue
         if all(getattr(row, name) == values[name] for name in _FIELDS):
             continue
@@ -131,7 +131,7 @@ def _record_scope(
         if row.version != values["version"] and (values["deployed_at"] or 0) <= (row.deployed_at or 0):
             values["deployed_at"] = now  # the object does not say when the new version went out: when we saw it
         if values["entity_ref"] and (row.version != values["version"] or row.entity_ref != values["entity_ref"]):
-            moved.append(_history(values, source, place, observation, now))
+            moved.append(_history(values, source, place, now))
         if row.version == values["version"] and row.deployed_at is not None and observation.deployed_at is None:
             values["deployed_at"] = row.deployed_at  # the same version keeps when it was deployed
         connection.execute(update(workloads).where(workloads.c.id == row.id).values(**values, observed_at=now))
@@ -185,9 +185,7 @@ def _values(observation: Observation, places: Mapping[str, Place], resolve: Reso
     }
 
 
-def _history(
-    values: Mapping[str, Any], source: str, place: str, observation: Observation, now: float
-) -> dict[str, Any]:
+def _history(values: Mapping[str, Any], source: str, place: str, now: float) -> dict[str, Any]:
     return {
         "entity_ref": values["entity_ref"],
         "place": place,
@@ -441,3 +439,10 @@ def fleet_rows(database: PluginDatabase, refs: Sequence[str], live_after: float)
             )
             watched.update(tuple(row) for row in connection.execute(query))
     return FleetRows(grouped, events, watched)
+
+
+def runs_anything(database: PluginDatabase, entity_ref: str) -> bool:
+    """Whether any source reports a workload of ``entity_ref`` (one index probe)."""
+    query = select(workloads.c.id).where(workloads.c.entity_ref == entity_ref).limit(1)
+    with database.connect() as connection:
+        return connection.execute(query).first() is not None

@@ -13,7 +13,6 @@ from callboard_deployments.model import iso
 from callboard_deployments.settings import Settings
 from callboard_deployments.store import HEALTH_RANK, FleetRows
 
-POLLED = ("kubernetes", "argocd")
 EVENTS = "change-events"
 
 
