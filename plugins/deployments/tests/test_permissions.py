@@ -89,3 +89,8 @@ def test_bad_input_gets_a_clear_error(client: httpx.Client) -> None:
     assert response.status_code == 400 and "entity" in response.json()["error"]["message"]
     assert client.get("/api/deployments/matrix", params={"limit": 0}).status_code == 400
     assert client.get("/deployments/fragment", params={"entity": "component:default/nope"}).status_code == 404
+
+
+def test_a_cursor_beyond_any_row_id_is_refused(client: httpx.Client) -> None:
+    response = client.get("/api/deployments/clusters/prod-eu/workloads", params={"after": 2**63})
+    assert response.status_code == 400 and "after" in response.text

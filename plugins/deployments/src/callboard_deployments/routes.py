@@ -16,6 +16,8 @@ from callboard_deployments.service import Deployments
 from callboard_deployments.views import FleetCell, fleet, items, mark_drift
 
 MAX_ENTITIES = 1000
+#: Row ids are 64-bit integers in both databases: a larger cursor is refused (422), not sent to the database.
+MAX_ID = 2**63 - 1
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such entity, or none the caller may read."}}
 
 
@@ -72,7 +74,9 @@ def api_router(service: Deployments) -> APIRouter:
         return {"items": place_items(service)}
 
     @router.get("/clusters/{cluster}/workloads", responses={404: {"description": "No such cluster or target."}})
-    def workloads(cluster: str, limit: int = Query(200, ge=1, le=1000), after: int = Query(0, ge=0)) -> dict[str, Any]:
+    def workloads(
+        cluster: str, limit: int = Query(200, ge=1, le=1000), after: int = Query(0, ge=0, le=MAX_ID)
+    ) -> dict[str, Any]:
         """What one cluster runs, matched or not (workloads of entities the caller may not read are left out)."""
         service.require()
         rows = store.for_place(service.context.database, cluster, limit + 1, after)
