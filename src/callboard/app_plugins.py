@@ -191,6 +191,8 @@ class BackendPlugins:
     tasks: list[tuple[str, ScheduledTask]]
     providers: list[tuple[str, EntityProvider]]
     declarations: PluginDeclarations
+    #: Each provider's connection by (plugin, provider id), for commands that run a provider themselves.
+    connections: dict[tuple[str, str], _Provider] = field(default_factory=dict)
 
     def set_renderer(self, render: Callable[..., HTMLResponse]) -> None:
         for context in self.contexts.values():
@@ -249,6 +251,7 @@ def assemble(
         scheduler.add(plugin, _namespaced(plugin, task))
     for plugin, provider in providers:
         connection = _Provider(f"{plugin}:{provider.id}", apply_provider, provider_entities)
+        backend.connections[(plugin, provider.id)] = connection
         scheduler.add(
             plugin,
             ScheduledTask(

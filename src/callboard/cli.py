@@ -29,6 +29,7 @@ from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
 from callboard.cli_discover import discover_cli
 from callboard.cli_plugins import plugins_cli, tasks_cli
+from callboard.cli_portal import CommandPortal
 from callboard.cli_search import search_cli
 from callboard.cli_serve import add_serve_commands, serve_web
 from callboard.config_loader import ConfigError, LoadedConfig
@@ -431,5 +432,5 @@ def main() -> None:
     except PluginError as error:
         err.print(f"[red]error:[/red] {error}")
         raise SystemExit(2) from None
-    plugins.hook.register_commands(cli=cli)
+    plugins.hook.register_commands(cli=cli, portal=CommandPortal(_runtime))
     cli()

@@ -109,6 +109,22 @@ class ProviderConnection(Protocol):
         """A delta mutation: add or update ``added``, stop providing the entity refs in ``removed``."""
 
 
+class PortalSession(Protocol):
+    """The portal a command opened: a plugin's context, and its entity providers' connections (plugin API 1.4)."""
+
+    def context(self, plugin_id: str) -> PluginContext: ...
+
+    def provider(self, plugin_id: str, provider_id: str) -> ProviderConnection:
+        """The connection ``provider_id`` of ``plugin_id`` writes through when the scheduler runs it."""
+
+
+class CommandPortal(Protocol):
+    """Given to ``register_commands``: opens the portal that app-config files describe (the ones
+    ``--config`` names, else those ``callboard serve`` would read), in the command's process."""
+
+    def open(self, config: Sequence[Path] | None = None) -> AbstractContextManager[PortalSession]: ...
+
+
 @dataclass(frozen=True)
 class EntityProvider:
     """Pushes entities into the catalog, like Backstage's ``EntityProvider.connect()``.

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from callboard.plugins.backend import (
         AuthProviderSpec,
         CatalogProcessor,
+        CommandPortal,
         EntityProvider,
         PermissionSpec,
         PluginConfig,
@@ -51,8 +52,12 @@ def register_placeholder_resolvers() -> list[PlaceholderResolverSpec]:  # type: 
 
 
 @hookspec
-def register_commands(cli: Typer) -> None:
-    """Add commands to the ``callboard`` command line; ``cli`` is the root Typer application."""
+def register_commands(cli: Typer, portal: CommandPortal) -> None:
+    """Add commands to the ``callboard`` command line; ``cli`` is the root Typer application.
+
+    ``portal.open(config_files)`` assembles the portal those app-config files describe in the command's own
+    process, for commands that do a plugin's work there (plugin API 1.4): its context and provider connections.
+    """
 
 
 @hookspec

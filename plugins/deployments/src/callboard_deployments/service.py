@@ -81,14 +81,17 @@ class Deployments:
         )
         if written.any:
             refs = sorted({item.entity_ref or "" for item in observations} - {""})
-            self.context.events.publish(
-                CHANGED, {"places": sorted({item.place for item in observations}), "entityRefs": refs}
-            )
+            self._publish(sorted({item.place for item in observations}), refs)
         return written
+
+    def _publish(self, places: list[str], refs: list[str]) -> None:
+        """``running`` is what each of the places runs now, whole (every place's when ``places`` is empty)."""
+        running = store.running_in(self.context.database, places or None)
+        self.context.events.publish(CHANGED, {"places": places, "entityRefs": refs, "running": running})
 
     def remove(self, observation: Observation) -> None:
         if store.remove(self.context.database, observation.source, observation.place, observation.identity):
-            self.context.events.publish(CHANGED, {"places": [observation.place], "entityRefs": []})
+            self._publish([observation.place], [])
 
     def _resolve(self, observation: Observation) -> str | None:
         return self.matcher.entity_for(
@@ -106,7 +109,7 @@ class Deployments:
         changed = store.rematch(self.context.database, self.matcher.entity_for)
         if changed:
             log.info("deployments: %d workloads matched to different entities after catalog changes", changed)
-            self.context.events.publish(CHANGED, {"places": [], "entityRefs": []})
+            self._publish([], [])
         return changed
 
     # -- sources ------------------------------------------------------------------------------------

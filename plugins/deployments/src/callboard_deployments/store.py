@@ -446,3 +446,15 @@ def runs_anything(database: PluginDatabase, entity_ref: str) -> bool:
     query = select(workloads.c.id).where(workloads.c.entity_ref == entity_ref).limit(1)
     with database.connect() as connection:
         return connection.execute(query).first() is not None
+
+
+def running_in(database: PluginDatabase, places: Sequence[str] | None) -> dict[str, list[str]]:
+    """The entities each place runs (every place when ``places`` is None), for other plugins to know."""
+    query = select(workloads.c.place, workloads.c.entity_ref).where(workloads.c.entity_ref.is_not(None)).distinct()
+    if places is not None:
+        query = query.where(workloads.c.place.in_(list(places)))
+    found: dict[str, list[str]] = {place: [] for place in places or ()}
+    with database.connect() as connection:
+        for place, ref in connection.execute(query.order_by(workloads.c.place, workloads.c.entity_ref)):
+            found.setdefault(place, []).append(ref)
+    return found
