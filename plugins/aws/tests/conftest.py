@@ -80,14 +80,20 @@ def callboard_plugins() -> dict[str, ModuleType]:
     return {"aws": callboard_aws}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "aws(**settings): this test's own plugins.aws settings, over the defaults")
+
+
 @pytest.fixture
-def aws_settings() -> dict[str, Any]:
+def aws_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker("aws")
     return {
         "regions": list(demo.REGIONS),
         "owners": dict(demo.OWNERS),
         "namingRules": [{"pattern": "^(?P<component>[a-z0-9-]+)-(prod|staging|dev)$", "types": ["queue"]}],
         "terraform": [{"s3": f"s3://{demo.STATE_BUCKET}/", "repository": "https://git.northwind.example/platform/infra"}],
         "concurrency": 4,
+        **(marker.kwargs if marker else {}),
     }
 
 

@@ -19,6 +19,10 @@ from botocore.config import Config
 from callboard_aws.settings import Settings
 
 
+#: Services whose endpoint prefix is not their IAM action prefix: calls are named as the IAM policy names them.
+IAM_PREFIXES = {"api.ecr": "ecr", "tagging": "tag"}
+
+
 class CallCounter:
     """API calls by ``service:Operation``, and the retries botocore made (throttling, mostly)."""
 
@@ -29,7 +33,8 @@ class CallCounter:
 
     def before_call(self, model: Any, **_: Any) -> None:
         with self._lock:
-            self.calls[f"{model.service_model.endpoint_prefix}:{model.name}"] += 1
+            prefix = model.service_model.endpoint_prefix
+            self.calls[f"{IAM_PREFIXES.get(prefix, prefix)}:{model.name}"] += 1
 
     def after_call(self, parsed: Any = None, **_: Any) -> None:
         attempts = ((parsed or {}).get("ResponseMetadata") or {}).get("RetryAttempts") or 0

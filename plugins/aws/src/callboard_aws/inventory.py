@@ -3,6 +3,7 @@ catalog gets (nothing when nothing changed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -158,6 +159,7 @@ class Inventory:
             elif result is None or result.error:
                 status, error = "failing", result.error if result else "not scanned"
                 resources = [e for e in kept.get(account.id, []) if e["spec"]["type"] != CLOUD_ACCOUNT]
+                seen.update(e["metadata"]["annotations"].get("aws.amazon.com/arn", "") for e in resources)
                 buckets = previous[account.id].buckets if account.id in previous else {}
             else:
                 resources = []
@@ -189,7 +191,7 @@ class Inventory:
                 else Owner(None, "in no scanned account", "")
             )
             entities.append(
-                builder.terraform_only(item, account_id, owner, scanned=row is not None and row.status == "active")
+                builder.terraform_only(item, account_id, owner, scanned=row is not None and row.status in ("active", "failing"))
             )
         if not entities:
             return {}
@@ -197,7 +199,8 @@ class Inventory:
         placeholder = Account(TERRAFORM_ONLY, "Terraform only", "", "", "ACTIVE", ("(Terraform state)",), (), {})
         return {TERRAFORM_ONLY: _row(placeholder, entities, Owner(None, "", ""), "terraform", None, now, None, {})}
 
-    def _left(self, row: store.AccountRow) -> store.AccountRow:
+    def _left(self, before: store.AccountRow) -> store.AccountRow:
+        row = dataclasses.replace(before)
         if row.status == "left":
             row.entities = store.entities_of(self.context.database, [row.key]).get(row.key, [])
             return row
