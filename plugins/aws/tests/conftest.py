@@ -91,7 +91,9 @@ def aws_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
         "regions": list(demo.REGIONS),
         "owners": dict(demo.OWNERS),
         "namingRules": [{"pattern": "^(?P<component>[a-z0-9-]+)-(prod|staging|dev)$", "types": ["queue"]}],
-        "terraform": [{"s3": f"s3://{demo.STATE_BUCKET}/", "repository": "https://git.northwind.example/platform/infra"}],
+        "terraform": [
+            {"s3": f"s3://{demo.STATE_BUCKET}/", "repository": "https://git.northwind.example/platform/infra"}
+        ],
         "concurrency": 4,
         **(marker.kwargs if marker else {}),
     }

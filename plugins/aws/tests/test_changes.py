@@ -27,7 +27,9 @@ def _titled(client: httpx.Client, title: str) -> list[dict[str, Any]]:
     return found
 
 
-def test_only_what_changed_is_written(portal: Portal, client: httpx.Client, cloud: dict[str, str], seeder: Seeder) -> None:
+def test_only_what_changed_is_written(
+    portal: Portal, client: httpx.Client, cloud: dict[str, str], seeder: Seeder
+) -> None:
     assert portal.run_task(SCAN) == "succeeded"
     seeder.queue(cloud["customer-prod"], "eu-west-1", "profile-updates", {"backstage.io/component": "customer-service"})
     assert portal.run_task(SCAN) == "succeeded"
@@ -36,7 +38,9 @@ def test_only_what_changed_is_written(portal: Portal, client: httpx.Client, clou
     assert _titled(client, "profile-updates")[0]["spec"]["owner"] == "group:default/customer-team"
 
     seeder.client(cloud["customer-prod"], "sqs", "eu-west-1").delete_queue(
-        QueueUrl=seeder.client(cloud["customer-prod"], "sqs", "eu-west-1").get_queue_url(QueueName="profile-updates")["QueueUrl"]
+        QueueUrl=seeder.client(cloud["customer-prod"], "sqs", "eu-west-1").get_queue_url(QueueName="profile-updates")[
+            "QueueUrl"
+        ]
     )
     assert portal.run_task(SCAN) == "succeeded"
     assert (_last_scan(client)["written"], _last_scan(client)["removed"]) == (0, 1)

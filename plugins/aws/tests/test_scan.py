@@ -38,7 +38,9 @@ def test_accounts_clusters_and_resources_land_in_the_catalog_with_owners(
     sandbox = by_name["sandbox-jdoe"]
     assert "team=data-science names no group" in sandbox["metadata"]["annotations"]["callboard.dev/unowned-reason"]
 
-    clusters = {e["metadata"]["name"]: e for e in _entities(client, kind="resource", **{"spec.type": "kubernetes-cluster"})}
+    clusters = {
+        e["metadata"]["name"]: e for e in _entities(client, kind="resource", **{"spec.type": "kubernetes-cluster"})
+    }
     assert set(clusters) == {f"{p}-{r}" for p in ("prod", "stg", "dev") for r in ("eu-west-1", "us-east-1")}
     prod = clusters["prod-eu-west-1"]
     assert prod["metadata"]["annotations"]["aws.amazon.com/version"] == "1.31"
@@ -74,16 +76,28 @@ def test_accounts_clusters_and_resources_land_in_the_catalog_with_owners(
     # Tags from the tagging API, for types whose list call does not give them.
     table = _entities(client, kind="resource", **{"metadata.title": "payments-ledger"})[0]
     assert table["spec"]["dependencyOf"] == ["component:default/payment-service"]
-    assert json.loads(table["metadata"]["annotations"]["callboard.dev/provenance"])["fields"]["spec.dependencyOf"][
-        "source"
-    ] == "tag:GetResources"
+    assert (
+        json.loads(table["metadata"]["annotations"]["callboard.dev/provenance"])["fields"]["spec.dependencyOf"][
+            "source"
+        ]
+        == "tag:GetResources"
+    )
     # Found in AWS, in no state file: unmanaged. In a state file, gone from AWS: there, and said so.
     legacy = _entities(client, kind="resource", **{"metadata.title": "legacy-export"})[0]
     assert legacy["metadata"]["labels"]["callboard.dev/iac"] == "unmanaged"
     gone = _entities(client, kind="resource", **{"metadata.title": "invoice-events-legacy"})[0]
     assert "did not find it" in gone["metadata"]["annotations"]["callboard.dev/not-found"]
     types = {e["spec"]["type"] for e in _entities(client, kind="resource")}
-    assert {"cloud-account", "kubernetes-cluster", "database", "bucket", "queue", "topic", "function", "container-registry"} <= types
+    assert {
+        "cloud-account",
+        "kubernetes-cluster",
+        "database",
+        "bucket",
+        "queue",
+        "topic",
+        "function",
+        "container-registry",
+    } <= types
 
 
 def test_a_second_scan_of_an_unchanged_organisation_writes_nothing(

@@ -18,7 +18,6 @@ from botocore.config import Config
 
 from callboard_aws.settings import Settings
 
-
 #: Services whose endpoint prefix is not their IAM action prefix: calls are named as the IAM policy names them.
 IAM_PREFIXES = {"api.ecr": "ecr", "tagging": "tag"}
 

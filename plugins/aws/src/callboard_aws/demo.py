@@ -45,6 +45,9 @@ def start() -> DemoCloud:
 
 def seed(seeder: Seeder) -> dict[str, str]:
     root = seeder.organization()
+    organizations = seeder.management("organizations")
+    management = organizations.describe_organization()["Organization"]["MasterAccountId"]
+    organizations.tag_resource(ResourceId=management, Tags=[{"Key": "owner", "Value": "sre"}])
     infrastructure = seeder.unit(root, "Infrastructure")
     workloads = seeder.unit(root, "Workloads")
     production = seeder.unit(workloads, "Production")

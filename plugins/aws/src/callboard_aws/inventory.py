@@ -191,7 +191,9 @@ class Inventory:
                 else Owner(None, "in no scanned account", "")
             )
             entities.append(
-                builder.terraform_only(item, account_id, owner, scanned=row is not None and row.status in ("active", "failing"))
+                builder.terraform_only(
+                    item, account_id, owner, scanned=row is not None and row.status in ("active", "failing")
+                )
             )
         if not entities:
             return {}

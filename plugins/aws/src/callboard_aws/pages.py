@@ -14,16 +14,15 @@ from fastapi.responses import HTMLResponse
 from callboard.sdk import EntityContext, EntityRef, NotAllowedError, current_access
 from callboard_aws import store
 from callboard_aws.entities import ACCOUNT_ID, CLOUD_ACCOUNT, CLUSTER, UNOWNED, account_name
-from callboard_aws.inventory import Inventory
+from callboard_aws.inventory import TERRAFORM_ONLY, Inventory
 from callboard_aws.model import Account
 from callboard_aws.types import TYPES
 
 READ = "aws.read"
 #: Resource kinds in the order the page shows them, with their words.
-KINDS = [
-    ("kubernetes-cluster", "clusters"),
-    *[(t, t.replace("-", " ") + "s") for t in dict.fromkeys(k.spec_type for k in TYPES) if t != CLUSTER],
-]
+KINDS = [("kubernetes-cluster", "clusters"), ("database", "databases"), ("queue", "queues"), ("topic", "topics")]
+KINDS += [("function", "functions"), ("bucket", "buckets"), ("container-registry", "container registries")]
+assert {kind for kind, _ in KINDS} == {kind.spec_type for kind in TYPES}, "every resource type has its words"
 
 
 def require() -> None:
@@ -75,6 +74,7 @@ def readable_accounts(inventory: Inventory) -> list[dict[str, Any]]:
                 "changedAt": _when(row.changed_at),
                 "seconds": row.seconds,
                 "href": _entity_href(refs[key]) if entity is not None else "",
+                "terraformOnly": key == TERRAFORM_ONLY,
             }
         )
     return sorted(shown, key=lambda account: (account["unit"], account["name"]))
@@ -140,7 +140,9 @@ def pages_router(inventory: Inventory) -> APIRouter:
     @router.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:
         require()
-        accounts = readable_accounts(inventory)
+        everything = readable_accounts(inventory)
+        accounts = [account for account in everything if not account["terraformOnly"]]
+        terraform_only = store.entities_of(inventory.context.database, [TERRAFORM_ONLY]).get(TERRAFORM_ONLY, [])
         scans = store.recent_scans(inventory.context.database, 1)
         last = scans[0] if scans else None
         unowned = inventory.context.caller_catalog.find(
@@ -171,6 +173,16 @@ def pages_router(inventory: Inventory) -> APIRouter:
             last=last,
             last_at=_when(last["finished_at"]) if last else "never",
             terraform=bool(inventory.settings.terraform),
+            terraform_only=[
+                {
+                    "title": entity["metadata"].get("title") or entity["metadata"]["name"],
+                    "href": _entity_href(EntityRef.of(dict(entity)).key),
+                    "address": entity["metadata"]["annotations"].get("terraform.io/address", ""),
+                    "state": entity["metadata"]["annotations"].get("terraform.io/state", ""),
+                    "note": entity["metadata"]["annotations"].get("callboard.dev/not-found", "in no scanned account"),
+                }
+                for entity in terraform_only
+            ],
         )
 
     return router
@@ -217,7 +229,11 @@ def account_card(inventory: Inventory | None, context: EntityContext) -> Mapping
 def runs_on_clusters(inventory: Inventory | None, entity: Mapping[str, Any]) -> bool:
     if inventory is None or str(entity.get("kind", "")).lower() != "component":
         return False
-    return bool(store.clusters_running(inventory.context.database, EntityRef.of(dict(entity)).key))
+    names = store.clusters_running(inventory.context.database, EntityRef.of(dict(entity)).key)
+    if not names:
+        return False
+    # One query: does any of them name a cluster of the inventory?
+    return inventory.context.catalog.count({"kind": "resource", "spec.type": CLUSTER, "metadata.name": names}) > 0
 
 
 def clusters_card(inventory: Inventory | None, context: EntityContext) -> Mapping[str, Any]:
@@ -230,7 +246,8 @@ def clusters_card(inventory: Inventory | None, context: EntityContext) -> Mappin
         annotations = entity["metadata"].get("annotations") or {}
         by_name[annotations.get("kubernetes.io/x-k8s-aws-id") or entity["metadata"]["name"]] = entity
     clusters = []
-    for name in names:
+    elsewhere = [name for name in names if name not in by_name]
+    for name in [name for name in names if name in by_name]:
         cluster = by_name.get(name)
         annotations = (cluster or {}).get("metadata", {}).get("annotations") or {}
         clusters.append(
@@ -246,4 +263,4 @@ def clusters_card(inventory: Inventory | None, context: EntityContext) -> Mappin
                 ),
             }
         )
-    return {"clusters": clusters}
+    return {"clusters": clusters, "elsewhere": elsewhere}
