@@ -82,9 +82,8 @@ def main() -> None:
     try:
         started = time.perf_counter()
         made = seed(server, options.accounts, regions, options.resources)
-        print(
-            f"seeded {options.accounts} accounts x {len(regions)} regions: {made} resources in {time.perf_counter() - started:.0f} s"
-        )
+        seconds = time.perf_counter() - started
+        print(f"seeded {options.accounts} accounts x {len(regions)} regions: {made} resources in {seconds:.0f} s")
         with tempfile.TemporaryDirectory() as folder:
             if options.database == "postgresql":
                 with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
@@ -108,12 +107,13 @@ def main() -> None:
             second, second_out = scan(config, environment)
             for label, wall, out in (("first scan", first, first_out), ("second scan", second, second_out)):
                 summary = re.search(
-                    r"(\d+) accounts, (\d+) entities; wrote (\d+), removed (\d+); (\d+) API calls \((\d+) retries\) in ([\d.]+) s",
+                    r"\d+ accounts, (\d+) entities; wrote (\d+), removed (\d+); "
+                    r"(\d+) API calls \((\d+) retries\) in ([\d.]+) s",
                     out,
                 )
                 if summary is None:
                     sys.exit(f"no summary in:\n{out[-2000:]}")
-                accounts, entities, wrote, removed, calls, retries, seconds = summary.groups()
+                entities, wrote, removed, calls, retries, seconds = summary.groups()
                 print(
                     f"{label}: {float(seconds):.1f} s scanning ({wall:.1f} s with the command's start-up); "
                     f"{entities} entities, wrote {wrote}, removed {removed}; {calls} API calls, {retries} retries"
