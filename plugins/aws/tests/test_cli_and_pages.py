@@ -77,6 +77,7 @@ def test_the_accounts_page_shows_the_unit_tree_owners_and_what_is_unowned(
     assert "billing-team" in text and "security-audit" in text
     assert "no owner tag" in text and "team=data-science names no group" in text
     assert "<strong>6</strong> clusters" in text
+    assert "In Terraform, not found in AWS" in text and "module.invoicing.aws_sqs_queue.old_invoices" in text
     accounts = client.get("/api/aws/accounts").json()["items"]
     billing = next(a for a in accounts if a["name"] == "billing-prod")
     assert billing["unit"] == "Workloads/Production" and billing["owner"] == "group:default/billing-team"

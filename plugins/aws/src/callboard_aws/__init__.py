@@ -130,6 +130,8 @@ def startup(context: PluginContext) -> None:
     settings: Settings = context.config
     if settings.demo and state.moto is None:
         state.moto = demo.start()
+    if state.moto is not None:
+        inventory.stand_in = state.moto.stand_in
     context.events.subscribe(DEPLOYMENTS_CHANGED, lambda topic, payload: _deployments_changed(inventory, payload))
 
 

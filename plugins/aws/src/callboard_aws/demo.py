@@ -5,10 +5,10 @@ catalog's components) and a Terraform state in S3. Started by ``plugins.aws.demo
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
-from callboard_aws.standins.moto import MotoServer, Seeder
+from callboard_aws.clients import StandIn
+from callboard_aws.standins.moto import SECRET, MotoServer, Seeder
 
 log = logging.getLogger(__name__)
 REGIONS = ("eu-west-1", "us-east-1")
@@ -28,14 +28,16 @@ class DemoCloud:
         self.server = server
         self.ready = threading.Event()
 
+    @property
+    def stand_in(self) -> StandIn:
+        return StandIn(self.server.url, SECRET["aws_access_key_id"], SECRET["aws_secret_access_key"])
+
     def stop(self) -> None:
         self.server.stop()
 
 
 def start() -> DemoCloud:
     server = MotoServer().start()
-    for key, value in server.environment().items():
-        os.environ.setdefault(key, value)
     cloud = DemoCloud(server)
     seed(Seeder(server.url))
     cloud.ready.set()

@@ -14,7 +14,7 @@ from typing import Any
 
 from callboard.sdk import PluginContext, ProviderConnection
 from callboard_aws import store
-from callboard_aws.clients import CallCounter, Clients
+from callboard_aws.clients import CallCounter, Clients, StandIn
 from callboard_aws.entities import (
     CLOUD_ACCOUNT,
     CLUSTER,
@@ -66,6 +66,8 @@ def entity_ref(entity: Mapping[str, Any]) -> str:
 class Inventory:
     def __init__(self, context: PluginContext) -> None:
         self.context = context
+        #: The demo's moto server, when ``demo`` is on.
+        self.stand_in: StandIn | None = None
 
     @property
     def settings(self) -> Settings:
@@ -88,7 +90,7 @@ class Inventory:
         settings = self.settings
         report = ScanReport(started_at=self.context.now(), dry_run=dry_run)
         counter = CallCounter()
-        clients = Clients(settings, counter)
+        clients = Clients(settings, counter, self.stand_in)
         try:
             organization = _read_organization(clients)
         except Exception as error:

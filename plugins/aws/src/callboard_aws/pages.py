@@ -51,7 +51,7 @@ def readable_accounts(inventory: Inventory) -> list[dict[str, Any]]:
     shown = []
     for key, row in rows.items():
         entity = visible.get(refs[key].lower()) or visible.get(refs[key])
-        if entity is None and row.key != "terraform":
+        if entity is None:  # not the caller's to see (and the Terraform-only group is no account)
             continue
         owner = row.owner or ""
         shown.append(
@@ -74,7 +74,6 @@ def readable_accounts(inventory: Inventory) -> list[dict[str, Any]]:
                 "changedAt": _when(row.changed_at),
                 "seconds": row.seconds,
                 "href": _entity_href(refs[key]) if entity is not None else "",
-                "terraformOnly": key == TERRAFORM_ONLY,
             }
         )
     return sorted(shown, key=lambda account: (account["unit"], account["name"]))
@@ -140,9 +139,10 @@ def pages_router(inventory: Inventory) -> APIRouter:
     @router.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:
         require()
-        everything = readable_accounts(inventory)
-        accounts = [account for account in everything if not account["terraformOnly"]]
-        terraform_only = store.entities_of(inventory.context.database, [TERRAFORM_ONLY]).get(TERRAFORM_ONLY, [])
+        accounts = readable_accounts(inventory)
+        terraform_only = _readable_entities(
+            inventory, store.entities_of(inventory.context.database, [TERRAFORM_ONLY]).get(TERRAFORM_ONLY, [])
+        )
         scans = store.recent_scans(inventory.context.database, 1)
         last = scans[0] if scans else None
         unowned = inventory.context.caller_catalog.find(
@@ -186,6 +186,12 @@ def pages_router(inventory: Inventory) -> APIRouter:
         )
 
     return router
+
+
+def _readable_entities(inventory: Inventory, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    refs = [EntityRef.of(entity).key for entity in entities]
+    visible = inventory.context.caller_catalog.entities(refs)
+    return [entity for entity, ref in zip(entities, refs, strict=True) if ref in visible]
 
 
 def is_account(entity: Mapping[str, Any]) -> bool:

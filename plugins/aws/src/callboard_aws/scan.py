@@ -76,7 +76,8 @@ class Scanner:
             account, region = unit.account, unit.region
             assert region is not None
             try:
-                found, tags = self._read_region(account, credentials[account.id], region, regional)
+                with self.clients.acting_as(credentials[account.id]):
+                    found, tags = self._read_region(account, region, regional)
                 with self._lock:
                     results[account.id].resources += found
                     tag_maps[account.id].update(tags)
@@ -103,9 +104,8 @@ class Scanner:
 
                 def read_buckets(account: Account) -> None:
                     try:
-                        found = list(
-                            self._read_buckets(buckets, account, credentials[account.id], tag_maps[account.id])
-                        )
+                        with self.clients.acting_as(credentials[account.id]):
+                            found = list(self._read_buckets(buckets, tag_maps[account.id]))
                         with self._lock:
                             results[account.id].resources += found
                         report(account, None)
@@ -122,14 +122,10 @@ class Scanner:
         return results
 
     def _read_region(
-        self, account: Account, credentials: Credentials, region: str, kinds: list[Any]
+        self, account: Account, region: str, kinds: list[Any]
     ) -> tuple[list[Found], dict[str, dict[str, str]]]:
-        services: dict[str, Any] = {}
-
         def client(service: str) -> Any:
-            if service not in services:
-                services[service] = self.clients.client(service, region, credentials)
-            return services[service]
+            return self.clients.member(service, region)
 
         filters = sorted({kind.tagging for kind in kinds if kind.tagging} | ({"s3"} if self._wants_buckets else set()))
         tags: dict[str, dict[str, str]] = {}
@@ -155,10 +151,8 @@ class Scanner:
     def _wants_buckets(self) -> bool:
         return any(isinstance(kind, S3Buckets) for kind in self.types)
 
-    def _read_buckets(
-        self, kind: S3Buckets, account: Account, credentials: Credentials, tags: Mapping[str, dict[str, str]]
-    ) -> Iterator[Found]:
-        client = self.clients.client("s3", self.settings.regions[0], credentials)
+    def _read_buckets(self, kind: S3Buckets, tags: Mapping[str, dict[str, str]]) -> Iterator[Found]:
+        client = self.clients.member("s3", self.settings.regions[0])
         for bucket in kind.read_buckets(client, self._bucket_regions.get):
             if bucket.region in self.settings.regions:
                 bucket.tags, bucket.tags_call = dict(tags.get(bucket.arn, {})), "tag:GetResources"

@@ -44,7 +44,7 @@ class MotoServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/moto-api/", timeout=1).status_code < 500:
@@ -64,7 +64,7 @@ class MotoServer:
             self._process = None
 
     def reset(self) -> None:
-        httpx.post(f"{self.url}/moto-api/reset", timeout=30).raise_for_status()
+        httpx.post(f"{self.url}/moto-api/reset", timeout=120).raise_for_status()
 
     def environment(self, region: str = "us-east-1") -> dict[str, str]:
         """What boto3 needs to reach it: the standard variables, so the plugin runs unchanged."""
