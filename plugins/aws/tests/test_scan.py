@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -110,3 +112,24 @@ def test_a_second_scan_of_an_unchanged_organisation_writes_nothing(
     second = client.get("/api/aws/scans").json()["items"][0]
     assert (second["written"], second["removed"]) == (0, 0)
     assert second["calls"] > 0 and "eks:DescribeCluster" in second["calls_by_operation"]
+
+
+#: S3 operations whose IAM action has another name.
+IAM_ACTIONS = {"s3:ListBuckets": "s3:ListAllMyBuckets", "s3:ListObjectsV2": "s3:ListBucket"}
+GUIDE = Path(__file__).resolve().parents[3] / "docs" / "plugins" / "aws.md"
+
+
+def test_every_call_a_scan_makes_is_in_the_documented_iam_policy(
+    portal: Portal, client: httpx.Client, cloud: dict[str, str]
+) -> None:
+    policies = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", GUIDE.read_text("utf-8"), re.DOTALL)]
+    allowed = set()
+    for policy in policies:
+        for statement in policy["Statement"]:
+            actions = statement["Action"]
+            allowed |= {actions} if isinstance(actions, str) else set(actions)
+    assert portal.run_task(SCAN) == "succeeded"
+    made = client.get("/api/aws/scans").json()["items"][0]["calls_by_operation"]
+    assert {IAM_ACTIONS.get(call, call) for call in made} <= allowed
+    # And nothing is allowed that no scan calls (bucket tags: only for buckets in regions not scanned).
+    assert allowed - {IAM_ACTIONS.get(call, call) for call in made} <= {"s3:GetBucketTagging"}
