@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from callboard.sdk import entity_name
-from callboard_aws.model import Account, Fact, Found
+from callboard_aws.model import Account, Found
 from callboard_aws.settings import Settings
 from callboard_aws.terraform import Managed
 from callboard_aws.types import BY_ID
@@ -324,6 +324,3 @@ def with_orphan_reason(entity: Mapping[str, Any], reason: str) -> dict[str, Any]
     changed: dict[str, Any] = json.loads(json.dumps(entity))
     changed["metadata"]["annotations"][ORPHAN_REASON] = reason
     return changed
-
-
-__all__ = ["Builder", "Fact", "OwnerResolver"]

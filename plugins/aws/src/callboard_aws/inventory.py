@@ -20,7 +20,6 @@ from callboard_aws.entities import (
     CLUSTER,
     IAC,
     UNOWNED,
-    UNOWNED_REASON,
     Builder,
     Owner,
     OwnerResolver,
@@ -156,10 +155,9 @@ class Inventory:
             entity, owner = builder.account(account, organization.root_id)
             result = results.get(account.id)
             status, error, buckets = "active", None, {}
-            if account.status != "ACTIVE":
-                status, resources = "suspended", []
-            elif result is None or result.error:
-                status, error = "failing", result.error if result else "not scanned"
+            if account.status != "ACTIVE" or result is None or result.error:
+                # Not readable now (suspended, or failing): what it had stays, as last read.
+                status, error = ("suspended", None) if account.status != "ACTIVE" else ("failing", _error(result))
                 resources = [e for e in kept.get(account.id, []) if e["spec"]["type"] != CLOUD_ACCOUNT]
                 seen.update(e["metadata"]["annotations"].get("aws.amazon.com/arn", "") for e in resources)
                 buckets = previous[account.id].buckets if account.id in previous else {}
@@ -333,4 +331,5 @@ def _said(error: BaseException) -> str:
     return said(error)
 
 
-__all__ = ["UNOWNED_REASON", "Inventory", "ScanReport"]
+def _error(result: AccountScan | None) -> str:
+    return result.error or "not scanned" if result is not None else "not scanned"
