@@ -119,3 +119,24 @@ def test_a_component_shows_the_clusters_it_runs_on(portal: Portal, client: httpx
 @pytest.mark.parametrize("path", ["/aws/", "/api/aws/accounts", "/api/aws/scans"])
 def test_everything_needs_a_signed_in_caller(anonymous_client: httpx.Client, path: str) -> None:
     assert anonymous_client.get(path, headers={"Accept": "application/json"}).status_code == 401
+
+
+def test_without_credentials_the_command_says_where_boto3_looks(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    environment |= {
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    done = subprocess.run(
+        [str(CALLBOARD), "aws", "scan", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "could not read the organisation: NoCredentialsError" in done.stderr
+    assert "~/.aws" in done.stderr and "Traceback" not in done.stderr

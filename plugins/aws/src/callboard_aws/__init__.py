@@ -131,7 +131,7 @@ def startup(context: PluginContext) -> None:
     if settings.demo and state.moto is None:
         state.moto = demo.start()
     if state.moto is not None:
-        inventory.stand_in = state.moto.stand_in
+        inventory.stand_in, inventory.ready = state.moto.stand_in, state.moto.ready
     context.events.subscribe(DEPLOYMENTS_CHANGED, lambda topic, payload: _deployments_changed(inventory, payload))
 
 

@@ -37,11 +37,20 @@ class DemoCloud:
 
 
 def start() -> DemoCloud:
+    """The server now; the organisation in the background (the portal serves meanwhile; scans wait for it)."""
     server = MotoServer().start()
     cloud = DemoCloud(server)
-    seed(Seeder(server.url))
-    cloud.ready.set()
-    log.info("aws demo: moto server on %s seeded with the Northwind organisation", server.url)
+
+    def seed_then_say() -> None:
+        try:
+            seed(Seeder(server.url))
+            log.info("aws demo: moto server on %s seeded with the Northwind organisation", server.url)
+        except Exception:
+            log.exception("aws demo: seeding the moto server on %s failed", server.url)
+        finally:
+            cloud.ready.set()
+
+    threading.Thread(target=seed_then_say, name="aws-demo-seed", daemon=True).start()
     return cloud
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ from callboard_aws.terraform import Managed, read_states
 
 log = logging.getLogger(__name__)
 TERRAFORM_ONLY = "terraform"
+
+
+class OrganizationUnreadable(RuntimeError):
+    """Organizations could not be read: nothing was scanned, and the catalog keeps what it had."""
 
 
 @dataclass
@@ -67,6 +72,8 @@ class Inventory:
         self.context = context
         #: The demo's moto server, when ``demo`` is on.
         self.stand_in: StandIn | None = None
+        #: Set once the demo's stand-in is seeded: a scheduled scan waits for it.
+        self.ready: threading.Event | None = None
 
     @property
     def settings(self) -> Settings:
@@ -75,6 +82,8 @@ class Inventory:
 
     def refresh(self, connection: ProviderConnection) -> int:
         """The scheduled scan (one replica at a time): how many entities it wrote or removed."""
+        if self.ready is not None:
+            self.ready.wait(300)
         report = self.scan(connection)
         return report.written + report.removed
 
@@ -93,9 +102,13 @@ class Inventory:
         try:
             organization = _read_organization(clients)
         except Exception as error:
-            report.errors.append(f"could not read the organisation: {_said(error)}")
+            said = f"could not read the organisation: {_said(error)}"
+            report.errors.append(said)
             self._finish(report, counter, dry_run)
-            raise
+            raise OrganizationUnreadable(
+                f"{said} (boto3 takes credentials from the environment, ~/.aws or the instance's role; the "
+                "management account, or a delegated administrator, needs the policy in the AWS inventory guide)"
+            ) from error
         previous = store.load_accounts(self.context.database)
         members = [a for a in organization.accounts if _included(settings, a.id)]
         active = [a for a in members if a.status == "ACTIVE"]
