@@ -274,7 +274,9 @@ def create_runtime(
     auth_config = _section(AuthConfig, settings.auth, ("auth",), settings)
     permission = _section(PermissionConfig, settings.permission, ("permission",), settings)
     hooked = plugins.hook.permission_policy(config=permission.model_dump())
-    permission_policy: PermissionPolicy = hooked or ConfigPolicy(permission)
+    permission_policy: PermissionPolicy = hooked or ConfigPolicy(
+        permission, callboard.declarations.entity_permission_names()
+    )
     tokens = TokenService(
         database,
         issuer=f"{settings.backend.base_url.rstrip('/')}/api/auth",

@@ -57,6 +57,10 @@ class PluginDeclarations:
     def permission_names(self) -> set[str]:
         return {spec.name for specs in self.permissions.values() for spec in specs}
 
+    def entity_permission_names(self) -> set[str]:
+        """Plugin permissions about one entity: rules may put conditions on them."""
+        return {spec.name for specs in self.permissions.values() for spec in specs if spec.resource == "catalog-entity"}
+
 
 def declare(plugins: PluginManager, settings: Settings) -> PluginDeclarations:
     """Validate every plugin's config and declarations; each error names the plugin, the key and the fix."""

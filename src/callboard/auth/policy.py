@@ -17,6 +17,7 @@ with conditions is conditional: it holds for the entities the conditions select.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Collection
 from typing import Protocol
 
 from callboard.auth.config import PermissionConfig, PermissionRule
@@ -29,8 +30,10 @@ class PermissionPolicy(Protocol):
 
 
 class ConfigPolicy:
-    def __init__(self, config: PermissionConfig) -> None:
+    def __init__(self, config: PermissionConfig, entity_permissions: Collection[str] = ()) -> None:
         self.config = config
+        #: Conditions apply to the catalog's entity permissions and to plugins' (``resource="catalog-entity"``).
+        self.entity_permissions = frozenset(RESOURCE_PERMISSIONS) | frozenset(entity_permissions)
 
     def decide(self, identity: Identity, permission: str) -> Decision:
         if not identity.signed_in:
@@ -57,14 +60,13 @@ class ConfigPolicy:
                 return True
         return False
 
-    @staticmethod
-    def _decision(rule: PermissionRule, identity: Identity, permission: str, index: int) -> Decision:
+    def _decision(self, rule: PermissionRule, identity: Identity, permission: str, index: int) -> Decision:
         reason = f"permission.rules[{index}]"
         if rule.decision == "deny":
             return Decision("deny", reason=reason)
         if rule.conditions is None:
             return Decision("allow", reason=reason)
-        if permission not in RESOURCE_PERMISSIONS:
+        if permission not in self.entity_permissions:
             return Decision("deny", reason=f"{reason}: conditions apply only to entity permissions")
         conditions = rule.conditions
         criteria: list[Criterion] = []

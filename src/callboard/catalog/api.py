@@ -8,6 +8,7 @@ from callboard.catalog.predicates import both, parse_predicate
 from callboard.catalog.query_store import FullText, OrderField
 from callboard.catalog.reader import ServiceCatalogReader
 from callboard.catalog.secured import SecuredCatalog
+from callboard.catalog.secured import matches as entity_matches
 from callboard.catalog.topics import ENTITY_CHANGED, ENTITY_REMOVED
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "ServiceCatalogReader",
     "both",
     "encode_cursor",
+    "entity_matches",
     "page_cursor",
     "parse_filters",
     "parse_predicate",

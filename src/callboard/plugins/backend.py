@@ -63,6 +63,9 @@ class PermissionSpec:
     description: str
     #: "read" permissions are granted to signed-in users by the default policy; anything else needs a rule.
     action: Literal["read", "create", "update", "delete", "use"] = "read"
+    #: "catalog-entity": a permission about one entity (re-run its build, page its on-call), so rules may carry
+    #: conditions (isEntityOwner, hasAnnotation...) and the plugin asks ``decide_for_entity`` (plugin API 1.5).
+    resource: Literal["catalog-entity"] | None = None
 
 
 @dataclass(frozen=True)

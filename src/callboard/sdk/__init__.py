@@ -84,6 +84,7 @@ from callboard.scaffolder.api import (
     parse_repo_url,
     safe_child,
 )
+from callboard.sdk.entity_permissions import decide_for_entity
 from callboard.search.api import SearchDocument
 from callboard.sources.api import GitError, check_branch, check_remote, run_git
 from callboard.techdocs.api import LocalPublisher
@@ -163,6 +164,7 @@ __all__ = [
     "check_tree",
     "current_access",
     "current_identity",
+    "decide_for_entity",
     "entity_name",
     "github_provider",
     "highlight",
