@@ -12,6 +12,8 @@ and the Terraform state that manages them, as catalog Resources. Written against
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ from callboard_aws.tables import metadata
 CALLBOARD_PLUGIN_API = "1.4"
 DEPLOYMENTS_CHANGED = "deployments.changed"
 HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
 
 
 class _State:
@@ -129,7 +132,13 @@ def startup(context: PluginContext) -> None:
     inventory = _inventory(context)
     settings: Settings = context.config
     if settings.demo and state.moto is None:
-        state.moto = demo.start()
+        if importlib.util.find_spec("moto") is None:
+            # The demo is a showcase: without its stand-in the portal still starts, and says how to get it.
+            log.warning(
+                "aws demo: no moto server to stand in for AWS; install it with: pip install 'callboard-aws[demo]'"
+            )
+        else:
+            state.moto = demo.start()
     if state.moto is not None:
         inventory.stand_in, inventory.ready = state.moto.stand_in, state.moto.ready
     context.events.subscribe(DEPLOYMENTS_CHANGED, lambda topic, payload: _deployments_changed(inventory, payload))
