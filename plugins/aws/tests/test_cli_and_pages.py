@@ -67,11 +67,14 @@ def test_the_accounts_page_shows_the_unit_tree_owners_and_what_is_unowned(
     portal: Portal, client: httpx.Client, cloud: dict[str, str]
 ) -> None:
     portal.process_catalog()
+    before = client.get("/aws/").text
+    assert "No scan has finished yet" in before and "callboard aws scan" in before
     assert portal.run_task(SCAN) == "succeeded"
     portal.process_catalog()
     page = client.get("/aws/")
     assert page.status_code == 200
     text = page.text
+    assert "No scan has finished yet" not in text
     for unit in ("Infrastructure", "Workloads", "Production", "Non-production", "Sandbox"):
         assert f'<span class="unit-name">{unit}</span>' in text
     assert "billing-team" in text and "security-audit" in text

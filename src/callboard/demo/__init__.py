@@ -49,24 +49,7 @@ def demo_config(data_dir: Path) -> dict[str, object]:
         "deployments": {"demo": True},
         # The AWS inventory plugin (plugins/aws), when installed: a moto server (AWS's APIs on loopback) seeded
         # with Northwind's organisation, scanned like a real one: accounts, EKS clusters, databases, queues...
-        "plugins": {
-            "aws": {
-                "demo": True,
-                "regions": ["eu-west-1", "us-east-1"],
-                "owners": {
-                    "platform": "group:default/platform-team",
-                    "billing": "group:default/billing-team",
-                    "shipping": "group:default/shipping-team",
-                    "customer": "group:default/customer-team",
-                    "sre": "group:default/sre-team",
-                },
-                "namingRules": [{"pattern": "^(?P<component>[a-z0-9-]+)-(prod|staging|dev)$", "types": ["queue"]}],
-                "terraform": [
-                    {"s3": "s3://northwind-terraform-state/", "repository": "https://git.northwind.example/infra"}
-                ],
-                "everyMinutes": 10,
-            }
-        },
+        "plugins": {"aws": {"demo": True}},
     }
 
 

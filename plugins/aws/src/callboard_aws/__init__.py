@@ -154,6 +154,9 @@ def shutdown(context: PluginContext) -> None:
 
 def _inventory(context: PluginContext) -> Inventory:
     if state.inventory is None or state.inventory.context is not context:
+        settings: Settings = context.config
+        if settings.demo:
+            demo.configure(settings)
         state.inventory = Inventory(context)
     return state.inventory
 

@@ -8,6 +8,7 @@ import logging
 import threading
 
 from callboard_aws.clients import StandIn
+from callboard_aws.settings import NamingRule, Settings, TerraformState
 from callboard_aws.standins.moto import SECRET, MotoServer, Seeder
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,22 @@ OWNERS = {
     "customer": "group:default/customer-team",
     "sre": "group:default/sre-team",
 }
+
+
+def configure(settings: Settings) -> None:
+    """What the demo's organisation needs read: its regions, its owner tags' groups, its naming rule and its
+    Terraform state (so the portal's demo config says only ``demo: true``)."""
+    settings.regions = list(REGIONS)
+    settings.owners = dict(OWNERS)
+    settings.naming_rules = [
+        NamingRule.model_validate({"pattern": r"^(?P<component>[a-z0-9-]+)-(prod|staging|dev)$", "types": ["queue"]})
+    ]
+    settings.terraform = [
+        TerraformState.model_validate(
+            {"s3": f"s3://{STATE_BUCKET}/", "repository": "https://git.northwind.example/platform/infra"}
+        )
+    ]
+    settings.every_minutes = 10.0
 
 
 class DemoCloud:

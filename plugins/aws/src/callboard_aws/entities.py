@@ -33,6 +33,14 @@ IAC = "callboard.dev/iac"
 ORPHAN_REASON = "callboard.dev/orphan-reason"
 CLOUD_ACCOUNT = "cloud-account"
 CLUSTER = "kubernetes-cluster"
+#: The EKS cluster's own name (Backstage's annotation for it), which Deployments knows it by.
+CLUSTER_NAME = "kubernetes.io/x-k8s-aws-id"
+#: Facts written under Backstage's Kubernetes annotations (what its Kubernetes plugin reads), the rest as
+#: ``aws.amazon.com/<fact>``.
+FACT_ANNOTATIONS = {
+    "endpoint": "kubernetes.io/api-server",
+    "certificate": "kubernetes.io/api-server-certificate-authority",
+}
 
 
 @dataclass(frozen=True)
@@ -81,17 +89,19 @@ def _group_ref(value: str, namespace: str) -> str:
     return f"group:{value}" if "/" in value else f"group:{namespace}/{value}"
 
 
-def account_name(account: Account) -> str:
-    return entity_name(f"{account.name}-{account.id}") if account.name else f"aws-{account.id}"
+def account_name(name: str, account_id: str) -> str:
+    return entity_name(f"{name}-{account_id}") if name else f"aws-{account_id}"
+
+
+def hashed_name(name: str, arn: str) -> str:
+    """A name made unique by a short hash of the ARN: the same name recurs across accounts and regions."""
+    return f"{entity_name(name)[:54].rstrip('-')}-{hashlib.sha1(arn.encode()).hexdigest()[:8]}"
 
 
 def resource_name(found: Found) -> str:
-    """Clusters keep their own name (Deployments knows a cluster by it); other resources are named after
-    themselves with a short hash of their ARN, since the same name recurs across accounts and regions."""
-    if found.spec_type == CLUSTER:
-        return entity_name(found.name)
-    digest = hashlib.sha1(found.arn.encode()).hexdigest()[:8]
-    return f"{entity_name(found.name)[:54].rstrip('-')}-{digest}"
+    """Clusters keep their own name (Deployments knows a cluster by it; two of one name get hashed names
+    instead, see ``inventory``); other resources always get the hash."""
+    return entity_name(found.name) if found.spec_type == CLUSTER else hashed_name(found.name, found.arn)
 
 
 class Builder:
@@ -118,7 +128,7 @@ class Builder:
             fields[f"metadata.annotations.{key}"] = _field(value, source, rule)
         fields["metadata.title"] = _field(account.name, call, "Name")
         entity = self._entity(
-            account_name(account),
+            account_name(account.name, account.id),
             f"{account.name} ({account.id})",
             f"AWS account in {annotations[OU_PATH]}",
             CLOUD_ACCOUNT,
@@ -127,12 +137,12 @@ class Builder:
             fields,
             labels={RESOURCE_TYPE: "account"},
         )
-        entity["spec"].pop("system", None)
         return _with_provenance(entity, fields, {"account": account.id, "summary": f"AWS account {account.id}"}), owner
 
     def resource(
         self, found: Found, account: Account, account_owner: Owner, managed: Mapping[str, str] | None, iac: bool
     ) -> dict[str, Any]:
+        kind = BY_ID[found.type_id]
         tags = found.tags or {}
         tags_call = found.tags_call or "tag:GetResources"
         owner = self.owners.resolve(tags, tags_call)
@@ -143,13 +153,13 @@ class Builder:
         annotations: dict[str, str] = {ACCOUNT_ID: account.id, REGION: found.region, ARN: found.arn}
         fields = {
             f"metadata.annotations.{ACCOUNT_ID}": _field(account.id, "sts:AssumeRole", "the account scanned"),
-            f"metadata.annotations.{REGION}": _field(found.region, _first_call(found), "the region scanned"),
-            f"metadata.annotations.{ARN}": _field(found.arn, _first_call(found), "ARN (or built from the name)"),
+            f"metadata.annotations.{REGION}": _field(found.region, kind.region_by or kind.listed_by, "the region read"),
+            f"metadata.annotations.{ARN}": _field(found.arn, kind.listed_by, "ARN (or built from the name)"),
         }
         for key, fact in found.facts.items():
             if fact.value in ("", None):
                 continue
-            annotation = f"aws.amazon.com/{key.replace('_', '-')}"
+            annotation = FACT_ANNOTATIONS.get(key, f"aws.amazon.com/{key.replace('_', '-')}")
             annotations[annotation] = str(fact.value)
             fields[f"metadata.annotations.{annotation}"] = _field(str(fact.value), fact.call, fact.field)
         labels = {RESOURCE_TYPE: found.type_id}
@@ -161,21 +171,7 @@ class Builder:
             )
         if found.spec_type == CLUSTER:
             labels["callboard.dev/market"] = found.region
-            annotations.update(
-                {
-                    "kubernetes.io/api-server": annotations.pop("aws.amazon.com/endpoint", ""),
-                    "kubernetes.io/api-server-certificate-authority": annotations.pop("aws.amazon.com/certificate", ""),
-                    "kubernetes.io/auth-provider": "aws",
-                    "kubernetes.io/x-k8s-aws-id": found.name,
-                }
-            )
-            for old, new in (
-                ("endpoint", "kubernetes.io/api-server"),
-                ("certificate", "kubernetes.io/api-server-certificate-authority"),
-            ):
-                moved = fields.pop(f"metadata.annotations.aws.amazon.com/{old}", None)
-                if moved is not None:
-                    fields[f"metadata.annotations.{new}"] = moved
+            annotations.update({"kubernetes.io/auth-provider": "aws", CLUSTER_NAME: found.name})
         if iac:  # only when state files are configured: otherwise everything would be "unmanaged"
             labels[IAC] = "terraform" if managed else "unmanaged"
             fields[f"metadata.labels.{IAC}"] = _field(labels[IAC], "terraform state", "ARN in a state file's resources")
@@ -289,11 +285,6 @@ def _region(arn: str) -> str:
 def _describe(found: Found) -> str:
     kind = BY_ID.get(found.type_id)
     return kind.noun if kind else found.type_id
-
-
-def _first_call(found: Found) -> str:
-    calls = [fact.call for fact in found.facts.values()]
-    return calls[0] if calls else {"sns-topic": "sns:ListTopics"}.get(found.type_id, found.tags_call)
 
 
 def _first_tag(tags: Mapping[str, str], keys: list[str]) -> tuple[str, str] | None:

@@ -4,7 +4,6 @@ catalog gets (nothing when nothing changed)."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import threading
@@ -17,6 +16,7 @@ from callboard.sdk import PluginContext, ProviderConnection
 from callboard_aws import store
 from callboard_aws.clients import CallCounter, Clients, StandIn
 from callboard_aws.entities import (
+    ARN,
     CLOUD_ACCOUNT,
     CLUSTER,
     IAC,
@@ -25,11 +25,13 @@ from callboard_aws.entities import (
     Owner,
     OwnerResolver,
     fingerprint,
+    hashed_name,
     with_orphan_reason,
 )
 from callboard_aws.model import Account, AccountScan, Organization
 from callboard_aws.organization import read_organization
-from callboard_aws.scan import Progress, Scanner, said
+from callboard_aws.responses import said
+from callboard_aws.scan import Progress, Scanner
 from callboard_aws.settings import Settings
 from callboard_aws.terraform import Managed, read_states
 
@@ -100,13 +102,13 @@ class Inventory:
         counter = CallCounter()
         clients = Clients(settings, counter, self.stand_in)
         try:
-            organization = _read_organization(clients)
+            organization = read_organization(clients.management("organizations"))
         except Exception as error:
-            said = f"could not read the organisation: {_said(error)}"
-            report.errors.append(said)
+            problem = f"could not read the organisation: {said(error)}"
+            report.errors.append(problem)
             self._finish(report, counter, dry_run)
             raise OrganizationUnreadable(
-                f"{said} (boto3 takes credentials from the environment, ~/.aws or the instance's role; the "
+                f"{problem} (boto3 takes credentials from the environment, ~/.aws or the instance's role; the "
                 "management account, or a delegated administrator, needs the policy in the AWS inventory guide)"
             ) from error
         previous = store.load_accounts(self.context.database)
@@ -141,8 +143,9 @@ class Inventory:
             now = self.context.now()
             for row in changed:
                 row.changed_at = now
+            written = {row.key for row in changed}
             touched = {
-                key: (row.scanned_at or now, row.seconds, row.error) for key, row in rows.items() if row not in changed
+                key: (row.scanned_at or now, row.seconds, row.error) for key, row in rows.items() if key not in written
             }
             gone = [key for key in previous if key not in rows]
             store.save(self.context.database, changed, touched, gone, organization.units)
@@ -228,13 +231,13 @@ class Inventory:
     def _delta(
         self, rows: Mapping[str, store.AccountRow], previous: Mapping[str, store.AccountRow]
     ) -> tuple[list[dict[str, Any]], list[str], list[store.AccountRow]]:
+        # Rows whose entities differ, or only what the page shows of them (a failing account keeps its entities).
         changed = [
-            row for key, row in rows.items() if key not in previous or previous[key].fingerprint != row.fingerprint
-        ]
-        changed += [
             row
             for key, row in rows.items()
-            if key in previous and row not in changed and _summary_changed(previous[key], row)
+            if key not in previous
+            or previous[key].fingerprint != row.fingerprint
+            or _summary_changed(previous[key], row)
         ]
         old = store.entities_of(self.context.database, [row.key for row in changed if row.key in previous])
         added: list[dict[str, Any]] = []
@@ -273,10 +276,6 @@ class Inventory:
                 "errors": json.dumps(report.errors + [f"{key}: {error}" for key, error in report.failed.items()]),
             },
         )
-
-
-def _read_organization(clients: Clients) -> Organization:
-    return read_organization(clients.management("organizations"))
 
 
 def _included(settings: Settings, account_id: str) -> bool:
@@ -334,14 +333,9 @@ def _unique_names(rows: Mapping[str, store.AccountRow]) -> None:
     for row in rows.values():
         for entity in row.entities or []:
             if entity["spec"]["type"] == CLUSTER and refs[entity_ref(entity)] > 1:
-                arn = entity["metadata"]["annotations"]["aws.amazon.com/arn"]
-                entity["metadata"]["name"] = (
-                    f"{entity['metadata']['name'][:54]}-{hashlib.sha1(arn.encode()).hexdigest()[:8]}"
+                entity["metadata"]["name"] = hashed_name(
+                    entity["metadata"]["name"], entity["metadata"]["annotations"][ARN]
                 )
-
-
-def _said(error: BaseException) -> str:
-    return said(error)
 
 
 def _error(result: AccountScan | None) -> str:

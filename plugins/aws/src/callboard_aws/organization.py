@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from callboard_aws.model import Account, Organization, OrgUnit
-
-
-def _pages(client: Any, operation: str, key: str, **arguments: Any) -> Iterator[Any]:
-    for page in client.get_paginator(operation).paginate(**arguments):
-        yield from page.get(key) or []
+from callboard_aws.responses import paginate
 
 
 def read_organization(client: Any) -> Organization:
     described = client.describe_organization()["Organization"]
-    root = next(iter(_pages(client, "list_roots", "Roots")))
+    root = next(iter(paginate(client, "list_roots", "Roots")))
     units: list[OrgUnit] = []
     accounts: list[Account] = []
     # Breadth first, so every unit's path is known before its children's.
     frontier: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [(root["Id"], (), ())]
     while frontier:
         parent_id, path, ids = frontier.pop(0)
-        for account in _pages(client, "list_accounts_for_parent", "Accounts", ParentId=parent_id):
+        for account in paginate(client, "list_accounts_for_parent", "Accounts", ParentId=parent_id):
             tags = {
                 str(tag["Key"]): str(tag.get("Value", ""))
-                for tag in _pages(client, "list_tags_for_resource", "Tags", ResourceId=account["Id"])
+                for tag in paginate(client, "list_tags_for_resource", "Tags", ResourceId=account["Id"])
             }
             joined = account.get("JoinedTimestamp")
             accounts.append(
@@ -41,7 +36,7 @@ def read_organization(client: Any) -> Organization:
                     joined=joined.strftime("%Y-%m-%d") if joined is not None else "",
                 )
             )
-        for unit in _pages(client, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent_id):
+        for unit in paginate(client, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent_id):
             child = OrgUnit(str(unit["Id"]), str(unit["Name"]), (*path, str(unit["Name"])), parent_id)
             units.append(child)
             frontier.append((child.id, child.path, (*ids, child.id)))

@@ -13,9 +13,8 @@ from fastapi.responses import HTMLResponse
 
 from callboard.sdk import EntityContext, EntityRef, NotAllowedError, current_access
 from callboard_aws import store
-from callboard_aws.entities import ACCOUNT_ID, CLOUD_ACCOUNT, CLUSTER, UNOWNED, account_name
+from callboard_aws.entities import ACCOUNT_ID, CLOUD_ACCOUNT, CLUSTER, CLUSTER_NAME, UNOWNED, account_name
 from callboard_aws.inventory import TERRAFORM_ONLY, Inventory
-from callboard_aws.model import Account
 from callboard_aws.types import TYPES
 
 READ = "aws.read"
@@ -46,7 +45,7 @@ def readable_accounts(inventory: Inventory) -> list[dict[str, Any]]:
     """The accounts the caller may read in the catalog, as the last scan left them."""
     rows = store.load_accounts(inventory.context.database)
     namespace = inventory.settings.namespace
-    refs = {key: f"resource:{namespace}/{_account_entity_name(row)}" for key, row in rows.items()}
+    refs = {key: f"resource:{namespace}/{account_name(row.name, row.account_id)}" for key, row in rows.items()}
     visible = inventory.context.caller_catalog.entities(list(refs.values()))
     shown = []
     for key, row in rows.items():
@@ -77,10 +76,6 @@ def readable_accounts(inventory: Inventory) -> list[dict[str, Any]]:
             }
         )
     return sorted(shown, key=lambda account: (account["unit"], account["name"]))
-
-
-def _account_entity_name(row: store.AccountRow) -> str:
-    return account_name(Account(row.account_id, row.name, "", "", "", (), (), {}))
 
 
 def tree(accounts: Sequence[Mapping[str, Any]], units: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -173,6 +168,7 @@ def pages_router(inventory: Inventory) -> APIRouter:
             last=last,
             last_at=_when(last["finished_at"]) if last else "never",
             terraform=bool(inventory.settings.terraform),
+            every_minutes=inventory.settings.every_minutes,
             terraform_only=[
                 {
                     "title": entity["metadata"].get("title") or entity["metadata"]["name"],
@@ -219,8 +215,7 @@ def account_card(inventory: Inventory | None, context: EntityContext) -> Mapping
                 "unmanaged": (entity["metadata"].get("labels") or {}).get("callboard.dev/iac") == "unmanaged",
             }
         )
-    rows = store.load_accounts(inventory.context.database)
-    row = rows.get(account_id)
+    row = store.load_accounts(inventory.context.database, account_id).get(account_id)
     return {
         "groups": [
             (words, sorted(groups[kind], key=lambda item: item["title"])) for kind, words in KINDS if groups.get(kind)
@@ -239,34 +234,36 @@ def runs_on_clusters(inventory: Inventory | None, entity: Mapping[str, Any]) -> 
     if not names:
         return False
     # One query: does any of them name a cluster of the inventory?
-    return inventory.context.catalog.count({"kind": "resource", "spec.type": CLUSTER, "metadata.name": names}) > 0
+    return inventory.context.catalog.count(_clusters_named(names)) > 0
+
+
+def _clusters_named(names: list[str]) -> dict[str, str | list[str]]:
+    """The inventory's clusters by their EKS names (an entity's name gets a hash when two clusters share one)."""
+    return {"kind": "resource", "spec.type": CLUSTER, f"metadata.annotations.{CLUSTER_NAME}": names}
 
 
 def clusters_card(inventory: Inventory | None, context: EntityContext) -> Mapping[str, Any]:
     if inventory is None:
         return {"clusters": []}
     names = store.clusters_running(inventory.context.database, context.ref)
-    found = context.catalog.find({"kind": "resource", "spec.type": CLUSTER}, limit=1000)
-    by_name = {}
-    for entity in found:
-        annotations = entity["metadata"].get("annotations") or {}
-        by_name[annotations.get("kubernetes.io/x-k8s-aws-id") or entity["metadata"]["name"]] = entity
+    by_name = {
+        entity["metadata"]["annotations"][CLUSTER_NAME]: entity
+        for entity in context.catalog.find(_clusters_named(names), limit=len(names))
+    }
     clusters = []
     elsewhere = [name for name in names if name not in by_name]
     for name in [name for name in names if name in by_name]:
-        cluster = by_name.get(name)
-        annotations = (cluster or {}).get("metadata", {}).get("annotations") or {}
+        cluster = by_name[name]
+        annotations = cluster["metadata"].get("annotations") or {}
         clusters.append(
             {
                 "name": name,
-                "href": _entity_href(EntityRef.of(dict(cluster)).key) if cluster else "",
+                "href": _entity_href(EntityRef.of(dict(cluster)).key),
                 "version": annotations.get("aws.amazon.com/version", ""),
                 "status": annotations.get("aws.amazon.com/status", ""),
                 "region": annotations.get("aws.amazon.com/region", ""),
                 "account": annotations.get(ACCOUNT_ID, ""),
-                "environment": ((cluster or {}).get("metadata", {}).get("labels") or {}).get(
-                    "callboard.dev/environment", ""
-                ),
+                "environment": (cluster["metadata"].get("labels") or {}).get("callboard.dev/environment", ""),
             }
         )
     return {"clusters": clusters, "elsewhere": elsewhere}

@@ -16,19 +16,12 @@ from typing import Any
 
 from callboard_aws.clients import Clients, Credentials
 from callboard_aws.model import Account, AccountScan, Found
+from callboard_aws.responses import paginate, said
 from callboard_aws.settings import Settings
 from callboard_aws.types import S3Buckets, selected
 
 #: (account, units done, units in all, error or None): called from the pool's threads.
 Progress = Callable[[Account, int, int, str | None], None]
-
-
-def said(error: BaseException) -> str:
-    """An AWS error as its code and message (``AccessDenied: ...``), else the exception's text."""
-    response = getattr(error, "response", None)
-    if isinstance(response, dict) and isinstance(response.get("Error"), dict):
-        return f"{response['Error'].get('Code')}: {response['Error'].get('Message')}"
-    return f"{type(error).__name__}: {error}"
 
 
 @dataclass
@@ -130,7 +123,7 @@ class Scanner:
         filters = sorted({kind.tagging for kind in kinds if kind.tagging} | ({"s3"} if self._wants_buckets else set()))
         tags: dict[str, dict[str, str]] = {}
         if filters:
-            for mapping in _pages(
+            for mapping in paginate(
                 client("resourcegroupstaggingapi"),
                 "get_resources",
                 "ResourceTagMappingList",
@@ -166,11 +159,6 @@ class Scanner:
                 bucket.tags = {str(t["Key"]): str(t.get("Value", "")) for t in tag_set}
                 bucket.tags_call = "s3:GetBucketTagging"
             yield bucket
-
-
-def _pages(client: Any, operation: str, key: str, **arguments: Any) -> Iterator[Any]:
-    for page in client.get_paginator(operation).paginate(**arguments):
-        yield from page.get(key) or []
 
 
 def _partition(arn: str) -> str:

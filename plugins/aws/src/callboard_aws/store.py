@@ -41,9 +41,11 @@ class AccountRow:
 _COLUMNS = [c for c in accounts.c if c.name != "entities"]
 
 
-def load_accounts(database: PluginDatabase) -> dict[str, AccountRow]:
+def load_accounts(database: PluginDatabase, key: str | None = None) -> dict[str, AccountRow]:
+    """Every account's row (or only ``key``'s), without the entities."""
+    query = select(*_COLUMNS) if key is None else select(*_COLUMNS).where(accounts.c.key == key)
     with database.connect() as connection:
-        rows = connection.execute(select(*_COLUMNS)).mappings().all()
+        rows = connection.execute(query).mappings().all()
     return {
         row["key"]: AccountRow(**{**row, "counts": json.loads(row["counts"]), "buckets": json.loads(row["buckets"])})
         for row in rows

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -70,4 +70,5 @@ cluster_workloads = Table(
     metadata,
     Column("cluster", String(200), primary_key=True),
     Column("entity_ref", String(400), primary_key=True),
+    Index("ix_aws_cluster_workloads_entity", "entity_ref"),
 )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from callboard_aws.responses import said
 from callboard_aws.settings import TerraformState
 
 #: Terraform resource types whose resources the inventory also finds in AWS, by the registry's type ids.
@@ -67,7 +68,7 @@ def read_states(configured: list[TerraformState], s3_client: Callable[[str | Non
                 except ValueError as error:
                     result.errors.append(str(error))
         except Exception as error:  # a missing bucket or folder is this source's problem, not the scan's
-            result.errors.append(f"terraform state {source.s3 or source.path}: {_said(error)}")
+            result.errors.append(f"terraform state {source.s3 or source.path}: {said(error)}")
     return result
 
 
@@ -139,10 +140,3 @@ def _workspace(key: str) -> str:
     if key.startswith(WORKSPACE_PREFIX):
         return key[len(WORKSPACE_PREFIX) :].split("/", 1)[0] or "default"
     return "default"
-
-
-def _said(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict) and "Error" in response:
-        return f"{response['Error'].get('Code')}: {response['Error'].get('Message')}"
-    return str(error) or type(error).__name__

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 from callboard_aws.model import Fact, Found
+from callboard_aws.responses import paginate
 
 
 def _tags(pairs: list[dict[str, str]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
@@ -25,6 +26,10 @@ class ResourceType:
     tagging: ClassVar[str | None] = None
     description: ClassVar[str]
     noun: ClassVar[str]
+    #: The call that lists the resources (and gives, or lets us build, each one's ARN).
+    listed_by: ClassVar[str]
+    #: The call that says the region, when listing does not (buckets belong to an account, not a region).
+    region_by: ClassVar[str] = ""
 
     def read(self, client: Any, account_id: str, region: str) -> Iterator[Found]:
         raise NotImplementedError
@@ -33,24 +38,20 @@ class ResourceType:
         return Found(self.id, self.spec_type, arn, name, region, dict(facts))
 
 
-def _pages(client: Any, operation: str, key: str, **arguments: Any) -> Iterator[Any]:
-    for page in client.get_paginator(operation).paginate(**arguments):
-        yield from page.get(key) or []
-
-
 class EksClusters(ResourceType):
     id = "eks-cluster"
     spec_type = "kubernetes-cluster"
     service = "eks"
+    listed_by = "eks:DescribeCluster"
     noun = "EKS cluster"
     description = "EKS clusters, with their version, endpoint, status and node groups"
 
     def read(self, client: Any, account_id: str, region: str) -> Iterator[Found]:
-        for name in _pages(client, "list_clusters", "clusters"):
+        for name in paginate(client, "list_clusters", "clusters"):
             cluster = client.describe_cluster(name=name)["cluster"]
             call = "eks:DescribeCluster"
             groups = []
-            for group_name in _pages(client, "list_nodegroups", "nodegroups", clusterName=name):
+            for group_name in paginate(client, "list_nodegroups", "nodegroups", clusterName=name):
                 group = client.describe_nodegroup(clusterName=name, nodegroupName=group_name)["nodegroup"]
                 scaling = group.get("scalingConfig") or {}
                 types = ",".join(group.get("instanceTypes") or []) or "?"
@@ -79,12 +80,13 @@ class RdsInstances(ResourceType):
     id = "rds-instance"
     spec_type = "database"
     service = "rds"
+    listed_by = "rds:DescribeDBInstances"
     noun = "RDS instance"
     description = "RDS database instances"
 
     def read(self, client: Any, account_id: str, region: str) -> Iterator[Found]:
         call = "rds:DescribeDBInstances"
-        for db in _pages(client, "describe_db_instances", "DBInstances"):
+        for db in paginate(client, "describe_db_instances", "DBInstances"):
             found = self.found(
                 db["DBInstanceArn"],
                 db["DBInstanceIdentifier"],
@@ -104,12 +106,13 @@ class RdsClusters(ResourceType):
     id = "rds-cluster"
     spec_type = "database"
     service = "rds"
+    listed_by = "rds:DescribeDBClusters"
     noun = "RDS cluster"
     description = "RDS and Aurora database clusters"
 
     def read(self, client: Any, account_id: str, region: str) -> Iterator[Found]:
         call = "rds:DescribeDBClusters"
-        for db in _pages(client, "describe_db_clusters", "DBClusters"):
+        for db in paginate(client, "describe_db_clusters", "DBClusters"):
             found = self.found(
                 db["DBClusterArn"],
                 db["DBClusterIdentifier"],
@@ -128,11 +131,12 @@ class DynamoDbTables(ResourceType):
     spec_type = "database"
     service = "dynamodb"
     tagging = "dynamodb:table"
+    listed_by = "dynamodb:ListTables"
     noun = "DynamoDB table"
     description = "DynamoDB tables"
 
     def read(self, client: Any, account_id: str, region: str) -> Iterator[Found]:
-        for name in _pages(client, "list_tables", "TableNames"):
+        for name in paginate(client, "list_tables", "TableNames"):
             yield self.found(
                 f"arn:aws:dynamodb:{region}:{account_id}:table/{name}",
                 name,
@@ -146,11 +150,12 @@ class SqsQueues(ResourceType):
     spec_type = "queue"
     service = "sqs"
     tagging = "sqs"
+    listed_by = "sqs:ListQueues"
     noun = "SQS queue"
     description = "SQS queues"
 
     def read(self, client: Any, account_id: str, region: str) -> Iterator[Found]:
-        for url in _pages(client, "list_queues", "QueueUrls", PaginationConfig={"PageSize": 1000}):
+        for url in paginate(client, "list_queues", "QueueUrls", PaginationConfig={"PageSize": 1000}):
             name = url.rstrip("/").rsplit("/", 1)[-1]
             yield self.found(
                 f"arn:aws:sqs:{region}:{account_id}:{name}",
@@ -166,11 +171,12 @@ class SnsTopics(ResourceType):
     spec_type = "topic"
     service = "sns"
     tagging = "sns"
+    listed_by = "sns:ListTopics"
     noun = "SNS topic"
     description = "SNS topics"
 
     def read(self, client: Any, account_id: str, region: str) -> Iterator[Found]:
-        for topic in _pages(client, "list_topics", "Topics"):
+        for topic in paginate(client, "list_topics", "Topics"):
             arn = topic["TopicArn"]
             yield self.found(arn, arn.rsplit(":", 1)[-1], region)
 
@@ -180,12 +186,13 @@ class LambdaFunctions(ResourceType):
     spec_type = "function"
     service = "lambda"
     tagging = "lambda:function"
+    listed_by = "lambda:ListFunctions"
     noun = "Lambda function"
     description = "Lambda functions"
 
     def read(self, client: Any, account_id: str, region: str) -> Iterator[Found]:
         call = "lambda:ListFunctions"
-        for function in _pages(client, "list_functions", "Functions"):
+        for function in paginate(client, "list_functions", "Functions"):
             yield self.found(
                 function["FunctionArn"],
                 function["FunctionName"],
@@ -200,12 +207,13 @@ class EcrRepositories(ResourceType):
     id = "ecr-repository"
     spec_type = "container-registry"
     service = "ecr"
+    listed_by = "ecr:DescribeRepositories"
     noun = "ECR repository"
     description = "ECR repositories"
 
     def read(self, client: Any, account_id: str, region: str) -> Iterator[Found]:
         call = "ecr:DescribeRepositories"
-        for repository in _pages(client, "describe_repositories", "repositories"):
+        for repository in paginate(client, "describe_repositories", "repositories"):
             arn = repository["repositoryArn"]
             found = self.found(
                 arn,
@@ -230,6 +238,8 @@ class S3Buckets(ResourceType):
     spec_type = "bucket"
     service = "s3"
     tagging = "s3"
+    listed_by = "s3:ListBuckets"
+    region_by = "s3:GetBucketLocation"
     noun = "S3 bucket"
     description = "S3 buckets"
 
@@ -246,7 +256,6 @@ class S3Buckets(ResourceType):
                 f"arn:aws:s3:::{name}",
                 name,
                 region,
-                located=Fact(region, "s3:GetBucketLocation", "LocationConstraint"),
                 created=Fact(str(bucket.get("CreationDate", "")), "s3:ListBuckets", "CreationDate"),
             )
 
