@@ -22,6 +22,7 @@ from callboard.app_plugins import (
     declare,
     inventory,
     migrate_plugins,
+    run_health_checks,
     unknown_policy_permissions,
 )
 from callboard.auth.api import current_access
@@ -392,6 +393,7 @@ def create_runtime(
             plugin_routes=backend.routes,
             on_pages=backend.set_renderer,
             plugin_inventory=lambda: inventory(plugins, backend),
+            plugin_health=lambda plugin: run_health_checks(backend, plugin),
             scheduler=scheduler,
             request_threads=request_threads(os.environ),
             on_start=[database.open_async],

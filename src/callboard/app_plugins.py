@@ -24,6 +24,7 @@ from callboard.events.api import EventBus
 from callboard.plugins.backend import (
     PLUGIN_ID,
     EntityProvider,
+    HealthCheck,
     PermissionSpec,
     PluginConfig,
     PluginRoutes,
@@ -197,6 +198,8 @@ class BackendPlugins:
     declarations: PluginDeclarations
     #: Each provider's connection by (plugin, provider id), for commands that run a provider themselves.
     connections: dict[tuple[str, str], _Provider] = field(default_factory=dict)
+    #: Each plugin's health checks (plugin API 1.6), run when the Installed plugins page asks.
+    health: dict[str, list[HealthCheck]] = field(default_factory=dict)
 
     def set_renderer(self, render: Callable[..., HTMLResponse]) -> None:
         for context in self.contexts.values():
@@ -251,6 +254,8 @@ def assemble(
     for plugin, found_providers in plugins.per_plugin("register_entity_providers", lambda n: {"context": contexts[n]}):
         providers.extend((plugin, provider) for provider in found_providers or [])
     backend = BackendPlugins(contexts, routes, tasks, providers, declarations)
+    for plugin, checks in plugins.per_plugin("register_health_checks", lambda n: {"context": contexts[n]}):
+        backend.health[plugin] = list(checks or [])
     for plugin, task in tasks:
         scheduler.add(plugin, _namespaced(plugin, task))
     for plugin, provider in providers:
@@ -315,6 +320,29 @@ class PluginReport:
     permissions: list[str]
     config: str
     hooks: list[str]
+    health_checks: int = 0
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """One health check's outcome as the Installed plugins page shows it."""
+
+    title: str
+    ok: bool
+    message: str
+
+
+def run_health_checks(backend: BackendPlugins, plugin: str) -> list[HealthReport]:
+    """Each of a plugin's checks, run now; a check that raises has failed with what it raised."""
+    reports = []
+    for check in backend.health.get(plugin, []):
+        try:
+            problem = check.check()
+        except Exception as error:  # a plugin's bug or an unreachable vendor is the check's answer, not a 500
+            log.warning("health check %s.%s raised", plugin, check.id, exc_info=True)
+            problem = f"the check failed: {type(error).__name__}: {error}"
+        reports.append(HealthReport(check.title, problem is None, problem or "ok"))
+    return reports
 
 
 def inventory(plugins: PluginManager, backend: BackendPlugins) -> list[PluginReport]:
@@ -347,6 +375,7 @@ def inventory(plugins: PluginManager, backend: BackendPlugins) -> list[PluginRep
                 [spec.name for spec in declarations.permissions.get(info.name, [])],
                 config,
                 plugins.hooks_of(info.name),
+                len(backend.health.get(info.name, [])),
             )
         )
     return reports

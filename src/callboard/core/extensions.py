@@ -107,7 +107,10 @@ class EntityCard:
 
 @dataclass(frozen=True)
 class EntityTab:
-    """A tab of an entity page at ``/catalog/<namespace>/<kind>/<name>/<id>`` (rendered like a card)."""
+    """A tab of an entity page at ``/catalog/<namespace>/<kind>/<name>/<id>`` (rendered like a card).
+
+    A ``lazy`` tab's page is served at once and its body loads after it (plugin API 1.6), like a lazy card.
+    """
 
     id: str
     title: str
@@ -116,6 +119,7 @@ class EntityTab:
     applies_to: Callable[[Mapping[str, Any]], bool] = _always
     context: Callable[[EntityContext], Mapping[str, Any]] = _no_context
     template_dir: str | None = None
+    lazy: bool = False
 
 
 @dataclass(frozen=True)

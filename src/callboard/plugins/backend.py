@@ -142,6 +142,20 @@ class EntityProvider:
     timeout_seconds: float = 300.0
 
 
+@dataclass(frozen=True)
+class HealthCheck:
+    """A check shown to administrators on the Installed plugins page (plugin API 1.6).
+
+    ``check()`` returns None when all is well, else what is wrong and how to fix it, in words an administrator
+    acts on ("GitHub refused the credential of integrations.github[github.com] (HTTP 401): replace it"); an
+    exception is shown as the check's failure. Checks run when the page is viewed, after it has loaded.
+    """
+
+    id: str
+    title: str
+    check: Callable[[], str | None]
+
+
 @dataclass
 class ProcessorResult:
     """What a processor adds for one entity: relations from it (type, target ref, reverse type), problems

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         CatalogProcessor,
         CommandPortal,
         EntityProvider,
+        HealthCheck,
         PermissionSpec,
         PluginConfig,
         PluginContext,
@@ -179,6 +180,12 @@ def register_scheduled_tasks(context: PluginContext) -> list[ScheduledTask]:  # 
 @hookspec
 def register_entity_providers(context: PluginContext) -> list[EntityProvider]:  # type: ignore[empty-body]
     """Providers that push full or delta mutations of the entities they own into the catalog."""
+
+
+@hookspec
+def register_health_checks(context: PluginContext) -> list[HealthCheck]:  # type: ignore[empty-body]
+    """Checks of what the plugin needs from outside (a credential, a vendor's reachability), run when an
+    administrator views the Installed plugins page; plugin API 1.6."""
 
 
 @hookspec

@@ -54,6 +54,7 @@ from callboard.core.relations import (
     relation_targets,
 )
 from callboard.core.relations import REVERSE as RELATION_REVERSE
+from callboard.core.upstream import Fetched, UpstreamCache, UpstreamError, check_response
 from callboard.discovery.api import Fact, RepoView, entity_name
 from callboard.plugins import PLUGIN_API_VERSION
 from callboard.plugins.backend import (
@@ -62,6 +63,7 @@ from callboard.plugins.backend import (
     CommandPortal,
     EntityProvider,
     Events,
+    HealthCheck,
     PermissionSpec,
     PluginCatalog,
     PluginConfig,
@@ -132,7 +134,9 @@ __all__ = [
     "EntityTab",
     "Events",
     "Fact",
+    "Fetched",
     "GitError",
+    "HealthCheck",
     "Identity",
     "InputError",
     "KindDefinition",
@@ -159,8 +163,11 @@ __all__ = [
     "ScheduledTask",
     "SearchDocument",
     "SignInFlow",
+    "UpstreamCache",
+    "UpstreamError",
     "check_branch",
     "check_remote",
+    "check_response",
     "check_tree",
     "current_access",
     "current_identity",

@@ -45,6 +45,7 @@ from callboard.core.identity import Identity
 from callboard.core.permissions import SYSTEM
 from callboard.plugins.manager import PluginManager
 from callboard.settings import settings_from
+from callboard.standins import VendorStandIns
 
 PG_ADMIN = os.environ.get("CALLBOARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SERVICE_TOKEN = "callboard-testing-service-token-0123"
@@ -152,6 +153,14 @@ def callboard_plugins() -> Mapping[str, ModuleType]:
 def callboard_config() -> dict[str, Any]:
     """Override: app-config for the portal (merged over the fixtures' own database and auth settings)."""
     return {}
+
+
+@pytest.fixture
+def vendors() -> Iterator[VendorStandIns]:
+    """Local stand-ins for GitHub, GitLab, PagerDuty and Jira on one loopback port (``vendors.url``), for
+    integration plugins' tests: ``vendors.github``... hold their data and count the calls they answer."""
+    with VendorStandIns() as stand_ins:
+        yield stand_ins
 
 
 @pytest.fixture

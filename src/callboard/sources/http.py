@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from callboard.core.errors import NotFoundError
+from callboard.sources.github_app import GitHubApp, GitHubAppAuth
 
 #: Statuses worth a second try: the upstream said it was busy or briefly unavailable.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -27,6 +28,8 @@ class ClientTarget:
     base_url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout_seconds: float = 30.0
+    #: Credentials worked out per call (a GitHub App's installation token for the repository's owner).
+    auth: httpx.Auth | None = None
 
 
 class RetryingTransport(httpx.BaseTransport):
@@ -73,10 +76,22 @@ def integration_targets(integrations: Mapping[str, Any]) -> dict[str, ClientTarg
             if not isinstance(entry, Mapping) or not entry.get("host"):
                 continue
             host = str(entry["host"])
-            target = ClientTarget(f"{kind}:{host}", _api_base(kind, host, entry), _auth_headers(kind, entry))
+            base = _api_base(kind, host, entry)
+            auth = _github_apps(base, entry, f"integrations.{kind}[{host}]") if kind == "github" else None
+            headers = {} if auth is not None else _auth_headers(kind, entry)
+            target = ClientTarget(f"{kind}:{host}", base, headers, auth=auth)
             found.setdefault(kind, target)
             found[f"{kind}:{host}"] = target
     return found
+
+
+def _github_apps(base: str, entry: Mapping[str, Any], where: str) -> httpx.Auth | None:
+    apps = entry.get("apps") or []
+    if not apps:
+        return None
+    parsed = [GitHubApp.from_config(app, f"{where}.apps[{index}]") for index, app in enumerate(apps)]
+    token = entry.get("token")
+    return GitHubAppAuth(base, parsed, str(token) if token else None)
 
 
 def _api_base(kind: str, host: str, entry: Mapping[str, Any]) -> str:
@@ -119,6 +134,7 @@ def build_client(
     return httpx.Client(
         base_url=target.base_url,
         headers=dict(target.headers),
+        auth=target.auth,
         timeout=target.timeout_seconds,
         transport=RetryingTransport(transport),
         event_hooks={"response": [audit_writes]},

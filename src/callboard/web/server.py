@@ -65,6 +65,8 @@ class WebParts:
     on_pages: Callable[[Callable[..., HTMLResponse]], None] | None = None
     #: What /admin/plugins lists (``callboard.app_plugins.inventory``), and the scheduler /admin/tasks shows.
     plugin_inventory: Callable[[], Sequence[Any]] = lambda: ()
+    #: A plugin's health checks run now (``callboard.app_plugins.run_health_checks``).
+    plugin_health: Callable[[str], Sequence[Any]] = lambda plugin: ()
     scheduler: Any = None
     #: Threads for the synchronous request handlers (``REQUEST_THREADS`` unless the operator chose).
     request_threads: int = REQUEST_THREADS
@@ -140,7 +142,7 @@ def build_web_app(parts: WebParts) -> FastAPI:
     )
     app.include_router(auth_router(parts.auth, pages.render, base_url=parts.base_url, secure=secure))
     app.include_router(audit_router(parts.audit, pages))
-    app.include_router(admin_router(pages, parts.plugin_inventory, parts.scheduler))
+    app.include_router(admin_router(pages, parts.plugin_inventory, parts.scheduler, parts.plugin_health))
 
     def error_page(request: Request, status: int, name: str, message: str) -> HTMLResponse:
         return pages.render(request, "error.html", status_code=status, status=status, name=name, message=message)

@@ -7,7 +7,8 @@
 - routes: ``/api/change-events/`` (webhooks public, verified by their signatures) and ``/change-events/`` pages
 - entity tab **Changes** and a **Recent changes** card; nav item **Changes**
 - scheduled tasks: retention; GitHub backfill when configured
-- events: publishes ``change-events.created``; places waiting events when ``catalog.entity.changed`` arrives
+- events: publishes ``change-events.created``; places waiting events when ``catalog.entity.changed`` arrives;
+  records what other plugins publish on ``change-events.record`` (the generic API's fields), such as CI runs
 - search: recent events by title and version
 - command line: ``callboard events send``
 """
@@ -25,6 +26,7 @@ from callboard.sdk import (
     CATALOG_ENTITY_CHANGED,
     EntityCard,
     EntityTab,
+    InputError,
     NavItem,
     PermissionSpec,
     PluginConfig,
@@ -37,6 +39,7 @@ from callboard.sdk import (
 from callboard_change_events import backfill, demo, pages, routes, store
 from callboard_change_events import cli as commands
 from callboard_change_events.collator import RecentChanges
+from callboard_change_events.model import from_fields
 from callboard_change_events.service import CREATE, READ, ChangeEvents
 from callboard_change_events.settings import SECRETS, Settings
 from callboard_change_events.tables import metadata
@@ -44,6 +47,8 @@ from callboard_change_events.tables import metadata
 CALLBOARD_PLUGIN_API = "1.2"
 
 HERE = Path(__file__).parent
+#: Changes other plugins observed, in the generic API's fields (``type``, ``id``, ``source``, ``title``...).
+RECORD = "change-events.record"
 log = logging.getLogger(__name__)
 
 
@@ -157,6 +162,7 @@ def register_commands(cli: Typer) -> None:
 def startup(context: PluginContext) -> None:
     service = _service(context)
     context.events.subscribe(CATALOG_ENTITY_CHANGED, lambda topic, payload: _catalog_changed(service, payload))
+    context.events.subscribe(RECORD, lambda topic, payload: _heard(service, payload))
 
 
 @hookimpl
@@ -164,6 +170,16 @@ def shutdown(context: PluginContext) -> None:
     if state.service is not None:
         state.service.writer.close()
     state.service = None
+
+
+def _heard(service: ChangeEvents, payload: Mapping[str, Any]) -> None:
+    """A change another plugin observed (a CI run, a pipeline), in the generic API's fields: recorded once by
+    its source and id, so a run seen by the GitHub webhook and by the GitHub Actions plugin is one event."""
+    try:
+        event = from_fields(payload, source=str(payload.get("source") or "plugin"), now=service.context.now())
+        service.record(event, replay_checked=False)
+    except InputError as problem:
+        log.warning("change-events: ignored a change heard on %s: %s", RECORD, problem)
 
 
 def _service(context: PluginContext) -> ChangeEvents:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -15,13 +16,26 @@ from callboard.scheduler.api import Scheduler
 from callboard.web.auth import verify_csrf
 from callboard.web.ui.rendering import Pages
 
+HEALTH_THREADS = CapacityLimiter(8)
 
-def admin_router(pages: Pages, inventory: Callable[[], Sequence[Any]], scheduler: Scheduler | None) -> APIRouter:
+
+def admin_router(
+    pages: Pages,
+    inventory: Callable[[], Sequence[Any]],
+    scheduler: Scheduler | None,
+    health: Callable[[str], Sequence[Any]] = lambda plugin: (),
+) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/admin/plugins", response_class=HTMLResponse)
     def plugins_page(request: Request) -> HTMLResponse:
         return pages.render(request, "admin_plugins.html", plugins=list(inventory()))
+
+    @router.get("/admin/plugins/{plugin}/health", response_class=HTMLResponse)
+    async def plugin_health(plugin: str) -> HTMLResponse:
+        # Checks call vendors: on threads of their own, so a slow one never holds the request threads.
+        reports = await to_thread.run_sync(health, plugin, limiter=HEALTH_THREADS)
+        return HTMLResponse(pages.render_text("admin_plugin_health.html", reports=reports))
 
     @router.get("/admin/tasks", response_class=HTMLResponse)
     def tasks_page(request: Request) -> HTMLResponse:

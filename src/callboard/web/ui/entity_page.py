@@ -90,16 +90,31 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
             side=[{"card": card, "html": html} for card, html in cards if card.area == "side"],
         )
 
-    def render_card(request: Request, namespace: str, kind: str, name: str, card_id: str) -> HTMLResponse:
+    def render_later(
+        what: str,
+        parts: Sequence[EntityCard | EntityTab],
+        request: Request,
+        namespace: str,
+        kind: str,
+        name: str,
+        part_id: str,
+    ) -> HTMLResponse:
+        """A lazy card or tab body, loaded after its page."""
         entity, ref = entity_pages.load(namespace, kind, name)
-        found = next((c for c in entity_pages.cards if c.id == card_id and c.applies_to(entity)), None)
+        found = next((part for part in parts if part.id == part_id and part.applies_to(entity)), None)
         if found is None:
-            raise NotFoundError(f"No card {card_id!r} on the page of {ref}")
+            raise NotFoundError(f"The page of {ref} has no {what} {part_id!r}")
         return HTMLResponse(entity_pages.render_part(found, entity_pages.context(entity, ref, request)))
 
     @router.get("/catalog/{namespace}/{kind}/{name}/cards/{card_id}", response_class=HTMLResponse)
     async def card(request: Request, namespace: str, kind: str, name: str, card_id: str) -> HTMLResponse:
-        work = partial(render_card, request, namespace, kind, name, card_id)
+        work = partial(render_later, "card", entity_pages.cards, request, namespace, kind, name, card_id)
+        return await to_thread.run_sync(work, limiter=CARD_THREADS)
+
+    @router.get("/catalog/{namespace}/{kind}/{name}/tabs/{tab_id}", response_class=HTMLResponse)
+    async def tab_body(request: Request, namespace: str, kind: str, name: str, tab_id: str) -> HTMLResponse:
+        """A lazy tab's body (on the card threads too: it may wait on another service)."""
+        work = partial(render_later, "tab", entity_pages.tabs, request, namespace, kind, name, tab_id)
         return await to_thread.run_sync(work, limiter=CARD_THREADS)
 
     @router.get("/catalog/{namespace}/{kind}/{name}/unregister", response_class=HTMLResponse)
@@ -162,7 +177,11 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
         found = next((t for t in entity_pages.tabs if t.id == tab_id and t.applies_to(entity)), None)
         if found is None:
             raise NotFoundError(f"The page of {ref} has no tab {tab_id!r}")
-        html = entity_pages.render_part(found, entity_pages.context(entity, ref, request))
+        if found.lazy:
+            query = f"?{request.url.query}" if request.url.query else ""
+            html = pages.render_text("lazy_tab.html", src=f"{entity_href(entity)}/tabs/{tab_id}{query}")
+        else:
+            html = entity_pages.render_part(found, entity_pages.context(entity, ref, request))
         return pages.render(request, "entity.html", **entity_pages.header(entity, ref, tab_id), tab_html=html)
 
     return router

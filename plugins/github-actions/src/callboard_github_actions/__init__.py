@@ -1,0 +1,129 @@
+"""GitHub Actions on each service's page, written against ``callboard.sdk`` only.
+
+- config: ``plugins.github-actions`` (which ``integrations.github`` host, cache time, page size); GitHub's address,
+  token or GitHub App come from Backstage's ``integrations.github``
+- permission: ``github-actions.run.rerun`` (about one entity: rules may carry conditions such as isEntityOwner)
+- routes: ``/api/github-actions/runs`` (JSON) and ``POST /api/github-actions/runs/<id>/rerun``
+- entity tab **CI/CD** (lazy) and card **Build status** (lazy)
+- events: completed runs are published on ``change-events.record`` (the change events plugin records them)
+- health check: GitHub accepts the portal's credential
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from callboard.sdk import (
+    EntityCard,
+    EntityTab,
+    HealthCheck,
+    NotFoundError,
+    PermissionSpec,
+    PluginConfig,
+    PluginContext,
+    PluginRoutes,
+    UpstreamError,
+    hookimpl,
+)
+from callboard_github_actions import routes, views
+from callboard_github_actions.github import GitHubActions
+from callboard_github_actions.service import ANNOTATION, RERUN, Actions
+from callboard_github_actions.settings import Settings
+
+CALLBOARD_PLUGIN_API = "1.6"
+HERE = Path(__file__).parent
+TEMPLATES = str(HERE / "templates")
+
+
+class _State:
+    actions: Actions | None = None
+
+
+state = _State()
+
+
+def _actions(context: PluginContext) -> Actions:
+    if state.actions is None or state.actions.context is not context:
+        state.actions = Actions(context)
+    return state.actions
+
+
+def _is_component(entity: Any) -> bool:
+    return str(entity.get("kind", "")).lower() == "component"
+
+
+def _has_slug(entity: Any) -> bool:
+    return bool((entity.get("metadata", {}).get("annotations") or {}).get(ANNOTATION))
+
+
+@hookimpl
+def register_config() -> PluginConfig:
+    return PluginConfig(Settings)
+
+
+@hookimpl
+def register_permissions() -> list[PermissionSpec]:
+    return [
+        PermissionSpec(RERUN, "Re-run a workflow run of a service's repository", "update", resource="catalog-entity")
+    ]
+
+
+@hookimpl
+def register_routes(context: PluginContext) -> PluginRoutes:
+    return PluginRoutes(api=routes.api_router(_actions(context)))
+
+
+@hookimpl
+def register_entity_tabs() -> list[EntityTab]:
+    return [
+        EntityTab(
+            "github-actions",
+            "CI/CD",
+            "github_actions_tab.html",
+            weight=14,
+            applies_to=_is_component,
+            context=lambda entity_context: views.tab_context(state.actions, entity_context),
+            template_dir=TEMPLATES,
+            lazy=True,
+        )
+    ]
+
+
+@hookimpl
+def register_entity_cards() -> list[EntityCard]:
+    return [
+        EntityCard(
+            "github-actions",
+            "Build status",
+            "github_actions_card.html",
+            area="side",
+            weight=30,
+            applies_to=_has_slug,
+            context=lambda entity_context: views.card_context(state.actions, entity_context),
+            lazy=True,
+            template_dir=TEMPLATES,
+        )
+    ]
+
+
+@hookimpl
+def register_health_checks(context: PluginContext) -> list[HealthCheck]:
+    actions = _actions(context)
+
+    def credential() -> str | None:
+        try:
+            with context.http_client(actions.client_name) as http:
+                GitHubActions(http).rate_limit()
+        except NotFoundError as error:
+            return str(error)
+        except UpstreamError as error:
+            return f"{error} (integrations.github: check the token, or the GitHub App's appId and privateKey)"
+        return None
+
+    return [HealthCheck("credential", "GitHub accepts the portal's credential", credential)]
+
+
+@hookimpl
+def startup(context: PluginContext) -> None:
+    _actions(context)
