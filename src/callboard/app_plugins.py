@@ -161,6 +161,15 @@ class Context:
     transport: httpx.BaseTransport | None = None
 
     def http_client(self, name: str) -> httpx.Client:
+        return build_client(self._targets, name, on_write=self._audit_write(name), transport=self.transport)
+
+    def vendor_client(
+        self, name: str, base_url: str, headers: Mapping[str, str] | None = None, *, timeout_seconds: float = 30.0
+    ) -> httpx.Client:
+        target = ClientTarget(name, base_url, dict(headers or {}), timeout_seconds)
+        return build_client({name: target}, name, on_write=self._audit_write(name), transport=self.transport)
+
+    def _audit_write(self, name: str) -> Callable[[httpx.Request, httpx.Response], None]:
         def audit_write(request: httpx.Request, response: httpx.Response) -> None:
             self.audit(
                 f"{self.plugin_id}.http.{request.method.lower()}",
@@ -168,7 +177,7 @@ class Context:
                 detail={"status": response.status_code, "client": name},
             )
 
-        return build_client(self._targets, name, on_write=audit_write, transport=self.transport)
+        return audit_write
 
     def audit(self, action: str, target: str, outcome: str = "ok", detail: Mapping[str, Any] | None = None) -> None:
         identity = current_identity()

@@ -259,6 +259,13 @@ class PluginContext(Protocol):
         """A client for an integration host (``integrations.github`` ...) or proxy endpoint, its credentials
         attached on the server; timeouts, retries with backoff, and every write call audited."""
 
+    def vendor_client(
+        self, name: str, base_url: str, headers: Mapping[str, str] | None = None, *, timeout_seconds: float = 30.0
+    ) -> httpx.Client:
+        """A client for a vendor whose address and credentials the plugin's own config holds (PagerDuty's
+        ``pagerDuty.apiToken``, Jira's ``jira.token``): the same retries, timeouts and audited writes as
+        ``http_client``, the headers kept on the server; ``name`` says which in the audit log. Plugin API 1.6."""
+
     def audit(self, action: str, target: str, outcome: str = "ok", detail: Mapping[str, Any] | None = None) -> None:
         """Record an action in the audit log, as the caller of the current request or as the plugin."""
 

@@ -45,7 +45,12 @@ from callboard.core.identity import Identity
 from callboard.core.permissions import SYSTEM
 from callboard.plugins.manager import PluginManager
 from callboard.settings import settings_from
+
+# The vendors' stand-ins and what their data is made of, for integration plugins' tests (re-exported).
 from callboard.standins import VendorStandIns
+from callboard.standins.pagerduty import Level as PagerDutyLevel  # noqa: F401
+from callboard.standins.pagerduty import Person as PagerDutyPerson  # noqa: F401
+from callboard.standins.pagerduty import Service as PagerDutyService  # noqa: F401
 
 PG_ADMIN = os.environ.get("CALLBOARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SERVICE_TOKEN = "callboard-testing-service-token-0123"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from callboard.sdk import EntityContext
@@ -19,7 +18,7 @@ def tab_context(actions: Actions | None, context: EntityContext) -> Mapping[str,
     if "slug" not in found or actions is None:
         return found
     slug, params = found["slug"], context.params
-    common = {**found, "may_rerun": actions.may_rerun(context.entity), "fmt": Format(actions.context.now())}
+    common = {**found, "may_rerun": actions.may_rerun(context.entity), "now": actions.context.now()}
     run_id = params.get("run", "")
     if run_id.isdigit():
         return {**common, "mode": "run", "run": actions.run(slug, int(run_id))}
@@ -45,7 +44,7 @@ def card_context(actions: Actions | None, context: EntityContext) -> Mapping[str
     found = _project(actions, context)
     if "slug" not in found or actions is None:
         return found
-    return {**found, "latest": actions.latest(found["slug"], context.ref), "fmt": Format(actions.context.now())}
+    return {**found, "latest": actions.latest(found["slug"], context.ref), "now": actions.context.now()}
 
 
 def _project(actions: Actions | None, context: EntityContext) -> dict[str, Any]:
@@ -58,28 +57,3 @@ def _project(actions: Actions | None, context: EntityContext) -> dict[str, Any]:
     if problem:
         return {"invalid": problem, "annotation": ANNOTATION, "example": EXAMPLE}
     return {"slug": slug, "repository_url": f"https://github.com/{slug}"}
-
-
-class Format:
-    """Times and durations as the tab writes them, relative to the portal's clock."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def ago(self, moment: float | None) -> str:
-        if moment is None:
-            return ""
-        seconds = max(0.0, self.now - moment)
-        for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
-            if seconds >= size:
-                return f"{int(seconds // size)} {unit} ago"
-        return "just now"
-
-    def at(self, moment: float | None) -> str:
-        return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
-
-    def duration(self, seconds: float | None) -> str:
-        if seconds is None:
-            return ""
-        minutes, rest = divmod(int(seconds), 60)
-        return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"

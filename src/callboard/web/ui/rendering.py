@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -31,6 +32,33 @@ def entity_href(target: Mapping[str, Any] | str) -> str:
         namespace = str(metadata.get("namespace") or "default")
         kind, name = str(target.get("kind", "")), str(metadata.get("name", ""))
     return f"/catalog/{quote(namespace.lower(), safe='')}/{quote(kind.lower(), safe='')}/{quote(name, safe='')}"
+
+
+def ago(moment: float | None, now: float) -> str:
+    """How long before ``now`` (the portal's clock, which a page passes in) ``moment`` was: "3 h ago"."""
+    if moment is None:
+        return ""
+    seconds = now - moment
+    if seconds < 0:
+        return at_time(moment)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now"
+
+
+def at_time(moment: float | None) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+def took(seconds: float | None) -> str:
+    """A duration as people say it: "4 min 05 s", "42 s", "2 h 10 min"."""
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(int(seconds), 60)
+    if minutes >= 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
 def ref_label(ref: str, context_kind: str | None = None) -> str:
@@ -112,6 +140,9 @@ class Pages:
             safe_url=safe_url,
             rel_targets=relation_targets,
             with_query=with_query,
+            ago=ago,
+            at_time=at_time,
+            took=took,
             app_title=title,
             nav=list(nav),
             vendor_ready=(STATIC_DIR / "vendor" / "htmx" / "htmx.min.js").is_file(),
