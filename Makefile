@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode
 	# The change events, deployments, AWS inventory and integration (CI/CD, on-call, issues) plugins are part of the product as the demo shows them; the announcements example stays
 	# out of the environment (its tests install it the way a user would, and uninstall it).
-	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode --package callboard-change-events --package callboard-deployments --package callboard-aws --package callboard-github-actions --package callboard-pagerduty --package callboard-jira
+	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode --package callboard-change-events --package callboard-deployments --package callboard-aws --package callboard-github-actions --package callboard-pagerduty --package callboard-jira --package callboard-gitlab-ci
 	touch $@
 
 # Front-end libraries come from the npm registry at build time; the portal serves them itself (no CDN).

@@ -51,7 +51,7 @@ apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
   name: bad-slug
-  annotations: {github.com/project-slug: "not a slug"}
+  annotations: {github.com/project-slug: "../.."}
 spec: {type: service, lifecycle: production, owner: group:default/testers}
 """
 

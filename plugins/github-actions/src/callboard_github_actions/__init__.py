@@ -49,8 +49,13 @@ def _actions(context: PluginContext) -> Actions:
     return state.actions
 
 
-def _is_component(entity: Any) -> bool:
-    return str(entity.get("kind", "")).lower() == "component"
+def _tab_applies(entity: Any) -> bool:
+    """Components, with the repository or to say how to name it; not those that name only a GitLab project
+    (their CI/CD tab is GitLab CI's, when installed)."""
+    found = entity.get("metadata", {}).get("annotations") or {}
+    on_gitlab = bool(found.get("gitlab.com/project-slug") or found.get("gitlab.com/project-id"))
+    gitlab_only = on_gitlab and not _has_slug(entity)
+    return str(entity.get("kind", "")).lower() == "component" and not gitlab_only
 
 
 def _has_slug(entity: Any) -> bool:
@@ -82,7 +87,7 @@ def register_entity_tabs() -> list[EntityTab]:
             "CI/CD",
             "github_actions_tab.html",
             weight=14,
-            applies_to=_is_component,
+            applies_to=_tab_applies,
             context=lambda entity_context: views.tab_context(state.actions, entity_context),
             template_dir=TEMPLATES,
             lazy=True,

@@ -71,15 +71,11 @@ def api_router(actions: Actions) -> APIRouter:
             actions.rerun(found, run_id)
         except NotAllowedError as error:
             if htmx:
-                return HTMLResponse(
-                    f'<span class="notice upstream-problem" role="status">{escape(str(error))}</span>', 403
-                )
+                return _note(str(error), 403)
             raise
         except UpstreamError as error:
             if htmx:
-                return HTMLResponse(
-                    f'<span class="notice upstream-problem" role="status">{escape(str(error))}</span>', 502
-                )
+                return _note(str(error), 502)
             raise HTTPException(502, str(error)) from None
         if htmx:
             return HTMLResponse(

@@ -37,7 +37,7 @@ def slug_of(entity: Mapping[str, Any]) -> str | None:
 
 
 def slug_problem(slug: str) -> str | None:
-    if SLUG.match(slug):
+    if SLUG.match(slug) and not {".", ".."} & set(slug.split("/")):
         return None
     return f"{ANNOTATION}: {slug!r} is not owner/repository (e.g. northwind/booking-service)"
 
