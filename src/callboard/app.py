@@ -276,7 +276,9 @@ def create_runtime(
     permission = _section(PermissionConfig, settings.permission, ("permission",), settings)
     hooked = plugins.hook.permission_policy(config=permission.model_dump())
     permission_policy: PermissionPolicy = hooked or ConfigPolicy(
-        permission, callboard.declarations.entity_permission_names()
+        permission,
+        callboard.declarations.entity_permission_names(),
+        opt_in=callboard.declarations.opt_in_permission_names(),
     )
     tokens = TokenService(
         database,

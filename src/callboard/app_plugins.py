@@ -58,6 +58,10 @@ class PluginDeclarations:
     def permission_names(self) -> set[str]:
         return {spec.name for specs in self.permissions.values() for spec in specs}
 
+    def opt_in_permission_names(self) -> set[str]:
+        """Plugin permissions granted only by a rule (``PermissionSpec.opt_in``)."""
+        return {spec.name for specs in self.permissions.values() for spec in specs if spec.opt_in}
+
     def entity_permission_names(self) -> set[str]:
         """Plugin permissions about one entity: rules may put conditions on them."""
         return {spec.name for specs in self.permissions.values() for spec in specs if spec.resource == "catalog-entity"}

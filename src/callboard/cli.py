@@ -36,6 +36,7 @@ from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import CallboardError
 from callboard.core.permissions import SYSTEM
 from callboard.demo import catalog_root, demo_config
+from callboard.demo import vendors as demo_vendors
 from callboard.demo.sample_repos import write_sample_repos
 from callboard.plugins.manager import PluginError
 from callboard.scaffolder.runner import Runner
@@ -215,10 +216,12 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database.")] = Path("data/demo"),
 ) -> None:
     """Run Callboard on 127.0.0.1 with the bundled demo catalog (Northwind Freight)."""
-    config = demo_config(data_dir.resolve())
+    # GitHub, GitLab, PagerDuty and Jira as local stand-ins, for the integration plugins (in this process).
+    vendors = demo_vendors.start()
+    config = demo_vendors.merged(demo_config(data_dir.resolve()), vendors.url)
     # A fresh API token per run, so scripts and curl can try the API (it dies with the process).
     token = secrets.token_urlsafe(24)
-    config["backend"]["auth"] = {  # type: ignore[index]
+    config["backend"]["auth"] = {
         "externalAccess": [{"type": "static", "options": {"token": token, "subject": "service:demo"}}]
     }
     settings = settings_from(LoadedConfig(config, []))
@@ -248,6 +251,7 @@ def demo(
     err.print(f"  Portal:    http://127.0.0.1:{port}/  (sign in with 'Continue as guest')")
     err.print(f"  OpenAPI:   http://127.0.0.1:{port}/api/openapi.json")
     err.print(f"  API token: {token}  (valid while this demo runs)")
+    err.print(f"  Vendors:   GitHub, GitLab, PagerDuty and Jira stand-ins on {vendors.url}")
     err.print(
         f"  Try:       curl -H 'Authorization: Bearer {token}' "
         f"'http://127.0.0.1:{port}/api/catalog/entities?filter=kind=component&limit=5'"

@@ -280,3 +280,24 @@ def test_annotations_and_rules_place_events_that_name_no_entity(portal: Portal, 
         assert response.json()["entityRefs"] == ["component:default/ledger"]
     assert [item["entityRefs"] for item in heard] == [["component:default/ledger"]] * 2
     assert {item["type"] for item in heard} == {"deployment", "config-change"}
+
+
+def test_a_change_another_plugin_heard_is_recorded_once_and_bad_ones_are_logged(
+    portal: Portal, client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the GitHub Actions and GitLab CI plugins publish on change-events.record (no import between them)."""
+    change = {
+        "source": "github",
+        "id": "workflow_run/42/1",
+        "type": "build",
+        "time": portal.clock() - 60,
+        "title": "CI #42 on main: success",
+        "url": "https://github.com/acme/payments-api/actions/runs/42",
+        "entityRefs": [PAYMENTS_API],
+    }
+    portal.runtime.events.publish("change-events.record", change)
+    portal.runtime.events.publish("change-events.record", change)  # seen twice: stored once
+    portal.runtime.events.publish("change-events.record", {"source": "github", "type": "build"})
+    [event] = timeline(client, PAYMENTS_API)
+    assert event["title"] == "CI #42 on main: success" and event["source"] == "github"
+    assert "ignored a change heard on change-events.record: id:" in caplog.text

@@ -30,22 +30,32 @@ class PermissionPolicy(Protocol):
 
 
 class ConfigPolicy:
-    def __init__(self, config: PermissionConfig, entity_permissions: Collection[str] = ()) -> None:
+    def __init__(
+        self, config: PermissionConfig, entity_permissions: Collection[str] = (), *, opt_in: Collection[str] = ()
+    ) -> None:
         self.config = config
         #: Conditions apply to the catalog's entity permissions and to plugins' (``resource="catalog-entity"``).
         self.entity_permissions = frozenset(RESOURCE_PERMISSIONS) | frozenset(entity_permissions)
+        #: Plugins' permissions for actions outside the portal (re-run a build, page on-call): such writes are
+        #: opt-in, so only a rule allows them, whatever the default decision.
+        self.opt_in = frozenset(opt_in)
 
     def decide(self, identity: Identity, permission: str) -> Decision:
         if not identity.signed_in:
             return Decision("deny", reason="not signed in")
         if not self.config.enabled:
-            return ALLOW
+            return self._unruled(permission, ALLOW)
         for index, rule in enumerate(self.config.rules):
             if self._applies(rule, identity, permission):
                 return self._decision(rule, identity, permission, index)
         if permission == AUDIT_READ:
             return Decision("deny", reason="audit.read needs a rule that allows it")
-        return ALLOW if self.config.default_decision == "allow" else Decision("deny", reason="default decision")
+        return self._unruled(permission, ALLOW if self.config.default_decision == "allow" else None)
+
+    def _unruled(self, permission: str, default: Decision | None) -> Decision:
+        if permission in self.opt_in:
+            return Decision("deny", reason=f"{permission} is granted only by a rule in permission.rules")
+        return default or Decision("deny", reason="default decision")
 
     @staticmethod
     def _applies(rule: PermissionRule, identity: Identity, permission: str) -> bool:

@@ -61,11 +61,14 @@ class PermissionSpec:
 
     name: str
     description: str
-    #: "read" permissions are granted to signed-in users by the default policy; anything else needs a rule.
+    #: What the permission lets people do; where no rule names it, ``permission.defaultDecision`` decides.
     action: Literal["read", "create", "update", "delete", "use"] = "read"
     #: "catalog-entity": a permission about one entity (re-run its build, page its on-call), so rules may carry
     #: conditions (isEntityOwner, hasAnnotation...) and the plugin asks ``decide_for_entity`` (plugin API 1.5).
     resource: Literal["catalog-entity"] | None = None
+    #: Granted only by a rule, whatever the default decision: for actions that reach outside the portal (re-run a
+    #: build, page whoever is on call), so that installing a plugin never hands everyone a button (plugin API 1.6).
+    opt_in: bool = False
 
 
 @dataclass(frozen=True)

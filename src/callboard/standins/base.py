@@ -77,6 +77,11 @@ def number(*parts: str, digits: int = 9) -> int:
     return value
 
 
+def sha(*parts: str) -> str:
+    """A commit id fixed by ``parts``."""
+    return hashlib.sha1("/".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
 def iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

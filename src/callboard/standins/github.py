@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from callboard.standins.base import Vendor, error, iso, number, seeded
+from callboard.standins.base import Vendor, error, iso, number, seeded, sha
 
 WORKFLOWS = (
     ("CI", ".github/workflows/ci.yml", ("lint", "test (3.12)", "build")),
@@ -117,7 +117,7 @@ class GitHub(Vendor):
                     name=title,
                     path=path,
                     branch=branch,
-                    sha=f"{number('sha', owner, name, str(index), digits=18):040x}"[-40:],
+                    sha=sha(owner, name, str(index)),
                     message=pick.choice(
                         (
                             "Bump httpx to 0.28",
@@ -129,7 +129,7 @@ class GitHub(Vendor):
                     ),
                     actor=pick.choice(ACTORS),
                     number=400 - index,
-                    created=now - index * 5400 - pick.randint(60, 1800),
+                    created=now - index * 5400 - 600 - pick.randint(60, 1800),  # finished before now
                     duration=pick.randint(90, 600),
                     conclusion="failure" if failed else "success",
                     jobs=jobs,

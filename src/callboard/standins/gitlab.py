@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from callboard.standins.base import Vendor, error, iso, number, seeded
+from callboard.standins.base import Vendor, error, iso, number, seeded, sha
 
 STAGES = (("lint", "build"), ("test", "test"), ("build-image", "build"), ("deploy-staging", "deploy"))
 REFS = ("main", "main", "main", "feature/label-preview", "fix/customs-codes")
@@ -90,9 +90,9 @@ class GitLab(Vendor):
                     id=number("pipeline", project.path, str(index), digits=7),
                     iid=300 - index,
                     ref=pick.choice(REFS),
-                    sha=f"{number('sha', project.path, str(index), digits=18):040x}"[-40:],
+                    sha=sha(project.path, str(index)),
                     user=pick.choice(PEOPLE),
-                    created=now - index * 7200 - pick.randint(60, 1800),
+                    created=now - index * 7200 - 900 - pick.randint(60, 1800),  # finished before now
                     duration=pick.randint(120, 900),
                     status="failed" if failed else "success",
                 )

@@ -70,7 +70,9 @@ def register_config() -> PluginConfig:
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
     return [
-        PermissionSpec(RERUN, "Re-run a workflow run of a service's repository", "update", resource="catalog-entity")
+        PermissionSpec(
+            RERUN, "Re-run a workflow run of a service's repository", "update", resource="catalog-entity", opt_in=True
+        )
     ]
 
 

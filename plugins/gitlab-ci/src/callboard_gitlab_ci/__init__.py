@@ -60,7 +60,9 @@ def register_config() -> PluginConfig:
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
     return [
-        PermissionSpec(RETRY, "Retry a pipeline of a service's GitLab project", "update", resource="catalog-entity")
+        PermissionSpec(
+            RETRY, "Retry a pipeline of a service's GitLab project", "update", resource="catalog-entity", opt_in=True
+        )
     ]
 
 

@@ -57,7 +57,11 @@ def register_config() -> PluginConfig:
 def register_permissions() -> list[PermissionSpec]:
     return [
         PermissionSpec(
-            CREATE, "Trigger a PagerDuty incident on a service (pages its on-call)", "create", resource="catalog-entity"
+            CREATE,
+            "Trigger a PagerDuty incident on a service (pages its on-call)",
+            "create",
+            resource="catalog-entity",
+            opt_in=True,
         )
     ]
 
