@@ -91,11 +91,29 @@ def test_runs_rerun_on_call_trigger_and_issues_in_a_browser(demo: Portal, vendor
         expect(page.locator(".jira-issues tbody tr").first).to_contain_text("BOOK-")
         page.screenshot(path=str(SHOTS / "demo-issues.png"), full_page=True)
 
+        page.goto("/catalog/default/component/carrier-onboarding")
+        page.get_by_role("link", name="CI/CD").click()  # a GitLab project: the GitLab CI plugin's tab
+        page.get_by_label("Status").select_option("failed")
+        page.get_by_role("button", name="Filter").click()
+        page.locator("table.runs tbody tr").first.get_by_role("link").first.click()
+        expect(page.locator("section.stage h3").first).to_be_visible()
+        page.get_by_role("button", name="Retry").click()
+        expect(page.locator(".rerun")).to_contain_text("Retry requested")
+        assert [project for project, _ in vendors.gitlab.retries] == ["northwind/carriers/carrier-onboarding"]
+        page.screenshot(path=str(SHOTS / "demo-gitlab-pipeline.png"), full_page=True)
+
+        page.goto("/catalog/default/group/shipping-team")
+        team = page.locator(".card-pagerduty-team")
+        expect(team).to_contain_text("booking-service")
+        expect(team).to_contain_text("carrier-rates-service")
+
         page.goto("/admin/plugins")
-        expect(page.locator(".plugin-health")).to_contain_text(["✓ GitHub accepts"])
+        for check in ("✓ GitHub accepts", "✓ GitLab accepts", "✓ PagerDuty accepts", "✓ Jira accepts"):
+            expect(page.locator(".plugin-health").filter(has_text=check)).to_have_count(1)
+        page.screenshot(path=str(SHOTS / "demo-plugins-health.png"), full_page=True)
         browser.close()
     actions = {entry["action"] for entry in demo.runtime.audit.read(SYSTEM, actor="user:default/guest")}
-    assert {"github-actions.run.rerun", "pagerduty.incident.create"} <= actions
+    assert {"github-actions.run.rerun", "pagerduty.incident.create", "gitlab-ci.pipeline.retry"} <= actions
 
 
 def test_someone_without_the_permissions_sees_no_buttons_and_is_refused(demo: Portal, vendors: VendorStandIns) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from callboard.sdk import EntityContext
-from callboard_gitlab_ci.gitlab import FINISHED
+from callboard_gitlab_ci.gitlab import FINISHED, Job
 from callboard_gitlab_ci.service import SLUG, Pipelines, project_of, project_problem
 
 EXAMPLE = f"""metadata:
@@ -23,7 +23,12 @@ def tab_context(pipelines: Pipelines | None, context: EntityContext) -> Mapping[
     common = {**found, "may_retry": pipelines.may_retry(context.entity), "now": pipelines.context.now()}
     pipeline_id = params.get("pipeline", "")
     if pipeline_id.isdigit():
-        return {**common, "mode": "pipeline", "pipeline": pipelines.pipeline(project, int(pipeline_id))}
+        return {
+            **common,
+            "mode": "pipeline",
+            "pipeline": pipelines.pipeline(project, int(pipeline_id)),
+            "stages": stages,
+        }
     branch = params.get("branch", "")[:200]
     status = params.get("status", "")
     status = status if status in STATUSES else ""
@@ -41,6 +46,14 @@ def tab_context(pipelines: Pipelines | None, context: EntityContext) -> Mapping[
         "last_page": max(1, -(-total // pipelines.settings.per_page)),
         "finished": FINISHED,
     }
+
+
+def stages(jobs: list[Job]) -> list[tuple[str, list[Job]]]:
+    """Jobs by stage, stages in the order the pipeline runs them (the order GitLab lists their jobs in)."""
+    found: dict[str, list[Job]] = {}
+    for job in sorted(jobs, key=lambda job: job.id):
+        found.setdefault(job.stage, []).append(job)
+    return list(found.items())
 
 
 def card_context(pipelines: Pipelines | None, context: EntityContext) -> Mapping[str, Any]:
