@@ -235,7 +235,11 @@ def assemble(
     provider_entities: Callable[[str], list[Any]],
     clock: Callable[[], float] = time.time,
 ) -> BackendPlugins:
-    targets = dict(integration_targets(settings.integrations))
+    try:
+        targets = dict(integration_targets(settings.integrations))
+    except ValueError as error:  # a GitHub App without its key, a key that is not one
+        origin = settings.loaded.origin(("integrations",)) if settings.loaded else "app-config"
+        raise ConfigError(f"{origin}: {error}") from None
     for endpoint in endpoints:
         targets.setdefault(
             f"proxy:{endpoint.name}",

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import jwt
+from cryptography.hazmat.primitives import serialization
 
 from callboard.core.upstream import UpstreamError, check_response
 
@@ -38,6 +39,13 @@ class GitHubApp:
         app_id, key = entry.get("appId"), entry.get("privateKey")
         if not app_id or not key:
             raise ValueError(f"{where}: a GitHub App needs appId and privateKey (the PEM the app's settings page gave)")
+        try:
+            serialization.load_pem_private_key(str(key).encode(), password=None)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"{where}.privateKey: not a PEM private key; paste the whole .pem file the app's settings page "
+                "gave (-----BEGIN RSA PRIVATE KEY----- ...), e.g. as ${GITHUB_APP_PRIVATE_KEY}"
+            ) from None
         owners = frozenset(str(owner).lower() for owner in entry.get("allowedInstallationOwners") or [])
         return cls(str(app_id), str(key), owners)
 
