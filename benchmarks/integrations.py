@@ -107,8 +107,11 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.2, help="seconds each vendor call takes")
     args = parser.parse_args()
     print(f"{args.viewers} viewers x {len(SERVICES)} services; each vendor answers after {args.delay:g} s")
-    print(f"{'mode':<12} {'page views':>10} " + " ".join(f"{v + ' calls':>16}" for v in VENDORS)
-          + f" {'calls/view':>10} {'overview p50':>12} {'tab p50':>9} {'tab p95':>9}")
+    print(
+        f"{'mode':<12} {'page views':>10} "
+        + " ".join(f"{v + ' calls':>16}" for v in VENDORS)
+        + f" {'calls/view':>10} {'overview p50':>12} {'tab p50':>9} {'tab p95':>9}"
+    )
     for mode in ("cached", "caching off"):
         found = run(mode, args.viewers, args.delay)
         total = sum(found["calls"].values())
