@@ -154,7 +154,7 @@ def test_an_entity_without_the_annotation_says_how_to_add_it(portal: Portal, cli
     invalid = client.get("/catalog/default/component/bad-slug/tabs/github-actions")
     assert "is not owner/repository" in invalid.text
     api = client.get("/api/github-actions/runs", params={"entity": "component:default/no-slug"})
-    assert api.status_code == 400 and "github.com/project-slug" in api.json()["error"]["message"]
+    assert api.status_code == 404 and "github.com/project-slug" in api.json()["error"]["message"]
 
 
 def test_a_refused_credential_is_explained_to_administrators_and_never_shown(

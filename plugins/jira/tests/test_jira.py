@@ -58,7 +58,7 @@ def test_component_annotations_narrow_and_cannot_widen_the_query(
     sneaky = _issues(client, "sneaky")
     assert sneaky["openTotal"] == 0 and sneaky["problem"] is None  # the quote is part of a value, not JQL
     bad = client.get("/api/jira/issues", params={"entity": "component:default/bad-key"})
-    assert bad.status_code == 400 and "is not a Jira project key" in bad.json()["error"]["message"]
+    assert bad.status_code == 404 and "is not a Jira project key" in bad.json()["error"]["message"]
     assert "is not a Jira project key" in client.get("/catalog/default/component/bad-key/tabs/jira").text
     assert not any("myself" in call for call in vendors.jira.calls)
 

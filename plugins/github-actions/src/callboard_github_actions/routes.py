@@ -16,6 +16,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from callboard.sdk import EntityRef, EntityRefError, Fetched, NotAllowedError, UpstreamError
 from callboard_github_actions.service import ANNOTATION, Actions, slug_of, slug_problem
 
+#: What a read answers besides 200: the OpenAPI document says so (the fuzzer checks it).
+READS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such entity, one the caller may not read, or one without the annotation."},
+    502: {"description": "GitHub could not be read and nothing was cached."},
+}
+#: What a write answers besides 202.
+WRITES: dict[int | str, dict[str, Any]] = {
+    **READS,
+    400: {"description": "The request does not fit (the message says which field)."},
+    403: {"description": "The caller lacks the permission on this entity."},
+}
+
 
 def api_router(actions: Actions) -> APIRouter:
     router = APIRouter()
@@ -24,19 +36,19 @@ def api_router(actions: Actions) -> APIRouter:
         try:
             ref = EntityRef.parse(raw.strip(), default_kind="component").key
         except EntityRefError as error:
-            raise HTTPException(400, f"entity: {error}") from None
+            raise HTTPException(404, f"entity: {error}; no entity has that ref") from None
         entity = actions.context.caller_catalog.entity(ref)
         if entity is None:
             raise HTTPException(404, f"No entity {ref} (or you may not read it)")
         slug = slug_of(entity)
         if slug is None:
-            raise HTTPException(400, f"{ref} has no {ANNOTATION} annotation; add one naming owner/repository")
+            raise HTTPException(404, f"{ref} has no {ANNOTATION} annotation; add one naming owner/repository")
         problem = slug_problem(slug)
         if problem:
-            raise HTTPException(400, problem)
+            raise HTTPException(404, problem)
         return dict(entity), slug
 
-    @router.get("/runs")
+    @router.get("/runs", responses=READS)
     def runs(entity: str, workflow: int | None = None, branch: str = "", page: int = 1) -> dict[str, Any]:
         """The repository's workflow runs, newest first (``workflow`` id and ``branch`` filter them)."""
         found, slug = entity_and_slug(entity)
@@ -52,7 +64,7 @@ def api_router(actions: Actions) -> APIRouter:
             **_freshness(fetched),
         }
 
-    @router.get("/runs/{run_id}")
+    @router.get("/runs/{run_id}", responses=READS)
     def run(entity: str, run_id: int) -> dict[str, Any]:
         """One run with its jobs and their steps."""
         _, slug = entity_and_slug(entity)
@@ -62,7 +74,7 @@ def api_router(actions: Actions) -> APIRouter:
         found, jobs = fetched.value
         return {"run": asdict(found), "jobs": [asdict(job) for job in jobs], **_freshness(fetched)}
 
-    @router.post("/runs/{run_id}/rerun", status_code=202)
+    @router.post("/runs/{run_id}/rerun", status_code=202, responses=WRITES)
     def rerun(request: Request, entity: str, run_id: int) -> Response:
         """Re-run a run: needs ``github-actions.run.rerun`` on the entity; audited either way."""
         found, _ = entity_and_slug(entity)

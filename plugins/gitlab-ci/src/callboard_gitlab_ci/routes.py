@@ -16,6 +16,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from callboard.sdk import EntityRef, EntityRefError, Fetched, NotAllowedError, UpstreamError
 from callboard_gitlab_ci.service import SLUG, Pipelines, project_of, project_problem
 
+#: What a read answers besides 200: the OpenAPI document says so (the fuzzer checks it).
+READS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such entity, one the caller may not read, or one without the annotation."},
+    502: {"description": "GitLab could not be read and nothing was cached."},
+}
+#: What a write answers besides 202.
+WRITES: dict[int | str, dict[str, Any]] = {
+    **READS,
+    400: {"description": "The request does not fit (the message says which field)."},
+    403: {"description": "The caller lacks the permission on this entity."},
+}
+
 
 def api_router(pipelines: Pipelines) -> APIRouter:
     router = APIRouter()
@@ -24,19 +36,19 @@ def api_router(pipelines: Pipelines) -> APIRouter:
         try:
             ref = EntityRef.parse(raw.strip(), default_kind="component").key
         except EntityRefError as error:
-            raise HTTPException(400, f"entity: {error}") from None
+            raise HTTPException(404, f"entity: {error}; no entity has that ref") from None
         entity = pipelines.context.caller_catalog.entity(ref)
         if entity is None:
             raise HTTPException(404, f"No entity {ref} (or you may not read it)")
         project = project_of(entity)
         if project is None:
-            raise HTTPException(400, f"{ref} has no {SLUG} annotation; add one naming group/project")
+            raise HTTPException(404, f"{ref} has no {SLUG} annotation; add one naming group/project")
         problem = project_problem(project)
         if problem:
-            raise HTTPException(400, problem)
+            raise HTTPException(404, problem)
         return dict(entity), project
 
-    @router.get("/pipelines")
+    @router.get("/pipelines", responses=READS)
     def listed(entity: str, branch: str = "", status: str = "", page: int = 1) -> dict[str, Any]:
         """The project's pipelines, newest first (``branch`` and ``status`` filter them)."""
         found, project = entity_and_project(entity)
@@ -52,7 +64,7 @@ def api_router(pipelines: Pipelines) -> APIRouter:
             **_freshness(fetched),
         }
 
-    @router.get("/pipelines/{pipeline_id}")
+    @router.get("/pipelines/{pipeline_id}", responses=READS)
     def one(entity: str, pipeline_id: int) -> dict[str, Any]:
         """One pipeline with its jobs."""
         _, project = entity_and_project(entity)
@@ -62,7 +74,7 @@ def api_router(pipelines: Pipelines) -> APIRouter:
         found, jobs = fetched.value
         return {"pipeline": asdict(found), "jobs": [asdict(job) for job in jobs], **_freshness(fetched)}
 
-    @router.post("/pipelines/{pipeline_id}/retry", status_code=202)
+    @router.post("/pipelines/{pipeline_id}/retry", status_code=202, responses=WRITES)
     def retry(request: Request, entity: str, pipeline_id: int) -> Response:
         """Retry a pipeline's failed jobs: needs ``gitlab-ci.pipeline.retry`` on the entity; audited either way."""
         found, _ = entity_and_project(entity)

@@ -10,26 +10,38 @@ from fastapi import APIRouter, HTTPException
 from callboard.sdk import EntityRef, EntityRefError
 from callboard_jira.service import PROJECT_KEY, Issues, annotations_of, key_problem
 
+#: What a read answers besides 200: the OpenAPI document says so (the fuzzer checks it).
+READS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such entity, one the caller may not read, or one without the annotation."},
+    502: {"description": "Jira could not be read and nothing was cached."},
+}
+#: What a write answers besides 202.
+WRITES: dict[int | str, dict[str, Any]] = {
+    **READS,
+    400: {"description": "The request does not fit (the message says which field)."},
+    403: {"description": "The caller lacks the permission on this entity."},
+}
+
 
 def api_router(issues: Issues) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/issues")
+    @router.get("/issues", responses=READS)
     def open_issues(entity: str) -> dict[str, Any]:
         """The entity's project: open issues (most urgent first), counts by type and status, recent activity."""
         try:
             ref = EntityRef.parse(entity.strip(), default_kind="component").key
         except EntityRefError as error:
-            raise HTTPException(400, f"entity: {error}") from None
+            raise HTTPException(404, f"entity: {error}; no entity has that ref") from None
         found = issues.context.caller_catalog.entity(ref)
         if found is None:
             raise HTTPException(404, f"No entity {ref} (or you may not read it)")
         key = str(annotations_of(found).get(PROJECT_KEY) or "").strip()
         if not key:
-            raise HTTPException(400, f"{ref} has no {PROJECT_KEY} annotation; add one naming its Jira project")
+            raise HTTPException(404, f"{ref} has no {PROJECT_KEY} annotation; add one naming its Jira project")
         problem = key_problem(key)
         if problem:
-            raise HTTPException(400, problem)
+            raise HTTPException(404, problem)
         fetched = issues.summary(found)
         summary = fetched.value
         return {

@@ -17,6 +17,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from callboard.sdk import EntityRef, EntityRefError, InputError, NotAllowedError, UpstreamError
 from callboard_pagerduty.service import INTEGRATION_KEY, SERVICE_ID, OnCall, matched
 
+#: What a read answers besides 200: the OpenAPI document says so (the fuzzer checks it).
+READS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such entity, one the caller may not read, or one without the annotation."},
+    502: {"description": "PagerDuty could not be read and nothing was cached."},
+}
+#: What a write answers besides 202.
+WRITES: dict[int | str, dict[str, Any]] = {
+    **READS,
+    400: {"description": "The request does not fit (the message says which field)."},
+    403: {"description": "The caller lacks the permission on this entity."},
+}
+
 
 def api_router(on_call: OnCall) -> APIRouter:
     router = APIRouter()
@@ -25,15 +37,15 @@ def api_router(on_call: OnCall) -> APIRouter:
         try:
             ref = EntityRef.parse(raw.strip(), default_kind="component").key
         except EntityRefError as error:
-            raise HTTPException(400, f"entity: {error}") from None
+            raise HTTPException(404, f"entity: {error}; no entity has that ref") from None
         entity = on_call.context.caller_catalog.entity(ref)
         if entity is None:
             raise HTTPException(404, f"No entity {ref} (or you may not read it)")
         if not matched(entity):
-            raise HTTPException(400, f"{ref} has neither {SERVICE_ID} nor {INTEGRATION_KEY}; add one")
+            raise HTTPException(404, f"{ref} has neither {SERVICE_ID} nor {INTEGRATION_KEY}; add one")
         return dict(entity)
 
-    @router.get("/services")
+    @router.get("/services", responses=READS)
     def service(entity: str) -> dict[str, Any]:
         """The entity's PagerDuty service: on call per escalation level, open incidents, recent changes."""
         fetched = on_call.overview(readable(entity))
@@ -48,7 +60,7 @@ def api_router(on_call: OnCall) -> APIRouter:
             "problem": fetched.problem or None,
         }
 
-    @router.post("/incidents", status_code=202)
+    @router.post("/incidents", status_code=202, responses=WRITES)
     async def create(request: Request, entity: str) -> Response:
         """Trigger an incident (``summary``, ``urgency`` high or low; JSON or a form): needs
         ``pagerduty.incident.create`` on the entity, and its integration key; audited either way."""
