@@ -7,7 +7,9 @@ from callboard.builtins.detectors.deployment import Deployments
 from callboard.builtins.detectors.docs import Docs
 from callboard.builtins.detectors.manifests import Manifests
 from callboard.builtins.detectors.ownership import CodeOwners
+from callboard.builtins.detectors.releases import Releases
 from callboard.builtins.detectors.specs import ApiSpecs
+from callboard.builtins.detectors.stacks import Stacks
 from callboard.sdk import hookimpl
 
 CALLBOARD_PLUGIN_API = "1.0"
@@ -15,4 +17,4 @@ CALLBOARD_PLUGIN_API = "1.0"
 
 @hookimpl
 def register_discovery_detectors() -> list[object]:
-    return [Manifests(), Pipelines(), Deployments(), ApiSpecs(), CodeOwners(), Docs()]
+    return [Manifests(), Stacks(), Pipelines(), Deployments(), ApiSpecs(), CodeOwners(), Docs(), Releases()]

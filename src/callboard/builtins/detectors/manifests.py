@@ -109,40 +109,6 @@ class Manifests:
             facts += self._compose(repo, path)
         return facts
 
-    def _package(
-        self,
-        unit: str,
-        path: str,
-        *,
-        name: str,
-        description: str,
-        language: str,
-        dependencies: list[str],
-        version: str = "",
-        rule: str,
-    ) -> list[Fact]:
-        facts = [Fact(unit, "unit", True, 0.9, path, f"{path} describes a package")]
-        if name:
-            facts.append(Fact(unit, "metadata.name", entity_name(name), 0.9, path, f"{rule} names it {name!r}"))
-        if description:
-            facts.append(Fact(unit, "metadata.description", description, 0.6, path, f"{rule} describes it"))
-        facts.append(Fact(unit, "metadata.tags", language, 0.9, path, f"{path} is a {language} manifest"))
-        for dependency in dependencies:
-            for fragment, (tag, kind) in FRAMEWORKS.items():
-                if dependency == fragment or dependency.startswith(fragment + "/"):
-                    if tag:
-                        facts.append(Fact(unit, "metadata.tags", tag, 0.8, path, f"it depends on {dependency}"))
-                    # A browser framework says "website" more surely than a server framework says "service".
-                    confidence = 0.85 if kind == "website" else 0.5
-                    facts.append(Fact(unit, "spec.type", kind, confidence, path, f"it depends on {dependency}"))
-            tech = RESOURCES.get(dependency)
-            if tech:
-                facts.append(Fact(unit, "resource", tech, 0.6, path, f"it depends on {dependency}, a {tech} client"))
-        if version:
-            stage = "experimental" if version.startswith("0.") else "production"
-            facts.append(Fact(unit, "spec.lifecycle", stage, 0.35, path, f"its version is {version}"))
-        return facts
-
     def _pyproject(self, repo: RepoView, path: str) -> list[Fact]:
         data = toml(repo.text(path))
         project = data.get("project") or (data.get("tool") or {}).get("poetry") or {}
@@ -154,7 +120,7 @@ class Manifests:
         dependencies = [str(d) for d in project.get("dependencies") or []]
         if isinstance(project.get("dependencies"), dict):
             dependencies = [str(d) for d in project["dependencies"]]
-        facts = self._package(
+        facts = package_facts(
             unit,
             path,
             name=str(project.get("name") or ""),
@@ -173,7 +139,7 @@ class Manifests:
         name = re.search(r"^name\s*=\s*(\S+)", text, re.M)
         description = re.search(r"^description\s*=\s*(.+)$", text, re.M)
         requires = re.search(r"^install_requires\s*=\s*\n((?:[ \t]+\S.*\n?)+)", text, re.M)
-        return self._package(
+        return package_facts(
             folder(path),
             path,
             name=name.group(1) if name else "",
@@ -194,7 +160,7 @@ class Manifests:
             if "typescript" in dependencies or repo.exists(f"{unit}/tsconfig.json".lstrip("/"))
             else "javascript"
         )
-        facts = self._package(
+        facts = package_facts(
             unit,
             path,
             name=str(data.get("name") or ""),
@@ -215,7 +181,7 @@ class Manifests:
         module = re.search(r"^module\s+(\S+)", text, re.M)
         unit = folder(path)
         requires = re.findall(r"^\s*(?:require\s+)?([a-z0-9.\-]+\.[a-z]+/\S+)\s+v", text, re.M)
-        facts = self._package(
+        facts = package_facts(
             unit,
             path,
             name=module.group(1) if module else "",
@@ -246,7 +212,7 @@ class Manifests:
         description = re.search(r"<description>([^<]+)</description>", body)
         version = re.search(r"<version>([^<]+)</version>", body)
         dependencies = re.findall(r"<artifactId>([^<]+)</artifactId>", text)
-        facts = self._package(
+        facts = package_facts(
             unit,
             path,
             name=artifact.group(1) if artifact else "",
@@ -268,7 +234,7 @@ class Manifests:
             for d in re.findall(r"['\"]([\w.\-]+:[\w.\-]+(?::[\w.\-]+)?)['\"]", text)
         ]
         name = unit.rsplit("/", 1)[-1] if unit else repo.repository.name
-        facts = self._package(
+        facts = package_facts(
             unit,
             path,
             name=name,
@@ -293,7 +259,7 @@ class Manifests:
                 if data.get("workspace")
                 else []
             )
-        facts = self._package(
+        facts = package_facts(
             unit,
             path,
             name=str(package.get("name") or ""),
@@ -343,3 +309,37 @@ class Manifests:
 def _join(base: str, relative: str) -> str:
     joined = posixpath.normpath(posixpath.join(base, relative))
     return "" if joined == "." else joined
+
+
+def package_facts(
+    unit: str,
+    path: str,
+    *,
+    name: str,
+    description: str,
+    language: str,
+    dependencies: list[str],
+    version: str = "",
+    rule: str,
+) -> list[Fact]:
+    facts = [Fact(unit, "unit", True, 0.9, path, f"{path} describes a package")]
+    if name:
+        facts.append(Fact(unit, "metadata.name", entity_name(name), 0.9, path, f"{rule} names it {name!r}"))
+    if description:
+        facts.append(Fact(unit, "metadata.description", description, 0.6, path, f"{rule} describes it"))
+    facts.append(Fact(unit, "metadata.tags", language, 0.9, path, f"{path} is a {language} manifest"))
+    for dependency in dependencies:
+        for fragment, (tag, kind) in FRAMEWORKS.items():
+            if dependency == fragment or dependency.startswith(fragment + "/"):
+                if tag:
+                    facts.append(Fact(unit, "metadata.tags", tag, 0.8, path, f"it depends on {dependency}"))
+                # A browser framework says "website" more surely than a server framework says "service".
+                confidence = 0.85 if kind == "website" else 0.5
+                facts.append(Fact(unit, "spec.type", kind, confidence, path, f"it depends on {dependency}"))
+        tech = RESOURCES.get(dependency)
+        if tech:
+            facts.append(Fact(unit, "resource", tech, 0.6, path, f"it depends on {dependency}, a {tech} client"))
+    if version:
+        stage = "experimental" if version.startswith("0.") else "production"
+        facts.append(Fact(unit, "spec.lifecycle", stage, 0.35, path, f"its version is {version}"))
+    return facts

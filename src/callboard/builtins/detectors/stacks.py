@@ -1,0 +1,130 @@
+"""Stacks beyond the common manifests: Python's ``setup.py``, Ruby (gemspec, a Gemfile of a web app), iOS and
+Android apps (an Xcode project, Gradle's Android application plugin) and dbt projects."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from callboard.builtins.detectors.common import folder, toml, yaml_documents
+from callboard.builtins.detectors.manifests import package_facts
+from callboard.sdk import Fact, RepoView
+
+#: Gems that make a Gemfile a web application (a Gemfile of only fastlane or CocoaPods is tooling, not a component).
+RUBY_WEB = {"rails": "rails", "sinatra": "sinatra", "hanami": "hanami", "grape": "grape", "roda": "roda"}
+_GEM = re.compile(r"""^\s*gem\s+['"]([^'"]+)['"]""", re.M)
+_GEMSPEC_FIELD = re.compile(r"""^\s*\w+\.(name|summary|description|version)\s*=\s*['"]([^'"]+)['"]""", re.M)
+
+
+class Stacks:
+    id = "stacks"
+
+    def detect(self, repo: RepoView) -> list[Fact]:
+        facts: list[Fact] = []
+        for path in repo.glob("setup.py"):
+            pyproject = toml(repo.text(f"{folder(path)}/pyproject.toml".lstrip("/")))
+            if not (pyproject.get("project") or (pyproject.get("tool") or {}).get("poetry")):
+                facts += self._setup_py(repo, path)  # else pyproject.toml describes the package
+        gem_folders = set()
+        for path in repo.glob("*.gemspec"):
+            gem_folders.add(folder(path))
+            facts += self._gemspec(repo, path)
+        for path in repo.glob("Gemfile"):
+            if folder(path) not in gem_folders:
+                facts += self._gemfile(repo, path)
+        projects = {path.split(".xcodeproj/", 1)[0] for path in repo.glob("*.xcodeproj/project.pbxproj")}
+        for project in sorted(projects):
+            unit = folder(project)
+            name = project.rsplit("/", 1)[-1]
+            facts += [
+                Fact(unit, "unit", True, 0.85, f"{project}.xcodeproj", f"{name}.xcodeproj is an Xcode project"),
+                Fact(unit, "metadata.tags", "swift", 0.7, f"{project}.xcodeproj", "an Xcode project"),
+                Fact(unit, "spec.type", "mobile", 0.7, f"{project}.xcodeproj", "it builds an app with Xcode"),
+            ]
+        for path in repo.glob("build.gradle", "build.gradle.kts"):
+            if "com.android.application" in (repo.text(path) or ""):
+                rule = "the build applies the Android application plugin"
+                facts.append(Fact(folder(path), "spec.type", "mobile", 0.9, path, rule))
+        for path in repo.glob("wsgi.py", "asgi.py"):
+            if not any(part in ("test", "tests") for part in path.split("/")):
+                rule = f"{path} is the entry point a web server runs"
+                facts.append(Fact(_project_root(repo, path), "spec.type", "service", 0.6, path, rule))
+        for path in repo.glob("dbt_project.yml"):
+            document = next(iter(yaml_documents(repo.text(path))), None)
+            name = str(document.get("name") or "") if isinstance(document, dict) else ""
+            facts += package_facts(
+                folder(path), path, name=name, description="", language="sql", dependencies=[], rule="dbt_project.yml"
+            )
+            facts.append(Fact(folder(path), "spec.type", "data-pipeline", 0.6, path, "a dbt project transforms data"))
+        return facts
+
+    def _setup_py(self, repo: RepoView, path: str) -> list[Fact]:
+        """The literal arguments of the ``setup(...)`` call (never run: the file is only parsed)."""
+        try:
+            tree = ast.parse(repo.text(path) or "")
+        except SyntaxError:
+            return []
+        values: dict[str, object] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "setup":
+                for keyword in node.keywords:
+                    try:
+                        values[str(keyword.arg)] = ast.literal_eval(keyword.value)
+                    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                        continue
+        requires = values.get("install_requires")
+        return package_facts(
+            folder(path),
+            path,
+            name=str(values.get("name") or ""),
+            description=str(values.get("description") or ""),
+            language="python",
+            dependencies=_names(requires if isinstance(requires, list) else []),
+            version=str(values.get("version") or ""),
+            rule="setup.py",
+        )
+
+    def _gemspec(self, repo: RepoView, path: str) -> list[Fact]:
+        text = repo.text(path) or ""
+        fields = dict(_GEMSPEC_FIELD.findall(text))
+        facts = package_facts(
+            folder(path),
+            path,
+            name=fields.get("name", ""),
+            description=fields.get("summary") or fields.get("description", ""),
+            language="ruby",
+            dependencies=[],
+            version=fields.get("version", ""),
+            rule=path,
+        )
+        facts.append(Fact(folder(path), "spec.type", "library", 0.7, path, f"{path} packages a gem to publish"))
+        return facts
+
+    def _gemfile(self, repo: RepoView, path: str) -> list[Fact]:
+        gems = _GEM.findall(repo.text(path) or "")
+        frameworks = [gem for gem in gems if gem in RUBY_WEB]
+        unit = folder(path)
+        if not frameworks and not repo.exists(f"{unit}/config.ru".lstrip("/")):
+            return []
+        facts = package_facts(unit, path, name="", description="", language="ruby", dependencies=[], rule=path)
+        for gem in frameworks:
+            facts.append(Fact(unit, "metadata.tags", RUBY_WEB[gem], 0.8, path, f"it depends on {gem}"))
+            facts.append(Fact(unit, "spec.type", "service", 0.6, path, f"it depends on {gem}, a web framework"))
+        if repo.exists(f"{unit}/config.ru".lstrip("/")):
+            facts.append(Fact(unit, "spec.type", "service", 0.6, f"{unit}/config.ru".lstrip("/"), "a Rack app to run"))
+        return facts
+
+
+def _project_root(repo: RepoView, path: str) -> str:
+    """The folder of the nearest manage.py or manifest above a Django/WSGI module (else the repository)."""
+    parts = path.split("/")[:-1]
+    while parts:
+        base = "/".join(parts)
+        if any(repo.exists(f"{base}/{name}") for name in ("manage.py", "setup.py", "pyproject.toml")):
+            return base
+        parts.pop()
+    return ""
+
+
+def _names(values: list[object]) -> list[str]:
+    return [re.split(r"[\s<>=!~\[;@^]", str(value).strip(), maxsplit=1)[0].lower() for value in values if value]
