@@ -16,6 +16,7 @@ import typer
 import yaml
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from callboard.app import Runtime, create_plugin_manager
 from callboard.core.entity import EntityRef
@@ -101,6 +102,10 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
         github_api: Annotated[
             str, typer.Option(help="GitHub's API, for github:<org> targets.")
         ] = "https://api.github.com",
+        explain: Annotated[
+            str | None,
+            typer.Option(help="Show every candidate value of each field of this entity (name or ref), with evidence."),
+        ] = None,
         config: ConfigOption = None,
     ) -> None:
         """Infer catalog entities from repositories: CI, manifests, specs, CODEOWNERS, docs.
@@ -131,6 +136,9 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
         for name, message in report.errors.items():
             err.print(f"[yellow]warning:[/yellow] {escape(name)}: {escape(message)}")
         err.print(f"{len(report.entities)} entities from {report.scanned} repositories in {report.seconds:.1f} s")
+        if explain is not None:
+            _explain(report.entities, explain, err)
+            return
         if write is not None:
             by_repository: dict[str, list[str]] = {}
             for entity in report.entities:
@@ -153,6 +161,42 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
             sys.stdout.write("---\n".join(_commented(entity) for entity in report.entities))
 
     return discover
+
+
+def _explain(entities: list[dict[str, Any]], wanted: str, err: Console) -> None:
+    """Each field of the entity named ``wanted``: the value kept and every value that lost, with the file and
+    rule behind each and its strength, so a surprising field can be traced and fixed at its source."""
+    matches = [entity for entity in entities if _names_entity(entity, wanted)]
+    if not matches:
+        names = ", ".join(sorted(f"{e['kind'].lower()}:{e['metadata']['name']}" for e in entities)) or "none"
+        err.print(f"[red]error:[/red] no inferred entity is {escape(wanted)!r}; found: {escape(names)}")
+        raise typer.Exit(1)
+    out = Console(file=sys.stdout, width=160, highlight=False)
+    for entity in matches:
+        provenance = json.loads(entity["metadata"]["annotations"].get(PROVENANCE, "{}"))
+        table = Table(title=f"{entity['kind']} {entity['metadata']['name']} (from {provenance.get('repository', '?')})")
+        for column in ("field", "value", "strength", "evidence"):
+            table.add_column(column, overflow="fold")
+        for field, found in sorted((provenance.get("fields") or {}).items()):
+            for index, candidate in enumerate([found, *(found.get("alternatives") or [])]):
+                value = candidate.get("value")
+                shown = value if isinstance(value, str) else json.dumps(value)
+                evidence = f"{candidate.get('source', '?')}: {candidate.get('rule', '')}"
+                style = "bold" if index == 0 else "dim"
+                table.add_row(
+                    field if index == 0 else "",
+                    escape(f"{'' if index == 0 else 'lost: '}{shown}"[:80]),
+                    f"{float(candidate.get('confidence', 0)):.2f}",
+                    escape(evidence),
+                    style=style,
+                )
+        out.print(table)
+
+
+def _names_entity(entity: dict[str, Any], wanted: str) -> bool:
+    name = str(entity["metadata"]["name"]).lower()
+    wanted = wanted.strip().lower()
+    return wanted in (name, f"{entity['kind'].lower()}:{name}", f"{entity['kind'].lower()}:default/{name}")
 
 
 def _propose(client: PullRequests, entities: list[dict[str, Any]], err: Console) -> None:

@@ -54,3 +54,14 @@ def test_diff_compares_with_the_catalog(samples: tuple[Path, dict[str, Expected]
 def test_a_missing_folder_is_named(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["discover", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "nope: no such folder" in result.output
+
+
+def test_explain_lists_every_candidate_value_with_its_evidence(samples: tuple[Path, dict[str, Expected]]) -> None:
+    root, _ = samples
+    result = runner.invoke(cli, ["discover", str(root / "py-retry"), "--explain", "component:py-retry"])
+    assert result.exit_code == 0, result.output
+    assert "Component py-retry" in result.stdout
+    assert "spec.owner" in result.stdout and "group:platform" in result.stdout and "CODEOWNERS" in result.stdout
+    assert "lost: Retries with backoff and jitter." in result.stdout  # the value that lost, beside the one kept
+    missing = runner.invoke(cli, ["discover", str(root / "orders-service"), "--explain", "nope"])
+    assert missing.exit_code == 1 and "no inferred entity is 'nope'" in missing.output
