@@ -119,7 +119,7 @@ def test_publishing_to_npm_makes_a_react_package_a_library(tmp_path: Path) -> No
     )
     assert entity["spec"]["type"] == "library" and entity["spec"]["lifecycle"] == "production"
     provenance = entity["metadata"]["annotations"]["callboard.dev/provenance"]
-    assert "publishes it to npm" in provenance
+    assert "the pipeline publishes a package (semantic-release)" in provenance
 
 
 def test_a_dbt_project_is_a_component(tmp_path: Path) -> None:
@@ -161,3 +161,26 @@ def test_only_a_readme_that_says_the_code_is_deprecated_makes_it_so(tmp_path: Pa
         {"setup.py": "setup(name='b')\n", "README.md": "# B\n\nThis library is deprecated: use A instead.\n"},
     )
     assert said["spec"]["lifecycle"] == "deprecated"
+
+
+def test_a_workflow_limited_to_one_folder_is_about_that_component_only(tmp_path: Path) -> None:
+    workflow = (
+        "on:\n  push:\n    paths: ['services/orders/**', 'services/orders/Dockerfile']\n"
+        "jobs:\n  deploy:\n    environment: production\n    steps:\n      - run: kubectl apply -f k8s/\n"
+    )
+    files = {
+        "services/orders/package.json": '{"name": "orders"}',
+        "services/billing/package.json": '{"name": "billing"}',
+        ".github/workflows/orders.yml": workflow,
+    }
+    for path, text in files.items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    scanner = Scanner(create_plugin_manager().discovery_detectors(), Options())
+    repository = Repository(name="acme/shop", root=tmp_path, revision="1", web_url="https://github.com/acme/shop")
+    found = {e["metadata"]["name"]: e for e in scanner.scan("t", [repository], MemoryState()).entities}
+    assert found["orders"]["spec"]["type"] == "service"
+    assert found["orders"]["metadata"]["annotations"]["callboard.dev/ci"] == "github-actions"
+    assert found["billing"]["spec"]["type"] == "library"  # the deploy is not about billing
+    assert "callboard.dev/ci" not in found["billing"]["metadata"]["annotations"]

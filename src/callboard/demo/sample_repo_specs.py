@@ -153,7 +153,8 @@ def repository_specs() -> list[SampleRepo]:
                 ".github/workflows/release.yml": _workflow("pytest", "uv publish"),
                 "README.md": _readme("Feature flags", "Feature flags read from the config service."),
             },
-            [Expected(c, "py-feature-flags", "library", "group:unowned", "experimental")],
+            # Published (uv publish): released and in use, though 0.x, as the real repositories' owners say.
+            [Expected(c, "py-feature-flags", "library", "group:unowned", "production")],
         ),
         SampleRepo(
             "web-storefront",

@@ -11,7 +11,7 @@ from callboard.sdk import Fact, RepoView
 
 PUBLISH = re.compile(
     r"twine upload|uv publish|poetry publish|pypa/gh-action-pypi-publish|npm publish|yarn publish|pnpm publish|"
-    r"cargo publish|mvn\b[^\n]*\bdeploy\b|gradle\w*\s+publish|goreleaser"
+    r"semantic-release|changesets/action|gem push|cargo publish|mvn\b[^\n]*\bdeploy\b|gradle\w*\s+publish|goreleaser"
 )
 DEPLOY = re.compile(
     r"kubectl (?:apply|rollout)|helm (?:upgrade|install)|argocd app sync|gcloud run deploy|aws ecs update-service|"
@@ -52,18 +52,43 @@ def _environments(document: Any) -> list[str]:
     return found
 
 
+def _path_scope(text: str) -> str:
+    """The folder a GitHub workflow is limited to by ``on.<event>.paths`` (the folder all its paths share),
+    or ``*`` (the whole repository) when it has none or they share none."""
+    folders: list[list[str]] = []
+    for document in yaml_documents(text):
+        triggers = document.get("on", document.get(True)) if isinstance(document, dict) else None
+        for event in triggers.values() if isinstance(triggers, dict) else []:
+            for pattern in (event.get("paths") or []) if isinstance(event, dict) else []:
+                if isinstance(pattern, str) and not pattern.startswith("!"):
+                    literal = re.split(r"[*?\[{]", pattern, maxsplit=1)[0]
+                    parts = [part for part in literal.split("/")[:-1] if part] if "/" in literal else []
+                    folders.append(parts)
+    if not folders:
+        return "*"
+    shared: list[str] = []
+    for level in zip(*folders, strict=False):
+        if len(set(level)) != 1:
+            break
+        shared.append(level[0])
+    return "/".join(shared) if shared and not shared[0].startswith(".") else "*"
+
+
 class Pipelines:
     id = "ci"
 
     def detect(self, repo: RepoView) -> list[Fact]:
         facts: list[Fact] = []
-        environments: dict[str, str] = {}
+        #: Per scope (a folder, or ``*`` for the repository), each environment deployed to and the file saying so.
+        environments: dict[str, dict[str, str]] = {}
         for pattern, system in PIPELINES.items():
             for path in repo.glob(pattern):
                 text = repo.text(path) or ""
+                # A workflow that runs only for changes under one folder is about the component there.
+                scope = _path_scope(text) if system == "github-actions" else "*"
                 facts.append(
                     Fact(
-                        "*",
+                        scope,
                         "metadata.annotations.callboard.dev/ci",
                         system,
                         0.9,
@@ -73,54 +98,47 @@ class Pipelines:
                 )
                 published, deployed, tested = PUBLISH.search(text), DEPLOY.search(text), TESTS.search(text)
                 if published:
+                    # What people install is a library (or tool) whatever framework it uses, and it is released.
                     rule = f"the pipeline publishes a package ({published.group(0)})"
-                    facts.append(Fact("*", "spec.type", "library", 0.8, path, rule))
+                    facts.append(Fact(scope, "spec.type", "library", 0.9, path, rule))
+                    facts.append(Fact(scope, "spec.lifecycle", "production", 0.55, path, rule))
                 if deployed:
                     rule = f"the pipeline deploys ({deployed.group(0)})"
-                    facts.append(Fact("*", "spec.type", "service", 0.7, path, rule))
+                    facts.append(Fact(scope, "spec.type", "service", 0.7, path, rule))
                 if tested:
                     rule = f"the pipeline runs tests ({tested.group(0)})"
-                    facts.append(Fact("*", "metadata.annotations.callboard.dev/ci-tests", "true", 0.8, path, rule))
+                    facts.append(Fact(scope, "metadata.annotations.callboard.dev/ci-tests", "true", 0.8, path, rule))
                 for document in yaml_documents(text) if path.endswith((".yml", ".yaml")) else []:
                     for name in _environments(document):
-                        environments.setdefault(name, path)
+                        environments.setdefault(scope, {}).setdefault(name, path)
                 for name in re.findall(r"stage\(['\"]deploy[ -_]?(?:to[ -_])?(\w+)['\"]\)", text, re.I):
-                    environments.setdefault(name, path)
-        if environments:
-            names = sorted(environments, key=str.lower)
-            source = environments[names[0]]
-            facts.append(
-                Fact(
-                    "*",
-                    "metadata.annotations.callboard.dev/environments",
-                    ",".join(names),
-                    0.9,
-                    source,
-                    "the pipelines deploy to these environments",
-                )
-            )
-            facts.append(Fact("*", "spec.type", "service", 0.6, source, f"the pipeline deploys to {', '.join(names)}"))
-            production = [name for name in names if PRODUCTION.match(name)]
-            if production:
-                facts.append(
-                    Fact(
-                        "*",
-                        "spec.lifecycle",
-                        "production",
-                        0.8,
-                        environments[production[0]],
-                        f"the pipeline deploys to {production[0]}",
-                    )
-                )
-            else:
-                facts.append(
-                    Fact(
-                        "*",
-                        "spec.lifecycle",
-                        "experimental",
-                        0.5,
-                        source,
-                        f"the pipeline deploys to {', '.join(names)} but not to production",
-                    )
-                )
+                    environments.setdefault(scope, {}).setdefault(name, path)
+        for scope, found in environments.items():
+            facts += _environment_facts(scope, found)
         return facts
+
+
+def _environment_facts(scope: str, environments: dict[str, str]) -> list[Fact]:
+    """What deploying to these environments says: the environments, a service, and production or not."""
+    names = sorted(environments, key=str.lower)
+    source = environments[names[0]]
+    listed = ", ".join(names)
+    facts = [
+        Fact(
+            scope,
+            "metadata.annotations.callboard.dev/environments",
+            ",".join(names),
+            0.9,
+            source,
+            "the pipelines deploy to these environments",
+        ),
+        Fact(scope, "spec.type", "service", 0.6, source, f"the pipeline deploys to {listed}"),
+    ]
+    production = [name for name in names if PRODUCTION.match(name)]
+    if production:
+        rule = f"the pipeline deploys to {production[0]}"
+        facts.append(Fact(scope, "spec.lifecycle", "production", 0.8, environments[production[0]], rule))
+    else:
+        rule = f"the pipeline deploys to {listed} but not to production"
+        facts.append(Fact(scope, "spec.lifecycle", "experimental", 0.5, source, rule))
+    return facts

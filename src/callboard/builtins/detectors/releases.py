@@ -1,6 +1,5 @@
-"""What shows code is released and in use: a changelog of several versions, a workflow that publishes it
-(to PyPI, npm, RubyGems, a Maven repository, GitHub releases). Published packages are libraries or tools
-people install, whatever framework they depend on."""
+"""What shows code is released and in use: a changelog of several versions, GoReleaser, fastlane uploading to
+an app store. (A pipeline that publishes a package is read with the pipelines, in ``ci.py``.)"""
 
 from __future__ import annotations
 
@@ -15,18 +14,6 @@ _RELEASE_LINE = re.compile(r"^\s*(?:#+\s*|\*\s*)?\[?(?:v|version\s+)?\d+\.\d+(?:
 RELEASES = 3
 #: fastlane actions that ship an app to its users.
 _STORES = re.compile(r"\b(upload_to_app_store|upload_to_play_store|deliver|supply|pilot|upload_to_testflight)\b")
-#: A workflow step that publishes a package → where to (for the rule's words).
-PUBLISHERS = {
-    "pypa/gh-action-pypi-publish": "PyPI",
-    "twine upload": "PyPI",
-    "npm publish": "npm",
-    "semantic-release": "npm",
-    "changesets/action": "npm",
-    "gem push": "RubyGems",
-    "mvn deploy": "a Maven repository",
-    "gradle publish": "a Maven repository",
-    "cargo publish": "crates.io",
-}
 
 
 class Releases:
@@ -46,13 +33,4 @@ class Releases:
             if _STORES.search(repo.text(path) or ""):
                 rule = f"{path} uploads it to an app store"
                 facts.append(Fact(folder(folder(path)), "spec.lifecycle", "production", 0.55, path, rule))
-        for path in repo.glob(".github/workflows/*.yml", ".github/workflows/*.yaml"):
-            text = repo.text(path) or ""
-            target = next((where for step, where in PUBLISHERS.items() if step in text), None)
-            if target is None:
-                continue
-            facts.append(Fact("", "spec.lifecycle", "production", 0.55, path, f"{path} publishes it to {target}"))
-            facts.append(
-                Fact("", "spec.type", "library", 0.9, path, f"{path} publishes it to {target}: people install it")
-            )
         return facts
