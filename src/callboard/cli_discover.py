@@ -213,13 +213,40 @@ def _propose(client: PullRequests, entities: list[dict[str, Any]], err: Console)
         if not slug:
             continue
         branch = found[0]["metadata"]["annotations"]["backstage.io/source-location"].split("/tree/", 1)[1].split("/")[0]
-        body = "Callboard inferred these entities from this repository. Each field's source is in the comments.\n"
+        body = _pull_request_body(found)
         try:
             url = client.propose(slug, branch, "---\n".join(_commented(e) for e in found), body=body)
         except CallboardError as error:
             err.print(f"[yellow]warning:[/yellow] {escape(slug)}: {escape(error.message)}")
             continue
         err.print(f"proposed {escape(slug)}: {url}")
+
+
+def _pull_request_body(entities: list[dict[str, Any]]) -> str:
+    """What a reviewer needs to judge the file: each entity's fields with the file and rule each came from."""
+    lines = [
+        "Callboard inferred these catalog entities from this repository. Merge to make them this repository's own "
+        "(edit any field first: what is written here wins over what is inferred). Each field and where it came from:",
+        "",
+    ]
+    for entity in entities:
+        provenance = json.loads(entity["metadata"]["annotations"][PROVENANCE])
+        lines += [
+            f"### {entity['kind']} `{entity['metadata']['name']}`",
+            "",
+            "| field | value | from |",
+            "|---|---|---|",
+        ]
+        for field, found in sorted((provenance.get("fields") or {}).items()):
+            value = found.get("value")
+            shown = (value if isinstance(value, str) else json.dumps(value)).replace("|", "\\|")[:80]
+            origin = f"`{found.get('source', '?')}`: {found.get('rule', '')}".replace("|", "\\|")
+            lines.append(f"| `{field}` | {shown} | {origin} |")
+        lines.append("")
+    lines.append(
+        "This pull request is kept up to date by the scheduled `callboard discover` job; it is never opened twice."
+    )
+    return "\n".join(lines)
 
 
 def _diff(runtime: Runtime, entities: list[dict[str, Any]]) -> None:

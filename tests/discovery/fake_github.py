@@ -30,6 +30,7 @@ class FakeGithub:
         self.pulls: list[dict[str, Any]] = []
         self.contents: dict[tuple[str, str, str], str] = {}
         self.refs: dict[tuple[str, str], str] = {}
+        self.commits = 0  # files written through the contents API (an update writes one)
         self.app = self._build()
 
     def _answer(self, request: Request, body: Any) -> Response:
@@ -101,19 +102,42 @@ class FakeGithub:
         def get_content(owner: str, repo: str, path: str, ref: str = "main") -> Response:
             if (repo, ref, path) not in self.contents:
                 return JSONResponse({"message": "Not Found"}, 404)
-            return JSONResponse({"sha": "abc", "path": path})
+            text = self.contents[(repo, ref, path)]
+            content = base64.b64encode(text.encode()).decode()
+            return JSONResponse({"sha": "abc", "path": path, "encoding": "base64", "content": content})
 
         @app.put("/repos/{owner}/{repo}/contents/{path:path}")
         async def put_content(owner: str, repo: str, path: str, request: Request) -> Response:
             body = await request.json()
             self.contents[(repo, body["branch"], path)] = base64.b64decode(body["content"]).decode()
+            self.commits += 1
             return JSONResponse({"content": {"path": path}}, 201)
 
         @app.post("/repos/{owner}/{repo}/pulls")
         async def pull(owner: str, repo: str, request: Request) -> Response:
             body = await request.json()
+            if any(p["repo"] == repo and p["head"] == body["head"] and p["state"] == "open" for p in self.pulls):
+                # What GitHub answers for a second pull request from the same branch.
+                message = f"A pull request already exists for {owner}:{body['head']}."
+                return JSONResponse({"message": "Validation Failed", "errors": [{"message": message}]}, 422)
             number = len(self.pulls) + 1
-            self.pulls.append({**body, "repo": repo, "number": number})
+            self.pulls.append({**body, "repo": repo, "number": number, "state": "open"})
             return JSONResponse({"number": number, "html_url": f"https://github.com/{owner}/{repo}/pull/{number}"}, 201)
+
+        @app.get("/repos/{owner}/{repo}/pulls")
+        def pulls(owner: str, repo: str, head: str = "", state: str = "open") -> Response:
+            branch = head.split(":", 1)[-1]
+            found = [p for p in self.pulls if p["repo"] == repo and p["state"] == state and p["head"] == branch]
+            return JSONResponse(
+                [{**p, "html_url": f"https://github.com/{owner}/{repo}/pull/{p['number']}"} for p in found]
+            )
+
+        @app.patch("/repos/{owner}/{repo}/pulls/{number}")
+        async def update_pull(owner: str, repo: str, number: int, request: Request) -> Response:
+            body = await request.json()
+            for found in self.pulls:
+                if found["repo"] == repo and found["number"] == number:
+                    found.update(body)
+            return JSONResponse({"number": number})
 
         return app
