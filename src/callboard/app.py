@@ -49,6 +49,7 @@ from callboard.core.entity import EntityRef
 from callboard.core.errors import NotAllowedError
 from callboard.core.extensions import KindDefinition, KindRelation
 from callboard.core.permissions import SYSTEM
+from callboard.discovery.api import source_status
 from callboard.discovery.config import parse_sources
 from callboard.discovery.provider import DiscoveryProvider, providers_from
 from callboard.discovery.store import DatabaseState
@@ -344,9 +345,8 @@ def create_runtime(
         sources = parse_sources(settings.catalog.providers.get("discovery"), cwd)
     except (ValueError, ValidationError) as error:
         raise ConfigError(f"{_origin(settings, ('catalog', 'providers'))}: {error}") from None
-    discovery = providers_from(
-        sources, plugins.discovery_detectors(), DatabaseState(database), catalog.apply_provider, git
-    )
+    discovery_state = DatabaseState(database)
+    discovery = providers_from(sources, plugins.discovery_detectors(), discovery_state, catalog.apply_provider, git)
     scheduler = Scheduler(database, clock=clock)
     events = EventBus(database, scheduler.replica, clock=clock)
     database.after_commit(_catalog_events(events))
@@ -396,6 +396,10 @@ def create_runtime(
             on_pages=backend.set_renderer,
             plugin_inventory=lambda: inventory(plugins, backend),
             plugin_health=lambda plugin: run_health_checks(backend, plugin),
+            discovery_status=lambda: [
+                source_status(p.source_id, p.config.default_owner, discovery_state, catalog.provider_entities)
+                for p in discovery
+            ],
             scheduler=scheduler,
             request_threads=request_threads(os.environ),
             on_start=[database.open_async],

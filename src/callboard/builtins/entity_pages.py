@@ -266,6 +266,7 @@ def register_nav_items() -> list[NavItem]:
         NavItem("Create", "/create", 30, "create"),
         NavItem("Search", "/search", 40, "search"),
         NavItem("Register", "/catalog-import", 80, "plus"),
+        NavItem("Discovery", "/discovery", 85, "discover"),
         NavItem("Problems", "/catalog-problems", 90, "alert"),
         NavItem("Audit", "/admin/audit", 95, "audit"),
         NavItem("Plugins", "/admin/plugins", 97, "plugins"),

@@ -1,5 +1,7 @@
-"""The public face of the inferred catalog: what a detector sees (``RepoView``) and returns (``Fact``)."""
+"""The public face of the inferred catalog: what a detector sees (``RepoView``) and returns (``Fact``), and
+what each source knows (``source_status``, for the Discovery page)."""
 
 from callboard.discovery.model import Detector, Fact, Repository, RepoView, entity_name
+from callboard.discovery.status import Disagreement, SourceStatus, source_status
 
-__all__ = ["Detector", "Fact", "RepoView", "Repository", "entity_name"]
+__all__ = ["Detector", "Disagreement", "Fact", "RepoView", "Repository", "SourceStatus", "entity_name", "source_status"]

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from callboard.discovery.model import Fact, Repository, entity_name
 
 PROVENANCE = "callboard.dev/provenance"
+#: Where an owner "comes from" when nothing named one: the source's ``defaultOwner``.
+DEFAULT_OWNER_SOURCE = "discovery configuration"
 RESOURCE_TYPES = {
     "postgres": "database",
     "mysql": "database",
@@ -287,7 +289,7 @@ def _owner(unit: _Unit, options: Options) -> tuple[str, dict[str, Any]]:
             return ref, {"value": ref, "source": fact.source, "rule": rule, "confidence": 0.9, "by": "inference"}
     return options.default_owner, {
         "value": options.default_owner,
-        "source": "discovery configuration",
+        "source": DEFAULT_OWNER_SOURCE,
         "rule": "no CODEOWNERS rule covers it: the source's default owner",
         "confidence": 0.3,
         "by": "inference",

@@ -32,6 +32,7 @@ from callboard.web.plugins import mount_plugin_routes, plugin_templates
 from callboard.web.ui import install_portal
 from callboard.web.ui.admin_pages import admin_router
 from callboard.web.ui.audit_page import audit_router
+from callboard.web.ui.discovery_page import discovery_router
 
 #: Threads that run the synchronous request handlers (database work). Python runs one thread at a time, and
 #: with anyio's default of 40 a burst of requests made 40 threads and the event loop take turns at it, which
@@ -67,6 +68,8 @@ class WebParts:
     plugin_inventory: Callable[[], Sequence[Any]] = lambda: ()
     #: A plugin's health checks run now (``callboard.app_plugins.run_health_checks``).
     plugin_health: Callable[[str], Sequence[Any]] = lambda plugin: ()
+    #: Each discovery source's status for the Discovery page (``callboard.discovery.api.source_status``).
+    discovery_status: Callable[[], Sequence[Any]] = lambda: ()
     scheduler: Any = None
     #: Threads for the synchronous request handlers (``REQUEST_THREADS`` unless the operator chose).
     request_threads: int = REQUEST_THREADS
@@ -143,6 +146,7 @@ def build_web_app(parts: WebParts) -> FastAPI:
     app.include_router(auth_router(parts.auth, pages.render, base_url=parts.base_url, secure=secure))
     app.include_router(audit_router(parts.audit, pages))
     app.include_router(admin_router(pages, parts.plugin_inventory, parts.scheduler, parts.plugin_health))
+    app.include_router(discovery_router(parts.catalog, pages, parts.discovery_status))
 
     def error_page(request: Request, status: int, name: str, message: str) -> HTMLResponse:
         return pages.render(request, "error.html", status_code=status, status=status, name=name, message=message)
