@@ -41,6 +41,7 @@ setup(
 )
 """
 GEMSPEC = 'Gem::Specification.new do |s|\n  s.name = "acme-client"\n  s.summary = "Talks to Acme"\nend\n'
+ACTION = "name: Setup Callboard\ndescription: Installs the portal CLI\nruns:\n  using: node20\n  main: dist/index.js\n"
 CHANGELOG = "Changelog\n=========\n\n2.5.1 (2024-01-02)\n- fix\n\n2.5.0\n- add\n\n## 2.4.0\n- more\n"
 
 
@@ -184,3 +185,74 @@ def test_a_workflow_limited_to_one_folder_is_about_that_component_only(tmp_path:
     assert found["orders"]["metadata"]["annotations"]["callboard.dev/ci"] == "github-actions"
     assert found["billing"]["spec"]["type"] == "library"  # the deploy is not about billing
     assert "callboard.dev/ci" not in found["billing"]["metadata"]["annotations"]
+
+
+@pytest.mark.parametrize(
+    ("files", "name", "kind", "tag"),
+    [
+        (
+            {"composer.json": '{"name": "acme/billing", "require": {"php": ">=8.2", "laravel/framework": "^11"}}'},
+            "billing",
+            "service",
+            "php",
+        ),
+        (
+            {"composer.json": '{"name": "acme/money", "type": "library", "require": {"php": ">=8.1"}}'},
+            "money",
+            "library",
+            "php",
+        ),
+        (
+            {
+                "Api/Api.csproj": '<Project Sdk="Microsoft.NET.Sdk.Web"><PropertyGroup></PropertyGroup></Project>',
+                "Api.Tests/Api.Tests.csproj": '<Project Sdk="Microsoft.NET.Sdk"></Project>',
+            },
+            "api",
+            "service",
+            "csharp",
+        ),
+        (
+            {
+                "Acme.Money.csproj": '<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><PackageId>Acme.Money</PackageId>'
+                "<Description>Money for .NET</Description></PropertyGroup></Project>"
+            },
+            "acme-money",
+            "library",
+            "csharp",
+        ),
+        (
+            {"build.sbt": 'name := "quotes"\nlibraryDependencies += "com.typesafe.play" %% "play" % "2.9"\n'},
+            "quotes",
+            "service",
+            "scala",
+        ),
+        ({"build.sbt": 'name := "codecs"\nscalaVersion := "3.4.0"\n'}, "codecs", "library", "scala"),
+        (
+            {"mix.exs": 'def project, do: [app: :chat, version: "1.2.0", deps: [{:phoenix, "~> 1.7"}]]\n'},
+            "chat",
+            "service",
+            "elixir",
+        ),
+        (
+            {"action.yml": ACTION, "package.json": '{"name": "setup-callboard", "dependencies": {"express": "4"}}'},
+            "setup-callboard",
+            "library",
+            "github-action",
+        ),
+    ],
+    ids=[
+        "php-laravel",
+        "php-library",
+        "dotnet-web",
+        "dotnet-package",
+        "scala-play",
+        "scala-lib",
+        "elixir-phoenix",
+        "github-action",
+    ],
+)
+def test_more_stacks(tmp_path: Path, files: dict[str, str], name: str, kind: str, tag: str) -> None:
+    entity = scan(tmp_path, files)
+    assert entity["metadata"]["name"] == name
+    assert entity["spec"]["type"] == kind
+    assert tag in entity["metadata"]["tags"]

@@ -1,18 +1,34 @@
-"""Stacks beyond the common manifests: Python's ``setup.py``, Ruby (gemspec, a Gemfile of a web app), iOS and
-Android apps (an Xcode project, Gradle's Android application plugin) and dbt projects."""
+"""Stacks beyond the common manifests: Python's ``setup.py``, Ruby (gemspec, a Gemfile of a web app), PHP
+(``composer.json``), .NET (``*.csproj``), Scala (``build.sbt``), Elixir (``mix.exs``), GitHub Actions
+(``action.yml``), iOS and Android apps (an Xcode project, Gradle's Android application plugin) and dbt projects."""
 
 from __future__ import annotations
 
 import ast
 import re
 
-from callboard.builtins.detectors.common import folder, toml, yaml_documents
+from callboard.builtins.detectors.common import folder, json_object, toml, yaml_documents
 from callboard.builtins.detectors.manifests import package_facts
 from callboard.sdk import Fact, RepoView
 
 #: Gems that make a Gemfile a web application (a Gemfile of only fastlane or CocoaPods is tooling, not a component).
 RUBY_WEB = {"rails": "rails", "sinatra": "sinatra", "hanami": "hanami", "grape": "grape", "roda": "roda"}
 _GEM = re.compile(r"""^\s*gem\s+['"]([^'"]+)['"]""", re.M)
+#: Dependencies that make a PHP, Scala or Elixir project a web service.
+WEB_FRAMEWORKS = {
+    "laravel/framework": "laravel",
+    "symfony/framework-bundle": "symfony",
+    "slim/slim": "slim",
+    "com.typesafe.play": "play",
+    '"akka-http"': "akka-http",
+    "org.http4s": "http4s",
+    ":phoenix": "phoenix",
+    ":plug_cowboy": "plug",
+}
+_XML_FIELD = re.compile(r"<(PackageId|AssemblyName|Description|Version|OutputType|IsPackable)>([^<]+)</\1>")
+_SBT_NAME = re.compile(r'^\s*name\s*:=\s*"([^"]+)"', re.M)
+_MIX_APP = re.compile(r"app:\s*:(\w+)")
+_MIX_VERSION = re.compile(r'version:\s*"([^"]+)"')
 _GEMSPEC_FIELD = re.compile(r"""^\s*\w+\.(name|summary|description|version)\s*=\s*['"]([^'"]+)['"]""", re.M)
 
 
@@ -32,6 +48,16 @@ class Stacks:
         for path in repo.glob("Gemfile"):
             if folder(path) not in gem_folders:
                 facts += self._gemfile(repo, path)
+        for path in repo.glob("composer.json"):
+            facts += self._composer(repo, path)
+        for path in repo.glob("*.csproj"):
+            facts += self._csproj(repo, path)
+        for path in repo.glob("build.sbt"):
+            facts += self._framework_build(repo, path, "scala", _SBT_NAME.search(repo.text(path) or ""))
+        for path in repo.glob("mix.exs"):
+            facts += self._framework_build(repo, path, "elixir", _MIX_APP.search(repo.text(path) or ""))
+        for path in repo.glob("action.yml", "action.yaml"):
+            facts += self._action(repo, path)
         projects = {path.split(".xcodeproj/", 1)[0] for path in repo.glob("*.xcodeproj/project.pbxproj")}
         for project in sorted(projects):
             unit = folder(project)
@@ -56,6 +82,78 @@ class Stacks:
                 folder(path), path, name=name, description="", language="sql", dependencies=[], rule="dbt_project.yml"
             )
             facts.append(Fact(folder(path), "spec.type", "data-pipeline", 0.6, path, "a dbt project transforms data"))
+        return facts
+
+    def _composer(self, repo: RepoView, path: str) -> list[Fact]:
+        data = json_object(repo.text(path))
+        requires = [*(data.get("require") or {})]
+        facts = package_facts(
+            folder(path),
+            path,
+            name=str(data.get("name") or "").rsplit("/", 1)[-1],
+            description=str(data.get("description") or ""),
+            language="php",
+            dependencies=[],
+            version=str(data.get("version") or ""),
+            rule="composer.json",
+        )
+        facts += _framework_facts(folder(path), path, requires)
+        if data.get("type") == "library" and not any(r in WEB_FRAMEWORKS for r in requires):
+            facts.append(Fact(folder(path), "spec.type", "library", 0.6, path, "composer.json says it is a library"))
+        return facts
+
+    def _csproj(self, repo: RepoView, path: str) -> list[Fact]:
+        text = repo.text(path) or ""
+        fields = dict(_XML_FIELD.findall(text))
+        unit, stem = folder(path), path.rsplit("/", 1)[-1].removesuffix(".csproj")
+        if re.search(r"\.Tests?$|Test(s)?$", stem):
+            return []  # a test project is part of the component it tests
+        facts = package_facts(
+            unit,
+            path,
+            name=fields.get("PackageId") or fields.get("AssemblyName") or stem,
+            description=fields.get("Description", ""),
+            language="csharp",
+            dependencies=[],
+            version=fields.get("Version", ""),
+            rule=path,
+        )
+        if 'Sdk="Microsoft.NET.Sdk.Web"' in text:
+            facts.append(Fact(unit, "spec.type", "service", 0.7, path, "it builds with the ASP.NET Core web SDK"))
+        elif fields.get("IsPackable", "").lower() == "true" or "PackageId" in fields:
+            facts.append(Fact(unit, "spec.type", "library", 0.6, path, "it is packed as a NuGet package"))
+        elif fields.get("OutputType", "").lower() != "exe":
+            facts.append(Fact(unit, "spec.type", "library", 0.4, path, "it builds a class library"))
+        return facts
+
+    def _framework_build(self, repo: RepoView, path: str, language: str, name: re.Match[str] | None) -> list[Fact]:
+        text = repo.text(path) or ""
+        version = _MIX_VERSION.search(text) if language == "elixir" else None
+        facts = package_facts(
+            folder(path),
+            path,
+            name=name.group(1) if name else "",
+            description="",
+            language=language,
+            dependencies=[],
+            version=version.group(1) if version else "",
+            rule=path,
+        )
+        return facts + _framework_facts(folder(path), path, [key for key in WEB_FRAMEWORKS if key in text])
+
+    def _action(self, repo: RepoView, path: str) -> list[Fact]:
+        document = next(iter(yaml_documents(repo.text(path))), None)
+        if not isinstance(document, dict) or "runs" not in document:
+            return []
+        unit = folder(path)
+        facts = [
+            Fact(unit, "unit", True, 0.85, path, f"{path} defines a GitHub Action"),
+            Fact(unit, "spec.type", "library", 0.85, path, f"{path} is a GitHub Action other workflows use"),
+            Fact(unit, "metadata.tags", "github-action", 0.8, path, f"{path} defines a GitHub Action"),
+        ]
+        if document.get("description"):
+            rule = f"{path} describes it"
+            facts.append(Fact(unit, "metadata.description", str(document["description"])[:400], 0.7, path, rule))
         return facts
 
     def _setup_py(self, repo: RepoView, path: str) -> list[Fact]:
@@ -113,6 +211,15 @@ class Stacks:
         if repo.exists(f"{unit}/config.ru".lstrip("/")):
             facts.append(Fact(unit, "spec.type", "service", 0.6, f"{unit}/config.ru".lstrip("/"), "a Rack app to run"))
         return facts
+
+
+def _framework_facts(unit: str, path: str, found: list[str]) -> list[Fact]:
+    facts: list[Fact] = []
+    for key in found:
+        if key in WEB_FRAMEWORKS:
+            facts.append(Fact(unit, "metadata.tags", WEB_FRAMEWORKS[key], 0.8, path, f"it depends on {key}"))
+            facts.append(Fact(unit, "spec.type", "service", 0.6, path, f"it depends on {key}, a web framework"))
+    return facts
 
 
 def _project_root(repo: RepoView, path: str) -> str:
