@@ -256,3 +256,32 @@ def test_more_stacks(tmp_path: Path, files: dict[str, str], name: str, kind: str
     assert entity["metadata"]["name"] == name
     assert entity["spec"]["type"] == kind
     assert tag in entity["metadata"]["tags"]
+
+
+def test_a_terraform_module_is_a_library_and_a_root_is_infrastructure(tmp_path: Path) -> None:
+    module = scan(
+        tmp_path / "module",
+        {
+            "main.tf": 'variable "name" {}\nresource "aws_s3_bucket" "this" { bucket = var.name }\n',
+            "examples/basic/main.tf": 'provider "aws" {}\nmodule "x" { source = "../.." }\n',
+        },
+    )
+    assert module["spec"]["type"] == "library"
+    root = scan(
+        tmp_path / "root",
+        {"main.tf": 'terraform {\n  backend "s3" {}\n}\nprovider "aws" {}\nvariable "env" {}\n'},
+    )
+    assert root["spec"]["type"] == "infrastructure"
+
+
+def test_a_chart_published_by_chart_releaser_is_a_released_library(tmp_path: Path) -> None:
+    workflow = "on: push\njobs:\n  release:\n    steps:\n      - uses: helm/chart-releaser-action@v1\n"
+    entity = scan(
+        tmp_path,
+        {
+            "charts/monitoring/Chart.yaml": "apiVersion: v2\nname: monitoring\nversion: 1.2.0\n",
+            "charts/monitoring/templates/deployment.yaml": "kind: Deployment\nmetadata:\n  name: agent\n",
+            ".github/workflows/release.yml": workflow,
+        },
+    )
+    assert entity["spec"]["type"] == "library" and entity["spec"]["lifecycle"] == "production"

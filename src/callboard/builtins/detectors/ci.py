@@ -11,7 +11,8 @@ from callboard.sdk import Fact, RepoView
 
 PUBLISH = re.compile(
     r"twine upload|uv publish|poetry publish|pypa/gh-action-pypi-publish|npm publish|yarn publish|pnpm publish|"
-    r"semantic-release|changesets/action|gem push|cargo publish|mvn\b[^\n]*\bdeploy\b|gradle\w*\s+publish|goreleaser"
+    r"semantic-release|changesets/action|gem push|cargo publish|mvn\b[^\n]*\bdeploy\b|gradle\w*\s+publish|goreleaser|"
+    r"helm/chart-releaser-action|helm push"
 )
 DEPLOY = re.compile(
     r"kubectl (?:apply|rollout)|helm (?:upgrade|install)|argocd app sync|gcloud run deploy|aws ecs update-service|"

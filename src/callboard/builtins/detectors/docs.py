@@ -88,7 +88,27 @@ class Docs:
                     facts.append(
                         Fact(unit, "spec.lifecycle", "deprecated", 0.75, path, f"{path} says it is deprecated")
                     )
-        for path in repo.glob("*.tf"):
-            facts.append(Fact(folder(path), "infrastructure", "terraform", 0.8, path, f"{path} is Terraform"))
-            break
+        terraform = list(repo.glob("*.tf"))
+        if terraform:
+            facts.append(
+                Fact(folder(terraform[0]), "infrastructure", "terraform", 0.8, terraform[0], "it is Terraform")
+            )
+            facts += _terraform_module(repo, terraform)
         return facts
+
+
+def _terraform_module(repo: RepoView, paths: list[str]) -> list[Fact]:
+    """A folder of Terraform that declares inputs but no backend and no provider settings is a module others
+    call (a package, like a library); one with a backend is a root that someone applies."""
+    facts: list[Fact] = []
+    by_folder: dict[str, list[str]] = {}
+    for path in paths:
+        by_folder.setdefault(folder(path), []).append(repo.text(path) or "")
+    for unit, texts in sorted(by_folder.items()):
+        if unit.split("/")[0] in ("examples", "example", "test", "tests"):
+            continue
+        text = "\n".join(texts)
+        if re.search(r'^\s*variable\s+"', text, re.M) and not re.search(r'^\s*(backend|provider)\s+"', text, re.M):
+            rule = f"{unit or 'the repository'} is a Terraform module: inputs, no backend, no provider settings"
+            facts.append(Fact(unit, "spec.type", "library", 0.6, f"{unit}/main.tf".lstrip("/"), rule))
+    return facts
