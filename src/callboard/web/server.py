@@ -149,7 +149,10 @@ def build_web_app(parts: WebParts) -> FastAPI:
     app.include_router(discovery_router(parts.catalog, pages, parts.discovery_status))
 
     def error_page(request: Request, status: int, name: str, message: str) -> HTMLResponse:
-        return pages.render(request, "error.html", status_code=status, status=status, name=name, message=message)
+        # A part of a page (a lazy card or tab, a button's answer) gets the error as a part, shown in its place.
+        part = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+        template = "error_part.html" if part else "error.html"
+        return pages.render(request, template, status_code=status, status=status, name=name, message=message)
 
     install_error_handlers(app, error_page)
     install_openapi(app)

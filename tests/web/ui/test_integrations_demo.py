@@ -129,3 +129,25 @@ def test_someone_without_the_permissions_sees_no_buttons_and_is_refused(demo: Po
         entity = {"entity": "component:default/booking-service"}
         assert client.post(f"/api/github-actions/runs/{run.id}/rerun", params=entity).status_code == 403
         assert client.post("/api/pagerduty/incidents", params=entity, json={"summary": "x"}).status_code == 403
+
+
+def test_a_failed_rerun_and_a_card_that_cannot_load_say_so_in_place(demo: Portal, vendors: VendorStandIns) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_context(base_url=demo.url, viewport={"width": 1400, "height": 1000}).new_page()
+        _signed_in_as_guest(page)
+        run = vendors.github.repository("northwind", "booking-service").runs[5]
+        page.goto(f"{SERVICE}/github-actions?run={run.id}")
+        expect(page.get_by_role("button", name="Re-run")).to_be_visible()
+        vendors.github.down = True
+        try:
+            page.get_by_role("button", name="Re-run").click()
+            expect(page.locator(".rerun")).to_contain_text("GitHub answered HTTP 503")
+        finally:
+            vendors.github.down = False
+        page.goto(SERVICE)
+        page.evaluate("htmx.ajax('GET', location.pathname + '/cards/no-such-card', {target: '.card-about'})")
+        expect(page.locator(".part-error")).to_contain_text("404 · NotFoundError The page of component:default/")
+        browser.close()

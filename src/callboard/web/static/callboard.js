@@ -19,6 +19,17 @@
   document.addEventListener("DOMContentLoaded", foldFilters);
   document.addEventListener("htmx:afterSwap", foldFilters);
 
+  // htmx leaves the page as it was when an answer is an error, so a card would stay "Loading…" and a refused
+  // button would say nothing. An error that comes as HTML says what went wrong in words: show it in place.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    if (xhr.status >= 400 && type.indexOf("text/html") === 0) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   onClick(".theme-toggle", function () {
     var next = document.documentElement.getAttribute("data-theme") === "dark" ? "light" : "dark";
     document.documentElement.setAttribute("data-theme", next);
