@@ -12,12 +12,15 @@ from typing import Any
 import httpx
 
 from callboard.core.errors import NotFoundError
+from callboard.core.upstream import retry_after
 from callboard.sources.github_app import GitHubApp, GitHubAppAuth
 
 #: Statuses worth a second try: the upstream said it was busy or briefly unavailable.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The longest Retry-After waited here; a longer one is the caller's to honour (``UpstreamCache`` holds its calls).
+MAX_RETRY_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,14 @@ class RetryingTransport(httpx.BaseTransport):
             else:
                 if last or response.status_code not in RETRY_STATUSES:
                     return response
+                # A vendor that asks for a longer wait (a rate limit) gets it from the caller, not three quick
+                # calls more: the answer goes back with its Retry-After for the caller to honour.
+                wait = retry_after(response)
+                if wait is not None and wait > MAX_RETRY_WAIT_SECONDS:
+                    return response
                 response.close()
+                self._sleep(max(self._backoff * (2**attempt), wait or 0.0))
+                continue
             self._sleep(self._backoff * (2**attempt))
         raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
 
