@@ -25,10 +25,11 @@ $(VENV)/.installed: pyproject.toml uv.lock
 # Front-end libraries come from the npm registry at build time; the portal serves them itself (no CDN).
 $(VENDOR)/.installed: frontend/package.json frontend/package-lock.json
 	npm ci --prefix frontend --no-audit --no-fund --loglevel=error
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/swagger-ui
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/swagger-ui $(VENDOR)/elkjs
 	cp frontend/node_modules/htmx.org/dist/htmx.min.js frontend/node_modules/htmx.org/LICENSE $(VENDOR)/htmx/
 	cp frontend/node_modules/swagger-ui-dist/swagger-ui-bundle.js frontend/node_modules/swagger-ui-dist/swagger-ui.css \
 	   frontend/node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui/
+	cp frontend/node_modules/elkjs/lib/elk.bundled.js frontend/node_modules/elkjs/LICENSE.md $(VENDOR)/elkjs/
 	touch $@
 
 # Backstage's own validators, used by the tests as an oracle for validation verdicts.

@@ -96,7 +96,7 @@ def test_targets_missing_from_the_catalog_are_drawn_as_unknown() -> None:
 def test_tall_columns_wrap_and_boxes_never_overlap() -> None:
     edges = [(f"component:default/c{i}", "ownedBy", TEAM) for i in range(25)]
     catalog = Catalog(edges)
-    graph = relation_graph(catalog, catalog.items[TEAM], TEAM, depth=1, max_nodes=100)
+    graph = relation_graph(catalog, catalog.items[TEAM], TEAM, depth=1, max_nodes=100, collapse_over=0)
     boxes = [(node.x, node.y) for node in graph.nodes.values()]
     assert len(set(boxes)) == len(boxes)
     for a in graph.nodes.values():
@@ -109,5 +109,37 @@ def test_tall_columns_wrap_and_boxes_never_overlap() -> None:
 def test_the_node_limit_truncates_and_says_so() -> None:
     edges = [(f"component:default/c{i}", "ownedBy", TEAM) for i in range(30)]
     catalog = Catalog(edges)
-    graph = relation_graph(catalog, catalog.items[TEAM], TEAM, depth=1, max_nodes=10)
+    graph = relation_graph(catalog, catalog.items[TEAM], TEAM, depth=1, max_nodes=10, collapse_over=0)
     assert len(graph.nodes) == 10 and graph.truncated
+
+
+def test_many_leaves_of_one_kind_become_one_box_that_lists_them() -> None:
+    edges = [(f"component:default/c{i:02d}", "ownedBy", TEAM) for i in range(9)]
+    edges += [("api:default/a1", "ownedBy", TEAM), ("component:default/busy", "ownedBy", TEAM)]
+    edges += [("component:default/web", "dependsOn", "component:default/busy")]
+    catalog = Catalog(edges)
+    graph = relation_graph(catalog, catalog.items[TEAM], TEAM, depth=2)
+    boxes = [node for node in graph.nodes.values() if node.members]
+    assert len(boxes) == 1
+    (box,) = boxes
+    assert box.title == "9 components"
+    assert [member.name for member in box.members] == [f"c{i:02d}" for i in range(9)]
+    # The API is alone of its kind, and busy has a relation of its own (at depth 2): both keep their boxes.
+    assert {"api:default/a1", "component:default/busy", TEAM} <= set(graph.nodes)
+    assert [(e.source, e.type, e.target) for e in graph.edges if e.source == box.ref] == [(box.ref, "ownedBy", TEAM)]
+    data = graph.data(lambda ref: "/x/" + ref)
+    (drawn,) = [node for node in data["nodes"] if "members" in node]
+    assert drawn["title"] == "9 components" and len(drawn["members"]) == 9
+    assert drawn["members"][0]["href"] == "/x/component:default/c00"
+    assert {edge["source"] for edge in data["edges"]} >= {box.ref}
+
+
+def test_collapsing_keeps_small_groups_and_can_be_turned_off() -> None:
+    edges = [(f"component:default/c{i}", "ownedBy", TEAM) for i in range(6)]
+    catalog = Catalog(edges)
+    assert not any(n.members for n in relation_graph(catalog, catalog.items[TEAM], TEAM).nodes.values())
+    edges.append(("component:default/c6", "ownedBy", TEAM))
+    catalog = Catalog(edges)
+    assert any(n.members for n in relation_graph(catalog, catalog.items[TEAM], TEAM).nodes.values())
+    graph = relation_graph(catalog, catalog.items[TEAM], TEAM, collapse_over=0)
+    assert len(graph.nodes) == 8 and not any(n.members for n in graph.nodes.values())

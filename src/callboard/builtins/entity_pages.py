@@ -142,12 +142,12 @@ def contents_context(context: EntityContext) -> Mapping[str, Any]:
 
 
 def neighbours_context(context: EntityContext) -> Mapping[str, Any]:
-    return {"graph": relation_graph(context.catalog, context.entity, context.ref, depth=1, max_nodes=30)}
+    return {"graph": relation_graph(context.catalog, context.entity, context.ref, depth=1)}
 
 
 def system_diagram_context(context: EntityContext) -> Mapping[str, Any]:
     types = [PART_OF, PROVIDES_API, CONSUMES_API, DEPENDS_ON]
-    graph = relation_graph(context.catalog, context.entity, context.ref, depth=2, types=types, max_nodes=40)
+    graph = relation_graph(context.catalog, context.entity, context.ref, depth=2, types=types)
     return {"graph": graph}
 
 
@@ -172,8 +172,12 @@ def dependencies_context(context: EntityContext) -> Mapping[str, Any]:
     except ValueError:
         depth = 1
     chosen = [t for t in context.params.get("types", "").split(",") if t in FORWARD_TYPES]
-    graph = relation_graph(context.catalog, context.entity, context.ref, depth=depth, types=chosen or None)
-    return {"graph": graph, "depth": depth, "types": FORWARD_TYPES, "chosen": chosen}
+    expand = context.params.get("expand") == "all"
+    collapse_over = 0 if expand else 6
+    graph = relation_graph(
+        context.catalog, context.entity, context.ref, depth=depth, types=chosen or None, collapse_over=collapse_over
+    )
+    return {"graph": graph, "depth": depth, "types": FORWARD_TYPES, "chosen": chosen, "expand": expand}
 
 
 def apis_context(context: EntityContext) -> Mapping[str, Any]:

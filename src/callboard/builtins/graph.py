@@ -7,7 +7,8 @@ nodes out in columns from left to right along those edges, as Backstage's catalo
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,19 @@ class GraphNode:
     column: int = 0
     x: float = 0.0
     y: float = 0.0
+    #: A box standing for several entities ("24 components"): what it stands for, drawn in full on request.
+    members: list[GraphNode] = field(default_factory=list)
+
+    def data(self, href: Callable[[str], str]) -> dict[str, Any]:
+        """What the browser's layout needs of this box; ``href`` is the page's link to an entity."""
+        found: dict[str, Any] = {"id": self.ref, "kind": self.kind, "title": self.title, "href": href(self.ref)}
+        if self.root:
+            found["root"] = True
+        if not self.known:
+            found["unknown"] = True
+        if self.members:
+            found["members"] = [member.data(href) for member in self.members]
+        return found
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,13 @@ class Graph:
     width: float = 0.0
     height: float = 0.0
     paths: list[dict[str, Any]] = field(default_factory=list)
+
+    def data(self, href: Callable[[str], str]) -> dict[str, Any]:
+        """The graph as the browser lays it out (graph.js): boxes with their links, edges by box id."""
+        return {
+            "nodes": [node.data(href) for node in self.nodes.values()],
+            "edges": [{"source": edge.source, "target": edge.target, "type": edge.type} for edge in self.edges],
+        }
 
 
 def forward(source: str, relation_type: str, target: str) -> GraphEdge | None:
@@ -101,7 +122,8 @@ def relation_graph(
     *,
     depth: int = 1,
     types: Collection[str] | None = None,
-    max_nodes: int = 60,
+    max_nodes: int = 150,
+    collapse_over: int = 6,
 ) -> Graph:
     """Entities up to ``depth`` relations away from the root, following only ``types`` (forward names).
 
@@ -153,8 +175,45 @@ def relation_graph(
             if inside and nodes[edge.source].column < nodes[edge.target].column:
                 edges.setdefault((edge.source, edge.type, edge.target), edge)
     graph = Graph(nodes, list(edges.values()), truncated)
+    if collapse_over:
+        collapse_leaves(graph, collapse_over)
     layout(graph)
     return graph
+
+
+def plural(kind: str, count: int) -> str:
+    """ "1 component", "24 components", "3 APIs"."""
+    word = "API" if kind.lower() == "api" else kind.lower()
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def collapse_leaves(graph: Graph, over: int) -> None:
+    """More than ``over`` entities of one kind hanging off the same box by the same relation, and by nothing
+    else, become one box ("24 components"): a team owning sixty things stays a picture, not a wall of boxes.
+    The page can draw them in full."""
+    degree: Counter[str] = Counter()
+    for edge in graph.edges:
+        degree[edge.source] += 1
+        degree[edge.target] += 1
+    groups: dict[tuple[str, str, str, bool], list[GraphEdge]] = {}
+    for edge in graph.edges:
+        for leaf, other, outgoing in ((edge.source, edge.target, True), (edge.target, edge.source, False)):
+            node = graph.nodes[leaf]
+            if degree[leaf] == 1 and degree[other] > 1 and not node.root:
+                groups.setdefault((node.kind.lower(), other, edge.type, outgoing), []).append(edge)
+    for (kind, other, relation, outgoing), group in groups.items():
+        if len(group) <= over:
+            continue
+        leaves = [graph.nodes.pop(edge.source if outgoing else edge.target) for edge in group]
+        leaves.sort(key=lambda node: node.title.lower())
+        ref = f"{relation} {other} {kind}"  # not an entity ref: a name no entity can have
+        first = leaves[0]
+        graph.nodes[ref] = GraphNode(
+            ref, first.kind, "", ref, plural(first.kind, len(leaves)), True, column=first.column, members=leaves
+        )
+        drawn = set(map(id, group))
+        graph.edges = [edge for edge in graph.edges if id(edge) not in drawn]
+        graph.edges.append(GraphEdge(ref, relation, other) if outgoing else GraphEdge(other, relation, ref))
 
 
 def _edges_of(ref: str, entity: Mapping[str, Any] | None, wanted: set[str] | None) -> list[GraphEdge]:

@@ -7,11 +7,10 @@ to build/test-output/screenshots/ for people to look at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import REPO
 from tests.support import write
@@ -42,60 +41,6 @@ PAGE_TYPES = {
     "template-form": "/create/templates/default/python-service",
     "search": "/search?query=booking",
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is expected at /usr/bin/chromium (apt-get install chromium; .ci/run does)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def session(browser: Browser, portal: Portal, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Sign in once as the demo's guest, through the sign-in page; tests reuse the browser state."""
-    context = browser.new_context(base_url=portal.url)
-    page = context.new_page()
-    page.goto("/catalog")
-    page.wait_for_url(re.compile(r"/signin\?return="))  # an anonymous visitor is sent to sign in
-    page.get_by_role("button", name="Continue as guest").click()
-    page.wait_for_url(re.compile(r"/catalog$"))
-    state = str(tmp_path_factory.mktemp("browser") / "state.json")
-    context.storage_state(path=state)
-    context.close()
-    return state
-
-
-@pytest.fixture
-def page(browser: Browser, portal: Portal, session: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=portal.url, viewport={"width": 1400, "height": 900}, storage_state=session)
-    opened = context.new_page()
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(f"console error on {opened.url}: {message.text}")
-
-    opened.on("console", on_console)
-    opened.on("pageerror", lambda error: problems.append(f"script error on {opened.url}: {error}"))
-    # A poll cut short by navigating away is aborted by the browser, not failed by the portal.
-    opened.on(
-        "requestfailed",
-        lambda request: (
-            None
-            if "ERR_ABORTED" in str(request.failure)
-            else problems.append(f"request failed: {request.url} ({request.failure})")
-        ),
-    )
-    yield opened
-    context.close()
-    assert not problems, "\n".join(problems)
 
 
 def shoot(page: Page, name: str) -> None:
@@ -153,7 +98,7 @@ def test_filters_sorting_and_paging_change_the_table(page: Page) -> None:
 
 def test_graph_nodes_navigate(page: Page) -> None:
     page.goto("/catalog/default/component/booking-service/dependencies")
-    node = page.locator('figure.graph a.node[data-ref="api:default/booking-api"]')
+    node = page.locator('svg.graph-canvas a.node[data-ref="api:default/booking-api"]')
     expect(node).to_be_visible()
     node.click()
     page.wait_for_url(re.compile(r"/catalog/default/api/booking-api$"))
