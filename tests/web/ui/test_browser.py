@@ -40,6 +40,8 @@ PAGE_TYPES = {
     "create": "/create",
     "template-form": "/create/templates/default/python-service",
     "search": "/search?query=booking",
+    "profile": "/me",
+    "rest-api": "/api-docs",
 }
 
 
@@ -58,6 +60,7 @@ def test_each_page_type_loads_cleanly(page: Page, name: str) -> None:
     assert response is not None and response.status == 200
     page.wait_for_load_state("networkidle")
     expect(page.locator("main h1").first).to_be_visible()
+    expect(page.locator("main, [role=main]")).to_have_count(1)  # one main landmark (Swagger UI draws its own)
     if name == "api-definition":
         expect(page.locator(".swagger-ui .opblock").first).to_be_visible()  # the interactive viewer ran
     if name in ("dependencies", "system", "component"):

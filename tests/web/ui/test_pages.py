@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from callboard.catalog.filters import Condition
+from callboard.core.identity import Identity
 from tests.support import AUTH, write
 from tests.web.ui.conftest import Portal, running_portal
 
@@ -277,3 +278,30 @@ def test_locations_from_app_config_cannot_be_unregistered_from_the_pages(http: h
     confirm = http.get("/catalog/default/component/booking-sdk/unregister").text
     assert "was not registered through the portal" in confirm
     assert 'name="action" value="location"' not in confirm
+
+
+def test_the_name_in_the_top_bar_opens_your_own_page(http: httpx.Client, site: Portal) -> None:
+    assert 'href="/me" class="who-name"' in http.get("/catalog").text
+
+    def as_user(subject: str) -> dict[str, str]:
+        identity = Identity("user", subject, (subject, "group:default/shipping-team"), "Someone")
+        return {"accept": "text/html", "Authorization": f"Bearer {site.runtime.auth.tokens.issue(identity)}"}
+
+    own = http.get("/me", headers=as_user("user:default/ada.lovelace"), follow_redirects=False)
+    assert own.status_code == 303 and own.headers["location"] == "/catalog/default/user/ada.lovelace"
+    # No User entity (the demo's guest, say): a profile that says how to get a page, instead of a 404.
+    nobody = http.get("/me", headers=as_user("user:default/nobody"))
+    assert nobody.status_code == 200
+    assert "No page of your own yet" in nobody.text and "user:default/nobody" in nobody.text
+    assert 'href="/catalog/default/group/shipping-team"' in nobody.text
+    service = http.get("/me")  # the tests' service token
+    assert service.status_code == 200 and "Service" in service.text
+
+
+def test_the_rest_api_page_explains_the_api_and_links_the_openapi_document(http: httpx.Client) -> None:
+    page = http.get("/api-docs").text
+    assert 'href="/api-docs" aria-current="page">REST API<' in page
+    assert 'href="/api/openapi.json"' in page and "Authorization: Bearer" in page
+    rows = re.findall(r"<code>/api/([a-z-]+)</code></td><td>(\d+)</td>", page)
+    assert [name for name, _ in rows[:4]] == ["catalog", "search", "scaffolder", "techdocs"]
+    assert all(int(count) > 0 for _, count in rows)

@@ -16,6 +16,7 @@ from callboard.web.ui.catalog_page import catalog_router
 from callboard.web.ui.create_page import create_router
 from callboard.web.ui.entity_page import EntityPages, entity_router
 from callboard.web.ui.problems_page import problems_router
+from callboard.web.ui.profile_page import profile_router
 from callboard.web.ui.register_page import register_router
 from callboard.web.ui.rendering import STATIC_DIR, Pages
 from callboard.web.ui.search_page import search_router
@@ -53,6 +54,7 @@ def install_portal(
     app.include_router(catalog_router(catalog, pages))
     app.include_router(register_router(catalog, pages))
     app.include_router(problems_router(catalog, pages))
+    app.include_router(profile_router(catalog, pages))
     if scaffolder is not None and tasks is not None:
         app.include_router(create_router(catalog, scaffolder, tasks, pages))
     app.include_router(search_router(catalog, (services or {}).get("search"), pages))
