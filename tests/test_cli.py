@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,22 @@ def test_serve_refuses_a_request_thread_count_it_cannot_use(tmp_path: Path, valu
     result = run("serve", "--port", "0", cwd=tmp_path, env={"CALLBOARD_REQUEST_THREADS": value})
     assert result.returncode == 2
     assert f"CALLBOARD_REQUEST_THREADS must be a whole number from 1 to 256, not '{value}'" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_a_taken_port_is_said_first_with_the_fix(tmp_path: Path, command: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ["--data-dir", str(tmp_path / "demo")] if command == "demo" else ["--host", "127.0.0.1"]
+        result = run(command, "--port", str(port), *args, cwd=tmp_path)
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert (
+        first
+        == f"error: port {port} on 127.0.0.1 is already in use (another Callboard, or another program, listens there)."
+    )
+    assert "--port" in result.stderr
+    assert "token" not in result.stderr.lower() and "Traceback" not in result.stderr
+    assert not (tmp_path / "demo").exists()  # nothing was started or written

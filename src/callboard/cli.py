@@ -38,6 +38,7 @@ from callboard.core.permissions import SYSTEM
 from callboard.demo import catalog_root, demo_config
 from callboard.demo import vendors as demo_vendors
 from callboard.demo.sample_repos import write_sample_repos
+from callboard.listening import why_cannot_listen
 from callboard.plugins.manager import PluginError
 from callboard.scaffolder.runner import Runner
 from callboard.scaffolder.templates import Template
@@ -216,6 +217,10 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database.")] = Path("data/demo"),
 ) -> None:
     """Run Callboard on 127.0.0.1 with the bundled demo catalog (Northwind Freight)."""
+    problem = why_cannot_listen("127.0.0.1", port)
+    if problem:
+        err.print(f"[red]error:[/red] {problem}.\nStop it, or choose another port: callboard demo --port {port + 1}")
+        raise typer.Exit(2)
     # GitHub, GitLab, PagerDuty and Jira as local stand-ins, for the integration plugins (in this process).
     vendors = demo_vendors.start()
     config = demo_vendors.merged(demo_config(data_dir.resolve()), vendors.url)

@@ -54,7 +54,8 @@ def _repositories(targets: list[str], cache: GitCache, github_api: str, token: s
 
 
 def _commented(entity: dict[str, Any]) -> str:
-    """The entity as YAML, after comment lines saying where each field came from."""
+    """The entity as YAML, after comment lines saying where each field came from; as a file to commit, so
+    without the annotations that name this machine's paths or change with every run (the catalog sets those)."""
     annotations = entity.get("metadata", {}).get("annotations", {})
     provenance = json.loads(annotations.get(PROVENANCE, "{}"))
     lines = [f"# from {provenance.get('repository', '?')} at {str(provenance.get('revision', ''))[:12]}"]
@@ -68,7 +69,11 @@ def _commented(entity: dict[str, Any]) -> str:
             f"replaced {json.dumps(conflict['replaced'])} from {conflict['replacedFrom']}"
         )
     shown_entity = json.loads(json.dumps(entity))
-    shown_entity["metadata"].get("annotations", {}).pop(PROVENANCE, None)
+    shown_annotations = shown_entity["metadata"].get("annotations", {})
+    for key in BOOKKEEPING:
+        shown_annotations.pop(key, None)
+    if not shown_annotations:
+        shown_entity["metadata"].pop("annotations", None)
     return "\n".join(lines) + "\n" + yaml.safe_dump(shown_entity, sort_keys=False, width=110)
 
 
@@ -136,6 +141,9 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
         for name, message in report.errors.items():
             err.print(f"[yellow]warning:[/yellow] {escape(name)}: {escape(message)}")
         err.print(f"{len(report.entities)} entities from {report.scanned} repositories in {report.seconds:.1f} s")
+        if report.errors and not report.scanned:
+            err.print(f"[red]error:[/red] none of the {len(report.errors)} repositories could be read (see above)")
+            raise typer.Exit(1)
         if explain is not None:
             _explain(report.entities, explain, err)
             return

@@ -17,6 +17,9 @@ from callboard import __version__
 from callboard.app import HTTP_PROTOCOL, Runtime
 from callboard.auth.service import AuthSetupError
 from callboard.cli_plugins import ConfigOption, RuntimeFor
+from callboard.config_loader import ConfigError
+from callboard.listening import why_cannot_listen
+from callboard.settings import load_settings
 from callboard.worker_process import BACKGROUND_NICENESS, WorkerProcess, separate_by_default
 from callboard.worker_process import exit_with as watch_parent
 
@@ -80,6 +83,18 @@ def add_serve_commands(cli: typer.Typer, runtime_for: RuntimeFor, err: Console) 
         ] = None,
     ) -> None:
         """Run the portal: the web app and API, and (by default) the background work beside it."""
+        try:
+            listen = load_settings(config).backend.listen
+        except ConfigError as error:
+            err.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(2) from None
+        host, port = host or listen.host, port if port is not None else listen.port
+        problem = why_cannot_listen(host, port)
+        if problem:
+            err.print(
+                f"[red]error:[/red] {problem}.\nStop it, or choose another port with --port or backend.listen.port."
+            )
+            raise typer.Exit(2)
         separate = worker and (separate_by_default() if worker_process is None else worker_process)
         child = WorkerProcess(config or [], cwd=Path.cwd()) if separate else None
         if child is not None:
@@ -90,11 +105,10 @@ def add_serve_commands(cli: typer.Typer, runtime_for: RuntimeFor, err: Console) 
             if child is not None:
                 child.stop()
             raise
-        listen = runtime.callboard.settings.backend.listen
         serve_web(
             runtime,
-            host or listen.host,
-            port if port is not None else listen.port,
+            host,
+            port,
             worker=worker,
             worker_process=child,
             err=err,

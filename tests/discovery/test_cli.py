@@ -37,6 +37,19 @@ def test_write_puts_a_descriptor_file_per_repository(samples: tuple[Path, dict[s
     entity = next(yaml.safe_load_all(written.read_text()))
     assert entity["spec"]["owner"] == "group:platform" and entity["spec"]["type"] == "library"
     assert len(list((tmp_path / "out" / "acme").iterdir())) == 26  # every repository but the one with nothing
+    # Files meant to be committed: nothing naming this machine's paths, nothing that changes from run to run.
+    before = {path: path.read_text() for path in (tmp_path / "out").rglob("catalog-info.yaml")}
+    assert not [
+        path for path, text in before.items() if "managed-by" in text or "last-seen" in text or "file:/" in text
+    ]
+    runner.invoke(cli, ["discover", str(root), "--write", str(tmp_path / "out"), "--owner", "group:x"])
+    assert {path: path.read_text() for path in before} == before
+
+
+def test_nothing_read_is_a_failure(tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["discover", "http://127.0.0.1:1/gone.git", "http://127.0.0.1:1/lost.git"])
+    assert result.exit_code == 1
+    assert "none of the 2 repositories could be read" in result.output
 
 
 def test_diff_compares_with_the_catalog(samples: tuple[Path, dict[str, Expected]], tmp_path: Path) -> None:
