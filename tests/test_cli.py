@@ -181,3 +181,23 @@ def test_a_taken_port_is_said_first_with_the_fix(tmp_path: Path, command: str) -
     assert "--port" in result.stderr
     assert "token" not in result.stderr.lower() and "Traceback" not in result.stderr
     assert not (tmp_path / "demo").exists()  # nothing was started or written
+
+
+DEMO_TEMPLATE = Path(__file__).resolve().parent.parent / "src/callboard/demo/templates/service/template.yaml"
+
+
+def test_the_bundled_template_runs_end_to_end_dry_and_for_real(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text("name: my-svc\nowner: group:default/platform-team\n")
+    dry = run("template", "run", str(DEMO_TEMPLATE), "--values", str(values), "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run: publishing skipped" in dry.stderr and "dry run: registering skipped" in dry.stderr
+    assert "✓ [register] Finished step Register in the catalog" in dry.stderr
+    published = tmp_path / "published"
+    real = run(
+        "template", "run", str(DEMO_TEMPLATE), "--values", str(values), "--publish-dir", str(published), cwd=tmp_path
+    )
+    assert real.returncode == 0, real.stderr
+    assert (published / "my-svc" / "catalog-info.yaml").is_file()
+    assert "not registered: no catalog" in real.stderr  # said, not silently skipped
+    assert json.loads(real.stdout)["links"][1]["url"] == f"file:{published / 'my-svc'}"

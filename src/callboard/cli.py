@@ -324,9 +324,15 @@ def template_run(
     values: Annotated[Path | None, typer.Option(help="YAML or JSON file with the form values.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Run only actions that support dry runs.")] = False,
     workspace: Annotated[Path | None, typer.Option(help="Where the files are written (default: a new folder).")] = None,
+    publish_dir: Annotated[
+        Path | None, typer.Option(help="Where publish:file copies the files (default: a new folder).")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Run a template on this machine and print each step; files land in the workspace folder."""
+    """Run a template on this machine and print each step; files land in the workspace folder.
+
+    A dry run writes the workspace only: publishing and registering are skipped, and each says what it would do.
+    """
     callboard = _callboard(config)
     problems = []
     documents = list(parse_documents(template.read_text("utf-8"), str(template)))
@@ -367,8 +373,15 @@ def template_run(
         label = escape(f"[{step}] ") if step else ""
         err.print(f"{marker} {label}{escape(str(body.get('message', '')))}", highlight=False)
 
+    published = None if dry_run else publish_dir or Path(tempfile.mkdtemp(prefix="callboard-published-"))
     result = runner.run(
-        parsed, given, workspace=target, emit=show, integrations=callboard.settings.integrations, dry_run=dry_run
+        parsed,
+        given,
+        workspace=target,
+        emit=show,
+        integrations=callboard.settings.integrations,
+        dry_run=dry_run,
+        local_root=published,
     )
     if result.status != "completed":
         err.print(f"[red]failed:[/red] {escape(str(result.error))}")

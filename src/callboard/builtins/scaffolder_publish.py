@@ -272,18 +272,25 @@ class PublishFileInput(ActionInput):
 
 
 def publish_file(context: ActionContext, given: PublishFileInput) -> PublishOutput:
-    """Copy the workspace to a folder on the server, under its ``published`` folder (Backstage's local publish)."""
-    if context.local_root is None:
-        raise InputError("publish:file writes under the server's data folder; it cannot run here")
-    context.local_root.mkdir(parents=True, exist_ok=True)
-    target = safe_child(context.local_root, given.path, what="path", area="the published folder")
-    if target.exists() and any(target.iterdir()):
-        raise InputError(f"publish:file: {given.path} already exists; choose another name")
+    """Copy the workspace to a folder on the server, under its ``published`` folder (Backstage's local publish).
+
+    A dry run copies nothing and says where the files would go, so the steps after it (catalog:register) still
+    get the URL they expect."""
+    root = context.local_root or context.workspace.parent / "published"
+    target = safe_child(root, given.path, what="path", area="the published folder")
     source = safe_child(context.workspace, given.source_path, what="sourcePath")
     check_tree(source, source)
-    if not context.dry_run:
-        shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
-        context.log(f"published the files to {target}")
+    if context.dry_run:
+        where = target if context.local_root else f"the published folder, as {given.path}/"
+        context.log(f"dry run: publishing skipped; the files would be copied to {where}")
+        return PublishOutput(remoteUrl=f"file:{target}", repoContentsUrl=f"file:{target}")
+    if context.local_root is None:
+        raise InputError("publish:file writes under the server's data folder; it cannot run here")
+    if target.exists() and any(target.iterdir()):
+        raise InputError(f"publish:file: {given.path} already exists; choose another name")
+    context.local_root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+    context.log(f"published the files to {target}")
     return PublishOutput(remoteUrl=f"file:{target}", repoContentsUrl=f"file:{target}")
 
 
@@ -305,7 +312,11 @@ def catalog_register(context: ActionContext, given: CatalogRegisterInput) -> Cat
         if not given.repo_contents_url:
             raise InputError("catalog:register needs catalogInfoUrl, or repoContentsUrl and catalogInfoPath")
         url = given.repo_contents_url.rstrip("/") + "/" + given.catalog_info_path.lstrip("/")
-    if context.dry_run or context.catalog is None:
+    if context.dry_run:
+        context.log(f"dry run: registering skipped; {url} would be registered in the catalog")
+        return CatalogRegisterOutput(catalogInfoUrl=url)
+    if context.catalog is None:
+        context.log(f"not registered: no catalog to register {url} in (give --config with the portal's database)")
         return CatalogRegisterOutput(catalogInfoUrl=url)
     location_type, target = ("file", url.removeprefix("file:")) if url.startswith("file:") else ("url", url)
     try:
