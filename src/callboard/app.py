@@ -54,6 +54,7 @@ from callboard.discovery.config import parse_sources
 from callboard.discovery.provider import DiscoveryProvider, providers_from
 from callboard.discovery.store import DatabaseState
 from callboard.events.api import EventBus
+from callboard.people.api import Marks
 from callboard.plugins.backend import ScheduledTask
 from callboard.plugins.manager import PluginManager
 from callboard.proxy.endpoints import ProxyConfigError, parse_endpoints
@@ -404,6 +405,8 @@ def create_runtime(
             request_threads=request_threads(os.environ),
             on_start=[database.open_async],
             on_stop=[database.close_async],
+            home_cards=plugins.home_cards(),
+            marks=Marks(database),
         )
     )
     runtime = Runtime(

@@ -50,7 +50,7 @@ def test_the_catalog_page_counts_only_what_the_caller_may_read(secured: Secured)
         assert "1–3 of 3 components" in html
         tabs = re.findall(r'aria-label="Kinds">(.*?)</nav>', html, re.S)[0]
         assert "Component" in tabs and "API" not in tabs and "Group" not in tabs
-        assert "No api matches" in limited.get("/apis", headers={"accept": "text/html"}).text
+        assert "No APIs match" in limited.get("/apis", headers={"accept": "text/html"}).text
         jump = limited.get("/ui/quick-jump", params={"q": "artist"}, headers={"accept": "text/html"}).text
         assert "artist-web" in jump and "artist-api" not in jump
 

@@ -123,6 +123,42 @@ class EntityTab:
 
 
 @dataclass(frozen=True)
+class HomeContext:
+    """What a home page card gets (plugin API 1.7): who is looking, what they own, and the catalog.
+
+    ``owned`` holds the lower-case refs of the entities the person owns, directly or through their groups (and
+    those groups' parents), at most the first 500 by name; ``catalog`` reads as that person may.
+    """
+
+    user: str  # the person's ref, user:default/ada
+    display_name: str
+    owned: Sequence[str]
+    catalog: CatalogReader
+    services: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _no_home_context(context: HomeContext) -> Mapping[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """A card on the home page (plugin API 1.7), after the portal's own (your entities, starred, visited, tasks).
+
+    ``template`` receives ``home`` (the ``HomeContext``) and whatever ``context`` returns. Home cards load after
+    the page (``lazy``, the default), so a card that calls another service never delays the page.
+    """
+
+    id: str
+    title: str
+    template: str
+    weight: int = 100
+    context: Callable[[HomeContext], Mapping[str, Any]] = _no_home_context
+    template_dir: str | None = None
+    lazy: bool = True
+
+
+@dataclass(frozen=True)
 class NavItem:
     """An entry of the sidebar; ``weight`` orders entries (Catalog is 10, APIs 20)."""
 

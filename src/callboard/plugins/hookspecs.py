@@ -15,7 +15,14 @@ if TYPE_CHECKING:
     from typer import Typer
 
     from callboard.auth.api import PermissionPolicy
-    from callboard.core.extensions import EntityCard, EntityTab, KindDefinition, NavItem, PlaceholderResolverSpec
+    from callboard.core.extensions import (
+        EntityCard,
+        EntityTab,
+        HomeCard,
+        KindDefinition,
+        NavItem,
+        PlaceholderResolverSpec,
+    )
     from callboard.discovery.api import Detector
     from callboard.plugins.backend import (
         AuthProviderSpec,
@@ -69,6 +76,11 @@ def register_entity_cards() -> list[EntityCard]:  # type: ignore[empty-body]
 @hookspec
 def register_entity_tabs() -> list[EntityTab]:  # type: ignore[empty-body]
     """Tabs of entity pages after Overview, ordered by weight; each says which entities it applies to."""
+
+
+@hookspec
+def register_home_cards() -> list[HomeCard]:  # type: ignore[empty-body]
+    """Cards for the home page, after the portal's own, ordered by weight (plugin API 1.7)."""
 
 
 @hookspec

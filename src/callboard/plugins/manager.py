@@ -10,7 +10,7 @@ from typing import Any
 
 import pluggy
 
-from callboard.core.extensions import EntityCard, EntityTab, KindDefinition, NavItem, PlaceholderResolverSpec
+from callboard.core.extensions import EntityCard, EntityTab, HomeCard, KindDefinition, NavItem, PlaceholderResolverSpec
 from callboard.plugins import PLUGIN_API_VERSION, api_version_parts, hookspecs
 
 ENTRY_POINT_GROUP = "callboard.plugins"
@@ -111,6 +111,9 @@ class PluginManager:
 
     def entity_cards(self) -> list[EntityCard]:
         return sorted(self._unique("register_entity_cards", "entity card"), key=lambda card: (card.weight, card.id))
+
+    def home_cards(self) -> list[HomeCard]:
+        return sorted(self._unique("register_home_cards", "home card"), key=lambda card: (card.weight, card.id))
 
     def entity_tabs(self) -> list[EntityTab]:
         return sorted(self._unique("register_entity_tabs", "entity tab"), key=lambda tab: (tab.weight, tab.id))

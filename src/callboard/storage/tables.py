@@ -269,3 +269,13 @@ events = Table(
     Column("origin", String(64), nullable=False),
     Column("published_at", Float, nullable=False, index=True),
 )
+
+#: Each person's marks on entities: starred (when) and last visited (when); a row with neither is deleted.
+user_marks = Table(
+    "user_marks",
+    metadata,
+    Column("user_ref", String(400), primary_key=True),
+    Column("entity_ref", String(400), primary_key=True),
+    Column("starred_at", Float),
+    Column("visited_at", Float),
+)

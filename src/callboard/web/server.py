@@ -76,6 +76,9 @@ class WebParts:
     #: Awaited as the web app starts and stops, on its event loop (the database's async reads, say).
     on_start: Sequence[Callable[[], Awaitable[None]]] = ()
     on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
+    #: Plugins' home page cards, and people's stars and visits (``callboard.people.api.Marks``).
+    home_cards: Sequence[Any] = ()
+    marks: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -136,6 +139,8 @@ def build_web_app(parts: WebParts) -> FastAPI:
             name: service for name, service in (("techdocs", parts.techdocs), ("search", parts.search)) if service
         },
         plugin_templates=plugin_templates(parts.plugin_routes),
+        home_cards=parts.home_cards,
+        marks=parts.marks,
     )
     mount_plugin_routes(app, parts.plugin_routes)
     if parts.on_pages is not None:

@@ -51,7 +51,7 @@ def shoot(page: Page, name: str) -> None:
 
 
 def rows(page: Page) -> list[str]:
-    return page.locator("table.entities tbody tr td:first-child a").all_inner_texts()
+    return page.locator("table.entities tbody tr td.name-cell > a").all_inner_texts()
 
 
 @pytest.mark.parametrize("name", list(PAGE_TYPES))

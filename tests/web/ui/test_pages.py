@@ -32,7 +32,7 @@ def http(site: Portal) -> Iterator[httpx.Client]:
 
 def names_in_table(html: str) -> list[str]:
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return re.findall(r'<tr>\s*<td><a href="/catalog/[^/]+/[^/]+/([^"]+)"', body)
+    return re.findall(r'<td class="name-cell"><a href="/catalog/[^/]+/[^/]+/([^"]+)"', body)
 
 
 def test_the_catalog_lists_components_with_facet_counts_and_pages(http: httpx.Client) -> None:
@@ -305,3 +305,78 @@ def test_the_rest_api_page_explains_the_api_and_links_the_openapi_document(http:
     rows = re.findall(r"<code>/api/([a-z-]+)</code></td><td>(\d+)</td>", page)
     assert [name for name, _ in rows[:4]] == ["catalog", "search", "scaffolder", "techdocs"]
     assert all(int(count) > 0 for _, count in rows)
+
+
+def person(site: Portal, subject: str, *groups: str) -> dict[str, str]:
+    identity = Identity("user", subject, (subject, *groups), subject.rsplit("/", 1)[-1].title())
+    return {"accept": "text/html", "Authorization": f"Bearer {site.runtime.auth.tokens.issue(identity)}"}
+
+
+def test_the_home_page_shows_what_you_own_star_visit_and_started(http: httpx.Client, site: Portal) -> None:
+    ada = person(site, "user:default/ada.lovelace", "group:default/shipping-team", "group:default/engineering")
+    home = http.get("/", headers=ada).text
+    assert "Hello, Ada.Lovelace" in home
+    owned = refs_where(site, relations__ownedby="group:default/shipping-team")
+    assert f"Owned by you and your groups: {len(owned)}." in home
+    assert 'href="/catalog?kind=component&amp;owned=me"' in home
+    assert '<a href="/catalog/default/component/booking-service" class="with-kind">' in home
+    assert "Star an entity" in home and "Entities you open show here" in home
+
+    http.get("/catalog/default/system/tracking", headers=ada)  # a visit
+    starred = http.post(
+        "/ui/stars", headers=ada, data={"ref": "API:default/tracking-api", "starred": "true"}, follow_redirects=True
+    )
+    assert starred.status_code == 200 and starred.url.path == "/catalog/default/api/tracking-api"  # back to it
+    home = http.get("/", headers=ada).text
+    starred_part = home.split('id="home-starred"', 1)[1].split("</section>", 1)[0]
+    visited_part = home.split('id="home-visited"', 1)[1].split("</section>", 1)[0]
+    assert "/catalog/default/api/tracking-api" in starred_part
+    assert "/catalog/default/system/tracking" in visited_part and "just now" in visited_part
+    # Another person's home page is their own.
+    grace = person(site, "user:default/grace.hopper", "group:default/billing-team")
+    assert "/catalog/default/api/tracking-api" not in http.get("/", headers=grace).text.split('id="home-starred"')[1]
+    # The star shows pressed on the entity page and in catalog rows; toggling without a value unstars.
+    page = http.get("/catalog/default/api/tracking-api", headers=ada).text
+    assert 'aria-pressed="true"' in page
+    rows = http.get("/catalog", params={"kind": "api"}, headers=ada).text
+    assert 'value="api:default/tracking-api" class="star-button compact starred"' in rows
+    http.post("/ui/stars", headers=ada, data={"ref": "api:default/tracking-api", "back": "/catalog?kind=api"})
+    header = http.get("/catalog/default/api/tracking-api", headers=ada).text.split("</h1>")[1][:800]
+    assert 'aria-pressed="false"' in header
+
+
+def test_stars_refuse_what_is_not_there_and_services(http: httpx.Client, site: Portal) -> None:
+    ada = person(site, "user:default/ada.lovelace")
+    missing = http.post("/ui/stars", headers=ada, data={"ref": "component:default/nope", "starred": "true"})
+    assert missing.status_code == 404
+    assert http.post("/ui/stars", headers=ada, data={"ref": "not a ref!", "starred": "true"}).status_code == 400
+    refused = http.post("/ui/stars", data={"ref": "component:default/booking-service", "starred": "true"})
+    assert refused.status_code == 400 and "Only people can star" in refused.text
+    # A "back" outside the portal is not followed.
+    back = http.post(
+        "/ui/stars",
+        headers=ada,
+        data={"ref": "component:default/booking-service", "back": "//evil.example/x"},
+        follow_redirects=False,
+    )
+    assert back.headers["location"] == "/catalog/default/component/booking-service"
+
+
+def test_owned_by_me_columns_and_counts_in_the_catalog(http: httpx.Client, site: Portal) -> None:
+    ada = person(site, "user:default/ada.lovelace", "group:default/shipping-team")
+    page = http.get("/catalog", params={"kind": "component", "owned": "me"}, headers=ada).text
+    mine = refs_where(site, kind="component", relations__ownedby="group:default/shipping-team")
+    assert f"of {len(mine)} components owned by you or your groups" in page
+    assert set(names_in_table(page)) <= mine
+    # Ticking an owner that is not yours shows nothing, and says how to get back.
+    others = {"kind": "component", "owned": "me", "owner": "group:default/billing-team"}
+    nothing = http.get("/catalog", params=others, headers=ada)
+    assert "No components match these filters" in nothing.text and "clear them" in nothing.text
+    apis = http.get("/catalog", params={"kind": "api"}).text
+    assert re.search(r"1–\d+ of \d+ APIs<", apis)
+    users = http.get("/catalog", params={"kind": "user"}).text
+    headings = re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([A-Za-z]+)', users)
+    assert headings == ["Name", "Email", "Groups"]
+    chosen = http.get("/catalog", params=[("kind", "component"), ("cols", "owner"), ("cols", "tags")]).text
+    assert re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([A-Za-z]+)', chosen) == ["Name", "Owner", "Tags"]
+    assert "cols=owner&amp;cols=tags" in chosen  # kept in the sort and page links

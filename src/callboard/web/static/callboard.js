@@ -19,6 +19,25 @@
   document.addEventListener("DOMContentLoaded", foldFilters);
   document.addEventListener("htmx:afterSwap", foldFilters);
 
+  // Compact rows in catalog tables: a choice kept in this browser (it is not part of the shared URL).
+  function applyDensity() {
+    var compact = false;
+    try { compact = localStorage.getItem("callboard-density") === "compact"; } catch (e) { /* storage off */ }
+    document.querySelectorAll("table.catalog-table").forEach(function (table) { table.classList.toggle("compact", compact); });
+    document.querySelectorAll("input[data-density]").forEach(function (box) {
+      box.checked = compact;
+      box.closest("label").hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", applyDensity);
+  document.addEventListener("htmx:afterSwap", applyDensity);
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches("input[data-density]")) return;
+    event.stopPropagation();  // a display choice, not a filter: the form is not sent
+    try { localStorage.setItem("callboard-density", event.target.checked ? "compact" : "comfortable"); } catch (e) { /* off */ }
+    applyDensity();
+  }, true);
+
   // htmx leaves the page as it was when an answer is an error, so a card would stay "Loading…" and a refused
   // button would say nothing. An error that comes as HTML says what went wrong in words: show it in place.
   document.addEventListener("htmx:beforeSwap", function (event) {

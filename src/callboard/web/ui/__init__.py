@@ -10,11 +10,13 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from callboard.catalog.api import SecuredCatalog
-from callboard.core.extensions import EntityCard, EntityTab, NavItem
+from callboard.core.extensions import EntityCard, EntityTab, HomeCard, NavItem
 from callboard.core.highlight import stylesheet
+from callboard.people.api import Marks
 from callboard.web.ui.catalog_page import catalog_router
 from callboard.web.ui.create_page import create_router
 from callboard.web.ui.entity_page import EntityPages, entity_router
+from callboard.web.ui.home_page import home_router
 from callboard.web.ui.problems_page import problems_router
 from callboard.web.ui.profile_page import profile_router
 from callboard.web.ui.register_page import register_router
@@ -35,9 +37,11 @@ def install_portal(
     tasks: Any = None,
     services: dict[str, Any] | None = None,
     plugin_templates: Mapping[str, str] | None = None,
+    home_cards: Sequence[HomeCard] = (),
+    marks: Marks | None = None,
 ) -> Pages:
     """Mount the pages, their static files and the security headers on ``app``; returns the renderer."""
-    parts: list[EntityCard | EntityTab] = [*cards, *tabs]
+    parts: list[EntityCard | EntityTab | HomeCard] = [*cards, *tabs, *home_cards]
     template_dirs = sorted({part.template_dir for part in parts if part.template_dir})
     pages = Pages(title, nav, template_dirs, plugin_templates)
     app.add_middleware(SecurityHeaders)
@@ -51,12 +55,13 @@ def install_portal(
         return Response(highlight_css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
     app.include_router(extras)
-    app.include_router(catalog_router(catalog, pages))
+    app.include_router(home_router(catalog, pages, marks, tasks, home_cards, services or {}))
+    app.include_router(catalog_router(catalog, pages, marks))
     app.include_router(register_router(catalog, pages))
     app.include_router(problems_router(catalog, pages))
     app.include_router(profile_router(catalog, pages))
     if scaffolder is not None and tasks is not None:
         app.include_router(create_router(catalog, scaffolder, tasks, pages))
     app.include_router(search_router(catalog, (services or {}).get("search"), pages))
-    app.include_router(entity_router(EntityPages(catalog, pages, cards, tabs, services)))
+    app.include_router(entity_router(EntityPages(catalog, pages, cards, tabs, services, marks)))
     return pages

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from callboard.catalog.api import SecuredCatalog
+from callboard.people.api import Marks
+from callboard.web.auth import identity_of
 from callboard.web.ui.rendering import Pages
 
 
@@ -49,12 +51,33 @@ COLUMNS = {
     "system": ("name", "domain", "owner", "description", "tags"),
     "domain": ("name", "owner", "description", "tags"),
     "group": ("name", "title", "type", "description"),
-    "user": ("name", "title", "email"),
+    "user": ("name", "email", "groups"),
     "location": ("name", "type", "targets"),
     "template": ("name", "owner", "type", "description", "tags"),
 }
 DEFAULT_COLUMNS = ("name", "owner", "type", "description", "tags")
+#: Columns shown until the person chooses (``cols`` in the URL); the description sits under the name.
+SHOWN = {
+    "component": ("name", "description", "system", "owner", "type", "lifecycle"),
+    "api": ("name", "description", "system", "owner", "type", "lifecycle"),
+    "resource": ("name", "description", "system", "owner", "type", "lifecycle"),
+    "system": ("name", "description", "domain", "owner"),
+    "domain": ("name", "description", "owner"),
+    "group": ("name", "description", "type"),
+    "user": ("name", "email", "groups"),
+    "location": ("name", "type", "targets"),
+    "template": ("name", "description", "owner", "type"),
+}
+DEFAULT_SHOWN = ("name", "description", "owner", "type")
+COLUMNS["user"] = ("name", "email", "groups", "description")
 PAGE_SIZES = (25, 50, 100)
+
+
+def shown_columns(kind: str, chosen: list[str]) -> tuple[str, ...]:
+    """The columns to draw, in the kind's order: those chosen (the name always), else the kind's defaults."""
+    available = COLUMNS.get(kind.lower(), DEFAULT_COLUMNS)
+    wanted = set(chosen) & set(available) or set(SHOWN.get(kind.lower(), DEFAULT_SHOWN))
+    return tuple(column for column in available if column in wanted or column == "name")
 
 
 def catalog_view(
@@ -67,9 +90,20 @@ def catalog_view(
     descending: bool,
     page: int,
     per_page: int,
+    owned_by: list[str] | None = None,
+    columns: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Everything the catalog page shows: one page of entities, the total, and counts per facet value."""
+    """Everything the catalog page shows: one page of entities, the total, and counts per facet value.
+
+    ``columns`` are the ones the person chose (``cols``), else the kind's defaults.
+    ``owned_by`` ("owned by me": the person and their groups) narrows the owner filter to those owners.
+    """
     filters = {"kind": [kind], **{facet.key: chosen[facet.param] for facet in FACETS if chosen.get(facet.param)}}
+    if owned_by is not None:
+        mine = {ref.lower() for ref in owned_by}
+        picked = [ref for ref in chosen.get("owner") or [] if ref.lower() in mine]
+        # Chosen owners outside the person's own match nothing; no owner ticked means all of theirs.
+        filters["relations.ownedby"] = picked or ([] if chosen.get("owner") else sorted(mine)) or ["-"]
     result = catalog.browse(
         filters,
         text=text.strip(),
@@ -106,14 +140,24 @@ def catalog_view(
         "last": min(total, page * per_page),
         "facets": facets,
         "kinds": [{"value": value, "count": count} for value, count in result.kinds],
-        "columns": COLUMNS.get(kind.lower(), DEFAULT_COLUMNS),
+        "columns": [column for column in shown_columns(kind, columns or []) if column != "description"],
+        "described": "description" in shown_columns(kind, columns or []),
+        "available_columns": COLUMNS.get(kind.lower(), DEFAULT_COLUMNS),
+        "shown_columns": shown_columns(kind, columns or []),
         "sortable": set(SORTS),
-        "filtered": bool(chosen or text.strip()),
+        "filtered": bool(chosen or text.strip() or owned_by is not None),
     }
 
 
-def catalog_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
+def catalog_router(catalog: SecuredCatalog, pages: Pages, marks: Marks | None = None) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+
+    def starred(request: Request) -> set[str] | None:
+        """The person's starred refs, for the rows' star buttons; None where nobody can star (a service)."""
+        identity = identity_of(request)
+        if marks is None or identity.type != "user":
+            return None
+        return set(marks.starred(identity.subject))
 
     def render(request: Request, kind: str, base: str, **values: Any) -> HTMLResponse:
         chosen = {facet.param: values[facet.param] for facet in FACETS if values[facet.param]}
@@ -127,8 +171,14 @@ def catalog_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
             descending=values["dir"] == "desc",
             page=max(1, values["page"]),
             per_page=per_page,
+            owned_by=list(identity_of(request).ownership) if values["owned"] else None,
+            columns=values["cols"],
         )
         params: dict[str, Any] = {"kind": kind.lower(), **chosen, "q": values["q"] or None}
+        if values["owned"]:
+            params["owned"] = "me"
+        if values["cols"]:
+            params["cols"] = list(view["shown_columns"])
         if values["sort"] in SORTS and values["sort"] != "name":
             params["sort"] = values["sort"]
         if values["dir"] == "desc":
@@ -146,11 +196,9 @@ def catalog_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
             q=values["q"],
             show_kinds=base == "/catalog",
             page_sizes=PAGE_SIZES,
+            starred=starred(request),
+            owned=values["owned"],
         )
-
-    @router.get("/", response_class=HTMLResponse)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/catalog", status_code=302)
 
     @router.get("/catalog", response_class=HTMLResponse)
     def catalog_page(request: Request) -> HTMLResponse:
@@ -180,5 +228,7 @@ def _values(request: Request) -> dict[str, Any]:
         dir=params.get("dir", "asc"),
         page=_number(params.get("page"), 1),
         per=_number(params.get("per"), PAGE_SIZES[0]),
+        owned=params.get("owned") == "me",
+        cols=params.getlist("cols"),
     )
     return values

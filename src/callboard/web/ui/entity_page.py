@@ -19,6 +19,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from callboard.catalog.api import SecuredCatalog, ServiceCatalogReader
 from callboard.core.errors import NotFoundError
 from callboard.core.extensions import EntityCard, EntityContext, EntityTab
+from callboard.people.api import Marks
+from callboard.web.auth import identity_of
 from callboard.web.ui.rendering import Pages, entity_href, entity_ref
 from callboard.web.ui.security import require_same_origin
 
@@ -33,8 +35,10 @@ class EntityPages:
         cards: Sequence[EntityCard],
         tabs: Sequence[EntityTab],
         services: Mapping[str, Any] | None = None,
+        marks: Marks | None = None,
     ) -> None:
         self.services = dict(services or {})
+        self.marks = marks
         self.catalog = catalog
         self.pages = pages
         self.cards = list(cards)
@@ -59,9 +63,23 @@ class EntityPages:
             log.exception("entity %s %r failed for %s", type(part).__name__.lower(), part.id, context.ref)
             return self.pages.render_text("part_error.html", part=part, error=error)
 
-    def header(self, entity: Mapping[str, Any], ref: str, active: str) -> dict[str, Any]:
+    def header(self, entity: Mapping[str, Any], ref: str, active: str, request: Request) -> dict[str, Any]:
+        """What every tab's header shows; opening any tab counts as a visit for the person's home page."""
         tabs = [tab for tab in self.tabs if tab.applies_to(entity)]
-        return {"entity": entity, "ref": ref, "tabs": tabs, "active": active, "href": entity_href(entity)}
+        identity = identity_of(request)
+        person = identity.subject if identity.type == "user" and self.marks is not None else ""
+        if person and self.marks is not None:
+            self.marks.visited(person, ref)
+        starred = bool(person) and self.marks is not None and self.marks.is_starred(person, ref)
+        return {
+            "entity": entity,
+            "ref": ref,
+            "tabs": tabs,
+            "active": active,
+            "href": entity_href(entity),
+            "can_star": bool(person),
+            "is_starred": starred,
+        }
 
 
 #: Cards loaded after their page call other services (CI, incidents, deployments) and may wait on them. They
@@ -85,7 +103,7 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
         return pages.render(
             request,
             "entity.html",
-            **entity_pages.header(entity, ref, "overview"),
+            **entity_pages.header(entity, ref, "overview", request),
             main=[{"card": card, "html": html} for card, html in cards if card.area == "main"],
             side=[{"card": card, "html": html} for card, html in cards if card.area == "side"],
         )
@@ -125,7 +143,7 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
         return pages.render(
             request,
             "unregister.html",
-            **entity_pages.header(entity, ref, ""),
+            **entity_pages.header(entity, ref, "", request),
             location=location,
             removed=removed,
             readonly=catalog.policy.readonly,
@@ -169,7 +187,7 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
         if techdocs is not None and path.lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico")):
             return FileResponse(techdocs.asset(entity, path))
         html = entity_pages.render_part(found, entity_pages.context(entity, ref, request, path=path))
-        return pages.render(request, "entity.html", **entity_pages.header(entity, ref, "docs"), tab_html=html)
+        return pages.render(request, "entity.html", **entity_pages.header(entity, ref, "docs", request), tab_html=html)
 
     @router.get("/catalog/{namespace}/{kind}/{name}/{tab_id}", response_class=HTMLResponse)
     def tab(request: Request, namespace: str, kind: str, name: str, tab_id: str) -> HTMLResponse:
@@ -182,6 +200,6 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
             html = pages.render_text("lazy_tab.html", src=f"{entity_href(entity)}/tabs/{tab_id}{query}")
         else:
             html = entity_pages.render_part(found, entity_pages.context(entity, ref, request))
-        return pages.render(request, "entity.html", **entity_pages.header(entity, ref, tab_id), tab_html=html)
+        return pages.render(request, "entity.html", **entity_pages.header(entity, ref, tab_id, request), tab_html=html)
 
     return router

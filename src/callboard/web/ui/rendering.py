@@ -110,6 +110,27 @@ def with_query(params: Mapping[str, Any], **changes: Any) -> str:
     return "?" + urlencode(pairs)
 
 
+#: Kinds with an icon in static/kinds.svg (others get the plain one).
+KIND_ICONS = frozenset({"component", "api", "system", "domain", "resource", "group", "user", "location", "template"})
+
+
+def kind_plural(kind: str, count: int) -> str:
+    """The kind as people write it in a count: "1 component", "3 APIs", "2 users"."""
+    word = "API" if kind.lower() == "api" else kind.lower()
+    return word if count == 1 else f"{word}s"
+
+
+def task_title(task: Mapping[str, Any]) -> str:
+    """A task as its creator knows it: the template's title and the name they gave ("Python service: orders")."""
+    spec = task.get("spec") or {}
+    info = spec.get("templateInfo") or {}
+    metadata = (info.get("entity") or {}).get("metadata") or {}
+    title = str(metadata.get("title") or metadata.get("name") or info.get("entityRef") or "Task")
+    parameters = spec.get("parameters") or {}
+    named = next((parameters[key] for key in ("name", "component_id", "componentId") if parameters.get(key)), None)
+    return f"{title}: {named}" if isinstance(named, str) else title
+
+
 class Pages:
     """Renders templates inside the layout; one per web app."""
 
@@ -143,6 +164,9 @@ class Pages:
             ago=ago,
             at_time=at_time,
             took=took,
+            kind_plural=kind_plural,
+            kind_icons=KIND_ICONS,
+            task_title=task_title,
             app_title=title,
             nav=list(nav),
             vendor_ready=(STATIC_DIR / "vendor" / "htmx" / "htmx.min.js").is_file(),
