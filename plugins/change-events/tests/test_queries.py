@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from callboard.sdk import Identity
 from callboard.sdk.testing import SERVICE_TOKEN, Portal
 from tests.conftest import CATALOG, GITHUB_SECRET
 from tests.support import at, iso, load, send_github
@@ -198,3 +199,33 @@ def test_a_domain_stands_for_its_systems_and_their_parts(
     assert titles(client.get("/api/change-events/events", params={"domain": "commerce"}).json()) == ["web deploy"]
     tab = client.get("/catalog/default/domain/commerce/changes")
     assert tab.status_code == 200 and "web deploy" in tab.text and "ledger deploy" not in tab.text
+
+
+def test_the_home_page_card_shows_changes_to_your_entities_and_your_failing_builds(portal: Portal) -> None:
+    record(portal, "deployment", PAYMENTS_API, 30, title="Deploy 2.1 to production")
+    record(portal, "build", PAYMENTS_API, 50, title="Build 2.1: success", attributes={"conclusion": "success"})
+    record(portal, "build", PAYMENTS_API, 20, title="Build 2.2: failure", attributes={"conclusion": "failure"})
+    record(portal, "build", LEDGER, 10, title="Ledger build: failure", attributes={"conclusion": "failure"})
+    record(portal, "build", PAYMENTS_WEB, 40, title="Pipeline #9 on main: failed", attributes={"status": "failed"})
+    record(portal, "build", PAYMENTS_WEB, 5, title="Pipeline #10 on main: success", attributes={"status": "success"})
+    payments = Identity("user", "user:default/pat", ("user:default/pat", "group:default/payments"), "Pat")
+    headers = {"Authorization": f"Bearer {portal.token_for(payments)}", "accept": "text/html"}
+    home = httpx.get(f"{portal.url}/", headers=headers).text
+    assert 'hx-get="/home/cards/my-changes"' in home and "Changes to your entities" in home
+    card = httpx.get(f"{portal.url}/home/cards/my-changes", headers=headers).text
+    failing = card.split("<h3>Failing builds</h3>", 1)[1].split("</ul>", 1)[0]
+    assert "Build 2.2: failure" in failing  # the latest build of payments-api failed
+    assert "Ledger build" not in failing  # not theirs
+    latest = card.split("<h3>Latest changes</h3>", 1)[1]
+    assert "Deploy 2.1 to production" in latest and "Ledger" not in latest
+    # Someone who owns nothing is told so; the payments-web team's fixed pipeline is not failing.
+    web = Identity("user", "user:default/wes", ("user:default/wes", "group:default/payments-web-team"), "Wes")
+    web_card = httpx.get(
+        f"{portal.url}/home/cards/my-changes", headers={"Authorization": f"Bearer {portal.token_for(web)}"}
+    ).text
+    assert "Failing builds" not in web_card and "Pipeline #10 on main: success" in web_card
+    nobody = Identity("user", "user:default/new", ("user:default/new",), "New")
+    empty = httpx.get(
+        f"{portal.url}/home/cards/my-changes", headers={"Authorization": f"Bearer {portal.token_for(nobody)}"}
+    ).text
+    assert "You own nothing in the catalog yet" in empty

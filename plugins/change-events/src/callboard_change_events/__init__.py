@@ -26,6 +26,7 @@ from callboard.sdk import (
     CATALOG_ENTITY_CHANGED,
     EntityCard,
     EntityTab,
+    HomeCard,
     InputError,
     NavItem,
     PermissionSpec,
@@ -44,7 +45,7 @@ from callboard_change_events.service import CREATE, READ, ChangeEvents
 from callboard_change_events.settings import SECRETS, Settings
 from callboard_change_events.tables import metadata
 
-CALLBOARD_PLUGIN_API = "1.2"
+CALLBOARD_PLUGIN_API = "1.7"
 
 HERE = Path(__file__).parent
 #: Changes other plugins observed, in the generic API's fields (``type``, ``id``, ``source``, ``title``...).
@@ -138,6 +139,20 @@ def register_entity_cards() -> list[EntityCard]:
             weight=8,
             applies_to=pages.has_changes,
             context=lambda entity_context: pages.card_context(state.service, entity_context),
+            template_dir=str(HERE / "templates"),
+        )
+    ]
+
+
+@hookimpl
+def register_home_cards() -> list[HomeCard]:
+    return [
+        HomeCard(
+            "my-changes",
+            "Changes to your entities",
+            "home_changes.html",
+            weight=10,
+            context=lambda home: pages.home_context(state.service, home),
             template_dir=str(HERE / "templates"),
         )
     ]

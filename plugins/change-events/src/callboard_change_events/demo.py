@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from callboard.sdk import EntityRef
@@ -47,6 +48,8 @@ def seed(service: ChangeEvents) -> int:
 
 def month(components: list[Mapping[str, Any]], now: float) -> list[ChangeEvent]:
     chance = random.Random(7)
+    # Failed builds come from a generator of their own, so the stories' sequence above stays as it was.
+    failures = random.Random(11)
     events: list[ChangeEvent] = []
     # Quiet hours around each story's incident, so that its cause is what "what changed before this?" shows.
     quiet = [(now - days_ago * 86400 - 6 * 3600, now - days_ago * 86400 + 3600) for *_, days_ago in STORIES]
@@ -58,6 +61,9 @@ def month(components: list[Mapping[str, Any]], now: float) -> list[ChangeEvent]:
         while moment < now - 3600:
             version[2] += 1
             tag = ".".join(map(str, version))
+            if failures.random() < 0.12:  # a failed build, fixed by the next push
+                failed = _event("build", ref, moment - 2700, f"Build {tag} of {name}: failure", version=tag)
+                events.append(replace(failed, attributes={"conclusion": "failure"}))
             events.append(_event("build", ref, moment - 900, f"Build {tag} of {name}: success", version=tag))
             events.append(_event("deployment", ref, moment, f"Deploy {tag} to staging", "staging", version=tag))
             if chance.random() < 0.45:
@@ -81,6 +87,10 @@ def month(components: list[Mapping[str, Any]], now: float) -> list[ChangeEvent]:
                 flag = f"{name}-{_topic(chance).split()[0].lower()}"
                 events.append(_event("feature-flag", ref, moment + 600, f"Flag {flag} on for 25 %", "production"))
             moment += chance.uniform(0.6, 3.5) * 86400
+        if failures.random() < 0.15:  # the build after the last release failed and is not fixed yet
+            broken = ".".join(map(str, [*version[:2], version[2] + 1]))
+            failed = _event("build", ref, now - 5400, f"Build {broken} of {name}: failure", version=broken)
+            events.append(replace(failed, attributes={"conclusion": "failure"}))
     stories: list[ChangeEvent] = []
     for incident, cause, change_type, minutes, days_ago in STORIES:
         at = now - days_ago * 86400

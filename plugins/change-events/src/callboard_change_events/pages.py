@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
-from callboard.sdk import EntityContext, InputError, NotFoundError
+from callboard.sdk import EntityContext, HomeContext, InputError, NotFoundError
 from callboard_change_events import store, timeline
 from callboard_change_events.model import INCIDENT_TYPES, TYPES, iso
 from callboard_change_events.routes import MAX_ID, query_from
@@ -207,3 +207,31 @@ def _int(raw: str | None, default: int, low: int, high: int) -> int:
         return min(max(int(raw or default), low), high)
     except ValueError:
         return default
+
+
+#: What a failed build says in its attributes: GitHub Actions' conclusion, GitLab's pipeline status.
+FAILED = {"failure", "failed", "timed_out", "startup_failure"}
+
+
+def failed(event: Mapping[str, Any]) -> bool:
+    attributes = event.get("attributes") or {}
+    outcome = str(attributes.get("conclusion") or attributes.get("status") or "").lower()
+    return event.get("type") == "build" and outcome in FAILED
+
+
+def home_context(service: ChangeEvents | None, home: HomeContext) -> Mapping[str, Any]:
+    """The home page card: the latest changes to what the person owns, and which of their builds failed last."""
+    if service is None or not home.owned:
+        return {"events": [], "failing": [], "owned": len(home.owned)}
+    now = service.context.now()
+    recent = store.Query(entity_refs=list(home.owned), since=now - 7 * 86400, limit=8)
+    events, _ = service.page(recent, home.catalog)
+    builds = store.Query(entity_refs=list(home.owned), types=["build"], since=now - 7 * 86400, limit=200)
+    latest: dict[str, dict[str, Any]] = {}
+    for event in service.window(builds, 200, home.catalog):  # newest first: the first seen is the latest
+        for ref in event["entityRefs"]:
+            latest.setdefault(ref, event)
+    failing = sorted(
+        ((ref, event) for ref, event in latest.items() if failed(event)), key=lambda item: item[1]["time"], reverse=True
+    )
+    return {"events": events, "failing": failing, "owned": len(home.owned)}
