@@ -103,7 +103,12 @@ def test_values_are_checked_against_every_form_step(tmp_path: Path) -> None:
     assert tpl.validate({"name": "ok", "port": 80}) == []
     problems = tpl.validate({"name": "Not OK", "port": 70000})
     assert [(p["path"], p["step"]) for p in problems] == [("name", "0"), ("port", "1")]
-    assert tpl.validate({})[0] == {"step": "0", "path": "name", "message": "'name' is a required property"}
+    assert tpl.validate({})[0] == {
+        "step": "0",
+        "path": "name",
+        "message": "Name is required",
+        "detail": "'name' is a required property",
+    }
 
 
 def test_cancelling_stops_between_steps(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ class ScaffolderService:
         values = template.with_defaults(values)
         problems = template.validate(values)
         if problems:
-            raise InputError("; ".join(f"{p['path'] or '(top)'}: {p['message']}" for p in problems))
+            raise InputError("; ".join(f"{p['path'] or '(top)'}: {p['detail']}" for p in problems))
         log: list[dict[str, Any]] = []
         result = self.runner.run(
             template,

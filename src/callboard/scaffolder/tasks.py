@@ -69,7 +69,8 @@ class TaskService:
         values = template.with_defaults(values)
         problems = template.validate(values)
         if problems:
-            raise InputError("; ".join(f"{p['path'] or '(top)'}: {p['message']}" for p in problems))
+            # For API callers (scripts): JSON Schema's own wording, which names the rule that failed.
+            raise InputError("; ".join(f"{p['path'] or '(top)'}: {p['detail']}" for p in problems))
         spec = {
             "apiVersion": template.entity.get("apiVersion"),
             "steps": template.entity.get("spec", {}).get("steps", []),

@@ -11,6 +11,7 @@ from jsonschema import Draft7Validator
 from callboard.core.entity import EntityRef
 from callboard.core.errors import InputError
 from callboard.scaffolder.expressions import Renderer
+from callboard.scaffolder.messages import human_message
 
 API_VERSION = "scaffolder.backstage.io/v1beta3"
 LOCATION = "backstage.io/managed-by-location"
@@ -119,10 +120,13 @@ class Template:
             if index not in active:
                 continue
             schema = {key: value for key, value in step.items() if not key.startswith("ui:") and key != "when"}
+            properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
             for error in Draft7Validator(schema).iter_errors(dict(values)):
                 path = ".".join(str(part) for part in error.absolute_path)
                 if error.validator == "required":
                     missing = str(error.message).split("'")[1] if "'" in error.message else ""
                     path = missing or path
-                problems.append({"step": str(index), "path": path, "message": error.message})
+                # "message" for people; "detail" is JSON Schema's own wording, for the template's author.
+                message = human_message(error, properties or {})
+                problems.append({"step": str(index), "path": path, "message": message, "detail": error.message})
         return problems

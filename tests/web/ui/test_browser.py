@@ -193,10 +193,18 @@ def test_create_a_service_from_the_demo_template(page: Page, portal: Portal) -> 
     page.get_by_role("link", name="Choose").first.click()
     page.fill("#f-name", "Bad Name")
     page.get_by_role("button", name="Next", exact=True).click()
-    expect(page.locator(".field.has-error", has_text="Name")).to_contain_text("does not match")  # next to the field
+    expect(page.locator(".field.has-error", has_text="Name")).to_contain_text(
+        "Name: start with a lower-case letter, then use lower-case letters, digits and dashes"
+    )  # next to the field, in words
     page.fill("#f-name", "parcel-tracker")
     page.fill("#f-description", "Tracks parcels.")
-    page.fill("#f-owner", "group:default/shipping-team")
+    page.locator("#f-owner").click()
+    page.keyboard.type("shipp")  # the picker searches titles and refs, and shows kinds
+    option = page.get_by_role("option", name=re.compile("Shipping"))
+    expect(option).to_contain_text("group · group:default/shipping-team")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator("#f-owner")).to_have_value("group:default/shipping-team")
     page.get_by_role("button", name="Next", exact=True).click()
     expect(page.locator(".wizard-progress [aria-current=step]")).to_contain_text("Where it runs")
     page.get_by_role("button", name="Back", exact=True).click()
@@ -204,19 +212,35 @@ def test_create_a_service_from_the_demo_template(page: Page, portal: Portal) -> 
     page.get_by_role("button", name="Next", exact=True).click()
     page.select_option("#f-lifecycle", "production")
     page.get_by_role("button", name="Review", exact=True).click()
-    expect(page.locator("main table")).to_contain_text("production")
+    # The answers in the form's order, under the fields' titles, options by their names.
+    assert page.locator("dl.review dt").all_text_contents()[:4] == ["Name", "Description", "Owner", "Lifecycle"]
+    expect(page.locator("dl.review").last).to_contain_text("Production")
     page.get_by_role("button", name="Preview files").click()
     expect(page.locator("main")).to_contain_text("app.py")
+    expect(page.locator(".notice")).to_contain_text("dry run: publishing skipped")  # a note, not an error
+    expect(page.locator(".problem.error")).to_have_count(0)
     shoot(page, "template-preview")
     page.get_by_role("button", name="Create", exact=True).click()
     expect(page.locator(".task-state")).to_contain_text("completed", timeout=30_000)  # the page follows the run
+    expect(page.locator("main h1")).to_have_text("Python service: parcel-tracker")
+    expect(page.locator("ol.timeline li").first).to_contain_text(re.compile(r"completed[\s\S]*(\d+\.\d|< 0\.1) s"))
+    expect(page.locator("ul.links")).to_contain_text("Files: a folder on the portal's server")
     shoot(page, "task")
+    again = page.get_by_role("link", name="Start over with these answers").get_attribute("href")
     page.get_by_role("link", name="Open in the catalog").click()
     expect(page.locator("main h1").first).to_have_text("parcel-tracker", timeout=15_000)
     expect(page.locator(".entity-head")).to_contain_text("shipping-team")
     published = portal.runtime.tasks.published / "parcel-tracker"
     assert "parcel-tracker is up" in (published / "app.py").read_text()  # the files were rendered and published
     assert "owner: group:default/shipping-team" in (published / "catalog-info.yaml").read_text()
+    # Start over: the same form, filled with the task's answers.
+    assert again is not None
+    page.goto(again)
+    expect(page.locator("#f-name")).to_have_value("parcel-tracker")
+    expect(page.locator("#f-owner")).to_have_value("group:default/shipping-team")
+    page.goto("/create/tasks")
+    row = page.locator("table tbody tr", has_text="Python service: parcel-tracker").first
+    expect(row).to_contain_text(re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"))  # when it was created
 
 
 def test_the_docs_tab_shows_the_components_docs(page: Page) -> None:

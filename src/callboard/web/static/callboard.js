@@ -49,6 +49,92 @@
     }
   });
 
+
+  // Entity pickers (Owner, System...): a searchable list showing each entity's title, kind and ref, instead of
+  // the browser's bare suggestions. The value stays the ref; without script the datalist still suggests.
+  function enhancePicker(input) {
+    if (input.pickerReady) return;
+    input.pickerReady = true;
+    var source = document.getElementById(input.getAttribute("list"));
+    if (!source) return;
+    var options = Array.prototype.map.call(source.options, function (option) {
+      return { ref: option.value, title: option.textContent, kind: option.getAttribute("data-kind") || "" };
+    });
+    input.removeAttribute("list");
+    var list = document.createElement("ul");
+    list.className = "picker-list";
+    list.id = input.id + "-listbox";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    input.parentNode.appendChild(list);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-controls", list.id);
+    input.setAttribute("aria-expanded", "false");
+    var shown = [], active = -1;
+
+    function render() {
+      var text = input.value.trim().toLowerCase();
+      shown = options.filter(function (o) {
+        return !text || o.title.toLowerCase().indexOf(text) >= 0 || o.ref.toLowerCase().indexOf(text) >= 0;
+      }).slice(0, 50);
+      list.innerHTML = "";
+      shown.forEach(function (o, index) {
+        var item = document.createElement("li");
+        item.id = list.id + "-" + index;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", index === active ? "true" : "false");
+        var kind = o.kind in { component: 1, api: 1, system: 1, domain: 1, resource: 1, group: 1, user: 1 } ? o.kind : "other";
+        item.innerHTML = '<svg class="kind-icon kind-' + kind + '" aria-hidden="true"><use href="/static/kinds.svg#kind-' + kind + '"/></svg>';
+        var title = document.createElement("span");
+        title.className = "picker-title";
+        title.textContent = o.title;
+        var ref = document.createElement("span");
+        ref.className = "muted small";
+        ref.textContent = o.kind + " · " + o.ref;
+        item.appendChild(title);
+        item.appendChild(ref);
+        item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(index); });
+        list.appendChild(item);
+      });
+      var open = shown.length > 0 && document.activeElement === input;
+      list.hidden = !open;
+      input.setAttribute("aria-expanded", open ? "true" : "false");
+      if (active >= 0 && shown[active]) input.setAttribute("aria-activedescendant", list.id + "-" + active);
+      else input.removeAttribute("aria-activedescendant");
+    }
+    function choose(index) {
+      if (!shown[index]) return;
+      input.value = shown[index].ref;
+      active = -1;
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    input.addEventListener("input", function () { active = -1; render(); });
+    input.addEventListener("focus", render);
+    input.addEventListener("blur", function () { list.hidden = true; input.setAttribute("aria-expanded", "false"); });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        if (list.hidden) render();
+        active = Math.max(0, Math.min(shown.length - 1, active + (event.key === "ArrowDown" ? 1 : -1)));
+        render();
+      } else if (event.key === "Enter" && !list.hidden && active >= 0) {
+        event.preventDefault();
+        choose(active);
+      } else if (event.key === "Escape") {
+        list.hidden = true;
+        input.setAttribute("aria-expanded", "false");
+      }
+    });
+  }
+  function enhancePickers(root) {
+    (root || document).querySelectorAll("input[data-entity-picker]").forEach(enhancePicker);
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhancePickers(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { enhancePickers(event.target); });
+
   onClick(".theme-toggle", function () {
     var next = document.documentElement.getAttribute("data-theme") === "dark" ? "light" : "dark";
     document.documentElement.setAttribute("data-theme", next);

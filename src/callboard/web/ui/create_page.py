@@ -18,12 +18,14 @@ from callboard.web.ui.forms import (
     ONE_OF,
     candidate_properties,
     form_steps,
+    review_rows,
     split_repo_url,
     values_from_form,
     without_choices,
 )
 from callboard.web.ui.rendering import Pages
 from callboard.web.ui.security import require_same_origin
+from callboard.web.ui.task_view import again_href, output_links, task_steps
 
 FINAL = ("completed", "failed", "cancelled")
 
@@ -47,6 +49,7 @@ def create_router(
             ref = EntityRef.of(entity).key
             profile = (entity.get("spec") or {}).get("profile") or {}
             options.append((ref, str(metadata.get("title") or profile.get("displayName") or metadata["name"])))
+        options.sort(key=lambda option: option[1].lower())
         return options
 
     def render_form(
@@ -93,9 +96,11 @@ def create_router(
         )
 
     @router.get("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
-    def template_form(request: Request, namespace: str, name: str) -> HTMLResponse:
+    def template_form(request: Request, namespace: str, name: str, again: str = "") -> HTMLResponse:
+        """The form; ``again`` (a task id) fills it with that task's answers ("Start over")."""
         entity, template = load(namespace, name)
-        return render_form(request, entity, template, {}, {})
+        values = dict(tasks.get(again)["spec"].get("parameters") or {}) if again else {}
+        return render_form(request, entity, template, values, {})
 
     @router.post("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
     async def submit(request: Request, namespace: str, name: str) -> Response:
@@ -141,7 +146,7 @@ def create_router(
                 "template_review.html",
                 entity=entity,
                 tpl=template,
-                values=without_choices(values),
+                rows=review_rows(template.parameter_steps, template.active_steps(values), without_choices(values)),
                 values_json=json.dumps(values),
             )
         values = template.with_defaults(without_choices(values))
@@ -157,15 +162,21 @@ def create_router(
                 {"path": f["path"], "text": base64.b64decode(f["base64Content"]).decode("utf-8", "replace")}
                 for f in preview["directoryContents"]
             ]
+            notes = [
+                str(event["body"].get("message", ""))
+                for event in preview.get("log") or []
+                if str(event.get("body", {}).get("message", "")).startswith(("dry run:", "Skipping"))
+            ]
             return pages.render(
                 request,
                 "template_review.html",
                 entity=entity,
                 tpl=template,
-                values=values,
+                rows=review_rows(template.parameter_steps, template.active_steps(values), values),
                 values_json=json.dumps(values),
                 preview=preview,
                 files=files,
+                notes=notes,
             )
         identity = identity_of(request)
         user = catalog.entities_by_refs([identity.subject], (), ())[0] if identity.type == "user" else None
@@ -184,17 +195,18 @@ def create_router(
     def task_page(request: Request, task_id: str) -> HTMLResponse:
         task = tasks.get(task_id)
         events = tasks.events(task_id)
-        steps = [
-            {"id": s.get("id") or f"step-{i + 1}", "name": s.get("name") or s.get("action"), "status": "open"}
-            for i, s in enumerate(task["spec"].get("steps") or [])
-        ]
-        by_id = {step["id"]: step for step in steps}
-        for event in events:
-            body = event["body"]
-            if body.get("stepId") in by_id and body.get("status"):
-                by_id[body["stepId"]]["status"] = body["status"]
+        steps = task_steps(task, events)
         page = "task_status.html" if request.headers.get("HX-Request") else "task.html"
-        return pages.render(request, page, task=task, events=events, steps=steps, final=task["status"] in FINAL)
+        return pages.render(
+            request,
+            page,
+            task=task,
+            events=events,
+            steps=steps,
+            final=task["status"] in FINAL,
+            links=output_links(task, steps),
+            again=again_href(task),
+        )
 
     @router.post("/create/tasks/{task_id}/cancel", response_class=HTMLResponse)
     def cancel(request: Request, task_id: str, csrf_token: str = Form("")) -> Response:

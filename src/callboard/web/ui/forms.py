@@ -244,3 +244,34 @@ def values_from_form(
             elif text:
                 values[name] = text
     return values, problems
+
+
+def review_rows(
+    parameter_steps: list[dict[str, Any]], active: list[int], values: Mapping[str, Any]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The answers as the form asked for them: by step, in the form's order, with the fields' titles and the
+    values as the form showed them (the option's name, Yes/No, secrets hidden)."""
+    found = []
+    for index, step in enumerate(form_steps(parameter_steps, values, {})):
+        if index not in active:
+            continue
+        rows = [(item.title, _shown(item, values[item.name])) for item in step.fields if item.name in values]
+        if rows:
+            found.append((step.title, rows))
+    return found
+
+
+def _shown(item: Field, value: Any) -> str:
+    if item.kind == "password":
+        return "(hidden)"
+    if item.options:
+        names = dict(item.options)
+        chosen = value if isinstance(value, list) else [value]
+        return ", ".join(names.get(str(one), str(one)) for one in chosen)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(one) for one in value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)

@@ -51,6 +51,11 @@ def at_time(moment: float | None) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
+def clock_time(moment: float | None) -> str:
+    """The time of day, to the second, UTC: "14:03:27" (log lines)."""
+    return datetime.fromtimestamp(moment, UTC).strftime("%H:%M:%S") if moment else ""
+
+
 def took(seconds: float | None) -> str:
     """A duration as people say it: "4 min 05 s", "42 s", "2 h 10 min"."""
     if seconds is None:
@@ -164,6 +169,7 @@ class Pages:
             ago=ago,
             at_time=at_time,
             took=took,
+            clock_time=clock_time,
             kind_plural=kind_plural,
             kind_icons=KIND_ICONS,
             task_title=task_title,
