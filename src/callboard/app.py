@@ -266,6 +266,7 @@ def create_runtime(
         allowed_location_types=tuple(settings.catalog.allowed_location_types),
         readonly=settings.catalog.readonly,
         config_locations=locations,
+        example_urls=tuple(settings.catalog.import_.example_urls),
     )
     catalog = CatalogService(database, processor, engine, policy)
     plugins = callboard.plugins

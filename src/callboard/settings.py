@@ -156,8 +156,19 @@ class DescriptorLimitSettings(_Section):
         return DescriptorLimits(int(self.file_bytes), self.documents_per_file, self.expanded_nodes, self.depth)
 
 
+class CatalogImportSettings(_Section):
+    """The Register page (Backstage's catalog-import plugin keeps its settings under the same key)."""
+
+    example_urls: list[str] = Field(
+        default_factory=list,
+        alias="exampleUrls",
+        description="URLs the Register page offers to try (a sample repository of your organisation, say).",
+    )
+
+
 class CatalogSettings(_Section):
     locations: list[LocationSettings] = Field(default_factory=list)
+    import_: CatalogImportSettings = Field(default_factory=CatalogImportSettings, alias="import")
     rules: list[LocationRuleSettings] | None = Field(
         None, description="Allowed kinds; without it only Component, API and Location (Backstage's default)."
     )

@@ -81,6 +81,7 @@ def test_the_search_page_shows_facets_highlights_and_pages(demo: IndexedDemo) ->
     assert "payment-service/docs/" in docs_only and "/catalog/default/api/payment-api" not in docs_only
     typo = demo.http.get("/search", params={"query": "paymnet"}, headers={"accept": "text/html"}).text
     assert "<strong>payment</strong> (you typed “paymnet”)" in typo
+    assert "results for “payment”" in typo and "results for “paymnet”" not in typo  # the count says what it counted
 
 
 def test_the_header_box_suggests_entities_docs_and_a_full_search(demo: IndexedDemo) -> None:

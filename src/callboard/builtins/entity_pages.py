@@ -77,10 +77,12 @@ def about_context(context: EntityContext) -> Mapping[str, Any]:
 
 
 def relations_context(context: EntityContext) -> Mapping[str, Any]:
+    """Each relation type with its targets, named by their titles (a ref the catalog lacks stays a ref)."""
     grouped: dict[str, list[str]] = {}
     for relation in context.entity.get("relations") or []:
         grouped.setdefault(str(relation.get("type")), []).append(str(relation.get("targetRef", "")).lower())
-    return {"grouped": dict(sorted(grouped.items()))}
+    found = context.catalog.entities([ref for refs in grouped.values() for ref in refs])
+    return {"grouped": dict(sorted(grouped.items())), "found": found}
 
 
 def members_context(context: EntityContext) -> Mapping[str, Any]:

@@ -16,6 +16,8 @@ class CatalogPolicy:
     allowed_location_types: tuple[str, ...] = ("url",)
     readonly: bool = False
     config_locations: list[LocationSpec] = field(default_factory=list)
+    #: What the Register page offers to try (``catalog.import.exampleUrls``).
+    example_urls: tuple[str, ...] = ()
 
 
 @dataclass

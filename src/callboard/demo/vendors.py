@@ -3,6 +3,8 @@ incidents and Jira projects, and the app-config that points the integration plug
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from callboard.standins import VendorStandIns
@@ -21,8 +23,12 @@ CARRIER_RATES_KEY = "5f1e8c0d6a7b4c2e9d3f0a1b2c3d4e03"
 WRITES = ["github-actions.run.rerun", "gitlab-ci.pipeline.retry", "pagerduty.incident.create"]
 
 
+#: A repository's files the demo's catalog does not hold yet, served by the stand-in git host for Register.
+REGISTER_SAMPLES = Path(str(resources.files("callboard.demo").joinpath("register")))
+
+
 def start() -> VendorStandIns:
-    vendors = VendorStandIns().start()
+    vendors = VendorStandIns(raw_files=REGISTER_SAMPLES).start()
     seed(vendors)
     return vendors
 
@@ -94,7 +100,20 @@ def config(url: str) -> dict[str, Any]:
     }
 
 
+def register_example(url: str) -> str:
+    return f"{url}/raw/warehouse-service/catalog-info.yaml"
+
+
 def merged(demo: dict[str, Any], url: str) -> dict[str, Any]:
     """The demo's app-config with the vendors' keys added and the guest allowed the integrations' buttons."""
     rules = [*demo.get("permission", {}).get("rules", []), {"permission": WRITES, "principals": ["user:default/guest"]}]
-    return {**demo, **config(url), "permission": {**demo.get("permission", {}), "rules": rules}}
+    # Register reads the sample repository from the stand-in git host: the only loopback address it may read.
+    backend = {**demo["backend"], "reading": {"allow": [{"host": url.removeprefix("http://")}]}}
+    catalog = {**demo["catalog"], "import": {"exampleUrls": [register_example(url)]}}
+    return {
+        **demo,
+        **config(url),
+        "backend": backend,
+        "catalog": catalog,
+        "permission": {**demo.get("permission", {}), "rules": rules},
+    }

@@ -14,10 +14,12 @@ import socket
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from callboard.standins.github import GitHub
 from callboard.standins.gitlab import GitLab
@@ -30,20 +32,22 @@ __all__ = ["GitHub", "GitLab", "Jira", "PagerDuty", "VendorStandIns"]
 class VendorStandIns:
     """Every vendor's stand-in on one loopback port, in a thread; ``with VendorStandIns() as vendors: ...``."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, raw_files: Path | None = None) -> None:
+        """``raw_files``: a folder served under ``/raw/`` as a git host serves a repository's raw files."""
         self.github = GitHub()
         self.gitlab = GitLab()
         self.pagerduty = PagerDuty()
         self.jira = Jira()
-        app = Starlette(
-            routes=[
-                Mount("/github", app=self.github.app()),
-                Mount("/gitlab", app=self.gitlab.app()),
-                Mount("/pagerduty-events", app=self.pagerduty.events_app()),
-                Mount("/pagerduty", app=self.pagerduty.app()),
-                Mount("/jira", app=self.jira.app()),
-            ]
-        )
+        routes = [
+            Mount("/github", app=self.github.app()),
+            Mount("/gitlab", app=self.gitlab.app()),
+            Mount("/pagerduty-events", app=self.pagerduty.events_app()),
+            Mount("/pagerduty", app=self.pagerduty.app()),
+            Mount("/jira", app=self.jira.app()),
+        ]
+        if raw_files is not None:
+            routes.append(Mount("/raw", app=StaticFiles(directory=raw_files)))
+        app = Starlette(routes=routes)
         self.port = port or _free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self._server = uvicorn.Server(config)

@@ -38,6 +38,7 @@ def running_portal(
     worker: bool = False,
     discover: bool = False,
     extra: Mapping[str, Any] | None = None,
+    reading_hosts: tuple[str, ...] = (),
     **catalog: Any,
 ) -> Iterator[Portal]:
     """The demo, served on a loopback port, allowed to read the loopback 'repository' (and nothing else);
@@ -47,7 +48,8 @@ def running_portal(
     with FileServer(repo) as files, database_for(backend, tmp) as database:
         config: dict[str, Any] = demo_config(tmp / "data")
         config["backend"]["database"] = database
-        config["backend"]["reading"] = {"allow": [{"host": files.url.removeprefix("http://")}]}
+        hosts = (files.url.removeprefix("http://"), *reading_hosts)
+        config["backend"]["reading"] = {"allow": [{"host": host} for host in hosts]}
         config["catalog"].update(catalog)
         # The AWS inventory's demo starts a moto server: only the tests of that demo ask for it (through extra).
         config.pop("plugins", None)

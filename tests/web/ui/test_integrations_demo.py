@@ -5,6 +5,7 @@ local stand-ins the demo starts."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +36,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory, vendors: VendorStandIns) -> I
     folder = tmp_path_factory.mktemp("integrations-demo")
     config = demo_vendors.merged(demo_config(folder / "data"), vendors.url)
     extra = {key: config[key] for key in ("integrations", "pagerDuty", "jira", "permission")}
-    with running_portal(folder, extra=extra) as running:
+    host = vendors.url.removeprefix("http://")
+    with running_portal(
+        folder, extra=extra, reading_hosts=(host,), **{"import": config["catalog"]["import"]}
+    ) as running:
         yield running
 
 
@@ -150,4 +154,25 @@ def test_a_failed_rerun_and_a_card_that_cannot_load_say_so_in_place(demo: Portal
         page.goto(SERVICE)
         page.evaluate("htmx.ajax('GET', location.pathname + '/cards/no-such-card', {target: '.card-about'})")
         expect(page.locator(".part-error")).to_contain_text("404 · NotFoundError The page of component:default/")
+        browser.close()
+
+
+def test_register_works_out_of_the_box_with_the_offered_example(demo: Portal) -> None:
+    """The demo's Register page offers a sample repository on the stand-in git host, which its config may read."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_context(base_url=demo.url, viewport={"width": 1280, "height": 900}).new_page()
+        _signed_in_as_guest(page)
+        page.goto("/catalog-import")
+        page.locator("a.register-example").click()
+        expect(page.locator("#register-url")).to_have_value(re.compile(r"/raw/warehouse-service/catalog-info.yaml$"))
+        page.get_by_role("button", name="Analyse").click()
+        expect(page.locator("table.preview")).to_contain_text("warehouse-service")
+        expect(page.locator("table.preview")).to_contain_text("warehouse-api")
+        page.get_by_role("button", name="Register").click()
+        expect(page.locator("main h1")).to_have_text("Registered")
+        page.screenshot(path=str(SHOTS / "demo-register.png"), full_page=True)
+        demo.settle()
+        page.goto("/catalog/default/component/warehouse-service")
+        expect(page.locator("main h1").first).to_have_text("Warehouse service")
         browser.close()

@@ -112,7 +112,10 @@ def test_group_page_counts_ownership_through_child_groups(http: httpx.Client, si
     children = [r["targetRef"] for r in group["relations"] if r["type"] == "parentOf"]
     assert children, "the demo's platform team has a child group"
     page = http.get("/catalog/default/group/platform-team").text
-    assert "through 1 child groups" in page
+    assert "through its 1 child group." in page
+    # The Relations card names entities by their titles, with the ref on hover.
+    relations = page.split('id="card-relations"', 1)[1] if 'id="card-relations"' in page else page
+    assert 'title="group:default/engineering"' in relations
     owned_by_child = len(refs_where(site, relations__ownedby=children[0]))
     direct = len(refs_where(site, relations__ownedby="group:default/platform-team"))
     numbers = [int(n) for n in re.findall(r'<span class="stat-number">(\d+)</span>', page)]

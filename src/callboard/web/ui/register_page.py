@@ -39,6 +39,7 @@ def register_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
             locations=catalog.registered_locations(),
             readonly=catalog.policy.readonly,
             allowed=catalog.policy.allowed_location_types,
+            examples=catalog.policy.example_urls,
             **values,
         )
 
