@@ -246,7 +246,8 @@ def demo(
         for provider in runtime.discovery:
             provider.run_once()
         count += runtime.engine.run_until_idle(timeout=120)
-    err.print(f"Demo catalog ready: {count} items processed from {catalog_root()} and {repos}")
+    total = runtime.catalog.views.total()
+    err.print(f"Demo catalog ready: {total} entities ({count} items processed now) from {catalog_root()} and {repos}")
     with err.status("Indexing the demo catalog for search..."):
         runtime.indexer.run_once()
     # Build the demo's docs now (in the background) so search finds their pages before anyone opens them.

@@ -293,3 +293,35 @@ def test_search_finds_entities_and_docs_with_filters_and_suggestions(page: Page,
     expect(page.locator(".search-hit").first).to_contain_text(re.compile("payment", re.I))
     page.locator(".search-hit a.hit-title").first.click()
     page.wait_for_url(re.compile(r"/catalog/default/component/payment-service/docs/"))
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_page_type_at_desktop_and_phone_width_in_both_themes(
+    browser: Browser, portal: Portal, session: str, width: int, theme: str
+) -> None:
+    """Screenshots for people to look at (build/test-output/screenshots/<page>-<width>-<theme>.png); each page
+    also must not scroll sideways on its own (a table or a picture inside may scroll in its box)."""
+    context = browser.new_context(
+        base_url=portal.url,
+        viewport={"width": width, "height": 900},
+        storage_state=session,
+        color_scheme="dark" if theme == "dark" else "light",
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    too_wide = []
+    try:
+        for name, path in PAGE_TYPES.items():
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.documentElement.getAttribute('data-theme')") == theme
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 1:
+                too_wide.append(f"{name} ({overflow} px)")
+            shoot(page, f"{name}-{width}-{theme}")
+    finally:
+        context.close()
+    assert not errors, errors
+    assert not too_wide, f"pages wider than the screen at {width} px: {', '.join(too_wide)}"
