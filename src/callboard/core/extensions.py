@@ -97,7 +97,7 @@ class EntityCard:
     id: str
     title: str
     template: str
-    area: Literal["main", "side"] = "main"
+    area: Literal["main", "side", "full"] = "main"  # "full": the page's whole width, below the columns (1.7)
     weight: int = 100
     applies_to: Callable[[Mapping[str, Any]], bool] = _always
     context: Callable[[EntityContext], Mapping[str, Any]] = _no_context

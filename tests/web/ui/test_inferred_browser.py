@@ -41,6 +41,15 @@ def test_an_inferred_entity_says_where_each_field_came_from(page: Page) -> None:
     row = card.locator("tr", has_text="spec.owner")
     expect(row).to_contain_text("CODEOWNERS gives * to @acme/payments (mapped to group:billing-team)")
     expect(card.locator("tr", has_text="spec.providesApis")).to_contain_text("services/payments-api/openapi.yaml")
+    # The card has the page's whole width; evidence files link to the repository; annotations are named short.
+    assert page.locator(".cards-full section.card", has_text="Where did this come from?").count() == 1
+    box = card.bounding_box()
+    assert box is not None and box["width"] > 1000
+    source = card.get_by_role("link", name="services/payments-api/openapi.yaml").first
+    expect(source).to_have_attribute(
+        "href", "https://github.com/acme/payments-platform/blob/main/services/payments-api/openapi.yaml"
+    )
+    expect(card.locator("tr", has_text="callboard.dev/ci").first).to_contain_text("annotation")
     shoot(page, "inferred")
     page.get_by_role("link", name="billing-team").first.click()
     page.wait_for_url(re.compile(r"/catalog/default/group/billing-team$"))

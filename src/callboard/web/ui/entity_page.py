@@ -106,6 +106,7 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
             **entity_pages.header(entity, ref, "overview", request),
             main=[{"card": card, "html": html} for card, html in cards if card.area == "main"],
             side=[{"card": card, "html": html} for card, html in cards if card.area == "side"],
+            full=[{"card": card, "html": html} for card, html in cards if card.area == "full"],
         )
 
     def render_later(
