@@ -86,6 +86,7 @@ def test_the_audit_page_needs_audit_read(secured: Secured) -> None:
         ci.get("/api/proxy/ops/audited")
         page = ci.get("/admin/audit", params={"action": "proxy.request"}, headers={"accept": "text/html"})
         assert page.status_code == 200 and "service:ci" in page.text and "proxy.ops" in page.text
+        assert re.search(r"GET 200 · [\d,]+ bytes · [\d.]+ ms", page.text)  # a proxied call's figures in one cell
         refused = other.get("/admin/audit", headers={"accept": "text/html"})
         assert refused.status_code == 403 and "audit.read" in refused.text
 

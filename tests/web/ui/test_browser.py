@@ -238,6 +238,10 @@ def test_create_a_service_from_the_demo_template(page: Page, portal: Portal) -> 
     page.goto(again)
     expect(page.locator("#f-name")).to_have_value("parcel-tracker")
     expect(page.locator("#f-owner")).to_have_value("group:default/shipping-team")
+    # The template registered what it published in the creator's name, and the audit log says so.
+    page.goto("/admin/audit?action=catalog.location.create")
+    audited = page.locator("table.audit tbody tr", has_text="parcel-tracker").first
+    expect(audited).to_contain_text("by a scaffolder task")
     page.goto("/create/tasks")
     row = page.locator("table tbody tr", has_text="Python service: parcel-tracker").first
     expect(row).to_contain_text(re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"))  # when it was created
