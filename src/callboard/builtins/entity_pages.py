@@ -85,6 +85,10 @@ def relations_context(context: EntityContext) -> Mapping[str, Any]:
     return {"grouped": dict(sorted(grouped.items())), "found": found}
 
 
+#: How far up the group tree the Members card looks (an organisation is rarely deeper).
+TREE_DEPTH = 8
+
+
 def members_context(context: EntityContext) -> Mapping[str, Any]:
     found = context.catalog.entities(
         relation_targets(context.entity, HAS_MEMBER) + relation_targets(context.entity, PARENT_OF)
@@ -92,9 +96,23 @@ def members_context(context: EntityContext) -> Mapping[str, Any]:
     return {
         "members": _sorted_entities(found[ref] for ref in relation_targets(context.entity, HAS_MEMBER) if ref in found),
         "missing_members": [ref for ref in relation_targets(context.entity, HAS_MEMBER) if ref not in found],
-        "children": relation_targets(context.entity, PARENT_OF),
+        "children": [found.get(ref) or ref for ref in relation_targets(context.entity, PARENT_OF)],
         "parent": relation_targets(context.entity, CHILD_OF),
+        "ancestors": group_ancestors(context),
     }
+
+
+def group_ancestors(context: EntityContext) -> list[Mapping[str, Any] | str]:
+    """The group's parents up to the top of the organisation, the top first (a ref where the catalog lacks it)."""
+    chain: list[Mapping[str, Any] | str] = []
+    seen = {context.ref}
+    parents = relation_targets(context.entity, CHILD_OF)
+    while parents and len(chain) < TREE_DEPTH and parents[0] not in seen:
+        seen.add(parents[0])
+        parent = context.catalog.entity(parents[0])
+        chain.append(parent if parent is not None else parents[0])
+        parents = relation_targets(parent, CHILD_OF) if parent is not None else []
+    return list(reversed(chain))
 
 
 def owner_refs(context: EntityContext) -> list[str]:

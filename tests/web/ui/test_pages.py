@@ -383,3 +383,16 @@ def test_owned_by_me_columns_and_counts_in_the_catalog(http: httpx.Client, site:
     chosen = http.get("/catalog", params=[("kind", "component"), ("cols", "owner"), ("cols", "tags")]).text
     assert re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([A-Za-z]+)', chosen) == ["Name", "Owner", "Tags"]
     assert "cols=owner&amp;cols=tags" in chosen  # kept in the sort and page links
+
+
+def test_a_group_shows_its_place_in_the_organisation_and_people_get_initials(http: httpx.Client) -> None:
+    page = http.get("/catalog/default/group/platform-team").text
+    tree = page.split('<ul class="tree"', 1)[1].split("</ul>", 1)[0]
+    order = re.findall(r'class="tree-node[^"]*" style="--depth: (\d+)"[^>]*>(?:<a [^>]*>|<strong>)([^<]+)', tree)
+    assert order[:3] == [("0", "Northwind Freight"), ("1", "Engineering"), ("2", "Platform")]
+    assert ("3", "Site Reliability") in order  # its child group, one level down
+    assert 'aria-current="true"><strong>Platform</strong>' in tree
+    # Members and the page's header carry initials on a colour of their own (no picture from elsewhere).
+    assert re.search(r'<span class="avatar" style="background: #[0-9a-f]{6}" aria-hidden="true">FA</span>', page)
+    user = http.get("/catalog/default/user/ada.lovelace").text
+    assert '<span class="avatar large"' in user and ">AL</span><h1>" in user

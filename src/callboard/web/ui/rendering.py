@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup
 
 from callboard.core.entity import EntityRef, EntityRefError
 from callboard.core.extensions import NavItem
@@ -125,6 +127,29 @@ def kind_plural(kind: str, count: int) -> str:
     return word if count == 1 else f"{word}s"
 
 
+#: Avatar colours, chosen by the name so a person keeps theirs everywhere.
+AVATAR_COLOURS = ("#2f6fd6", "#8a4fd1", "#1d8a5b", "#c2410c", "#a16207", "#0e7c86", "#b42364", "#4b5563")
+
+
+def avatar(entity: Mapping[str, Any] | None, name: str = "", size: str = "") -> Markup:
+    """A round picture for a person or group: ``spec.profile.picture`` when the portal serves it itself (a path or a
+    data: URL; other servers' pictures are not loaded), else their initials on a colour of their own."""
+    spec = (entity or {}).get("spec") or {}
+    given = spec.get("profile")
+    profile: Mapping[str, Any] = given if isinstance(given, dict) else {}
+    shown = str(profile.get("displayName") or name or ((entity or {}).get("metadata") or {}).get("name") or "?")
+    picture = str(profile.get("picture") or "")
+    classes = f"avatar {size}".strip()
+    if picture.startswith(("data:image/", "/")) and not picture.startswith("//"):
+        return Markup('<img class="{}" src="{}" alt="" aria-hidden="true">').format(classes, picture)
+    words = [word for word in re.split(r"[\s._-]+", shown) if word]
+    initials = "".join(word[0] for word in words[:2]).upper() or "?"
+    colour = AVATAR_COLOURS[sum(map(ord, shown)) % len(AVATAR_COLOURS)]
+    return Markup('<span class="{}" style="background: {}" aria-hidden="true">{}</span>').format(
+        classes, colour, initials
+    )
+
+
 def task_title(task: Mapping[str, Any]) -> str:
     """A task as its creator knows it: the template's title and the name they gave ("Python service: orders")."""
     spec = task.get("spec") or {}
@@ -173,6 +198,7 @@ class Pages:
             kind_plural=kind_plural,
             kind_icons=KIND_ICONS,
             task_title=task_title,
+            avatar=avatar,
             app_title=title,
             nav=list(nav),
             vendor_ready=(STATIC_DIR / "vendor" / "htmx" / "htmx.min.js").is_file(),
