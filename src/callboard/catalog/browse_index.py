@@ -328,6 +328,17 @@ class BrowseIndex:
         if self._snapshot is None:
             self._rebuild_in_background()
 
+    def catch_up(self, most_seconds: float = 0.5) -> None:
+        """Rebuild now if the catalog changed and a build is quick (the last took under ``most_seconds``), so the
+        page someone opens right after their own change shows it; a large catalog still rebuilds in the background."""
+        if self._snapshot is not None and self._version() == self._snapshot_version:
+            return
+        if self._build_seconds <= most_seconds:
+            with self._lock:
+                self._rebuild()
+        else:
+            self._rebuild_in_background()
+
     def refresh(self) -> None:
         """Rebuild now (tests and the CLI use this after writing)."""
         with self._lock:

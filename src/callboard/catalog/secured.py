@@ -446,6 +446,10 @@ class SecuredCatalog:
     def status(self) -> dict[str, Any]:
         return self._service.status()
 
+    def catch_up(self) -> None:
+        """After the caller's own change from the pages: the catalog table they see next already shows it."""
+        self._service.views.catch_up_browse_index()
+
 
 def _ref(entity: Mapping[str, Any]) -> str:
     return EntityRef.of(dict(entity)).key

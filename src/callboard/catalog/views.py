@@ -82,6 +82,10 @@ class CatalogViews:
         """Start building the browse index in the background (servers call this when they start)."""
         self._browse.warm()
 
+    def catch_up_browse_index(self) -> None:
+        """After a change made from the pages: the next catalog page shows it (see ``BrowseIndex.catch_up``)."""
+        self._browse.catch_up()
+
     def refresh_browse_index(self) -> None:
         """Rebuild the browse index now instead of within a second or so of the next page view."""
         self._browse.refresh()

@@ -191,6 +191,9 @@ def test_register_then_unregister_a_location(http: httpx.Client, site: Portal) -
     assert f"url:{target}" in confirm and "registered-svc" in confirm
     done = http.post("/catalog/default/component/registered-svc/unregister", data={"action": "location"})
     assert done.status_code == 303
+    # The page they land on no longer counts it: no waiting for the index to catch up.
+    landed = http.get(done.headers["location"] + "&q=registered-svc").text
+    assert "No components match these filters" in landed
     site.settle()
     assert http.get("/catalog/default/component/registered-svc").status_code == 404
 

@@ -164,6 +164,7 @@ def entity_router(entity_pages: EntityPages) -> APIRouter:
             message = f"Deleted {ref}"
         else:
             raise NotFoundError(f"Unknown action {action!r}; use location or entity")
+        catalog.catch_up()  # the table they land on must not still count what they removed
         return RedirectResponse("/catalog?" + urlencode({"kind": kind.lower(), "notice": message}), status_code=303)
 
     @router.post("/catalog/{namespace}/{kind}/{name}/refresh", response_class=HTMLResponse)

@@ -103,6 +103,7 @@ def register_router(catalog: SecuredCatalog, pages: Pages) -> APIRouter:
         location = catalog.location(location_id)
         catalog.delete_location(location_id)  # the service refuses locations from app-config, for the API too
         removed = f"{location['type']}:{location['target']}"
+        catalog.catch_up()
         return RedirectResponse("/catalog-import?" + urlencode({"removed": removed}), status_code=303)
 
     return router
