@@ -21,6 +21,7 @@ SCREENSHOTS = REPO / "build" / "test-output" / "screenshots"
 AXE = REPO / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 
 PAGE_TYPES = {
+    "home": "/",
     "catalog": "/catalog",
     "api-explorer": "/apis",
     "component": "/catalog/default/component/booking-service",
@@ -42,6 +43,7 @@ PAGE_TYPES = {
     "search": "/search?query=booking",
     "profile": "/me",
     "rest-api": "/api-docs",
+    "task-list": "/create/tasks",
 }
 
 
@@ -165,7 +167,13 @@ def test_theme_toggle_and_phone_width(browser: Browser, portal: Portal, session:
     context.close()
 
 
-@pytest.mark.parametrize("name", ["catalog", "component", "api-definition", "group", "register", "problems"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        *("home", "catalog", "component", "api-definition", "group", "system", "dependencies", "register"),
+        *("problems", "template-form", "rest-api", "task-list", "search"),
+    ],
+)
 def test_no_critical_accessibility_violations(page: Page, name: str) -> None:
     # Without the file the route below fails inside the browser and the script tag never loads: say why now.
     assert AXE.is_file(), f"{AXE} is missing: run make install (it installs frontend/package.json)"

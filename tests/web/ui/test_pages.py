@@ -399,3 +399,10 @@ def test_a_group_shows_its_place_in_the_organisation_and_people_get_initials(htt
     assert re.search(r'<span class="avatar" style="background: #[0-9a-f]{6}" aria-hidden="true">FA</span>', page)
     user = http.get("/catalog/default/user/ada.lovelace").text
     assert '<span class="avatar large"' in user and ">AL</span><h1>" in user
+
+
+def test_nothing_matching_the_words_keeps_the_filters_to_change(http: httpx.Client) -> None:
+    page = http.get("/catalog", params={"kind": "component", "q": "no-such-thing-anywhere"}).text
+    assert "No components match these filters" in page and "clear them" in page
+    # The filters still offer the kind's types and owners, counted without the words.
+    assert re.search(r'value="service"[^>]*>\s*<span class="facet-label">service</span> <span class="count">30<', page)

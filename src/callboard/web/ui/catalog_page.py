@@ -113,6 +113,9 @@ def catalog_view(
         limit=per_page,
         facets=[facet.key for facet in FACETS],
     )
+    if not result.total and text.strip():
+        # Nothing matches the words: the filters still show what the other choices hold, so one can be changed.
+        result.facets = catalog.browse(filters, limit=0, facets=[facet.key for facet in FACETS]).facets
     facets = []
     # Owners are entity refs: those the viewer may not read are not named, in the facet or in the table.
     owners = [str(value).lower() for value, _ in result.facets.get("relations.ownedby", [])]
