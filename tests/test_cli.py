@@ -201,3 +201,11 @@ def test_the_bundled_template_runs_end_to_end_dry_and_for_real(tmp_path: Path) -
     assert (published / "my-svc" / "catalog-info.yaml").is_file()
     assert "not registered: no catalog" in real.stderr  # said, not silently skipped
     assert json.loads(real.stdout)["links"][1]["url"] == f"file:{published / 'my-svc'}"
+
+
+@pytest.mark.parametrize("command", [("template", "run"), ("discover",), ("serve",), ("catalog", "validate")])
+def test_help_names_values_as_people_would(tmp_path: Path, command: tuple[str, ...]) -> None:
+    shown = run(*command, "--help", cwd=tmp_path, env={"COLUMNS": "200"})
+    assert shown.returncode == 0, shown.stderr
+    assert "<bool>" not in shown.stdout and "list[" not in shown.stdout  # flags take no value; lists repeat
+    assert "<file>…" in shown.stdout  # --config (or the paths) may be given more than once

@@ -28,6 +28,7 @@ from callboard.catalog.filters import Condition
 from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
 from callboard.cli_discover import discover_cli
+from callboard.cli_help import use_readable_value_names
 from callboard.cli_plugins import plugins_cli, tasks_cli
 from callboard.cli_portal import CommandPortal
 from callboard.cli_search import search_cli
@@ -48,6 +49,7 @@ from callboard.storage.migrate import head_revision
 from callboard.storage.plugin_migrate import plugin_head
 from callboard.techdocs.builder import BuildError, build_site
 
+use_readable_value_names()
 cli = typer.Typer(help="Callboard: an internal developer portal that speaks Backstage.", no_args_is_help=True)
 catalog_cli = typer.Typer(help="Validate descriptor files; export and import the catalog.", no_args_is_help=True)
 config_cli = typer.Typer(help="Inspect app-config.", no_args_is_help=True)
