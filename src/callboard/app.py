@@ -408,6 +408,7 @@ def create_runtime(
             on_stop=[database.close_async],
             home_cards=plugins.home_cards(),
             marks=Marks(database),
+            csp=settings.backend.csp,
         )
     )
     runtime = Runtime(

@@ -96,6 +96,11 @@ class BackendSettings(_Section):
         default_factory=dict, description="externalAccess: [{type: static, options: {token, subject}}] for scripts."
     )
     limits: BackendLimitSettings = Field(default_factory=BackendLimitSettings)
+    csp: dict[str, list[str] | bool] = Field(
+        default_factory=dict,
+        description="Changes to the pages' content policy, as Backstage's backend.csp: a directive's sources "
+        "(replacing the portal's), or false to drop it; e.g. img-src for profile pictures on another host.",
+    )
 
 
 class KindRelationSettings(_Section):

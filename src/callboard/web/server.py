@@ -79,6 +79,8 @@ class WebParts:
     #: Plugins' home page cards, and people's stars and visits (``callboard.people.api.Marks``).
     home_cards: Sequence[Any] = ()
     marks: Any = None
+    #: ``backend.csp``: changes to the pages' content policy (Backstage's key), e.g. img-src for avatars.
+    csp: Mapping[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -141,6 +143,7 @@ def build_web_app(parts: WebParts) -> FastAPI:
         plugin_templates=plugin_templates(parts.plugin_routes),
         home_cards=parts.home_cards,
         marks=parts.marks,
+        csp=parts.csp,
     )
     mount_plugin_routes(app, parts.plugin_routes)
     if parts.on_pages is not None:

@@ -39,6 +39,7 @@ def running_portal(
     discover: bool = False,
     extra: Mapping[str, Any] | None = None,
     reading_hosts: tuple[str, ...] = (),
+    csp: Mapping[str, Any] | None = None,
     **catalog: Any,
 ) -> Iterator[Portal]:
     """The demo, served on a loopback port, allowed to read the loopback 'repository' (and nothing else);
@@ -50,6 +51,8 @@ def running_portal(
         config["backend"]["database"] = database
         hosts = (files.url.removeprefix("http://"), *reading_hosts)
         config["backend"]["reading"] = {"allow": [{"host": host} for host in hosts]}
+        if csp is not None:
+            config["backend"]["csp"] = dict(csp)
         config["catalog"].update(catalog)
         # The AWS inventory's demo starts a moto server: only the tests of that demo ask for it (through extra).
         config.pop("plugins", None)

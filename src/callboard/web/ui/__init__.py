@@ -22,7 +22,7 @@ from callboard.web.ui.profile_page import profile_router
 from callboard.web.ui.register_page import register_router
 from callboard.web.ui.rendering import STATIC_DIR, Pages
 from callboard.web.ui.search_page import search_router
-from callboard.web.ui.security import SecurityHeaders
+from callboard.web.ui.security import SecurityHeaders, content_security_policy, policy_directives
 
 
 def install_portal(
@@ -39,12 +39,14 @@ def install_portal(
     plugin_templates: Mapping[str, str] | None = None,
     home_cards: Sequence[HomeCard] = (),
     marks: Marks | None = None,
+    csp: Mapping[str, Sequence[str] | bool] | None = None,
 ) -> Pages:
     """Mount the pages, their static files and the security headers on ``app``; returns the renderer."""
     parts: list[EntityCard | EntityTab | HomeCard] = [*cards, *tabs, *home_cards]
     template_dirs = sorted({part.template_dir for part in parts if part.template_dir})
-    pages = Pages(title, nav, template_dirs, plugin_templates)
-    app.add_middleware(SecurityHeaders)
+    directives = policy_directives(csp)
+    pages = Pages(title, nav, template_dirs, plugin_templates, image_sources=directives.get("img-src", ()))
+    app.add_middleware(SecurityHeaders, policy=content_security_policy(directives))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     highlight_css = stylesheet()
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -131,16 +132,40 @@ def kind_plural(kind: str, count: int) -> str:
 AVATAR_COLOURS = ("#2f6fd6", "#8a4fd1", "#1d8a5b", "#c2410c", "#a16207", "#0e7c86", "#b42364", "#4b5563")
 
 
-def avatar(entity: Mapping[str, Any] | None, name: str = "", size: str = "") -> Markup:
-    """A round picture for a person or group: ``spec.profile.picture`` when the portal serves it itself (a path or a
-    data: URL; other servers' pictures are not loaded), else their initials on a colour of their own."""
+def picture_allowed(sources: Sequence[str]) -> Callable[[str], bool]:
+    """Whether the pages' content policy (its img-src) lets a browser load this picture: the portal's own paths
+    and data: URLs by default; other hosts only where ``backend.csp`` lists them (or ``https:``)."""
+    allowed = {source.rstrip("/").lower() for source in sources}
+
+    def check(picture: str) -> bool:
+        if picture.startswith("data:image/"):
+            return "data:" in allowed
+        if picture.startswith("/") and not picture.startswith("//"):
+            return "'self'" in allowed
+        parts = urlsplit(picture)
+        if parts.scheme != "https" or not parts.netloc:
+            return False
+        return bool({"https:", "*", f"https://{parts.netloc.lower()}"} & allowed)
+
+    return check
+
+
+def avatar(
+    entity: Mapping[str, Any] | None,
+    name: str = "",
+    size: str = "",
+    *,
+    allowed: Callable[[str], bool] = lambda picture: picture.startswith(("data:image/", "/")),
+) -> Markup:
+    """A round picture for a person or group: ``spec.profile.picture`` when the pages may load it (see
+    ``picture_allowed``), else their initials on a colour of their own."""
     spec = (entity or {}).get("spec") or {}
     given = spec.get("profile")
     profile: Mapping[str, Any] = given if isinstance(given, dict) else {}
     shown = str(profile.get("displayName") or name or ((entity or {}).get("metadata") or {}).get("name") or "?")
     picture = str(profile.get("picture") or "")
     classes = f"avatar {size}".strip()
-    if picture.startswith(("data:image/", "/")) and not picture.startswith("//"):
+    if picture and allowed(picture):
         return Markup('<img class="{}" src="{}" alt="" aria-hidden="true">').format(classes, picture)
     words = [word for word in re.split(r"[\s._-]+", shown) if word]
     initials = "".join(word[0] for word in words[:2]).upper() or "?"
@@ -170,6 +195,7 @@ class Pages:
         nav: Sequence[NavItem],
         template_dirs: Sequence[str] = (),
         plugin_templates: Mapping[str, str] | None = None,
+        image_sources: Sequence[str] = ("'self'", "data:"),
     ) -> None:
         loaders: list[Any] = [FileSystemLoader(directory) for directory in template_dirs]
         if plugin_templates:
@@ -198,7 +224,7 @@ class Pages:
             kind_plural=kind_plural,
             kind_icons=KIND_ICONS,
             task_title=task_title,
-            avatar=avatar,
+            avatar=partial(avatar, allowed=picture_allowed(image_sources)),
             app_title=title,
             nav=list(nav),
             vendor_ready=(STATIC_DIR / "vendor" / "htmx" / "htmx.min.js").is_file(),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from starlette.types import Scope
+from starlette.types import ASGIApp, Scope
 
 from callboard.core.errors import NotAllowedError
 from callboard.web.auth import verify_csrf
@@ -13,10 +14,36 @@ from callboard.web.headers import Headers, ResponseHeaders
 
 #: Scripts and styles only from the portal itself (no CDN, no inline script); inline styles are allowed
 #: because the API viewer sets them.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
+DIRECTIVES: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",),
+    "script-src": ("'self'",),
+    "style-src": ("'self'", "'unsafe-inline'"),
+    "img-src": ("'self'", "data:"),
+    "font-src": ("'self'", "data:"),
+    "connect-src": ("'self'",),
+    "frame-ancestors": ("'none'",),
+    "base-uri": ("'self'",),
+    "form-action": ("'self'",),
+}
+
+
+def policy_directives(overrides: Mapping[str, Sequence[str] | bool] | None = None) -> dict[str, tuple[str, ...]]:
+    """The pages' content policy with ``backend.csp`` applied as Backstage applies it: a list replaces that
+    directive's sources, ``false`` removes the directive (the operator's choice, e.g. img-src for avatars)."""
+    found = dict(DIRECTIVES)
+    for name, value in (overrides or {}).items():
+        if value is False:
+            found.pop(name, None)
+        elif isinstance(value, list | tuple):
+            found[name] = tuple(str(source) for source in value)
+    return found
+
+
+def content_security_policy(directives: Mapping[str, Sequence[str]]) -> str:
+    return "; ".join(f"{name} {' '.join(sources)}".strip() for name, sources in directives.items())
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(DIRECTIVES)
 
 
 def require_same_origin(request: Request, csrf_token: str | None = None) -> None:
@@ -30,19 +57,20 @@ def require_same_origin(request: Request, csrf_token: str | None = None) -> None
     verify_csrf(request, csrf_token)
 
 
-_PAGE_HEADERS = (
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-)
-
-
 class SecurityHeaders(ResponseHeaders):
     """The content policy and friends on every HTML response (unless the page set its own)."""
+
+    def __init__(self, app: ASGIApp, policy: str = CONTENT_SECURITY_POLICY) -> None:
+        super().__init__(app)
+        self._headers = (
+            (b"content-security-policy", policy.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+        )
 
     def extra(self, scope: Scope, started: float, headers: Headers) -> Headers:
         content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
         if not content_type.startswith(b"text/html"):
             return []
         names = {name.lower() for name, _ in headers}
-        return [(name, value) for name, value in _PAGE_HEADERS if name not in names]
+        return [(name, value) for name, value in self._headers if name not in names]
