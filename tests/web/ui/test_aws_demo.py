@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from callboard.core.identity import Identity
 from callboard.demo import demo_config
 from tests.web.ui.conftest import Portal, running_portal
 
@@ -18,7 +17,8 @@ SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """The demo with the AWS inventory scanned and the stand-in clusters watched (``page`` signs in as its guest)."""
     folder = tmp_path_factory.mktemp("aws-demo")
     extra = {
         "plugins": demo_config(folder / "data")["plugins"],
@@ -32,41 +32,30 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         yield running
 
 
-def test_accounts_page_then_an_account_then_a_cluster_in_a_browser(demo: Portal) -> None:
-    token = demo.runtime.auth.tokens.issue(Identity("user", "user:default/guest", ("user:default/guest",), "Guest"))
+def test_accounts_page_then_an_account_then_a_cluster_in_a_browser(page: Page) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(
-            base_url=demo.url,
-            extra_http_headers={"Authorization": f"Bearer {token}"},
-            viewport={"width": 1400, "height": 1000},
-        )
-        page = context.new_page()
-        page.goto("/")
-        page.get_by_role("link", name="Accounts").click()
-        expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()
-        expect(page.locator(".unit-name")).to_have_text(
-            ["Organisation root", "Infrastructure", "Sandbox", "Workloads", "Non-production", "Production"]
-        )
-        expect(page.locator(".aws-tiles li").filter(has_text="clusters")).to_contain_text("6")
-        expect(page.locator("#unowned + p + table")).to_contain_text("security-audit")
-        page.screenshot(path=str(SHOTS / "demo-aws-accounts.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto("/")
+    page.get_by_role("link", name="Accounts").click()
+    expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()
+    expect(page.locator(".unit-name")).to_have_text(
+        ["Organisation root", "Infrastructure", "Sandbox", "Workloads", "Non-production", "Production"]
+    )
+    expect(page.locator(".aws-tiles li").filter(has_text="clusters")).to_contain_text("6")
+    expect(page.locator("#unowned + p + table")).to_contain_text("security-audit")
+    page.screenshot(path=str(SHOTS / "demo-aws-accounts.png"), full_page=True)
 
-        page.get_by_role("link", name="platform-prod").click()
-        card = page.locator("section, .card").filter(has_text="In this account").first
-        expect(card).to_contain_text("prod-eu-west-1")
-        expect(card).to_contain_text("2 container registries")
-        page.get_by_role("link", name="prod-eu-west-1").first.click()
-        expect(page.locator("h1")).to_contain_text("prod-eu-west-1")
-        expect(page.locator("body")).to_contain_text("eks:DescribeCluster")  # where each field came from
-        page.screenshot(path=str(SHOTS / "demo-aws-cluster.png"), full_page=True)
+    page.get_by_role("link", name="platform-prod").click()
+    card = page.locator("section, .card").filter(has_text="In this account").first
+    expect(card).to_contain_text("prod-eu-west-1")
+    expect(card).to_contain_text("2 container registries")
+    page.get_by_role("link", name="prod-eu-west-1").first.click()
+    expect(page.locator("h1")).to_contain_text("prod-eu-west-1")
+    expect(page.locator("body")).to_contain_text("eks:DescribeCluster")  # where each field came from
+    page.screenshot(path=str(SHOTS / "demo-aws-cluster.png"), full_page=True)
 
-        page.goto("/catalog/default/component/booking-service")
-        runs_on = page.locator("section, .card").filter(has_text="Runs on").first
-        expect(runs_on).to_contain_text("prod-eu-west-1", timeout=20000)
-        expect(runs_on).to_contain_text("EKS 1.31")
-        page.screenshot(path=str(SHOTS / "demo-aws-runs-on.png"), full_page=True)
-        browser.close()
+    page.goto("/catalog/default/component/booking-service")
+    runs_on = page.locator("section, .card").filter(has_text="Runs on").first
+    expect(runs_on).to_contain_text("prod-eu-west-1", timeout=20000)
+    expect(runs_on).to_contain_text("EKS 1.31")
+    page.screenshot(path=str(SHOTS / "demo-aws-runs-on.png"), full_page=True)

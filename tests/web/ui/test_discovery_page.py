@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from callboard.core.identity import Identity
 from tests.web.ui.conftest import Portal, running_portal
 
 SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """The demo with its discovery source read (the ``page`` fixture signs in as its guest)."""
     with running_portal(tmp_path_factory.mktemp("discovery-page"), discover=True) as running:
         yield running
 
@@ -32,33 +32,22 @@ def _unowned(entities: list[dict[str, Any]]) -> list[str]:
     return found
 
 
-def test_the_discovery_page_lists_sources_unowned_entities_and_contradictions(demo: Portal) -> None:
-    (provider,) = demo.runtime.discovery
+def test_the_discovery_page_lists_sources_unowned_entities_and_contradictions(portal: Portal, page: Page) -> None:
+    (provider,) = portal.runtime.discovery
     report = provider.last_report
     assert report is not None
-    token = demo.runtime.auth.tokens.issue(Identity("user", "user:default/guest", ("user:default/guest",), "Guest"))
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(
-            base_url=demo.url,
-            extra_http_headers={"Authorization": f"Bearer {token}"},
-            viewport={"width": 1400, "height": 1000},
-        )
-        page = context.new_page()
-        page.goto("/catalog")
-        page.get_by_role("link", name="Discovery").click()
-        expect(page.get_by_role("heading", name="Discovery", exact=True)).to_be_visible()
-        source = page.locator(".discovery-source")
-        expect(source.get_by_role("heading", name="sample-repos")).to_be_visible()
-        expect(source.locator(".discovery-tiles li").first).to_contain_text(f"{report.scanned + report.reused}")
-        expect(source.locator(".discovery-tiles li").nth(1)).to_contain_text(f"{len(report.entities)}")
-        contradicted = source.locator("table tbody tr")
-        expect(contradicted.filter(has_text="spec.owner").first).to_contain_text("catalog-info.yaml")
-        unowned = _unowned(report.entities)
-        assert unowned, "the demo has components nothing names an owner for"
-        expect(source.locator("ul.plain li")).to_have_count(len(unowned))
-        page.screenshot(path=str(SHOTS / "discovery-page.png"), full_page=True)
-        browser.close()
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto("/catalog")
+    page.get_by_role("link", name="Discovery").click()
+    expect(page.get_by_role("heading", name="Discovery", exact=True)).to_be_visible()
+    source = page.locator(".discovery-source")
+    expect(source.get_by_role("heading", name="sample-repos")).to_be_visible()
+    expect(source.locator(".discovery-tiles li").first).to_contain_text(f"{report.scanned + report.reused}")
+    expect(source.locator(".discovery-tiles li").nth(1)).to_contain_text(f"{len(report.entities)}")
+    contradicted = source.locator("table tbody tr")
+    expect(contradicted.filter(has_text="spec.owner").first).to_contain_text("catalog-info.yaml")
+    unowned = _unowned(report.entities)
+    assert unowned, "the demo has components nothing names an owner for"
+    expect(source.locator("ul.plain li")).to_have_count(len(unowned))
+    page.screenshot(path=str(SHOTS / "discovery-page.png"), full_page=True)
