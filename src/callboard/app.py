@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from callboard import __version__
 from callboard.app_plugins import (
@@ -105,9 +105,6 @@ class Callboard:
     def descriptor_validator(self) -> DescriptorValidator:
         resolvers = {key: _adapt_resolver(spec.resolve) for key, spec in self.plugins.placeholder_resolvers().items()}
         return DescriptorValidator(self.kinds, resolvers, self.settings.catalog.limits.descriptor_limits())
-
-
-Model = TypeVar("Model", bound=BaseModel)
 
 
 @dataclass
@@ -275,8 +272,8 @@ def create_runtime(
     # readers (sign-in, the indexer, plugins' tasks and collators) act as SYSTEM.
     secured = SecuredCatalog(catalog, current_access, audit)
     as_portal = secured.acting_as(SYSTEM)
-    auth_config = _section(AuthConfig, settings.auth, ("auth",), settings)
-    permission = _section(PermissionConfig, settings.permission, ("permission",), settings)
+    auth_config = settings.section(AuthConfig, settings.auth, ("auth",))
+    permission = settings.section(PermissionConfig, settings.permission, ("permission",))
     hooked = plugins.hook.permission_policy(config=permission.model_dump())
     permission_policy: PermissionPolicy = hooked or ConfigPolicy(
         permission,
@@ -291,26 +288,26 @@ def create_runtime(
     try:
         auth = AuthService(
             auth_config,
-            _section(BackendAuthConfig, settings.backend.auth, ("backend", "auth"), settings),
+            settings.section(BackendAuthConfig, settings.backend.auth, ("backend", "auth")),
             tokens,
             ServiceCatalogReader(as_portal),
             permission_policy,
             plugins.auth_providers(),
         )
     except AuthSetupError as error:
-        raise ConfigError(f"{_origin(settings, ('auth', 'providers'))}: {error}") from None
+        raise ConfigError(f"{settings.origin(('auth', 'providers'))}: {error}") from None
     for provider_id in auth.unavailable:
         log.warning(
             "%s: auth.providers.%s: no installed plugin signs in with %r; it is not offered (install one that "
             "does, or remove the key)",
-            _origin(settings, ("auth", "providers", provider_id)),
+            settings.origin(("auth", "providers", provider_id)),
             provider_id,
             provider_id,
         )
     try:
         endpoints = parse_endpoints(settings.proxy)
     except ProxyConfigError as error:
-        raise ConfigError(f"{_origin(settings, ('proxy',))}: {error}") from None
+        raise ConfigError(f"{settings.origin(('proxy',))}: {error}") from None
     for warning in unknown_policy_permissions(settings, permission.rules, callboard.declarations, endpoints):
         log.warning("%s", warning)
     actions = plugins.scaffolder_actions()
@@ -346,7 +343,7 @@ def create_runtime(
     try:
         sources = parse_sources(settings.catalog.providers.get("discovery"), cwd)
     except (ValueError, ValidationError) as error:
-        raise ConfigError(f"{_origin(settings, ('catalog', 'providers'))}: {error}") from None
+        raise ConfigError(f"{settings.origin(('catalog', 'providers'))}: {error}") from None
     discovery_state = DatabaseState(database)
     discovery = providers_from(sources, plugins.discovery_detectors(), discovery_state, catalog.apply_provider, git)
     scheduler = Scheduler(database, clock=clock)
@@ -482,23 +479,7 @@ def docs_publisher(callboard: Callboard, data_dir: Path) -> Publisher:
     if found is None:
         kind = (techdocs_config.get("publisher") or {}).get("type")
         raise ConfigError(
-            f"{_origin(settings, ('techdocs', 'publisher', 'type'))}: techdocs.publisher.type {kind!r}: no installed "
+            f"{settings.origin(('techdocs', 'publisher', 'type'))}: techdocs.publisher.type {kind!r}: no installed "
             "plugin keeps docs there; install one that does, or use local"
         )
     return found
-
-
-def _origin(settings: Settings, path: tuple[str, ...]) -> str:
-    return settings.loaded.origin(path) if settings.loaded else "app-config"
-
-
-def _section(model: type[Model], data: dict[str, Any], path: tuple[str, ...], settings: Settings) -> Model:
-    """A config section validated by its own model; errors name the key and the file, never a secret value."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        problems = []
-        for problem in error.errors():
-            key = ".".join((*path, *(str(part) for part in problem["loc"])))
-            problems.append(f"{_origin(settings, path)}: {key}: {problem['msg']}")
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ByteSize, ConfigDict, Field, ValidationError
 
@@ -17,6 +17,9 @@ from callboard.config_loader import ConfigError, LoadedConfig, load_config
 from callboard.core.limits import DescriptorLimits, RenderLimits, RequestLimits
 
 _REQUEST, _DESCRIPTOR, _RENDER = RequestLimits(), DescriptorLimits(), RenderLimits()
+
+
+SectionModel = TypeVar("SectionModel", bound=BaseModel)
 
 
 class _Section(BaseModel):
@@ -259,6 +262,21 @@ class Settings(_Section):
     )
 
     loaded: LoadedConfig | None = Field(None, exclude=True)
+
+    def origin(self, path: tuple[str, ...]) -> str:
+        """Where a key was set ("app-config.local.yaml:12"), for messages that say which file to fix."""
+        return self.loaded.origin(path) if self.loaded else "app-config"
+
+    def section(self, model: type[SectionModel], data: dict[str, Any], path: tuple[str, ...]) -> SectionModel:
+        """A config section validated by its own model; errors name the key and the file, never a secret value."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            problems = []
+            for problem in error.errors():
+                key = ".".join((*path, *(str(part) for part in problem["loc"])))
+                problems.append(f"{self.origin(path)}: {key}: {problem['msg']}")
+            raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, arbitrary_types_allowed=True)
 
