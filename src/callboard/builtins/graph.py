@@ -23,6 +23,7 @@ from callboard.sdk import (
     CatalogReader,
     EntityRef,
     EntityRefError,
+    kind_plural,
 )
 from callboard.sdk import (
     RELATION_REVERSE as REVERSE,
@@ -181,12 +182,6 @@ def relation_graph(
     return graph
 
 
-def plural(kind: str, count: int) -> str:
-    """ "1 component", "24 components", "3 APIs"."""
-    word = "API" if kind.lower() == "api" else kind.lower()
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def collapse_leaves(graph: Graph, over: int) -> None:
     """More than ``over`` entities of one kind hanging off the same box by the same relation, and by nothing
     else, become one box ("24 components"): a team owning sixty things stays a picture, not a wall of boxes.
@@ -209,7 +204,14 @@ def collapse_leaves(graph: Graph, over: int) -> None:
         ref = f"{relation} {other} {kind}"  # not an entity ref: a name no entity can have
         first = leaves[0]
         graph.nodes[ref] = GraphNode(
-            ref, first.kind, "", ref, plural(first.kind, len(leaves)), True, column=first.column, members=leaves
+            ref,
+            first.kind,
+            "",
+            ref,
+            f"{len(leaves)} {kind_plural(first.kind, len(leaves))}",
+            True,
+            column=first.column,
+            members=leaves,
         )
         drawn = set(map(id, group))
         graph.edges = [edge for edge in graph.edges if id(edge) not in drawn]

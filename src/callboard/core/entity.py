@@ -105,6 +105,13 @@ class EntityRef:
         return f"{self.kind}:{text}"
 
 
+def kind_plural(kind: str, count: int, *, heading: bool = False) -> str:
+    """The kind as people write it beside a count: "component", "components", "APIs"; ``heading``: "Components"."""
+    word = "API" if kind.lower() == "api" else kind.lower()
+    shown = word if count == 1 else f"{word}s"
+    return shown[:1].upper() + shown[1:] if heading else shown
+
+
 def ref_key(ref: str | dict[str, Any], default_kind: str | None, default_namespace: str) -> str:
     """The canonical ``kind:namespace/name`` of a reference, as :meth:`EntityRef.parse` would give it.
 

@@ -23,7 +23,7 @@ from callboard.auth.api import Flow as SignInFlow
 from callboard.auth.api import Provider as AuthProvider
 from callboard.catalog.api import ENTITY_CHANGED as CATALOG_ENTITY_CHANGED
 from callboard.catalog.api import ENTITY_REMOVED as CATALOG_ENTITY_REMOVED
-from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRef, EntityRefError
+from callboard.core.entity import DEFAULT_NAMESPACE, Entity, EntityRef, EntityRefError, kind_plural
 from callboard.core.errors import ConflictError, InputError, NotAllowedError, NotFoundError
 from callboard.core.extensions import (
     CatalogReader,
@@ -180,6 +180,7 @@ __all__ = [
     "github_provider",
     "highlight",
     "hookimpl",
+    "kind_plural",
     "make_environment",
     "oidc_provider",
     "parse_repo_url",

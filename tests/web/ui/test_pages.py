@@ -12,6 +12,7 @@ import pytest
 
 from callboard.catalog.filters import Condition
 from callboard.core.identity import Identity
+from callboard.people.api import Marks
 from tests.support import AUTH, write
 from tests.web.ui.conftest import Portal, running_portal
 
@@ -406,3 +407,10 @@ def test_nothing_matching_the_words_keeps_the_filters_to_change(http: httpx.Clie
     assert "No components match these filters" in page and "clear them" in page
     # The filters still offer the kind's types and owners, counted without the words.
     assert re.search(r'value="service"[^>]*>\s*<span class="facet-label">service</span> <span class="count">30<', page)
+
+
+def test_a_starred_entity_that_is_gone_leaves_the_home_page_working(http: httpx.Client, site: Portal) -> None:
+    ada = person(site, "user:default/ada.lovelace", "group:default/shipping-team")
+    Marks(site.runtime.database).star("user:default/ada.lovelace", "component:default/long-gone", True)
+    home = http.get("/", headers=ada)
+    assert home.status_code == 200 and "long-gone" not in home.text

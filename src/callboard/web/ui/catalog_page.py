@@ -71,6 +71,8 @@ SHOWN = {
 DEFAULT_SHOWN = ("name", "description", "owner", "type")
 COLUMNS["user"] = ("name", "email", "groups", "description")
 PAGE_SIZES = (25, 50, 100)
+#: An owner filter value no entity has: "owned by me" for someone who owns through nobody shows nothing.
+NO_OWNER = "-"
 
 
 def shown_columns(kind: str, chosen: list[str]) -> tuple[str, ...]:
@@ -100,10 +102,11 @@ def catalog_view(
     """
     filters = {"kind": [kind], **{facet.key: chosen[facet.param] for facet in FACETS if chosen.get(facet.param)}}
     if owned_by is not None:
-        mine = {ref.lower() for ref in owned_by}
-        picked = [ref for ref in chosen.get("owner") or [] if ref.lower() in mine]
-        # Chosen owners outside the person's own match nothing; no owner ticked means all of theirs.
-        filters["relations.ownedby"] = picked or ([] if chosen.get("owner") else sorted(mine)) or ["-"]
+        mine = sorted({ref.lower() for ref in owned_by})
+        ticked = chosen.get("owner")
+        # Owners ticked in the filter narrow the person's own; a ticked owner that is not theirs matches nothing.
+        owners = [ref for ref in ticked if ref.lower() in mine] if ticked else mine
+        filters["relations.ownedby"] = owners or [NO_OWNER]
     result = catalog.browse(
         filters,
         text=text.strip(),

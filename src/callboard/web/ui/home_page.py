@@ -33,12 +33,11 @@ log = logging.getLogger(__name__)
 OWNED_LIMIT = 500
 
 
-def owned_entities(catalog: SecuredCatalog, identity: Identity) -> list[Mapping[str, Any]]:
+def owned_entities(reader: ServiceCatalogReader, identity: Identity) -> list[Mapping[str, Any]]:
     """What the person owns, directly or through their groups and those groups' parents, by kind then name."""
     owners = sorted({ref.lower() for ref in identity.ownership})
     if identity.type != "user" or not owners:
         return []
-    reader = ServiceCatalogReader(catalog)
     return reader.find({"relations.ownedby": owners}, limit=OWNED_LIMIT)
 
 
@@ -77,9 +76,10 @@ def home_router(
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
         identity = identity_of(request)
-        owned = owned_entities(catalog, identity)
+        owned = owned_entities(reader, identity)
         user = identity.subject if identity.type == "user" else ""
-        starred = reader.entities(marks.starred(user)) if marks and user else {}
+        starred_refs = marks.starred(user) if marks and user else []
+        starred = reader.entities(starred_refs)
         visits = marks.recent(user, 8) if marks and user else []
         visited = reader.entities([ref for ref, _ in visits])
         mine = tasks.list_tasks(created_by=identity.subject, statuses=[], limit=6, offset=0) if tasks else None
@@ -92,7 +92,7 @@ def home_router(
             owned=by_kind(owned),
             owned_total=len(owned),
             owned_limit=OWNED_LIMIT,
-            starred=[starred[ref] for ref in marks.starred(user)] if marks and user else [],
+            starred=[starred[ref] for ref in starred_refs if ref in starred],  # newest first; gone ones left out
             visited=[(visited[ref], at) for ref, at in visits if ref in visited],
             tasks=(mine or {}).get("tasks", []),
             cards=sorted(eager + lazy, key=lambda item: (item[0].weight, item[0].id)),
@@ -103,7 +103,7 @@ def home_router(
         found = next((card for card in cards if card.id == card_id), None)
         if found is None:
             raise NotFoundError(f"The home page has no card {card_id!r}")
-        owned = owned_entities(catalog, identity_of(request))
+        owned = owned_entities(reader, identity_of(request))
         return HTMLResponse(render_card(found, context(request, owned)))
 
     @router.get("/home/cards/{card_id}", response_class=HTMLResponse)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 from markupsafe import Markup
 
-from callboard.core.entity import EntityRef, EntityRefError
+from callboard.core.entity import EntityRef, EntityRefError, kind_plural
 from callboard.core.extensions import NavItem
 from callboard.core.relations import relation_targets
 
@@ -122,14 +122,12 @@ def with_query(params: Mapping[str, Any], **changes: Any) -> str:
 KIND_ICONS = frozenset({"component", "api", "system", "domain", "resource", "group", "user", "location", "template"})
 
 
-def kind_plural(kind: str, count: int) -> str:
-    """The kind as people write it in a count: "1 component", "3 APIs", "2 users"."""
-    word = "API" if kind.lower() == "api" else kind.lower()
-    return word if count == 1 else f"{word}s"
-
-
 #: Avatar colours, chosen by the name so a person keeps theirs everywhere.
 AVATAR_COLOURS = ("#2f6fd6", "#8a4fd1", "#1d8a5b", "#c2410c", "#a16207", "#0e7c86", "#b42364", "#4b5563")
+
+
+#: Where the pages may load pictures from when ``backend.csp`` does not say (the content policy's img-src).
+DEFAULT_IMAGE_SOURCES = ("'self'", "data:")
 
 
 def picture_allowed(sources: Sequence[str]) -> Callable[[str], bool]:
@@ -155,7 +153,7 @@ def avatar(
     name: str = "",
     size: str = "",
     *,
-    allowed: Callable[[str], bool] = lambda picture: picture.startswith(("data:image/", "/")),
+    allowed: Callable[[str], bool] | None = None,
 ) -> Markup:
     """A round picture for a person or group: ``spec.profile.picture`` when the pages may load it (see
     ``picture_allowed``), else their initials on a colour of their own."""
@@ -165,7 +163,7 @@ def avatar(
     shown = str(profile.get("displayName") or name or ((entity or {}).get("metadata") or {}).get("name") or "?")
     picture = str(profile.get("picture") or "")
     classes = f"avatar {size}".strip()
-    if picture and allowed(picture):
+    if picture and (allowed or picture_allowed(DEFAULT_IMAGE_SOURCES))(picture):
         return Markup('<img class="{}" src="{}" alt="" aria-hidden="true">').format(classes, picture)
     words = [word for word in re.split(r"[\s._-]+", shown) if word]
     initials = "".join(word[0] for word in words[:2]).upper() or "?"
@@ -195,7 +193,7 @@ class Pages:
         nav: Sequence[NavItem],
         template_dirs: Sequence[str] = (),
         plugin_templates: Mapping[str, str] | None = None,
-        image_sources: Sequence[str] = ("'self'", "data:"),
+        image_sources: Sequence[str] = DEFAULT_IMAGE_SOURCES,
     ) -> None:
         loaders: list[Any] = [FileSystemLoader(directory) for directory in template_dirs]
         if plugin_templates:
