@@ -5,7 +5,7 @@ PYTHON   ?= python3
 UV_PIN   := uv==0.13.9
 SOURCES  := src tests benchmarks plugins
 
-.PHONY: install demo test check lint typecheck imports pytest docs bench bench-compare schemas clean
+.PHONY: install demo test check lint typecheck imports pytest docs dist bench bench-compare schemas clean
 
 VENDOR   := src/callboard/web/static/vendor
 
@@ -20,6 +20,9 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	# The change events, deployments, AWS inventory and integration (CI/CD, on-call, issues) plugins are part of the product as the demo shows them; the announcements example stays
 	# out of the environment (its tests install it the way a user would, and uninstall it).
 	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode --package callboard-change-events --package callboard-deployments --package callboard-aws --package callboard-github-actions --package callboard-pagerduty --package callboard-jira --package callboard-gitlab-ci
+	# Callboard's own modules too (an editable install): where PYTHONDONTWRITEBYTECODE is set, each command would
+	# compile them again on every run (about a second of `callboard --help`).
+	$(BIN)/python -m compileall -q -x '/templates/' src plugins/*/src
 	touch $@
 
 # Front-end libraries come from the npm registry at build time; the portal serves them itself (no CDN).
@@ -65,6 +68,14 @@ pytest: install
 check: lint typecheck imports pytest
 
 test: check
+
+# Wheels and sdists of Callboard and of every plugin in plugins/, into dist/ (the front-end files built by
+# `install` go into Callboard's, so installing it needs no npm). Versions come from the git tag.
+dist: install
+	rm -rf dist
+	$(BIN)/uv build --quiet --out-dir dist
+	for plugin in $(PLUGIN_DIRS); do $(BIN)/uv build --quiet --out-dir dist $$plugin || exit 1; done
+	ls -1 dist
 
 docs: install
 	$(BIN)/mkdocs build --strict --site-dir build/docs

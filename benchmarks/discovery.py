@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.discovery.evaluation import FIELDS, scores
 
-from callboard.app import create_plugin_manager
+from callboard.assembly import create_plugin_manager
 from callboard.demo.sample_repos import sample_repos, write_sample_repos
 from callboard.discovery.inference import Options
 from callboard.discovery.scanner import MemoryState, Scanner

@@ -31,7 +31,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from callboard.app import create_plugin_manager
+from callboard.assembly import create_plugin_manager
 from callboard.discovery.inference import Options
 from callboard.discovery.model import Repository
 from callboard.discovery.scanner import MemoryState, Scanner

@@ -26,7 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from callboard.app import create_callboard, create_runtime  # noqa: E402
+from callboard.app import create_runtime  # noqa: E402
+from callboard.assembly import create_callboard  # noqa: E402
 from callboard.catalog import engine as engine_module  # noqa: E402
 from callboard.catalog import stitch_store  # noqa: E402
 from callboard.config_loader import LoadedConfig  # noqa: E402

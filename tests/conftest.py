@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests import checkout_guard
+
+checkout_guard.install()
+
 # Property and fuzz tests run the same examples on every `make test` (a fixed budget, no surprises in CI);
 # HYPOTHESIS_PROFILE=fuzz explores new ones, CALLBOARD_FUZZ_SCALE times as many. A case found that way is kept
 # as an @example in the test that found it (budgets: tests.support.fuzz_examples).

@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 
-from callboard.app import Runtime, create_callboard, create_runtime
+from callboard.app import Runtime, create_runtime
+from callboard.assembly import create_callboard
 from callboard.config_loader import LoadedConfig
 from callboard.sdk.testing import PG_ADMIN, free_port, plugin_manager_with, postgres_database
 from callboard.sdk.testing import LoopbackServer as Server

@@ -6,25 +6,23 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from importlib import import_module
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from callboard import __version__
+from callboard.app_metrics import PortalParts, portal_registry
 from callboard.app_plugins import (
     BackendPlugins,
-    PluginDeclarations,
     assemble,
-    declare,
     inventory,
     migrate_plugins,
     run_health_checks,
     unknown_policy_permissions,
 )
+from callboard.assembly import Callboard
 from callboard.auth.api import current_access
 from callboard.auth.audit import AuditLog
 from callboard.auth.config import AuthConfig, BackendAuthConfig, PermissionConfig
@@ -33,8 +31,6 @@ from callboard.auth.service import AuthService, AuthSetupError
 from callboard.auth.tokens import TokenService
 from callboard.catalog.api import ENTITY_CHANGED, ENTITY_REMOVED
 from callboard.catalog.engine import CatalogEngine, EngineSettings
-from callboard.catalog.kinds import KindRegistry, KindSchema, builtin_kinds
-from callboard.catalog.placeholders import PlaceholderRequest, Resolver
 from callboard.catalog.processing import ItemProcessor
 from callboard.catalog.providers import LocationSpec
 from callboard.catalog.reader import ServiceCatalogReader
@@ -43,11 +39,9 @@ from callboard.catalog.results import CatalogPolicy
 from callboard.catalog.rules import CatalogRules
 from callboard.catalog.secured import SecuredCatalog
 from callboard.catalog.service import CatalogService
-from callboard.catalog.validation import DescriptorValidator
 from callboard.config_loader import ConfigError
 from callboard.core.entity import EntityRef
 from callboard.core.errors import NotAllowedError
-from callboard.core.extensions import KindDefinition, KindRelation
 from callboard.core.permissions import SYSTEM
 from callboard.discovery.api import source_status
 from callboard.discovery.config import parse_sources
@@ -56,7 +50,6 @@ from callboard.discovery.store import DatabaseState
 from callboard.events.api import EventBus
 from callboard.people.api import Marks
 from callboard.plugins.backend import ScheduledTask
-from callboard.plugins.manager import PluginManager
 from callboard.proxy.endpoints import ProxyConfigError, parse_endpoints
 from callboard.scaffolder.runner import Runner
 from callboard.scaffolder.secured import SecuredTasks
@@ -78,33 +71,9 @@ from callboard.web.server import REQUEST_THREADS, WebParts, build_web_app
 
 log = logging.getLogger(__name__)
 
-#: Built-in plugins, registered like installed ones; none needs more than the SDK.
-BUILTIN_PLUGINS: tuple[str, ...] = (
-    "callboard.builtins.entity_pages",
-    "callboard.builtins.scaffolder_actions",
-    "callboard.builtins.detectors",
-    "callboard.builtins.provenance",
-    "callboard.builtins.techdocs_local",
-    "callboard.builtins.auth_providers",
-)
-
 #: The HTTP protocol uvicorn serves the portal with (``uvicorn.Config(http=...)``): httptools, its request
 #: heads bounded. ``callboard serve`` and the SDK's test servers use the same.
 HTTP_PROTOCOL = BoundedHttpToolsProtocol
-
-
-@dataclass
-class Callboard:
-    """The assembled parts of one Callboard process (configuration-level; no database yet)."""
-
-    settings: Settings
-    plugins: PluginManager
-    kinds: KindRegistry
-    declarations: PluginDeclarations = field(default_factory=PluginDeclarations)
-
-    def descriptor_validator(self) -> DescriptorValidator:
-        resolvers = {key: _adapt_resolver(spec.resolve) for key, spec in self.plugins.placeholder_resolvers().items()}
-        return DescriptorValidator(self.kinds, resolvers, self.settings.catalog.limits.descriptor_limits())
 
 
 @dataclass
@@ -151,13 +120,6 @@ class Runtime:
         self.database.dispose()
 
 
-def _adapt_resolver(resolve: Callable[[Any, Callable[[str], str]], Any]) -> Resolver:
-    def resolver(request: PlaceholderRequest) -> Any:
-        return resolve(request.value, request.read)
-
-    return resolver
-
-
 def request_threads(environ: Mapping[str, str]) -> int:
     """The web server's request threads: ``CALLBOARD_REQUEST_THREADS`` (1 to 256) where it is set."""
     raw = environ.get("CALLBOARD_REQUEST_THREADS", "").strip()
@@ -169,51 +131,6 @@ def request_threads(environ: Mapping[str, str]) -> int:
             f"unset it for the default of {REQUEST_THREADS}"
         )
     return int(raw)
-
-
-def create_plugin_manager() -> PluginManager:
-    manager = PluginManager()
-    for module_name in BUILTIN_PLUGINS:
-        manager.register(import_module(module_name), module_name.rsplit(".", 1)[-1], "callboard", __version__)
-    manager.load_entry_points()
-    return manager
-
-
-def create_kind_registry(settings: Settings, plugins: PluginManager) -> KindRegistry:
-    """Built-in kinds first (Backstage's asking order), then plugin kinds, then kinds from app-config."""
-    registry = KindRegistry(builtin_kinds())
-    for plugin, definition in plugins.kind_definitions():
-        registry.add(_kind_schema(definition, origin=f"plugin {plugin}"))
-    for index, kind in enumerate(settings.catalog.kinds):
-        origin = settings.loaded.origin(("catalog", "kinds", index)) if settings.loaded else "app-config"
-        definition = KindDefinition(
-            kind.kind,
-            kind.api_versions,
-            kind.spec_schema,
-            tuple(KindRelation(r.field, r.type, r.reverse, r.default_kind) for r in kind.relations),
-            kind.description,
-        )
-        registry.add(_kind_schema(definition, origin=f"{origin}: catalog.kinds[{index}]"))
-    return registry
-
-
-def _kind_schema(definition: KindDefinition, *, origin: str) -> KindSchema:
-    return KindSchema.from_spec_schema(
-        definition.kind,
-        definition.api_versions,
-        definition.spec_schema,
-        relations=[
-            {"field": r.field, "type": r.type, "reverse": r.reverse, "defaultKind": r.default_kind}
-            for r in definition.relations
-        ],
-        description=definition.description,
-        origin=origin,
-    )
-
-
-def create_callboard(settings: Settings, plugins: PluginManager | None = None) -> Callboard:
-    plugins = plugins or create_plugin_manager()
-    return Callboard(settings, plugins, create_kind_registry(settings, plugins), declare(plugins, settings))
 
 
 def _config_locations(settings: Settings, cwd: Path) -> list[LocationSpec]:
@@ -338,6 +255,11 @@ def create_runtime(
         reader=ServiceCatalogReader(as_portal),
     )
     search = SearchService(search_engine)
+    scheduler = Scheduler(database, clock=clock)
+    metrics, audit_metrics = portal_registry(
+        PortalParts(catalog.status, as_portal.total, indexer.lag_seconds, scheduler.status, tasks.counts_by_status)
+    )
+    audit.observers.append(audit_metrics)
     git = GitCache(data_dir / "git", token_for=reader.token_for)
     techdocs = TechDocsService(publisher, on_published=indexer.docs_published, git=git, allowed=reader.allows)
     try:
@@ -346,7 +268,6 @@ def create_runtime(
         raise ConfigError(f"{settings.origin(('catalog', 'providers'))}: {error}") from None
     discovery_state = DatabaseState(database)
     discovery = providers_from(sources, plugins.discovery_detectors(), discovery_state, catalog.apply_provider, git)
-    scheduler = Scheduler(database, clock=clock)
     events = EventBus(database, scheduler.replica, clock=clock)
     database.after_commit(_catalog_events(events))
     for provider in discovery:
@@ -406,6 +327,7 @@ def create_runtime(
             home_cards=plugins.home_cards(),
             marks=Marks(database),
             csp=settings.backend.csp,
+            metrics=metrics,
         )
     )
     runtime = Runtime(

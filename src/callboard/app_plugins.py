@@ -4,7 +4,6 @@ providers collected, each plugin handed its own ``PluginContext``. Part of the c
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,7 +12,6 @@ from typing import Any
 import httpx
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ValidationError
 
 from callboard.auth.api import AuditLog, current_identity
 from callboard.catalog.api import ServiceCatalogReader
@@ -21,17 +19,14 @@ from callboard.config_loader import ConfigError
 from callboard.core.entity import EntityRef
 from callboard.core.permissions import BUILTIN_PERMISSIONS, proxy_permission
 from callboard.events.api import EventBus
+from callboard.plugin_declarations import PluginDeclarations, check_id
 from callboard.plugins.backend import (
-    PLUGIN_ID,
     EntityProvider,
     HealthCheck,
-    PermissionSpec,
-    PluginConfig,
     PluginRoutes,
-    PluginStorage,
     ScheduledTask,
 )
-from callboard.plugins.manager import PluginError, PluginManager
+from callboard.plugins.manager import PluginManager
 from callboard.proxy.api import Endpoint
 from callboard.scheduler.api import Scheduler
 from callboard.settings import Settings
@@ -41,67 +36,6 @@ from callboard.storage.plugin_migrate import upgrade_plugin
 from callboard.web.auth import verify_csrf
 
 log = logging.getLogger(__name__)
-
-#: ``<plugin id>.<resource>.<action>``, or ``<plugin id>.<action>`` for a plugin with one kind of resource.
-_PERMISSION = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*){1,2}$")
-
-
-@dataclass
-class PluginDeclarations:
-    """What the plugins declared before anything runs: per-plugin config, storage and permissions."""
-
-    configs: dict[str, Any] = field(default_factory=dict)
-    config_specs: dict[str, PluginConfig] = field(default_factory=dict)
-    storage: dict[str, PluginStorage] = field(default_factory=dict)
-    permissions: dict[str, list[PermissionSpec]] = field(default_factory=dict)
-
-    def permission_names(self) -> set[str]:
-        return {spec.name for specs in self.permissions.values() for spec in specs}
-
-    def opt_in_permission_names(self) -> set[str]:
-        """Plugin permissions granted only by a rule (``PermissionSpec.opt_in``)."""
-        return {spec.name for specs in self.permissions.values() for spec in specs if spec.opt_in}
-
-    def entity_permission_names(self) -> set[str]:
-        """Plugin permissions about one entity: rules may put conditions on them."""
-        return {spec.name for specs in self.permissions.values() for spec in specs if spec.resource == "catalog-entity"}
-
-
-def declare(plugins: PluginManager, settings: Settings) -> PluginDeclarations:
-    """Validate every plugin's config and declarations; each error names the plugin, the key and the fix."""
-    found = PluginDeclarations()
-    section = settings.plugins or {}
-    for plugin, spec in plugins.per_plugin("register_config"):
-        if spec is None:
-            continue
-        _check_id(plugin)
-        path = (spec.key,) if spec.key else ("plugins", plugin)
-        extra = getattr(settings, "model_extra", None) or {}
-        raw = dict((extra.get(spec.key) if spec.key else section.get(plugin)) or {})
-        raw.update({key: extra[key] for key in spec.shared_keys if key in extra})
-        found.configs[plugin] = _validate(spec.model, raw, path, settings, spec.shared_keys)
-        found.config_specs[plugin] = spec
-        if settings.loaded is not None:
-            settings.loaded.secrets |= {(*path, *name.split(".")) for name in spec.secrets}
-    for plugin, storage in plugins.per_plugin("register_storage"):
-        if storage is not None:
-            _check_id(plugin)
-            if not storage.migrations.is_dir():
-                raise PluginError(f"Plugin {plugin!r}: its migrations folder {storage.migrations} does not exist")
-            found.storage[plugin] = storage
-    for plugin, specs in plugins.per_plugin("register_permissions"):
-        checked = []
-        for spec in specs or []:
-            if not _PERMISSION.match(spec.name) or not spec.name.startswith(f"{plugin}."):
-                raise PluginError(
-                    f"Plugin {plugin!r} registers permission {spec.name!r}; name it "
-                    f"{plugin}.<resource>.<action> (or {plugin}.<action>), "
-                    f"e.g. {plugin}.item.read"
-                )
-            checked.append(spec)
-        if checked:
-            found.permissions[plugin] = checked
-    return found
 
 
 def unknown_policy_permissions(
@@ -262,7 +196,7 @@ def assemble(
     routes: dict[str, PluginRoutes] = {}
     for plugin, found in plugins.per_plugin("register_routes", lambda name: {"context": contexts[name]}):
         if found is not None:
-            _check_id(plugin)
+            check_id(plugin)
             routes[plugin] = found
     tasks: list[tuple[str, ScheduledTask]] = []
     for plugin, found_tasks in plugins.per_plugin("register_scheduled_tasks", lambda n: {"context": contexts[n]}):
@@ -297,30 +231,6 @@ def _bind(refresh: Callable[[Any], object], connection: _Provider) -> Callable[[
 def _namespaced(plugin: str, task: ScheduledTask) -> ScheduledTask:
     """Task ids are the plugin's own (``<plugin>.<id>``), so two plugins never collide."""
     return task if task.id.startswith(f"{plugin}.") else replace(task, id=f"{plugin}.{task.id}")
-
-
-def _check_id(plugin: str) -> None:
-    if not PLUGIN_ID.match(plugin):
-        raise PluginError(
-            f"Plugin id {plugin!r} cannot name routes and tables; use lower-case letters, digits, - and _ "
-            "(at most 40), starting with a letter: rename its entry point"
-        )
-
-
-def _validate(
-    model: type[BaseModel], raw: object, path: tuple[str, ...], settings: Settings, shared: Sequence[str] = ()
-) -> BaseModel:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        origin = settings.loaded.origin(path) if settings.loaded else "app-config"
-        problems = []
-        for problem in error.errors():
-            # A shared key (Backstage's ``kubernetes``) is named from the top, where the adopter wrote it.
-            at = () if problem["loc"] and problem["loc"][0] in shared else path
-            key = ".".join((*at, *(str(part) for part in problem["loc"])))
-            problems.append(f"{origin}: {key}: {problem['msg']}")
-        raise ConfigError("invalid plugin configuration:\n  " + "\n  ".join(problems)) from None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import yaml
@@ -21,8 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from callboard import __version__
-from callboard.app import Callboard, Runtime, create_callboard, create_plugin_manager, create_runtime, docs_publisher
-from callboard.auth.audit import parse_since
+from callboard.assembly import Callboard, create_callboard, create_plugin_manager
 from callboard.catalog.descriptors import Document, parse_documents
 from callboard.catalog.filters import Condition
 from callboard.catalog.kinds import KindSchemaError
@@ -36,18 +35,15 @@ from callboard.cli_serve import add_serve_commands, serve_web
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import CallboardError
 from callboard.core.permissions import SYSTEM
-from callboard.demo import catalog_root, demo_config
-from callboard.demo import vendors as demo_vendors
-from callboard.demo.sample_repos import write_sample_repos
 from callboard.listening import why_cannot_listen
 from callboard.plugins.manager import PluginError
-from callboard.scaffolder.runner import Runner
-from callboard.scaffolder.templates import Template
 from callboard.settings import load_settings, settings_from
-from callboard.storage.db import DatabaseConfigError, DatabaseUnavailable
-from callboard.storage.migrate import head_revision
-from callboard.storage.plugin_migrate import plugin_head
 from callboard.techdocs.builder import BuildError, build_site
+
+# The web stack, the database and the demo are imported by the commands that use them: 'callboard --help' and
+# 'catalog validate' start in well under a second without them (benchmarks/cli_startup.py).
+if TYPE_CHECKING:
+    from callboard.app import Runtime
 
 use_readable_value_names()
 cli = typer.Typer(help="Callboard: an internal developer portal that speaks Backstage.", no_args_is_help=True)
@@ -202,6 +198,9 @@ def config_check(config: ConfigOption = None) -> None:
 
 
 def _runtime(config: list[Path] | None) -> Runtime:
+    from callboard.app import create_runtime
+    from callboard.storage.db import DatabaseConfigError, DatabaseUnavailable
+
     callboard = _callboard(config)
     try:
         return create_runtime(callboard)
@@ -219,6 +218,12 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database.")] = Path("data/demo"),
 ) -> None:
     """Run Callboard on 127.0.0.1 with the bundled demo catalog (Northwind Freight)."""
+    from callboard.app import create_runtime
+    from callboard.demo import catalog_root, demo_config
+    from callboard.demo import vendors as demo_vendors
+    from callboard.demo.sample_repos import write_sample_repos
+    from callboard.storage.db import DatabaseConfigError, DatabaseUnavailable
+
     problem = why_cannot_listen("127.0.0.1", port)
     if problem:
         err.print(f"[red]error:[/red] {problem}.\nStop it, or choose another port: callboard demo --port {port + 1}")
@@ -270,6 +275,9 @@ def demo(
 @db_cli.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply pending database migrations (also done at every start-up)."""
+    from callboard.storage.migrate import head_revision
+    from callboard.storage.plugin_migrate import plugin_head
+
     runtime = _runtime(config)
     sys.stdout.write(f"database {runtime.database.describe()} is at revision {head_revision()}\n")
     for plugin, storage in runtime.callboard.declarations.storage.items():
@@ -290,6 +298,8 @@ def audit(
     output: Annotated[str, typer.Option("--format", help="table or json (one JSON object per line).")] = "table",
 ) -> None:
     """Read the audit log: proxied calls and catalog changes, newest first."""
+    from callboard.auth.audit import parse_since
+
     runtime = _runtime(config)
     try:
         rows = runtime.audit.read(
@@ -336,6 +346,9 @@ def template_run(
 
     A dry run writes the workspace only: publishing and registering are skipped, and each says what it would do.
     """
+    from callboard.scaffolder.runner import Runner
+    from callboard.scaffolder.templates import Template
+
     callboard = _callboard(config)
     problems = []
     documents = list(parse_documents(template.read_text("utf-8"), str(template)))
@@ -424,6 +437,8 @@ def docs_publish(
     config: ConfigOption = None,
 ) -> None:
     """Publish a built site for an entity into the portal's TechDocs storage."""
+    from callboard.app import docs_publisher
+
     parts = entity.split("/")
     if len(parts) != 3:
         err.print("[red]error:[/red] --entity is namespace/kind/name, e.g. default/Component/payments")

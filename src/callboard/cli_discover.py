@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import yaml
@@ -18,17 +18,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from callboard.app import Runtime, create_plugin_manager
+from callboard.assembly import create_plugin_manager
 from callboard.core.entity import EntityRef
 from callboard.core.errors import CallboardError, NotFoundError
-from callboard.discovery.github import GithubOrganisation
 from callboard.discovery.inference import PROVENANCE, Options
-from callboard.discovery.model import Repository
-from callboard.discovery.provider import load_overrides
-from callboard.discovery.pull_requests import PullRequests
 from callboard.discovery.scanner import LAST_SEEN, MemoryState, Scanner
-from callboard.discovery.sources import GitRemotes, LocalFolders
 from callboard.sources.git import GitCache
+
+if TYPE_CHECKING:  # web stack, GitHub and git clients: imported when a command needs them
+    from callboard.app import Runtime
+    from callboard.discovery.model import Repository
+    from callboard.discovery.pull_requests import PullRequests
 
 ConfigOption = Annotated[
     list[Path] | None,
@@ -39,6 +39,9 @@ BOOKKEEPING = (PROVENANCE, LAST_SEEN, "backstage.io/managed-by-location", "backs
 
 
 def _repositories(targets: list[str], cache: GitCache, github_api: str, token: str | None) -> Iterator[Repository]:
+    from callboard.discovery.github import GithubOrganisation
+    from callboard.discovery.sources import GitRemotes, LocalFolders
+
     for target in targets:
         if target.startswith("github:"):
             yield from GithubOrganisation(
@@ -119,6 +122,8 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
         """
         token = os.environ.get("GITHUB_TOKEN")
         handles = dict(item.split("=", 1) for item in handle or [] if "=" in item)
+        from callboard.discovery.provider import load_overrides
+
         try:
             detectors = create_plugin_manager().discovery_detectors()
             scanner = Scanner(
@@ -160,6 +165,8 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
         if diff:
             _diff(runtime_for(config), report.entities)
         if pull_requests:
+            from callboard.discovery.pull_requests import PullRequests
+
             proposals = PullRequests(github_api, token)
             try:
                 _propose(proposals, report.entities, err)

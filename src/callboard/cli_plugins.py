@@ -7,23 +7,23 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from callboard.app import Runtime
-from callboard.app_plugins import inventory
 from callboard.core.errors import NotFoundError
-from callboard.plugins.scaffold import ScaffoldError, scaffold
+
+if TYPE_CHECKING:
+    from callboard.app import Runtime
 
 ConfigOption = Annotated[
     list[Path] | None,
     typer.Option("--config", "-c", help="app-config file; repeat to layer, later files win."),
 ]
-RuntimeFor = Callable[[list[Path] | None], Runtime]
+RuntimeFor = Callable[[list[Path] | None], "Runtime"]
 
 
 def plugins_cli(runtime_for: RuntimeFor, err: Console) -> typer.Typer:
@@ -34,6 +34,8 @@ def plugins_cli(runtime_for: RuntimeFor, err: Console) -> typer.Typer:
         """Each plugin: package and version, plugin API, routes, tables, tasks, permissions and config."""
         runtime = runtime_for(config)
         try:
+            from callboard.app_plugins import inventory
+
             reports = inventory(runtime.callboard.plugins, runtime.backend)
         finally:
             runtime.close()
@@ -57,6 +59,8 @@ def plugins_cli(runtime_for: RuntimeFor, err: Console) -> typer.Typer:
     ) -> None:
         """Generate a plugin package: a route, a table with its migration, a scheduled task, an entity card,
         config and tests that pass as generated."""
+        from callboard.plugins.scaffold import ScaffoldError, scaffold
+
         try:
             target = scaffold(name, directory)
         except ScaffoldError as error:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from callboard.app import Runtime
 from callboard.core.errors import NotFoundError
 from callboard.plugins.backend import PluginContext, ProviderConnection
+
+if TYPE_CHECKING:
+    from callboard.app import Runtime
 
 
 class _Session:

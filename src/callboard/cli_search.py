@@ -5,15 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from callboard.app import Runtime
-from callboard.search.service import SearchRequest
+if TYPE_CHECKING:
+    from callboard.app import Runtime
 
 ConfigOption = Annotated[
     list[Path] | None,
@@ -60,6 +60,8 @@ def search_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Console
         """Search as the portal does (as a caller who may read everything) and print the results."""
         runtime = runtime_for(config)
         try:
+            from callboard.search.service import SearchRequest
+
             response = runtime.search.query(SearchRequest(term=term, types=tuple(type_ or ()), limit=limit))
         finally:
             runtime.close()

@@ -7,21 +7,21 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
 from callboard import __version__
-from callboard.app import HTTP_PROTOCOL, Runtime
-from callboard.auth.service import AuthSetupError
 from callboard.cli_plugins import ConfigOption, RuntimeFor
 from callboard.config_loader import ConfigError
 from callboard.listening import why_cannot_listen
 from callboard.settings import load_settings
 from callboard.worker_process import BACKGROUND_NICENESS, WorkerProcess, separate_by_default
 from callboard.worker_process import exit_with as watch_parent
+
+if TYPE_CHECKING:
+    from callboard.app import Runtime
 
 
 def serve_web(
@@ -34,6 +34,11 @@ def serve_web(
     err: Console | None = None,
 ) -> None:
     """Serve the web app until stopped; background work in ``worker_process``, or here when ``worker``."""
+    import uvicorn
+
+    from callboard.app import HTTP_PROTOCOL
+    from callboard.auth.service import AuthSetupError
+
     err = err or Console(stderr=True)
     try:
         runtime.auth.check_setup(host)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from callboard.app import create_callboard, create_runtime
+from callboard.app import create_runtime
+from callboard.assembly import create_callboard
 from callboard.auth.service import AuthSetupError, is_loopback, safe_return_path
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import NotAllowedError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from callboard.app import create_plugin_manager
+from callboard.assembly import create_plugin_manager
 from callboard.demo.sample_repos import Expected, sample_repos
 from callboard.discovery.inference import Options
 from callboard.discovery.scanner import MemoryState, Scanner

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from callboard.app import create_plugin_manager
+from callboard.assembly import create_plugin_manager
 from callboard.cli import cli
 from callboard.demo.sample_repos import Expected, sample_repos
 from callboard.discovery.github import GithubOrganisation

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from callboard.app import create_plugin_manager
+from callboard.assembly import create_plugin_manager
 from callboard.demo.sample_repos import SampleRepo, write_repository
 from callboard.discovery.inference import PROVENANCE, Options
 from callboard.discovery.scanner import MemoryState, Scanner

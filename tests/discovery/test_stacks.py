@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from callboard.app import create_plugin_manager
+from callboard.assembly import create_plugin_manager
 from callboard.builtins.detectors.docs import first_paragraph
 from callboard.discovery.inference import Options
 from callboard.discovery.model import Repository

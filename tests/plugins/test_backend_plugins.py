@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from callboard.app import create_callboard
+from callboard.assembly import create_callboard
 from callboard.config_loader import ConfigError, LoadedConfig
 from callboard.core.errors import NotFoundError
 from callboard.plugins.manager import PluginError

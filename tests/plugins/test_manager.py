@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from callboard import hookimpl
-from callboard.app import create_kind_registry
+from callboard.assembly import create_kind_registry
 from callboard.core.extensions import KindDefinition, PlaceholderResolverSpec
 from callboard.plugins import PLUGIN_API_VERSION, api_version_parts, hookspecs
 from callboard.plugins.manager import PluginError, PluginManager, check_api_version

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +17,10 @@ log = logging.getLogger("callboard.audit")
 
 
 class AuditLog:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, observers: Sequence[Callable[[Mapping[str, Any]], None]] = ()) -> None:
         self._db = database
+        #: Told of every entry once it is stored (the portal's metrics count proxied and plugin calls here).
+        self.observers = list(observers)
 
     def record(
         self,
@@ -45,6 +47,8 @@ class AuditLog:
         }
         with self._db.transaction() as connection:
             store.write_audit(connection, entry)
+        for observer in self.observers:
+            observer(entry)
         log.info("%s %s %s %s", entry["actor"], action, target, status if status is not None else "")
 
     def read(

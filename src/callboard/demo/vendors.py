@@ -3,10 +3,11 @@ incidents and Jira projects, and the app-config that points the integration plug
 
 from __future__ import annotations
 
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
+from callboard.plugins.manager import ENTRY_POINT_GROUP
 from callboard.standins import VendorStandIns
 from callboard.standins.base import iso
 from callboard.standins.pagerduty import Level, Person, Service
@@ -106,7 +107,13 @@ def register_example(url: str) -> str:
 
 def merged(demo: dict[str, Any], url: str) -> dict[str, Any]:
     """The demo's app-config with the vendors' keys added and the guest allowed the integrations' buttons."""
-    rules = [*demo.get("permission", {}).get("rules", []), {"permission": WRITES, "principals": ["user:default/guest"]}]
+    rules = list(demo.get("permission", {}).get("rules", []))
+    # Only the buttons of plugins that are installed: a rule naming an unknown permission is reported at start-up,
+    # and Callboard installed on its own (pip install callboard) runs the demo too.
+    installed = {entry_point.name for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    writes = [name for name in WRITES if name.split(".", 1)[0] in installed]
+    if writes:
+        rules.append({"permission": writes, "principals": ["user:default/guest"]})
     # Register reads the sample repository from the stand-in git host: the only loopback address it may read.
     backend = {**demo["backend"], "reading": {"allow": [{"host": url.removeprefix("http://")}]}}
     catalog = {**demo["catalog"], "import": {"exampleUrls": [register_example(url)]}}

@@ -164,6 +164,11 @@ def list_tasks(
     return [_task(row) for row in rows], int(total)
 
 
+def count_by_status(connection: Connection) -> dict[str, int]:
+    rows = connection.execute(select(tasks.c.status, func.count()).group_by(tasks.c.status)).all()
+    return {str(status): int(count) for status, count in rows}
+
+
 def events_after(connection: Connection, task_id: str, after: int | None) -> list[dict[str, Any]]:
     statement = select(events).where(events.c.task_id == task_id).order_by(events.c.id)
     if after is not None:

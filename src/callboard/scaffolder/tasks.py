@@ -110,6 +110,11 @@ class TaskService:
             task["spec"].pop("identity", None)
         return {"tasks": found, "totalTasks": total}
 
+    def counts_by_status(self) -> dict[str, int]:
+        """How many template runs there are in each status (open, processing, completed, failed, cancelled)."""
+        with self._db.connect() as connection:
+            return store.count_by_status(connection)
+
     def cancel(self, task_id: str) -> dict[str, str]:
         with self._db.transaction() as connection:
             status = store.request_cancel(connection, task_id)

@@ -39,7 +39,8 @@ import pytest
 import uvicorn
 
 from callboard import __version__
-from callboard.app import BUILTIN_PLUGINS, HTTP_PROTOCOL, Runtime, create_callboard, create_runtime
+from callboard.app import HTTP_PROTOCOL, Runtime, create_runtime
+from callboard.assembly import BUILTIN_PLUGINS, create_callboard
 from callboard.config_loader import LoadedConfig
 from callboard.core.identity import Identity
 from callboard.core.permissions import SYSTEM

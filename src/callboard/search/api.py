@@ -1,10 +1,15 @@
 """The public face of search: documents, the query service and its bounds, the engine protocol."""
 
-from callboard.search.documents import CATALOG, TECHDOCS, SearchDocument
-from callboard.search.engine import SearchEngine
-from callboard.search.indexer import Collator
-from callboard.search.ranking import POST_TAG, PRE_TAG
-from callboard.search.service import MAX_PAGE, MAX_TERM, SearchRequest, SearchResponse, SearchService
+from typing import TYPE_CHECKING
+
+from callboard.core.lazy import lazy_face
+
+if TYPE_CHECKING:
+    from callboard.search.documents import CATALOG, TECHDOCS, SearchDocument
+    from callboard.search.engine import SearchEngine
+    from callboard.search.indexer import Collator
+    from callboard.search.ranking import POST_TAG, PRE_TAG
+    from callboard.search.service import MAX_PAGE, MAX_TERM, SearchRequest, SearchResponse, SearchService
 
 __all__ = [
     "CATALOG",
@@ -20,3 +25,5 @@ __all__ = [
     "SearchResponse",
     "SearchService",
 ]
+
+__getattr__, __dir__ = lazy_face(__name__, __file__)

@@ -151,6 +151,12 @@ class SearchIndexer(BackgroundLoop):
             self.engine.save_state(CATALOG, {**state, "checked_at": time.time()})
         return report, changed
 
+    def lag_seconds(self, now: float) -> float:
+        """How long the oldest catalog change not yet in the index has waited (0 when the index is current)."""
+        state = self.engine.load_state(CATALOG)
+        waiting = self._entities.changed_since(float(state.get("since", 0.0)), str(state.get("ref", "")), 1)
+        return max(0.0, now - waiting[0][2]) if waiting else 0.0
+
     # -- docs -------------------------------------------------------------------------------------------------
 
     def index_docs(self, changed_entities: Iterable[str] = (), *, scan: bool = True) -> IndexReport:

@@ -10,6 +10,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
+from prometheus_client import CollectorRegistry
 from starlette.routing import Route
 
 from callboard import __version__
@@ -27,6 +28,7 @@ from callboard.web.auth import AuthMiddleware, auth_router, identity_of
 from callboard.web.errors import install_error_handlers
 from callboard.web.headers import ServerTiming
 from callboard.web.limits import RequestBodyLimit
+from callboard.web.metrics import RequestMetrics, metrics_router
 from callboard.web.openapi import install_openapi
 from callboard.web.plugins import mount_plugin_routes, plugin_templates
 from callboard.web.ui import install_portal
@@ -81,6 +83,8 @@ class WebParts:
     marks: Any = None
     #: ``backend.csp``: changes to the pages' content policy (Backstage's key), e.g. img-src for avatars.
     csp: Mapping[str, Any] = field(default_factory=dict)
+    #: What ``/metrics`` reports besides requests (``callboard.app_metrics``); None: no ``/metrics`` route.
+    metrics: CollectorRegistry | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -162,6 +166,9 @@ def build_web_app(parts: WebParts) -> FastAPI:
         template = "error_part.html" if part else "error.html"
         return pages.render(request, template, status_code=status, status=status, name=name, message=message)
 
+    if parts.metrics is not None:
+        app.include_router(metrics_router(parts.metrics))
+
     install_error_handlers(app, error_page)
     install_openapi(app)
 
@@ -185,4 +192,6 @@ def build_web_app(parts: WebParts) -> FastAPI:
     )
     app.add_middleware(ServerTiming)
     app.add_middleware(RequestBodyLimit, limits=parts.limits)
+    if parts.metrics is not None:  # outermost: counts refused and oversized requests too
+        app.add_middleware(RequestMetrics, registry=parts.metrics)
     return app

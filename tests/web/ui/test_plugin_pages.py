@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from callboard import hookimpl
-from callboard.app import create_callboard, create_plugin_manager, create_runtime
+from callboard.app import create_runtime
+from callboard.assembly import create_callboard, create_plugin_manager
 from callboard.config_loader import LoadedConfig
 from callboard.core.extensions import EntityCard, EntityContext, EntityTab, NavItem
 from callboard.plugins.manager import PluginError

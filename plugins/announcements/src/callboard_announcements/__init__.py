@@ -37,9 +37,7 @@ from callboard.sdk import (
     hookimpl,
     relation_targets,
 )
-from callboard_announcements import routes, store
 from callboard_announcements.settings import Settings
-from callboard_announcements.tables import metadata
 
 CALLBOARD_PLUGIN_API = "1.1"
 
@@ -64,19 +62,25 @@ def register_config() -> PluginConfig:
 
 @hookimpl
 def register_storage() -> PluginStorage:
+    from callboard_announcements.tables import metadata
+
     return PluginStorage(metadata, HERE / "migrations")
 
 
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
+    from callboard_announcements.permissions import CREATE, DELETE
+
     return [
-        PermissionSpec(routes.CREATE, "Post an announcement for a team", "create"),
-        PermissionSpec(routes.DELETE, "Delete an announcement", "delete"),
+        PermissionSpec(CREATE, "Post an announcement for a team", "create"),
+        PermissionSpec(DELETE, "Delete an announcement", "delete"),
     ]
 
 
 @hookimpl
 def register_routes(context: PluginContext) -> PluginRoutes:
+    from callboard_announcements import routes
+
     return PluginRoutes(
         api=routes.api_router(context),
         pages=routes.pages_router(context),
@@ -135,6 +139,8 @@ def register_nav_items() -> list[NavItem]:
 
 @hookimpl
 def startup(context: PluginContext) -> None:
+    from callboard_announcements import routes
+
     state.context = context
     state.heard = 0
     context.events.subscribe(routes.POSTED, _heard)
@@ -149,12 +155,16 @@ def shutdown(context: PluginContext) -> None:
 
 
 def expire(context: PluginContext) -> int:
+    from callboard_announcements import store
+
     settings: Settings = context.config
     return store.expire(context.database, context.now() - settings.keep_days * 86400)
 
 
 def import_feed(context: PluginContext) -> int:
     """Posts from the feed that are new (by team and title); the feed's credentials stay on the server."""
+    from callboard_announcements import routes, store
+
     settings: Settings = context.config
     assert settings.feed is not None
     with context.http_client(settings.feed.client) as client:
@@ -219,6 +229,8 @@ def _has_team(entity: Mapping[str, Any]) -> bool:
 
 
 def card_context(context: EntityContext) -> Mapping[str, Any]:
+    from callboard_announcements import store
+
     if state.context is None:
         return {"posts": []}
     return {"posts": store.listed(state.context.database, _teams(context.entity), limit=5)}

@@ -11,9 +11,8 @@ from pydantic import BaseModel, Field
 
 from callboard.sdk import EntityRef, EntityRefError, PluginContext, current_access
 from callboard_announcements import store
+from callboard_announcements.permissions import CREATE, DELETE
 
-CREATE = "announcements.post.create"
-DELETE = "announcements.post.delete"
 POSTED = "announcements.posted"
 
 

@@ -16,7 +16,7 @@ import importlib.util
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typer import Typer
 
@@ -32,11 +32,13 @@ from callboard.sdk import (
     PluginStorage,
     hookimpl,
 )
-from callboard_aws import cli as commands
-from callboard_aws import demo, pages, store
-from callboard_aws.inventory import Inventory
 from callboard_aws.settings import SECRETS, Settings
-from callboard_aws.tables import metadata
+
+# The rest is imported inside the hooks that use it: every command loads every plugin before it runs,
+# and a plugin that imports its web routes, tables and clients here slows down even 'callboard --help'.
+if TYPE_CHECKING:
+    from callboard_aws import demo
+    from callboard_aws.inventory import Inventory
 
 CALLBOARD_PLUGIN_API = "1.4"
 DEPLOYMENTS_CHANGED = "deployments.changed"
@@ -59,16 +61,22 @@ def register_config() -> PluginConfig:
 
 @hookimpl
 def register_storage() -> PluginStorage:
+    from callboard_aws.tables import metadata
+
     return PluginStorage(metadata, HERE / "migrations")
 
 
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
-    return [PermissionSpec(pages.READ, "See the AWS accounts page and scan reports", "read")]
+    from callboard_aws.permissions import READ
+
+    return [PermissionSpec(READ, "See the AWS accounts page and scan reports", "read")]
 
 
 @hookimpl
 def register_entity_providers(context: PluginContext) -> list[EntityProvider]:
+    from callboard_aws import cli as commands
+
     inventory = _inventory(context)
     settings: Settings = context.config
     return [
@@ -83,6 +91,8 @@ def register_entity_providers(context: PluginContext) -> list[EntityProvider]:
 
 @hookimpl
 def register_routes(context: PluginContext) -> PluginRoutes:
+    from callboard_aws import pages
+
     return PluginRoutes(
         api=pages.api_router(_inventory(context)),
         pages=pages.pages_router(_inventory(context)),
@@ -93,6 +103,8 @@ def register_routes(context: PluginContext) -> PluginRoutes:
 
 @hookimpl
 def register_entity_cards() -> list[EntityCard]:
+    from callboard_aws import pages
+
     return [
         EntityCard(
             "aws-account",
@@ -124,11 +136,15 @@ def register_nav_items() -> list[NavItem]:
 
 @hookimpl
 def register_commands(cli: Typer, portal: CommandPortal) -> None:
+    from callboard_aws import cli as commands
+
     commands.add_commands(cli, portal)
 
 
 @hookimpl
 def startup(context: PluginContext) -> None:
+    from callboard_aws import demo
+
     inventory = _inventory(context)
     settings: Settings = context.config
     if settings.demo and state.moto is None:
@@ -153,6 +169,9 @@ def shutdown(context: PluginContext) -> None:
 
 
 def _inventory(context: PluginContext) -> Inventory:
+    from callboard_aws import demo
+    from callboard_aws.inventory import Inventory
+
     if state.inventory is None or state.inventory.context is not context:
         settings: Settings = context.config
         if settings.demo:
@@ -162,6 +181,8 @@ def _inventory(context: PluginContext) -> Inventory:
 
 
 def _deployments_changed(inventory: Inventory, payload: Mapping[str, Any]) -> None:
+    from callboard_aws import store
+
     running = payload.get("running")
     if isinstance(running, dict) and running:
         store.set_running(

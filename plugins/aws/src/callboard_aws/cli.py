@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import yaml
@@ -15,8 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from callboard.sdk import CommandPortal
-from callboard_aws.inventory import Inventory, ScanReport
-from callboard_aws.model import Account
+
+if TYPE_CHECKING:  # the scan's modules load when it runs, not with every command's --help
+    from callboard_aws.inventory import ScanReport
+    from callboard_aws.model import Account
 
 PROVIDER = "inventory"
 
@@ -36,6 +38,8 @@ def add_commands(cli: typer.Typer, portal: CommandPortal) -> None:
         ] = None,
     ) -> None:
         """Scan the organisation's accounts now; exits 1 when an account could not be read."""
+        from callboard_aws.inventory import Inventory
+
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         with portal.open(config) as session:
             context = session.context("aws")

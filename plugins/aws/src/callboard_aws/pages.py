@@ -15,9 +15,9 @@ from callboard.sdk import EntityContext, EntityRef, NotAllowedError, current_acc
 from callboard_aws import store
 from callboard_aws.entities import ACCOUNT_ID, CLOUD_ACCOUNT, CLUSTER, CLUSTER_NAME, UNOWNED, account_name
 from callboard_aws.inventory import TERRAFORM_ONLY, Inventory
+from callboard_aws.permissions import READ
 from callboard_aws.types import TYPES
 
-READ = "aws.read"
 #: Resource kinds in the order the page shows them, with their words.
 KINDS = [("kubernetes-cluster", "clusters"), ("database", "databases"), ("queue", "queues"), ("topic", "topics")]
 KINDS += [("function", "functions"), ("bucket", "buckets"), ("container-registry", "container registries")]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typer import Typer
 
@@ -37,13 +37,12 @@ from callboard.sdk import (
     ScheduledTask,
     hookimpl,
 )
-from callboard_change_events import backfill, demo, pages, routes, store
-from callboard_change_events import cli as commands
-from callboard_change_events.collator import RecentChanges
-from callboard_change_events.model import from_fields
-from callboard_change_events.service import CREATE, READ, ChangeEvents
 from callboard_change_events.settings import SECRETS, Settings
-from callboard_change_events.tables import metadata
+
+# The rest is imported inside the hooks that use it: every command loads every plugin before it runs,
+# and a plugin that imports its web routes, tables and clients here slows down even 'callboard --help'.
+if TYPE_CHECKING:
+    from callboard_change_events.service import ChangeEvents
 
 CALLBOARD_PLUGIN_API = "1.7"
 
@@ -69,11 +68,15 @@ def register_config() -> PluginConfig:
 
 @hookimpl
 def register_storage() -> PluginStorage:
+    from callboard_change_events.tables import metadata
+
     return PluginStorage(metadata, HERE / "migrations")
 
 
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
+    from callboard_change_events.permissions import CREATE, READ
+
     return [
         PermissionSpec(READ, "Read change events (of entities the caller may read)", "read"),
         PermissionSpec(CREATE, "Record change events through the API, CloudEvents or the command line", "create"),
@@ -82,6 +85,8 @@ def register_permissions() -> list[PermissionSpec]:
 
 @hookimpl
 def register_routes(context: PluginContext) -> PluginRoutes:
+    from callboard_change_events import pages, routes
+
     service = _service(context)
     return PluginRoutes(
         api=routes.api_router(service),
@@ -94,6 +99,8 @@ def register_routes(context: PluginContext) -> PluginRoutes:
 
 @hookimpl
 def register_scheduled_tasks(context: PluginContext) -> list[ScheduledTask]:
+    from callboard_change_events import backfill, demo
+
     service = _service(context)
     settings: Settings = context.config
     tasks = [ScheduledTask("retention", lambda: expire(service), every_seconds=3600.0, timeout_seconds=600.0)]
@@ -115,6 +122,8 @@ def register_scheduled_tasks(context: PluginContext) -> list[ScheduledTask]:
 
 @hookimpl
 def register_entity_tabs() -> list[EntityTab]:
+    from callboard_change_events import pages
+
     return [
         EntityTab(
             "changes",
@@ -130,6 +139,8 @@ def register_entity_tabs() -> list[EntityTab]:
 
 @hookimpl
 def register_entity_cards() -> list[EntityCard]:
+    from callboard_change_events import pages
+
     return [
         EntityCard(
             "recent-changes",
@@ -146,6 +157,8 @@ def register_entity_cards() -> list[EntityCard]:
 
 @hookimpl
 def register_home_cards() -> list[HomeCard]:
+    from callboard_change_events import pages
+
     return [
         HomeCard(
             "my-changes",
@@ -165,11 +178,15 @@ def register_nav_items() -> list[NavItem]:
 
 @hookimpl
 def register_search_collators() -> list[Any]:
+    from callboard_change_events.collator import RecentChanges
+
     return [RecentChanges(lambda: state.service)]
 
 
 @hookimpl
 def register_commands(cli: Typer) -> None:
+    from callboard_change_events import cli as commands
+
     commands.add_commands(cli)
 
 
@@ -190,6 +207,8 @@ def shutdown(context: PluginContext) -> None:
 def _heard(service: ChangeEvents, payload: Mapping[str, Any]) -> None:
     """A change another plugin observed (a CI run, a pipeline), in the generic API's fields: recorded once by
     its source and id, so a run seen by the GitHub webhook and by the GitHub Actions plugin is one event."""
+    from callboard_change_events.model import from_fields
+
     try:
         event = from_fields(payload, source=str(payload.get("source") or "plugin"), now=service.context.now())
         service.record(event, replay_checked=False)
@@ -198,12 +217,16 @@ def _heard(service: ChangeEvents, payload: Mapping[str, Any]) -> None:
 
 
 def _service(context: PluginContext) -> ChangeEvents:
+    from callboard_change_events.service import ChangeEvents
+
     if state.service is None or state.service.context is not context:
         state.service = ChangeEvents(context)
     return state.service
 
 
 def expire(service: ChangeEvents) -> int:
+    from callboard_change_events import store
+
     settings = service.settings
     now = service.context.now()
     cutoffs: dict[str | None, float] = {None: now - settings.retention.max_age_days * 86400}

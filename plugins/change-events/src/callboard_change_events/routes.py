@@ -20,7 +20,8 @@ from callboard.sdk import InputError, NotFoundError, current_access
 from callboard_change_events import store
 from callboard_change_events.ingress import Ignored, Refused, cloudevents, github, gitlab, pagerduty, signatures
 from callboard_change_events.model import from_fields, parse_time
-from callboard_change_events.service import CREATE, ChangeEvents, scope_ref
+from callboard_change_events.permissions import CREATE
+from callboard_change_events.service import ChangeEvents, scope_ref
 
 WEBHOOKS = ("/webhooks/github", "/webhooks/gitlab", "/webhooks/pagerduty")
 STREAM_POLL_SECONDS = 0.5

@@ -20,11 +20,10 @@ from callboard.sdk import (
 from callboard_change_events import correlation, mapping, store
 from callboard_change_events.ingress import Refused
 from callboard_change_events.model import ChangeEvent, checked, entity_ref, iso, parse_time
+from callboard_change_events.permissions import CREATE, READ
 from callboard_change_events.settings import Settings
 from callboard_change_events.writer import GroupWriter
 
-READ = "change-events.read"
-CREATE = "change-events.create"
 CREATED = "change-events.created"
 #: Entities an owner, system or domain filter may stand for (the largest teams own a few thousand).
 MAX_SCOPE = 5000

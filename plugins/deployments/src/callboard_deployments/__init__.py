@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from callboard.sdk import (
     CATALOG_ENTITY_CHANGED,
@@ -33,12 +31,15 @@ from callboard.sdk import (
     ScheduledTask,
     hookimpl,
 )
-from callboard_deployments import demo, pages, routes
-from callboard_deployments.grafana import DashboardFinder
-from callboard_deployments.service import OBSERVED, READ, Deployments, poll_argocd
 from callboard_deployments.settings import SECRETS, Settings
-from callboard_deployments.signals import SignalReader
-from callboard_deployments.tables import metadata
+
+# The rest is imported inside the hooks that use it: every command loads every plugin before it runs,
+# and a plugin that imports its web routes, tables and clients here slows down even 'callboard --help'.
+if TYPE_CHECKING:
+    from callboard_deployments import demo
+    from callboard_deployments.grafana import DashboardFinder
+    from callboard_deployments.service import Deployments
+    from callboard_deployments.signals import SignalReader
 
 CALLBOARD_PLUGIN_API = "1.3"
 CHANGE_EVENTS_CREATED = "change-events.created"
@@ -64,16 +65,22 @@ def register_config() -> PluginConfig:
 
 @hookimpl
 def register_storage() -> PluginStorage:
+    from callboard_deployments.tables import metadata
+
     return PluginStorage(metadata, HERE / "migrations")
 
 
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
+    from callboard_deployments.permissions import READ
+
     return [PermissionSpec(READ, "See which versions run where (for entities the caller may read)", "read")]
 
 
 @hookimpl
 def register_routes(context: PluginContext) -> PluginRoutes:
+    from callboard_deployments import pages, routes
+
     service = _service(context)
     assert state.signals is not None and state.dashboards is not None
     return PluginRoutes(
@@ -86,6 +93,8 @@ def register_routes(context: PluginContext) -> PluginRoutes:
 
 @hookimpl
 def register_scheduled_tasks(context: PluginContext) -> list[ScheduledTask]:
+    from callboard_deployments.service import poll_argocd
+
     service = _service(context)
     settings: Settings = context.config
     minutes = settings.watching.run_minutes
@@ -104,6 +113,8 @@ def register_scheduled_tasks(context: PluginContext) -> list[ScheduledTask]:
 
 @hookimpl
 def register_entity_tabs() -> list[EntityTab]:
+    from callboard_deployments import pages
+
     return [
         EntityTab(
             "deployments",
@@ -126,6 +137,9 @@ def register_nav_items() -> list[NavItem]:
 
 @hookimpl
 def startup(context: PluginContext) -> None:
+    from callboard_deployments import demo
+    from callboard_deployments.service import OBSERVED
+
     service = _service(context)
     settings: Settings = context.config
     if settings.demo and state.fleet is None:
@@ -146,6 +160,10 @@ def shutdown(context: PluginContext) -> None:
 
 
 def _service(context: PluginContext) -> Deployments:
+    from callboard_deployments.grafana import DashboardFinder
+    from callboard_deployments.service import Deployments
+    from callboard_deployments.signals import SignalReader
+
     if state.service is None or state.service.context is not context:
         state.service = Deployments(context)
         settings = state.service.settings
@@ -156,6 +174,8 @@ def _service(context: PluginContext) -> Deployments:
 
 def _client(context: PluginContext, name: str) -> Any:
     """The integration client; in the demo, the demo's Prometheus and Grafana (no integration is configured)."""
+    import httpx
+
     if state.fleet is not None and name == "demo-prometheus":
         return httpx.Client(base_url=state.fleet.prometheus_url, timeout=5.0)
     if state.fleet is not None and name == "demo-grafana":
@@ -164,6 +184,8 @@ def _client(context: PluginContext, name: str) -> Any:
 
 
 def _demo_step(service: Deployments) -> str:
+    from callboard_deployments import demo
+
     if state.fleet is None:
         return "no demo fleet"
     return demo.step(state.fleet, list(service.context.catalog.find({"kind": "component"}, limit=500)))

@@ -12,9 +12,9 @@ from callboard.sdk import EntityRef, NotAllowedError, PluginContext, current_acc
 from callboard_deployments import argocd, kube, store
 from callboard_deployments.matching import Matcher
 from callboard_deployments.model import HEALTH, Observation, Place, parse_time
+from callboard_deployments.permissions import READ
 from callboard_deployments.settings import Cluster, Settings, Target
 
-READ = "deployments.read"
 #: Published after each write that changed something: ``{"entityRefs": [...], "places": [...]}``.
 CHANGED = "deployments.changed"
 #: Another plugin reports versions by publishing ``{"source", "place", "items": [...], "complete": bool}``.

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callboard.sdk import (
     EntityCard,
@@ -26,10 +26,12 @@ from callboard.sdk import (
     UpstreamError,
     hookimpl,
 )
-from callboard_github_actions import routes, views
-from callboard_github_actions.github import GitHubActions
-from callboard_github_actions.service import ANNOTATION, RERUN, Actions
 from callboard_github_actions.settings import Settings
+
+# The rest is imported inside the hooks that use it: every command loads every plugin before it runs,
+# and a plugin that imports its web routes, tables and clients here slows down even 'callboard --help'.
+if TYPE_CHECKING:
+    from callboard_github_actions.service import Actions
 
 CALLBOARD_PLUGIN_API = "1.6"
 HERE = Path(__file__).parent
@@ -44,6 +46,8 @@ state = _State()
 
 
 def _actions(context: PluginContext) -> Actions:
+    from callboard_github_actions.service import Actions
+
     if state.actions is None or state.actions.context is not context:
         state.actions = Actions(context)
     return state.actions
@@ -59,6 +63,8 @@ def _tab_applies(entity: Any) -> bool:
 
 
 def _has_slug(entity: Any) -> bool:
+    from callboard_github_actions.service import ANNOTATION
+
     return bool((entity.get("metadata", {}).get("annotations") or {}).get(ANNOTATION))
 
 
@@ -69,6 +75,8 @@ def register_config() -> PluginConfig:
 
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
+    from callboard_github_actions.permissions import RERUN
+
     return [
         PermissionSpec(
             RERUN, "Re-run a workflow run of a service's repository", "update", resource="catalog-entity", opt_in=True
@@ -78,11 +86,15 @@ def register_permissions() -> list[PermissionSpec]:
 
 @hookimpl
 def register_routes(context: PluginContext) -> PluginRoutes:
+    from callboard_github_actions import routes
+
     return PluginRoutes(api=routes.api_router(_actions(context)))
 
 
 @hookimpl
 def register_entity_tabs() -> list[EntityTab]:
+    from callboard_github_actions import views
+
     return [
         EntityTab(
             "github-actions",
@@ -99,6 +111,8 @@ def register_entity_tabs() -> list[EntityTab]:
 
 @hookimpl
 def register_entity_cards() -> list[EntityCard]:
+    from callboard_github_actions import views
+
     return [
         EntityCard(
             "github-actions",
@@ -116,6 +130,8 @@ def register_entity_cards() -> list[EntityCard]:
 
 @hookimpl
 def register_health_checks(context: PluginContext) -> list[HealthCheck]:
+    from callboard_github_actions.github import GitHubActions
+
     actions = _actions(context)
 
     def credential() -> str | None:

@@ -20,11 +20,11 @@ from callboard.sdk import (
     decide_for_entity,
 )
 from callboard_github_actions.github import SLUG, GitHubActions, Job, Run, RunsPage, Workflow
+from callboard_github_actions.permissions import RERUN
 from callboard_github_actions.settings import Settings
 
 T = TypeVar("T")
 ANNOTATION = "github.com/project-slug"
-RERUN = "github-actions.run.rerun"
 #: Where the change events plugin listens for changes other plugins observed (no import between plugins).
 CHANGES = "change-events.record"
 #: Runs already passed on as changes, remembered so a refresh does not send them again.

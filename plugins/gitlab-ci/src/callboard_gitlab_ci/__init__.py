@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callboard.sdk import (
     EntityCard,
@@ -26,10 +26,12 @@ from callboard.sdk import (
     UpstreamError,
     hookimpl,
 )
-from callboard_gitlab_ci import routes, views
-from callboard_gitlab_ci.gitlab import GitLabCi
-from callboard_gitlab_ci.service import RETRY, Pipelines, project_of
 from callboard_gitlab_ci.settings import Settings
+
+# The rest is imported inside the hooks that use it: the portal's commands load every plugin before they run,
+# and a plugin that imports its web routes and GitLab client here slows down even 'callboard --help'.
+if TYPE_CHECKING:
+    from callboard_gitlab_ci.service import Pipelines
 
 CALLBOARD_PLUGIN_API = "1.6"
 TEMPLATES = str(Path(__file__).parent / "templates")
@@ -43,12 +45,16 @@ state = _State()
 
 
 def _pipelines(context: PluginContext) -> Pipelines:
+    from callboard_gitlab_ci.service import Pipelines
+
     if state.pipelines is None or state.pipelines.context is not context:
         state.pipelines = Pipelines(context)
     return state.pipelines
 
 
 def _has_project(entity: Any) -> bool:
+    from callboard_gitlab_ci.service import project_of
+
     return project_of(entity) is not None
 
 
@@ -59,6 +65,8 @@ def register_config() -> PluginConfig:
 
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
+    from callboard_gitlab_ci.permissions import RETRY
+
     return [
         PermissionSpec(
             RETRY, "Retry a pipeline of a service's GitLab project", "update", resource="catalog-entity", opt_in=True
@@ -68,11 +76,15 @@ def register_permissions() -> list[PermissionSpec]:
 
 @hookimpl
 def register_routes(context: PluginContext) -> PluginRoutes:
+    from callboard_gitlab_ci import routes
+
     return PluginRoutes(api=routes.api_router(_pipelines(context)))
 
 
 @hookimpl
 def register_entity_tabs() -> list[EntityTab]:
+    from callboard_gitlab_ci import views
+
     # Only where the entity names a GitLab project: a component without it gets the GitHub Actions tab's
     # explanation when that plugin is installed, not two "CI/CD" tabs saying the same.
     return [
@@ -91,6 +103,8 @@ def register_entity_tabs() -> list[EntityTab]:
 
 @hookimpl
 def register_entity_cards() -> list[EntityCard]:
+    from callboard_gitlab_ci import views
+
     return [
         EntityCard(
             "gitlab-ci",
@@ -108,6 +122,8 @@ def register_entity_cards() -> list[EntityCard]:
 
 @hookimpl
 def register_health_checks(context: PluginContext) -> list[HealthCheck]:
+    from callboard_gitlab_ci.gitlab import GitLabCi
+
     pipelines = _pipelines(context)
 
     def credential() -> str | None:

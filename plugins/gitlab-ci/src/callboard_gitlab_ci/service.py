@@ -20,12 +20,12 @@ from callboard.sdk import (
     decide_for_entity,
 )
 from callboard_gitlab_ci.gitlab import GitLabCi, Job, Pipeline
+from callboard_gitlab_ci.permissions import RETRY
 from callboard_gitlab_ci.settings import Settings
 
 T = TypeVar("T")
 SLUG = "gitlab.com/project-slug"
 PROJECT_ID = "gitlab.com/project-id"
-RETRY = "gitlab-ci.pipeline.retry"
 CHANGES = "change-events.record"
 PROJECT = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$")
 PUBLISHED_MEMORY = 5000

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callboard.sdk import (
     EntityCard,
@@ -21,9 +21,12 @@ from callboard.sdk import (
     UpstreamError,
     hookimpl,
 )
-from callboard_jira import routes, views
-from callboard_jira.service import PROJECT_KEY, Issues, annotations_of
 from callboard_jira.settings import SECRETS, Settings
+
+# The rest is imported inside the hooks that use it: every command loads every plugin before it runs,
+# and a plugin that imports its web routes, tables and clients here slows down even 'callboard --help'.
+if TYPE_CHECKING:
+    from callboard_jira.service import Issues
 
 CALLBOARD_PLUGIN_API = "1.6"
 HERE = Path(__file__).parent
@@ -38,6 +41,8 @@ state = _State()
 
 
 def _issues(context: PluginContext) -> Issues:
+    from callboard_jira.service import Issues
+
     if state.issues is None or state.issues.context is not context:
         state.issues = Issues(context)
     return state.issues
@@ -48,6 +53,8 @@ def _is_component(entity: Any) -> bool:
 
 
 def _has_key(entity: Any) -> bool:
+    from callboard_jira.service import PROJECT_KEY, annotations_of
+
     return bool(annotations_of(entity).get(PROJECT_KEY))
 
 
@@ -58,11 +65,15 @@ def register_config() -> PluginConfig:
 
 @hookimpl
 def register_routes(context: PluginContext) -> PluginRoutes:
+    from callboard_jira import routes
+
     return PluginRoutes(api=routes.api_router(_issues(context)), static=HERE / "static")
 
 
 @hookimpl
 def register_entity_tabs() -> list[EntityTab]:
+    from callboard_jira import views
+
     return [
         EntityTab(
             "jira",
@@ -79,6 +90,8 @@ def register_entity_tabs() -> list[EntityTab]:
 
 @hookimpl
 def register_entity_cards() -> list[EntityCard]:
+    from callboard_jira import views
+
     return [
         EntityCard(
             "jira",

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callboard.sdk import (
     EntityCard,
@@ -23,9 +23,12 @@ from callboard.sdk import (
     UpstreamError,
     hookimpl,
 )
-from callboard_pagerduty import routes, views
-from callboard_pagerduty.service import CREATE, OnCall, matched
 from callboard_pagerduty.settings import SECRETS, Settings
+
+# The rest is imported inside the hooks that use it: every command loads every plugin before it runs,
+# and a plugin that imports its web routes, tables and clients here slows down even 'callboard --help'.
+if TYPE_CHECKING:
+    from callboard_pagerduty.service import OnCall
 
 CALLBOARD_PLUGIN_API = "1.6"
 TEMPLATES = str(Path(__file__).parent / "templates")
@@ -39,6 +42,8 @@ state = _State()
 
 
 def _on_call(context: PluginContext) -> OnCall:
+    from callboard_pagerduty.service import OnCall
+
     if state.on_call is None or state.on_call.context is not context:
         state.on_call = OnCall(context)
     return state.on_call
@@ -55,6 +60,8 @@ def register_config() -> PluginConfig:
 
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
+    from callboard_pagerduty.permissions import CREATE
+
     return [
         PermissionSpec(
             CREATE,
@@ -68,11 +75,15 @@ def register_permissions() -> list[PermissionSpec]:
 
 @hookimpl
 def register_routes(context: PluginContext) -> PluginRoutes:
+    from callboard_pagerduty import routes
+
     return PluginRoutes(api=routes.api_router(_on_call(context)))
 
 
 @hookimpl
 def register_entity_tabs() -> list[EntityTab]:
+    from callboard_pagerduty import views
+
     return [
         EntityTab(
             "pagerduty",
@@ -89,6 +100,9 @@ def register_entity_tabs() -> list[EntityTab]:
 
 @hookimpl
 def register_entity_cards() -> list[EntityCard]:
+    from callboard_pagerduty import views
+    from callboard_pagerduty.service import matched
+
     return [
         EntityCard(
             "pagerduty",

@@ -22,11 +22,11 @@ from callboard.sdk import (
     decide_for_entity,
 )
 from callboard_pagerduty.pagerduty import ACCEPT, Change, Incident, PagerDutyApi, Service, Shift, trigger
+from callboard_pagerduty.permissions import CREATE
 from callboard_pagerduty.settings import Settings
 
 SERVICE_ID = "pagerduty.com/service-id"
 INTEGRATION_KEY = "pagerduty.com/integration-key"
-CREATE = "pagerduty.incident.create"
 #: PagerDuty's limit on an event's summary.
 SUMMARY_LIMIT = 1024
 #: Services shown on a team's page (each is one cached overview).

@@ -1,0 +1,5 @@
+"""The permissions this plugin checks, by name; a module of its own so that declaring them at start-up
+loads nothing else."""
+
+CREATE = "announcements.post.create"
+DELETE = "announcements.post.delete"

@@ -1,0 +1,107 @@
+"""What a user installs: the wheel `make dist` builds, in a clean virtualenv with nothing of this checkout, runs
+the demo and serves the portal's pages and its front-end files (no npm on the user's machine)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import free_port
+
+REPO = Path(__file__).resolve().parent.parent
+UV = Path(sys.executable).with_name("uv")
+
+
+def _run(*command: str | Path, cwd: Path | None = None) -> str:
+    arguments = [str(part) for part in command]
+    done = subprocess.run(arguments, capture_output=True, text=True, cwd=cwd, timeout=600, check=False)
+    assert done.returncode == 0, f"{' '.join(map(str, command))}\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    _run(UV, "build", "--wheel", "--quiet", "--out-dir", out, REPO)
+    (built,) = out.glob("callboard-*.whl")
+    return built
+
+
+def test_the_wheel_carries_the_front_end_and_the_type_marker_and_no_tests(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for shipped in (
+        "callboard/web/static/vendor/htmx/htmx.min.js",
+        "callboard/web/static/vendor/elkjs/elk.bundled.js",
+        "callboard/web/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        "callboard/py.typed",
+        "callboard/demo/catalog/components.yaml",
+        "callboard/storage/migrations/env.py",
+    ):
+        assert shipped in names, shipped
+    assert not [name for name in names if name.startswith(("tests/", "benchmarks/", "frontend/"))]
+    version = re.match(r"callboard-([^-]+)-py3-none-any\.whl", wheel.name)
+    assert version and re.match(r"\d+\.\d+", version.group(1)), wheel.name  # from the git tag, or its fallback
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtualenv of its own with the wheel and its dependencies from the package index, nothing else."""
+    venv = tmp_path_factory.mktemp("venv") / "env"
+    _run(UV, "venv", "--quiet", "--python", sys.executable, venv)
+    _run(UV, "pip", "install", "--quiet", "--python", venv / "bin" / "python", wheel)
+    return venv
+
+
+@pytest.fixture(scope="module")
+def demo(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    folder = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    log = (folder / "demo.log").open("w+")
+    process = subprocess.Popen(
+        [str(installed / "bin" / "callboard"), "demo", "--port", str(port), "--data-dir", str(folder / "data")],
+        cwd=folder,  # not the checkout: nothing of it may be needed
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert process.poll() is None, (folder / "demo.log").read_text("utf-8")
+            try:
+                if httpx.get(f"{url}/.backstage/health/v1/readiness", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            raise AssertionError("the demo did not answer: " + (folder / "demo.log").read_text("utf-8"))
+        token = re.search(r"API token: (\S+)", (folder / "demo.log").read_text("utf-8"))
+        assert token, (folder / "demo.log").read_text("utf-8")
+        yield url, token.group(1)
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.close()
+
+
+def test_the_installed_demo_serves_the_catalog_and_its_front_end_files(demo: tuple[str, str], installed: Path) -> None:
+    url, token = demo
+    components = httpx.get(
+        f"{url}/api/catalog/entities", params={"filter": "kind=component"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert components.status_code == 200 and len(components.json()) > 10
+    for asset in ("htmx/htmx.min.js", "elkjs/elk.bundled.js"):
+        assert httpx.get(f"{url}/static/vendor/{asset}").status_code == 200
+    sign_in = httpx.get(f"{url}/", headers={"Accept": "text/html"}, follow_redirects=True)
+    assert "Continue as guest" in sign_in.text
+    version = _run(installed / "bin" / "callboard", "version")
+    assert re.match(r"callboard \d+\.\d+", version), version
