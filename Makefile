@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode
 	# The change events, deployments, AWS inventory and integration (CI/CD, on-call, issues) plugins are part of the product as the demo shows them; the announcements example stays
 	# out of the environment (its tests install it the way a user would, and uninstall it).
-	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode --package callboard-change-events --package callboard-deployments --package callboard-aws --package callboard-github-actions --package callboard-pagerduty --package callboard-jira --package callboard-gitlab-ci
+	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode --package callboard-change-events --package callboard-deployments --package callboard-aws --package callboard-github-actions --package callboard-pagerduty --package callboard-jira --package callboard-gitlab-ci --package callboard-org
 	# Callboard's own modules too (an editable install): where PYTHONDONTWRITEBYTECODE is set, each command would
 	# compile them again on every run (about a second of `callboard --help`).
 	$(BIN)/python -m compileall -q -x '/templates/' src plugins/*/src

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 #: Loaded only by commands that serve pages or open a database.
-HEAVY = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "psycopg", "alembic", "jinja2", "authlib", "boto3")
+HEAVY = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "psycopg", "alembic", "jinja2", "authlib", "boto3", "ldap3")
 
 PROBE = """
 import json, sys

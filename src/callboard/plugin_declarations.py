@@ -66,7 +66,10 @@ def declare(plugins: PluginManager, settings: Settings) -> PluginDeclarations:
         path = (spec.key,) if spec.key else ("plugins", plugin)
         extra = getattr(settings, "model_extra", None) or {}
         raw = dict((extra.get(spec.key) if spec.key else section.get(plugin)) or {})
-        raw.update({key: extra[key] for key in spec.shared_keys if key in extra})
+        for shared in spec.shared_keys:
+            value = _shared_value(settings, shared)
+            if value is not None:
+                raw[shared.rsplit(".", 1)[-1]] = value
         found.configs[plugin] = _validate(spec.model, raw, path, settings, spec.shared_keys)
         found.config_specs[plugin] = spec
         if settings.loaded is not None:
@@ -100,11 +103,26 @@ def _validate(
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        origin = settings.loaded.origin(path) if settings.loaded else "app-config"
+        # A shared key (Backstage's ``kubernetes``, ``catalog.providers.ldapOrg``) is named from the top, where
+        # the adopter wrote it.
+        parents = {key.rsplit(".", 1)[-1]: tuple(key.split(".")[:-1]) for key in shared}
         problems = []
         for problem in error.errors():
-            # A shared key (Backstage's ``kubernetes``) is named from the top, where the adopter wrote it.
-            at = () if problem["loc"] and problem["loc"][0] in shared else path
-            key = ".".join((*at, *(str(part) for part in problem["loc"])))
-            problems.append(f"{origin}: {key}: {problem['msg']}")
+            first = str(problem["loc"][0]) if problem["loc"] else ""
+            where = (*parents.get(first, path), *(str(part) for part in problem["loc"]))
+            origin = settings.loaded.origin(where) if settings.loaded else "app-config"
+            problems.append(f"{origin}: {'.'.join(where)}: {problem['msg']}")
         raise ConfigError("invalid plugin configuration:\n  " + "\n  ".join(problems)) from None
+
+
+def _shared_value(settings: Settings, key: str) -> Any:
+    """The value at a dotted key of the whole configuration (``kubernetes``, ``catalog.providers.ldapOrg``)."""
+    first, *rest = key.split(".")
+    if settings.loaded is not None:
+        value: Any = settings.loaded.data.get(first)
+    else:
+        extra = getattr(settings, "model_extra", None) or {}
+        value = extra.get(first)
+    for part in rest:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

@@ -33,6 +33,19 @@ def test_plugin_settings_errors_name_the_file_the_key_and_the_reason(tmp_path: P
     assert "less than or equal to 10" in str(raised.value)
 
 
+def test_a_key_a_plugin_shares_under_catalog_is_named_from_the_top_when_wrong(tmp_path: Path) -> None:
+    # The org plugin reads Backstage's catalog.providers.ldapOrg (a dotted shared key, plugin API 1.8).
+    import callboard_org
+
+    path = tmp_path / "app-config.yaml"
+    wrong = {"target": "https://ds.example", "users": {"dn": "ou=people,dc=example"}}
+    path.write_text(yaml.safe_dump({"catalog": {"providers": {"ldapOrg": {"corp": wrong}}}}))
+    with pytest.raises(ConfigError) as raised:
+        create_callboard(load_settings([path]), plugin_manager_with({"org": callboard_org}))
+    assert f"{path}: catalog.providers.ldapOrg.corp.target:" in str(raised.value)
+    assert "ldap://host:port" in str(raised.value)
+
+
 def test_plugin_secrets_are_redacted_in_config_print(tmp_path: Path) -> None:
     loaded = LoadedConfig({"plugins": {"probe": {"apiToken": "s3cr3t-value", "greeting": "hi"}}}, [])
     callboard = create_callboard(settings_from(loaded), plugin_manager_with({"probe": probe_plugin}))

@@ -31,9 +31,9 @@ class PluginConfig:
 
     ``key`` claims a top-level key instead (a Backstage plugin's own, such as ``announcements``). ``secrets``
     name fields that ``callboard config print`` shows as ``<redacted>`` (dotted for nested ones:
-    ``github.webhookSecret``). ``shared_keys`` are top-level keys the plugin reads as well as its own, such as
-    Backstage's ``kubernetes``, so an adopter's config carries over: each arrives in the model as a field of
-    that name (plugin API 1.3).
+    ``github.webhookSecret``). ``shared_keys`` are keys the plugin reads as well as its own, such as Backstage's
+    ``kubernetes`` (plugin API 1.3) or a dotted path such as ``catalog.providers.ldapOrg`` (1.8), so an adopter's
+    config carries over: each arrives in the model as a field named by its last part (``ldapOrg``).
     """
 
     model: type[BaseModel]

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
         relation_targets,
     )
     from callboard.core.relations import REVERSE as RELATION_REVERSE
+    from callboard.core.schedule import TaskSchedule
     from callboard.core.upstream import Fetched, UpstreamCache, UpstreamError, check_response
     from callboard.discovery.api import Fact, RepoView, entity_name
     from callboard.plugins import PLUGIN_API_VERSION
@@ -173,6 +174,7 @@ __all__ = [
     "ScheduledTask",
     "SearchDocument",
     "SignInFlow",
+    "TaskSchedule",
     "UpstreamCache",
     "UpstreamError",
     "check_branch",

@@ -1,0 +1,93 @@
+"""Your organisation's people: Users and Groups from where the organisation keeps them, written against
+``callboard.sdk`` only.
+
+- config: Backstage's ``catalog.providers.ldapOrg.<id>`` (target, bind, tls, users, groups, vendor, schedule),
+  read as Backstage's LDAP module reads it
+- entity providers: ``ldap-<id>`` per configured directory, on its schedule (one replica at a time); each run
+  replaces that directory's Users and Groups, so people who left become orphans, as in Backstage
+- health check: each directory accepts the bind
+- command: ``callboard org read`` reads the directories now and prints what was found
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from callboard.sdk import (
+    CommandPortal,
+    EntityProvider,
+    HealthCheck,
+    PluginConfig,
+    PluginContext,
+    ProviderConnection,
+    UpstreamError,
+    hookimpl,
+)
+from callboard_org.settings import LdapProvider, Settings
+
+# The LDAP client is imported inside the hooks that use it: every command loads every plugin before it runs.
+if TYPE_CHECKING:
+    from typer import Typer
+
+CALLBOARD_PLUGIN_API = "1.8"
+
+
+@hookimpl
+def register_config() -> PluginConfig:
+    return PluginConfig(Settings, shared_keys=("catalog.providers.ldapOrg",))
+
+
+@hookimpl
+def register_entity_providers(context: PluginContext) -> list[EntityProvider]:
+    settings: Settings = context.config
+    return [
+        EntityProvider(
+            f"ldap-{provider_id}",
+            _refresh(provider_id, provider),
+            every_seconds=provider.schedule.frequency_seconds,
+            timeout_seconds=provider.schedule.timeout_seconds,
+        )
+        for provider_id, provider in settings.ldap_org.items()
+    ]
+
+
+def _refresh(provider_id: str, provider: LdapProvider) -> Callable[[ProviderConnection], str]:
+    def refresh(connection: ProviderConnection) -> str:
+        from callboard_org.ldap_reader import read, with_locations
+
+        org = read(provider)
+        connection.replace([with_locations(provider_id, entity) for entity in org.entities])
+        skipped = f"; skipped {len(org.skipped)}: {'; '.join(org.skipped[:5])}" if org.skipped else ""
+        return f"{len(org.users)} users and {len(org.groups)} groups from {provider.target}{skipped}"
+
+    return refresh
+
+
+@hookimpl
+def register_health_checks(context: PluginContext) -> list[HealthCheck]:
+    settings: Settings = context.config
+
+    def bind(provider: LdapProvider) -> Callable[[], str | None]:
+        def check() -> str | None:
+            from callboard_org.ldap_reader import connect
+
+            try:
+                connect(provider).unbind()
+            except UpstreamError as error:
+                return str(error)
+            return None
+
+        return check
+
+    return [
+        HealthCheck(f"ldap-{provider_id}", f"{provider.target} accepts the bind", bind(provider))
+        for provider_id, provider in settings.ldap_org.items()
+    ]
+
+
+@hookimpl
+def register_commands(cli: Typer, portal: CommandPortal) -> None:
+    from callboard_org.cli import add_commands
+
+    add_commands(cli, portal)
