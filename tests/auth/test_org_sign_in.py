@@ -1,6 +1,7 @@
-"""People sign in as who the directory says they are: Users and Groups loaded from a real OpenLDAP (Debian's
-slapd) by the org plugin, then an OpenID Connect sign-in whose email matches one of them, with ownership through
-the directory's nested groups. No catalog-info.yaml lists anyone."""
+"""People sign in as who the organisation says they are: Users and Groups loaded by the org plugin from a real
+OpenLDAP (Debian's slapd) and from a GitHub organisation (the GitHub stand-in's GraphQL API), then an OpenID
+Connect sign-in whose email matches a directory entry, and a GitHub sign-in whose login matches a member, each
+with ownership through their groups. No catalog-info.yaml lists anyone."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 
 import callboard_org
 from callboard.app import Runtime
+from callboard.standins import VendorStandIns
+from callboard.standins.github_org import Member, Organisation, OrgTeam
 from callboard_org.testing import Person, Slapd, Team, provider_config
 from tests.auth.conftest import portal_config
 from tests.auth.fakes import FakeGithub, FakeOidc, Upstream
@@ -24,6 +27,7 @@ class Directory:
     url: str
     runtime: Runtime
     oidc: FakeOidc
+    github: FakeGithub
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -40,6 +44,7 @@ def directory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         )
         oidc, github, upstream = FakeOidc(), FakeGithub(), Upstream()
         with (
+            VendorStandIns() as vendors,
             Server(oidc.app) as oidc_server,
             Server(github.app) as github_server,
             Server(upstream.app) as upstream_server,
@@ -50,15 +55,30 @@ def directory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
             config = portal_config(
                 write_catalog(tmp / "repo"), database, port, oidc_server.url, github_server.url, upstream_server.url
             )
-            config["catalog"]["providers"] = {"ldapOrg": {"corp": dict(provider_config(slapd.url))}}
+            vendors.github.orgs.add(
+                Organisation(
+                    "northwind",
+                    [Member("octocat", "The Octocat"), Member("hubot")],
+                    [
+                        OrgTeam("web", "Web", members=["octocat"]),
+                        OrgTeam("site", "Site", parent="web", members=["hubot"]),
+                    ],
+                )
+            )
+            config["catalog"]["providers"] = {
+                "ldapOrg": {"corp": dict(provider_config(slapd.url))},
+                "githubOrg": {"id": "public", "orgs": ["northwind"]},
+            }
+            config["integrations"] = {"github": [{"host": "github.com", "apiBaseUrl": f"{vendors.url}/github"}]}
             runtime = make_runtime(config, tmp, plugins={"org": callboard_org})
             try:
-                run = runtime.scheduler.run_now("org.provider.ldap-corp", by="test")
-                assert run.status == "succeeded", run.error
+                for provider in ("org.provider.ldap-corp", "org.provider.github-public"):
+                    run = runtime.scheduler.run_now(provider, by="test")
+                    assert run.status == "succeeded", run.error
                 runtime.catalog.sync_locations()
                 runtime.engine.run_until_idle(60)
                 with Server(runtime.web, port=port) as server:
-                    yield Directory(server.url, runtime, oidc)
+                    yield Directory(server.url, runtime, oidc, github)
             finally:
                 runtime.close()
     finally:
@@ -88,3 +108,15 @@ def test_someone_the_directory_does_not_know_is_refused(directory: Directory) ->
         assert "/signin?error=" in str(refused.url)
         assert "no User entity in the catalog matches" in refused.text
         assert "callboard_session" not in browser.cookies
+
+
+def test_a_member_of_the_github_organisation_signs_in_with_github(directory: Directory) -> None:
+    directory.github.user = {"login": "hubot", "id": 9, "name": None, "email": None}
+    with httpx.Client(follow_redirects=True, timeout=30, headers={"accept": "text/html"}) as browser:
+        signed_in = browser.get(f"{directory.url}/api/auth/github/start", params={"return": "/catalog"})
+        assert str(signed_in.url) == f"{directory.url}/catalog"
+        session = browser.get(f"{directory.url}/api/auth/session", headers={"X-Requested-With": "XMLHttpRequest"})
+    identity = session.json()["backstageIdentity"]["identity"]
+    assert identity["userEntityRef"] == "user:default/hubot"
+    # Their team in the organisation's namespace, and its parent team.
+    assert identity["ownershipEntityRefs"] == ["user:default/hubot", "group:northwind/site", "group:northwind/web"]

@@ -4,6 +4,7 @@ timeouts, retries with backoff for idempotent calls, and a hook that sees every 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -122,6 +123,22 @@ def _auth_headers(kind: str, entry: Mapping[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def is_write(request: httpx.Request) -> bool:
+    """Whether a call changes something at the vendor: every POST, PUT, PATCH and DELETE, except a GraphQL query
+    (a POST to ``.../graphql`` whose document is a ``query``), which only reads; a mutation is a write."""
+    if request.method not in WRITE_METHODS:
+        return False
+    if request.method != "POST" or not request.url.path.endswith("/graphql"):
+        return True
+    try:
+        document = str(json.loads(request.content).get("query", ""))
+    except (ValueError, AttributeError, httpx.RequestNotRead):
+        return True
+    lines = [line.strip() for line in document.splitlines() if line.strip() and not line.strip().startswith("#")]
+    first = lines[0] if lines else ""
+    return not (first.startswith("query") or first.startswith("{"))
+
+
 def build_client(
     targets: Mapping[str, ClientTarget],
     name: str,
@@ -138,7 +155,7 @@ def build_client(
         )
 
     def audit_writes(response: httpx.Response) -> None:
-        if on_write is not None and response.request.method in WRITE_METHODS:
+        if on_write is not None and is_write(response.request):
             on_write(response.request, response)
 
     return httpx.Client(

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from callboard.standins.base import Vendor, error, iso, number, seeded, sha
+from callboard.standins.github_org import GitHubOrgs
 
 WORKFLOWS = (
     ("CI", ".github/workflows/ci.yml", ("lint", "test (3.12)", "build")),
@@ -69,6 +70,8 @@ class GitHub(Vendor):
         #: Installations: owner (lower-case) to installation id.
         self.installations: dict[str, int] = {}
         self.reruns: list[tuple[str, int]] = []
+        #: Organisations' members and teams, for the GraphQL endpoint (``callboard.standins.github_org``).
+        self.orgs = GitHubOrgs()
 
     def credential(self, request: Request) -> str:
         value = request.headers.get("authorization", "")
@@ -248,6 +251,7 @@ class GitHub(Vendor):
                 Route("/repos/{owner}/{repo}/actions/runs/{run:int}/jobs", guarded(self.jobs), methods=["GET"]),
                 Route("/repos/{owner}/{repo}/actions/runs/{run:int}/rerun", guarded(self.rerun), methods=["POST"]),
                 Route("/rate_limit", guarded(self.rate_limit), methods=["GET"]),
+                Route("/graphql", guarded(self.orgs.graphql), methods=["POST"]),
             ]
         )
 

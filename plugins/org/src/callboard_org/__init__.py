@@ -2,9 +2,9 @@
 ``callboard.sdk`` only.
 
 - config: Backstage's ``catalog.providers.ldapOrg.<id>`` (target, bind, tls, users, groups, vendor, schedule),
-  read as Backstage's LDAP module reads it
-- entity providers: ``ldap-<id>`` per configured directory, on its schedule (one replica at a time); each run
-  replaces that directory's Users and Groups, so people who left become orphans, as in Backstage
+  read as Backstage's LDAP module reads it, and ``catalog.providers.githubOrg`` (id, githubUrl, orgs, schedule)
+- entity providers: ``ldap-<id>`` per configured directory and ``github-<id>`` per GitHub provider, on their
+  schedules (one replica at a time); each run replaces its Users and Groups, so people who left leave
 - health check: each directory accepts the bind
 - command: ``callboard org read`` reads the directories now and prints what was found
 """
@@ -18,13 +18,14 @@ from callboard.sdk import (
     CommandPortal,
     EntityProvider,
     HealthCheck,
+    NotFoundError,
     PluginConfig,
     PluginContext,
     ProviderConnection,
     UpstreamError,
     hookimpl,
 )
-from callboard_org.settings import LdapProvider, Settings
+from callboard_org.settings import GithubOrgProvider, LdapProvider, Settings
 
 # The LDAP client is imported inside the hooks that use it: every command loads every plugin before it runs.
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ CALLBOARD_PLUGIN_API = "1.8"
 
 @hookimpl
 def register_config() -> PluginConfig:
-    return PluginConfig(Settings, shared_keys=("catalog.providers.ldapOrg",))
+    return PluginConfig(Settings, shared_keys=("catalog.providers.ldapOrg", "catalog.providers.githubOrg"))
 
 
 @hookimpl
@@ -49,7 +50,31 @@ def register_entity_providers(context: PluginContext) -> list[EntityProvider]:
             timeout_seconds=provider.schedule.timeout_seconds,
         )
         for provider_id, provider in settings.ldap_org.items()
+    ] + [
+        EntityProvider(
+            f"github-{provider.id}",
+            _refresh_github(context, provider),
+            every_seconds=provider.schedule.frequency_seconds,
+            timeout_seconds=provider.schedule.timeout_seconds,
+        )
+        for provider in settings.github_org
     ]
+
+
+def _refresh_github(context: PluginContext, provider: GithubOrgProvider) -> Callable[[ProviderConnection], str]:
+    def refresh(connection: ProviderConnection) -> str:
+        from callboard_org.github_reader import client_name, read_organisations
+
+        try:
+            http = context.http_client(client_name(provider))
+        except NotFoundError as missing:
+            raise UpstreamError(f"{missing} (catalog.providers.githubOrg reads through integrations.github)") from None
+        with http:
+            org = read_organisations(http, provider)
+        connection.replace(org.entities)
+        return f"{len(org.users)} users and {len(org.groups)} teams from {', '.join(provider.orgs)}"
+
+    return refresh
 
 
 def _refresh(provider_id: str, provider: LdapProvider) -> Callable[[ProviderConnection], str]:

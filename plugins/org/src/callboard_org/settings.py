@@ -130,8 +130,33 @@ class LdapProvider(BaseModel):
         return value.rstrip("/")
 
 
+class GithubOrgProvider(BaseModel):
+    """One entry of ``catalog.providers.githubOrg`` (Backstage's multi-organisation GitHub provider)."""
+
+    model_config = CAMEL
+    id: str = "default"
+    github_url: str = Field("https://github.com", alias="githubUrl")
+    orgs: list[str] = Field(min_length=1)
+    schedule: TaskSchedule = Field(default_factory=lambda: TaskSchedule.model_validate({}))
+    #: Backstage puts each organisation's teams in a namespace named after it, unless this is true.
+    always_use_default_namespace: bool = Field(False, alias="alwaysUseDefaultNamespace")
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,40}", value):
+            raise ValueError("id names the provider's scheduled task: lower-case letters, digits and dashes")
+        return value
+
+
 class Settings(BaseModel):
-    """``catalog.providers.ldapOrg``: one provider per id."""
+    """``catalog.providers.ldapOrg`` (one directory per id) and ``catalog.providers.githubOrg`` (one or a list)."""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
     ldap_org: dict[str, LdapProvider] = Field(default_factory=dict, alias="ldapOrg")
+    github_org: list[GithubOrgProvider] = Field(default_factory=list, alias="githubOrg")
+
+    @field_validator("github_org", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
