@@ -188,13 +188,24 @@ def config_print(config: ConfigOption = None) -> None:
 
 @config_cli.command("check")
 def config_check(config: ConfigOption = None) -> None:
-    """Load and validate the configuration; print which files were read and the kinds that are known."""
+    """Load and validate the configuration; print which files were read and the kinds that are known, and warn
+    about Backstage settings Callboard ignores that would change what Backstage does."""
     callboard = _callboard(config)
     loaded = callboard.settings.loaded
     files = ", ".join(str(path) for path in loaded.files) if loaded and loaded.files else "none (defaults)"
     sys.stdout.write(f"configuration is valid; files: {files}\n")
     kinds = ", ".join(sorted({kind.kind for kind in callboard.kinds.kinds}))
     sys.stdout.write(f"kinds: {kinds}\n")
+    from callboard.backstage_config import ignored_with_effect
+
+    for path, key in ignored_with_effect(loaded.data if loaded else {}):
+        where = loaded.origin(path) if loaded else "app-config"
+        err.print(
+            f"[yellow]warning:[/yellow] {where}: {'.'.join(path)} is a Backstage setting Callboard ignores"
+            + (f" ({escape(key.note)})" if key.note else "")
+            + "; see 'Coming from Backstage' in the docs",
+            highlight=False,
+        )
 
 
 def _runtime(config: list[Path] | None) -> Runtime:
