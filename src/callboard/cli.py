@@ -26,7 +26,9 @@ from callboard.catalog.descriptors import Document, parse_documents
 from callboard.catalog.filters import Condition
 from callboard.catalog.kinds import KindSchemaError
 from callboard.catalog.validation import DocumentVerdict, find_descriptor_files, repository_root
+from callboard.cli_db import db_cli
 from callboard.cli_discover import discover_cli
+from callboard.cli_doctor import doctor_command
 from callboard.cli_help import use_readable_value_names
 from callboard.cli_plugins import plugins_cli, tasks_cli
 from callboard.cli_portal import CommandPortal
@@ -49,10 +51,8 @@ use_readable_value_names()
 cli = typer.Typer(help="Callboard: an internal developer portal that speaks Backstage.", no_args_is_help=True)
 catalog_cli = typer.Typer(help="Validate descriptor files; export and import the catalog.", no_args_is_help=True)
 config_cli = typer.Typer(help="Inspect app-config.", no_args_is_help=True)
-db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(catalog_cli, name="catalog")
 cli.add_typer(config_cli, name="config")
-cli.add_typer(db_cli, name="db")
 docs_cli = typer.Typer(help="Build and publish TechDocs sites (like Backstage's techdocs-cli).", no_args_is_help=True)
 cli.add_typer(docs_cli, name="docs")
 template_cli = typer.Typer(help="Run software templates locally (for template authors).", no_args_is_help=True)
@@ -208,13 +208,13 @@ def config_check(config: ConfigOption = None) -> None:
         )
 
 
-def _runtime(config: list[Path] | None) -> Runtime:
+def _runtime(config: list[Path] | None, *, migrate: bool = True) -> Runtime:
     from callboard.app import create_runtime
     from callboard.storage.db import DatabaseConfigError, DatabaseUnavailable
 
     callboard = _callboard(config)
     try:
-        return create_runtime(callboard)
+        return create_runtime(callboard, migrate=migrate)
     except (DatabaseConfigError, DatabaseUnavailable) as error:
         err.print(f"[red]error:[/red] cannot open the database: {error}")
         raise typer.Exit(2) from None
@@ -281,19 +281,6 @@ def demo(
         f"'http://127.0.0.1:{port}/api/catalog/entities?filter=kind=component&limit=5'"
     )
     serve_web(runtime, "127.0.0.1", port, worker=True)
-
-
-@db_cli.command("upgrade")
-def db_upgrade(config: ConfigOption = None) -> None:
-    """Apply pending database migrations (also done at every start-up)."""
-    from callboard.storage.migrate import head_revision
-    from callboard.storage.plugin_migrate import plugin_head
-
-    runtime = _runtime(config)
-    sys.stdout.write(f"database {runtime.database.describe()} is at revision {head_revision()}\n")
-    for plugin, storage in runtime.callboard.declarations.storage.items():
-        sys.stdout.write(f"  plugin {plugin}: revision {plugin_head(plugin, storage.migrations)}\n")
-    runtime.close()
 
 
 @cli.command("audit")
@@ -471,6 +458,8 @@ def version() -> None:
 
 
 cli.add_typer(search_cli(_runtime, err), name="search")
+cli.add_typer(db_cli(_runtime, err), name="db")
+cli.command("doctor")(doctor_command(_callboard, lambda config: _runtime(config, migrate=False), err))
 add_serve_commands(cli, _runtime, err)
 cli.add_typer(plugins_cli(_runtime, err), name="plugins")
 cli.add_typer(tasks_cli(_runtime, err), name="tasks")

@@ -34,5 +34,11 @@ def upgrade(database: Database) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def current_revision(database: Database) -> str | None:
+    """The revision the database is at (None for an empty one), without changing it."""
+    with database.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
