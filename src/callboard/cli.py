@@ -233,6 +233,7 @@ def demo(
     from callboard.demo import catalog_root, demo_config
     from callboard.demo import vendors as demo_vendors
     from callboard.demo.sample_repos import write_sample_repos
+    from callboard.logs import configure_logging
     from callboard.storage.db import DatabaseConfigError, DatabaseUnavailable
 
     problem = why_cannot_listen("127.0.0.1", port)
@@ -248,6 +249,7 @@ def demo(
         "externalAccess": [{"type": "static", "options": {"token": token, "subject": "service:demo"}}]
     }
     settings = settings_from(LoadedConfig(config, []))
+    configure_logging("development")
     repos = data_dir.resolve() / "repos"
     if not repos.exists():
         with err.status("Writing sample repositories for the inferred catalog..."):

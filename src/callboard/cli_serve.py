@@ -106,6 +106,7 @@ def add_serve_commands(cli: typer.Typer, runtime_for: RuntimeFor, err: Console) 
             child.prepare()
         try:
             runtime = runtime_for(config)
+            _configure_logging(runtime)
         except BaseException:
             if child is not None:
                 child.stop()
@@ -137,6 +138,7 @@ def add_serve_commands(cli: typer.Typer, runtime_for: RuntimeFor, err: Console) 
         if wait_for_start and not sys.stdin.readline():
             return  # the server stopped before it was ready
         runtime = runtime_for(config)
+        _configure_logging(runtime)
         runtime.catalog.sync_locations()
         err.print(f"Callboard worker {runtime.engine.owner} processing {runtime.database.describe()}")
         runtime.start_background()
@@ -145,3 +147,9 @@ def add_serve_commands(cli: typer.Typer, runtime_for: RuntimeFor, err: Console) 
         finally:
             err.print(f"worker {runtime.engine.owner} stopping after {runtime.engine.processed_total} items")
             runtime.close()
+
+
+def _configure_logging(runtime: Runtime) -> None:
+    from callboard.logs import configure_logging
+
+    configure_logging(str(runtime.callboard.settings.auth.get("environment") or "development"))

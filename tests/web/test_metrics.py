@@ -95,6 +95,11 @@ def test_proxied_calls_are_counted_by_endpoint(portal: Portal) -> None:
     assert samples[("callboard_proxy_requests_total", (("endpoint", "status"), ("status", "200")))] == 1
     assert samples[("callboard_proxy_requests_total", (("endpoint", "<unmatched>"), ("status", "404")))] == 1
     assert samples[("callboard_proxy_request_duration_seconds_count", (("endpoint", "status"),))] == 1
+    proxied = (
+        "callboard_http_requests_total",
+        (("method", "GET"), ("route", "/api/proxy/{rest:path}"), ("status", "200")),
+    )
+    assert samples[proxied] == 1  # the proxy's own route, not <unmatched>
 
 
 def test_template_runs_are_reported_by_status(portal: Portal) -> None:

@@ -21,6 +21,20 @@ UNMATCHED = "<unmatched>"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
+def route_template(scope: Scope) -> str:
+    """The pattern of the route that served the request (FastAPI's routes name themselves in the scope; a plain
+    Starlette route, such as the proxy's, is found by its endpoint), or ``<unmatched>``."""
+    route = scope.get("route")
+    if route is not None:
+        return str(getattr(route, "path", UNMATCHED))
+    endpoint = scope.get("endpoint")
+    if endpoint is not None:
+        for candidate in getattr(scope.get("router"), "routes", ()):
+            if getattr(candidate, "endpoint", None) is endpoint:
+                return str(candidate.path)
+    return UNMATCHED
+
+
 class RequestMetrics:
     """Plain ASGI middleware (no buffering): observes each HTTP request when the app is done with it."""
 
@@ -56,7 +70,7 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, recording)
         finally:
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED
+            route = route_template(scope)
             method = str(scope.get("method", ""))
             self.requests.labels(method, route, str(status)).inc()
             self.latency.labels(method, route).observe(time.perf_counter() - started)

@@ -31,6 +31,7 @@ from callboard.web.limits import RequestBodyLimit
 from callboard.web.metrics import RequestMetrics, metrics_router
 from callboard.web.openapi import install_openapi
 from callboard.web.plugins import mount_plugin_routes, plugin_templates
+from callboard.web.request_ids import RequestIds
 from callboard.web.ui import install_portal
 from callboard.web.ui.admin_pages import admin_router
 from callboard.web.ui.audit_page import audit_router
@@ -192,6 +193,7 @@ def build_web_app(parts: WebParts) -> FastAPI:
     )
     app.add_middleware(ServerTiming)
     app.add_middleware(RequestBodyLimit, limits=parts.limits)
-    if parts.metrics is not None:  # outermost: counts refused and oversized requests too
+    if parts.metrics is not None:  # outside the limits: counts refused and oversized requests too
         app.add_middleware(RequestMetrics, registry=parts.metrics)
+    app.add_middleware(RequestIds)  # outermost: every line logged while serving a request carries its id
     return app
