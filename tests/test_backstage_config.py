@@ -35,9 +35,9 @@ def test_ignored_keys_that_change_behaviour_are_found_by_their_path() -> None:
 
 def test_config_check_warns_with_the_file_and_the_key(tmp_path: Path) -> None:
     path = tmp_path / "app-config.yaml"
-    path.write_text(yaml.safe_dump({"catalog": {"providers": {"microsoftGraphOrg": {"default": {"tenantId": "t"}}}}}))
+    path.write_text(yaml.safe_dump({"catalog": {"providers": {"gitlab": {"default": {"host": "gitlab.com"}}}}}))
     result = CliRunner().invoke(cli, ["config", "check", "--config", str(path)])
     assert result.exit_code == 0, result.output
-    assert f"warning: {path}: catalog.providers.microsoftGraphOrg is a Backstage setting Callboard ignores" in (
+    assert f"warning: {path}: catalog.providers.gitlab is a Backstage setting Callboard ignores" in (
         result.output.replace("\n", " ")
     )

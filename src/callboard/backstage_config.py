@@ -63,7 +63,7 @@ KEYS: tuple[Key, ...] = (
     Key("catalog.import.pullRequestBranchName", "ignored", "Register does not open pull requests", changes=True),
     Key("catalog.providers.ldapOrg", "honoured", "with the org plugin"),
     Key("catalog.providers.githubOrg", "honoured", "with the org plugin; orgs must be listed"),
-    Key("catalog.providers.microsoftGraphOrg", "ignored", "no Entra ID provider yet", changes=True),
+    Key("catalog.providers.microsoftGraphOrg", "honoured", "with the org plugin; no photos, no tenant root group"),
     Key("catalog.providers.github", "ignored", "use catalog.providers.discovery or URL locations", changes=True),
     Key("catalog.providers.gitlab", "ignored", "use catalog.providers.discovery or URL locations", changes=True),
     Key("catalog.providers.bitbucketCloud", "ignored", changes=True),

@@ -5,7 +5,7 @@ calls it answers, and can refuse a credential, rate-limit or go down on demand.
 
 ``VendorStandIns`` serves them all from one loopback port: GitHub under ``/github``, GitLab under ``/gitlab``
 (its API at ``/gitlab/api/v4``), PagerDuty's REST API under ``/pagerduty`` and its Events API under
-``/pagerduty-events``, Jira under ``/jira``.
+``/pagerduty-events``, Jira under ``/jira``, Microsoft Graph and its token endpoint under ``/msgraph``.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from starlette.staticfiles import StaticFiles
 from callboard.standins.github import GitHub
 from callboard.standins.gitlab import GitLab
 from callboard.standins.jira import Jira
+from callboard.standins.msgraph import MicrosoftGraph
 from callboard.standins.pagerduty import PagerDuty
 
-__all__ = ["GitHub", "GitLab", "Jira", "PagerDuty", "VendorStandIns"]
+__all__ = ["GitHub", "GitLab", "Jira", "MicrosoftGraph", "PagerDuty", "VendorStandIns"]
 
 
 class VendorStandIns:
@@ -38,12 +39,15 @@ class VendorStandIns:
         self.gitlab = GitLab()
         self.pagerduty = PagerDuty()
         self.jira = Jira()
+        self.msgraph = MicrosoftGraph()
         routes = [
             Mount("/github", app=self.github.app()),
             Mount("/gitlab", app=self.gitlab.app()),
             Mount("/pagerduty-events", app=self.pagerduty.events_app()),
             Mount("/pagerduty", app=self.pagerduty.app()),
             Mount("/jira", app=self.jira.app()),
+            # Graph's API (/msgraph/v1.0/...) and its sign-in authority (/msgraph/<tenant>/oauth2/v2.0/token).
+            Mount("/msgraph", app=self.msgraph.app()),
         ]
         if raw_files is not None:
             routes.append(Mount("/raw", app=StaticFiles(directory=raw_files)))
@@ -60,7 +64,7 @@ class VendorStandIns:
     def calls(self) -> Counter[str]:
         """Calls answered so far, by vendor and ``METHOD path`` (``github GET /repos/o/r/actions/runs``)."""
         total: Counter[str] = Counter()
-        for name in ("github", "gitlab", "pagerduty", "jira"):
+        for name in ("github", "gitlab", "pagerduty", "jira", "msgraph"):
             for call, count in getattr(self, name).calls.items():
                 total[f"{name} {call}"] += count
         return total

@@ -149,12 +149,37 @@ class GithubOrgProvider(BaseModel):
         return value
 
 
+class GraphQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")  # expand, search: Backstage's, not used
+    filter: str | None = None
+    select: list[str] = Field(default_factory=list)
+    include_sub_groups: bool = Field(False, alias="includeSubGroups")
+
+
+class MicrosoftGraphProvider(BaseModel):
+    """One entry of ``catalog.providers.microsoftGraphOrg`` (Backstage's Microsoft Graph provider)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    target: str = "https://graph.microsoft.com/v1.0"
+    authority: str = "https://login.microsoftonline.com"
+    tenant_id: str = Field(alias="tenantId")
+    client_id: str = Field(alias="clientId")
+    client_secret: str = Field(alias="clientSecret")
+    user: GraphQuery = Field(default_factory=lambda: GraphQuery.model_validate({}))
+    #: Only the people in the groups this finds (transitively), rather than every user of the tenant.
+    user_group_member: GraphQuery | None = Field(None, alias="userGroupMember")
+    group: GraphQuery = Field(default_factory=lambda: GraphQuery.model_validate({}))
+    schedule: TaskSchedule = Field(default_factory=lambda: TaskSchedule.model_validate({}))
+
+
 class Settings(BaseModel):
-    """``catalog.providers.ldapOrg`` (one directory per id) and ``catalog.providers.githubOrg`` (one or a list)."""
+    """``catalog.providers.ldapOrg`` (one directory per id), ``catalog.providers.githubOrg`` (one or a list) and
+    ``catalog.providers.microsoftGraphOrg`` (one tenant per id)."""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
     ldap_org: dict[str, LdapProvider] = Field(default_factory=dict, alias="ldapOrg")
     github_org: list[GithubOrgProvider] = Field(default_factory=list, alias="githubOrg")
+    microsoft_graph_org: dict[str, MicrosoftGraphProvider] = Field(default_factory=dict, alias="microsoftGraphOrg")
 
     @field_validator("github_org", mode="before")
     @classmethod
