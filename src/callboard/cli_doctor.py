@@ -96,6 +96,14 @@ def _background(runtime: Runtime) -> Iterator[Finding]:
         "nothing waiting" if pending == 0 else f"{pending} items waiting: a worker is busy, or none is running",
     )
     now = time.time()
+    # A claim whose lease ran out a while ago and that nobody took over: the worker that held it died, and no
+    # other is processing (a live worker takes expired claims within seconds).
+    expired = runtime.database.read(
+        "SELECT count(*) FROM refresh_state WHERE lease_owner IS NOT NULL AND lease_until < :cutoff",
+        cutoff=now - 300,
+    )[0][0]
+    if expired:
+        yield Finding("catalog leases", "fail", f"{expired} items claimed by a worker that stopped: start a worker")
     tasks = runtime.scheduler.status()
     started = [run.started_at for task in tasks for run in task.runs]
     if tasks and (not started or now - max(started) > QUIET_SECONDS):
