@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from callboard.sdk.testing import GitHubMember as Member
+from callboard.sdk.testing import GitHubOrganisation as Organisation
+from callboard.sdk.testing import GitHubTeam as OrgTeam
 from callboard.sdk.testing import Portal, VendorStandIns
-from callboard.standins.github_org import Member, Organisation, OrgTeam
 
 TOKEN = "ghp_org-reader-token-0042"
 TASK = "org.provider.github-production"

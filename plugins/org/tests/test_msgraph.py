@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from callboard.sdk.testing import Portal, VendorStandIns
-from callboard.standins.msgraph import GraphGroup, GraphUser
+from callboard.sdk.testing import GraphGroup, GraphUser, Portal, VendorStandIns
 
 TASK = "org.provider.msgraph-corp"
 CLIENT, SECRET = "11111111-2222-3333-4444-555555555555", "graph-client-secret-0042"

@@ -49,7 +49,11 @@ from callboard.settings import settings_from
 
 # The vendors' stand-ins and what their data is made of, for integration plugins' tests (re-exported).
 from callboard.standins import VendorStandIns
+from callboard.standins.github_org import Member as GitHubMember  # noqa: F401
+from callboard.standins.github_org import Organisation as GitHubOrganisation  # noqa: F401
+from callboard.standins.github_org import OrgTeam as GitHubTeam  # noqa: F401
 from callboard.standins.jira import Jira as JiraStandIn  # noqa: F401
+from callboard.standins.msgraph import GraphGroup, GraphUser  # noqa: F401
 from callboard.standins.pagerduty import Level as PagerDutyLevel  # noqa: F401
 from callboard.standins.pagerduty import Person as PagerDutyPerson  # noqa: F401
 from callboard.standins.pagerduty import Service as PagerDutyService  # noqa: F401
