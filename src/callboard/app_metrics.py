@@ -55,6 +55,9 @@ class PortalCollector(Collector):
             "Catalog items processed by this process's engine",
             int(status["processed"]),
         )
+        yield GaugeMetricFamily(
+            "callboard_catalog_stitch_queue", "Entities waiting to be stitched", int(status.get("stitching", 0))
+        )
         yield GaugeMetricFamily("callboard_catalog_entities", "Entities in the catalog", self.parts.entity_total())
 
     def _search(self) -> Iterator[Metric]:

@@ -82,6 +82,7 @@ def test_catalog_and_background_work_are_reported(portal: Portal) -> None:
     total = len(httpx.get(f"{portal.url}/api/catalog/entities", headers=AUTH).json())
     assert samples[("callboard_catalog_entities", ())] == total > 0
     assert samples[("callboard_catalog_processing_queue", ())] == 0
+    assert samples[("callboard_catalog_stitch_queue", ())] == 0
     assert samples[("callboard_catalog_processed_items_total", ())] >= total
     assert samples[("callboard_search_index_lag_seconds", ())] > 0  # nothing indexed yet: the changes wait
     portal.runtime.indexer.run_once()

@@ -341,7 +341,13 @@ class CatalogService(LocationOperations):
     def status(self) -> dict[str, Any]:
         with self._db.connect() as connection:
             pending = query_store.pending_count(connection)
-        return {"pending": pending, "processed": self.engine.processed_total, "lastError": self.engine.last_error}
+            stitching = stitch_store.queued_count(connection)
+        return {
+            "pending": pending,
+            "stitching": stitching,
+            "processed": self.engine.processed_total,
+            "lastError": self.engine.last_error,
+        }
 
 
 def _facet_counts(connection: Any, name: str, filters: FilterSets) -> tuple[tuple[str, int], ...]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, tuple_, update
+from sqlalchemy import Connection, delete, func, select, tuple_, update
 
 from callboard.catalog.stitching import canonical_json, load_json, search_rows, status_items, stitch
 from callboard.catalog.topics import ENTITY_CHANGED
@@ -52,6 +52,11 @@ def enqueue_stitch(connection: Connection, refs: Iterable[str]) -> None:
 
 #: Where a walk through the queue got to: (queued_at, entity_ref) of the last entity taken.
 QueueKey = tuple[float, str]
+
+
+def queued_count(connection: Connection) -> int:
+    """Entities waiting to be stitched."""
+    return int(connection.execute(select(func.count()).select_from(stitch_queue)).scalar_one())
 
 
 def next_queued(connection: Connection, limit: int, after: QueueKey | None = None) -> dict[str, float]:
