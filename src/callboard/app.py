@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,7 @@ from callboard.storage.db import Database, database_url
 from callboard.storage.migrate import upgrade
 from callboard.techdocs.api import Publisher
 from callboard.techdocs.service import TechDocsService
+from callboard.tracing import tracer_provider
 from callboard.web.http_protocol import BoundedHttpToolsProtocol
 from callboard.web.server import REQUEST_THREADS, WebParts, build_web_app
 
@@ -323,11 +324,12 @@ def create_runtime(
             scheduler=scheduler,
             request_threads=request_threads(os.environ),
             on_start=[database.open_async],
-            on_stop=[database.close_async],
             home_cards=plugins.home_cards(),
             marks=Marks(database),
             csp=settings.backend.csp,
             metrics=metrics,
+            tracer_provider=(tracing := tracer_provider()),
+            on_stop=[database.close_async, *([_flush(tracing)] if tracing else [])],
         )
     )
     runtime = Runtime(
@@ -405,3 +407,12 @@ def docs_publisher(callboard: Callboard, data_dir: Path) -> Publisher:
             "plugin keeps docs there; install one that does, or use local"
         )
     return found
+
+
+def _flush(provider: Any) -> Callable[[], Awaitable[None]]:
+    """Send the spans still buffered when the server stops."""
+
+    async def flush() -> None:
+        provider.shutdown()
+
+    return flush

@@ -18,6 +18,7 @@ from callboard.auth.api import AuditLog, AuthService, current_access
 from callboard.catalog.api import SecuredCatalog
 from callboard.core.extensions import EntityCard, EntityTab, NavItem
 from callboard.core.limits import RequestLimits
+from callboard.core.request_context import request_id
 from callboard.plugins.backend import PluginRoutes, public_paths
 from callboard.proxy.api import Endpoint, ProxyHandler
 from callboard.web.api.catalog import catalog_router
@@ -86,6 +87,8 @@ class WebParts:
     csp: Mapping[str, Any] = field(default_factory=dict)
     #: What ``/metrics`` reports besides requests (``callboard.app_metrics``); None: no ``/metrics`` route.
     metrics: CollectorRegistry | None = None
+    #: An OpenTelemetry tracer provider (``callboard.tracing``): each request becomes a span. None: no traces.
+    tracer_provider: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -195,5 +198,25 @@ def build_web_app(parts: WebParts) -> FastAPI:
     app.add_middleware(RequestBodyLimit, limits=parts.limits)
     if parts.metrics is not None:  # outside the limits: counts refused and oversized requests too
         app.add_middleware(RequestMetrics, registry=parts.metrics)
+    if parts.tracer_provider is not None:
+        # The tracing extra is installed when a provider exists (callboard.tracing).
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware  # noqa: PLC0415
+
+        app.add_middleware(
+            OpenTelemetryMiddleware,
+            tracer_provider=parts.tracer_provider,
+            default_span_details=_span_details,
+            server_request_hook=_tag_request_id,
+        )
     app.add_middleware(RequestIds)  # outermost: every line logged while serving a request carries its id
     return app
+
+
+def _span_details(scope: Any) -> tuple[str, dict[str, Any]]:
+    """Spans named ``GET /api/catalog/entities``: the path as asked, since routes are matched inside the span."""
+    return f"{scope.get('method', 'HTTP')} {scope.get('path', '')}", {}
+
+
+def _tag_request_id(span: Any, scope: Any) -> None:
+    if span is not None and span.is_recording():
+        span.set_attribute("callboard.request_id", request_id.get() or "")
