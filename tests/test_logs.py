@@ -74,3 +74,24 @@ def test_served_requests_log_json_lines_carrying_the_request_id(tmp_path: Path) 
     access = next(line for line in mine if line["logger"] == "callboard.access")
     assert access["route"] == "/api/proxy/{rest:path}" and access["status"] == 404 and access["level"] == "INFO"
     assert {"time", "level", "logger", "message"} <= access.keys()
+
+
+def test_libraries_chatter_only_at_debug_and_the_demo_is_quiet() -> None:
+    import logging
+
+    from callboard.logs import configure_logging
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging("development", {})
+        assert root.level == logging.INFO and logging.getLogger("alembic").level == logging.WARNING
+        configure_logging("development", {"LOG_LEVEL": "debug"})
+        assert logging.getLogger("httpx").level == logging.DEBUG
+        configure_logging("development", {}, default_level="warning")  # what `callboard demo` asks for
+        assert root.level == logging.WARNING
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for name in ("alembic", "httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.NOTSET)

@@ -249,7 +249,8 @@ def demo(
         "externalAccess": [{"type": "static", "options": {"token": token, "subject": "service:demo"}}]
     }
     settings = settings_from(LoadedConfig(config, []))
-    configure_logging("development")
+    # The demo's terminal shows its banner and problems; LOG_LEVEL=info shows every request as well.
+    configure_logging("development", default_level="warning")
     repos = data_dir.resolve() / "repos"
     if not repos.exists():
         with err.status("Writing sample repositories for the inferred catalog..."):

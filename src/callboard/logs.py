@@ -17,6 +17,8 @@ from pythonjsonlogger.json import JsonFormatter
 from callboard.core.request_context import request_id
 
 LEVELS = ("debug", "info", "warning", "error", "critical")
+#: Libraries whose INFO lines are chatter (each migration step, each outgoing HTTP call): shown only at debug.
+CHATTY = ("alembic", "httpx", "httpcore")
 
 
 class _RequestId(logging.Filter):
@@ -32,10 +34,10 @@ def log_format(environment: str, environ: Mapping[str, str] = os.environ) -> str
     return "text" if environment == "development" else "json"
 
 
-def configure_logging(environment: str, environ: Mapping[str, str] = os.environ) -> str:
+def configure_logging(environment: str, environ: Mapping[str, str] = os.environ, *, default_level: str = "info") -> str:
     """Send every log line to standard error in the chosen format; returns the format."""
     chosen = log_format(environment, environ)
-    level = environ.get("LOG_LEVEL", "info").strip().lower()
+    level = environ.get("LOG_LEVEL", default_level).strip().lower()
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RequestId())
     if chosen == "json":
@@ -51,4 +53,6 @@ def configure_logging(environment: str, environ: Mapping[str, str] = os.environ)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper() if level in LEVELS else "INFO")
+    for name in CHATTY:
+        logging.getLogger(name).setLevel("DEBUG" if level == "debug" else "WARNING")
     return chosen

@@ -114,6 +114,10 @@ def test_runs_rerun_on_call_trigger_and_issues_in_a_browser(demo: Portal, vendor
         page.goto("/admin/plugins")
         for check in ("✓ GitHub accepts", "✓ GitLab accepts", "✓ PagerDuty accepts", "✓ Jira accepts"):
             expect(page.locator(".plugin-health").filter(has_text=check)).to_have_count(1)
+        # What each plugin adds is shown in its own column (a rule for the catalog's compact rows once hid it).
+        adds = page.locator("table.plugins tr").filter(has_text="github-actions").locator("td.description")
+        expect(adds).to_be_visible()
+        expect(adds).to_contain_text("Hooks:")
         page.screenshot(path=str(SHOTS / "demo-plugins-health.png"), full_page=True)
         browser.close()
     actions = {entry["action"] for entry in demo.runtime.audit.read(SYSTEM, actor="user:default/guest")}
