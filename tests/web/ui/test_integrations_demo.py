@@ -118,6 +118,8 @@ def test_runs_rerun_on_call_trigger_and_issues_in_a_browser(demo: Portal, vendor
         adds = page.locator("table.plugins tr").filter(has_text="github-actions").locator("td.description")
         expect(adds).to_be_visible()
         expect(adds).to_contain_text("Hooks:")
+        fits = "(t => t.scrollWidth <= t.parentElement.clientWidth)(document.querySelector('table.plugins'))"
+        assert page.evaluate(fits), "the plugins table is wider than the page: long versions must wrap"
         page.screenshot(path=str(SHOTS / "demo-plugins-health.png"), full_page=True)
         browser.close()
     actions = {entry["action"] for entry in demo.runtime.audit.read(SYSTEM, actor="user:default/guest")}
