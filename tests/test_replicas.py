@@ -137,6 +137,18 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: 
     raise AssertionError(f"{url} did not become ready: {log.read_text('utf-8')[-3000:]}")
 
 
+def _wait_for_catalog(url: str, logs: Path, seconds: float = 120) -> None:
+    """Ready means serving; the catalog fills in the background (whichever process claims the work first)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            found = httpx.get(f"{url}/api/catalog/entities/by-name/component/default/artist-web", headers=AUTH)
+            if found.status_code == 200:
+                return
+        time.sleep(0.3)
+    raise AssertionError("the catalog was not processed: " + (logs / "worker.log").read_text("utf-8")[-3000:])
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     tmp = tmp_path_factory.mktemp("replicas")
@@ -188,6 +200,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             )
             for name, port in replicas.items():
                 _wait_ready(f"http://127.0.0.1:{port}", processes[name], logs / f"{name}.log")
+            _wait_for_catalog(f"http://127.0.0.1:{replicas['b']}", logs)
             balancer = Balancer(list(replicas.values()))
             try:
                 yield Cluster(balancer, replicas, processes, str(database["connection"]), logs)

@@ -152,7 +152,7 @@ class Prometheus:
             assert self.process.poll() is None, Path(self.log.name).read_text("utf-8")[-2000:]
             try:
                 found = self.query(expression)
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError):  # not listening yet, or "Service Unavailable" while it starts
                 found = []
             if found:
                 return found
