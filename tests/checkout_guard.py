@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -53,8 +54,8 @@ def check(path: object, guarded: list[str]) -> None:
             )
 
 
-def install() -> None:
-    guarded = guarded_folders()
+def audit_hook(guarded: list[str]) -> Callable[[str, tuple[object, ...]], None]:
+    """The audit hook that refuses ``guarded`` folders: files opened or listed there, programs given paths there."""
 
     def hook(event: str, arguments: tuple[object, ...]) -> None:
         if event in _PATH_EVENTS and arguments:
@@ -63,4 +64,8 @@ def install() -> None:
             for argument in arguments[1]:
                 check(argument, guarded)
 
-    sys.addaudithook(hook)
+    return hook
+
+
+def install() -> None:
+    sys.addaudithook(audit_hook(guarded_folders()))
