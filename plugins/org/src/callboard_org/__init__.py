@@ -24,6 +24,7 @@ from callboard.sdk import (
     PluginConfig,
     PluginContext,
     ProviderConnection,
+    TaskSchedule,
     UpstreamError,
     hookimpl,
 )
@@ -32,6 +33,8 @@ from callboard_org.settings import GithubOrgProvider, LdapProvider, MicrosoftGra
 # The LDAP client is imported inside the hooks that use it: every command loads every plugin before it runs.
 if TYPE_CHECKING:
     from typer import Typer
+
+    from callboard_org.model import Org
 
 CALLBOARD_PLUGIN_API = "1.8"
 
@@ -47,41 +50,65 @@ def register_config() -> PluginConfig:
 @hookimpl
 def register_entity_providers(context: PluginContext) -> list[EntityProvider]:
     settings: Settings = context.config
-    return (
-        [
-            EntityProvider(
-                f"ldap-{provider_id}",
-                _refresh(provider_id, provider),
-                every_seconds=provider.schedule.frequency_seconds,
-                timeout_seconds=provider.schedule.timeout_seconds,
-            )
-            for provider_id, provider in settings.ldap_org.items()
-        ]
-        + [
-            EntityProvider(
-                f"github-{provider.id}",
-                _refresh_github(context, provider),
-                every_seconds=provider.schedule.frequency_seconds,
-                timeout_seconds=provider.schedule.timeout_seconds,
-            )
-            for provider in settings.github_org
-        ]
-        + [
-            EntityProvider(
-                f"msgraph-{provider_id}",
-                _refresh_graph(context, provider_id, provider),
-                every_seconds=provider.schedule.frequency_seconds,
-                timeout_seconds=provider.schedule.timeout_seconds,
-            )
-            for provider_id, provider in settings.microsoft_graph_org.items()
-        ]
-    )
+    sources: list[tuple[str, TaskSchedule, str, Callable[[], Org]]] = [
+        *((f"ldap-{key}", p.schedule, p.target, _ldap(key, p)) for key, p in settings.ldap_org.items()),
+        *((f"github-{p.id}", p.schedule, ", ".join(p.orgs), _github(context, p)) for p in settings.github_org),
+        *(
+            (f"msgraph-{key}", p.schedule, f"tenant {p.tenant_id}", _graph(context, key, p))
+            for key, p in settings.microsoft_graph_org.items()
+        ),
+    ]
+    return [
+        EntityProvider(
+            name,
+            _replacing(read, where),
+            every_seconds=schedule.frequency_seconds,
+            timeout_seconds=schedule.timeout_seconds,
+        )
+        for name, schedule, where, read in sources
+    ]
 
 
-def _refresh_graph(
-    context: PluginContext, provider_id: str, provider: MicrosoftGraphProvider
-) -> Callable[[ProviderConnection], str]:
+def _replacing(read: Callable[[], Org], where: str) -> Callable[[ProviderConnection], str]:
+    """Each run replaces the source's Users and Groups; its outcome names what was read and what was skipped."""
+
     def refresh(connection: ProviderConnection) -> str:
+        org = read()
+        connection.replace(org.entities)
+        skipped = f"; skipped {len(org.skipped)}: {'; '.join(org.skipped[:5])}" if org.skipped else ""
+        return f"{len(org.users)} users and {len(org.groups)} groups from {where}{skipped}"
+
+    return refresh
+
+
+def _ldap(provider_id: str, provider: LdapProvider) -> Callable[[], Org]:
+    def read() -> Org:
+        from callboard_org.ldap_reader import read, with_locations
+
+        org = read(provider)
+        for entity in org.entities:
+            with_locations(provider_id, entity)
+        return org
+
+    return read
+
+
+def _github(context: PluginContext, provider: GithubOrgProvider) -> Callable[[], Org]:
+    def read() -> Org:
+        from callboard_org.github_reader import client_name, read_organisations
+
+        try:
+            http = context.http_client(client_name(provider))
+        except NotFoundError as missing:
+            raise UpstreamError(f"{missing} (catalog.providers.githubOrg reads through integrations.github)") from None
+        with http:
+            return read_organisations(http, provider)
+
+    return read
+
+
+def _graph(context: PluginContext, provider_id: str, provider: MicrosoftGraphProvider) -> Callable[[], Org]:
+    def read() -> Org:
         from callboard_org.msgraph_reader import access_token, read_tenant
 
         authority = urlsplit(provider.authority)
@@ -90,39 +117,9 @@ def _refresh_graph(
         target = urlsplit(provider.target)
         headers = {"Authorization": f"Bearer {token}"}
         with context.vendor_client(f"msgraph-{provider_id}", f"{target.scheme}://{target.netloc}", headers) as graph:
-            org = read_tenant(graph, provider)
-        connection.replace(org.entities)
-        return f"{len(org.users)} users and {len(org.groups)} groups from tenant {provider.tenant_id}"
+            return read_tenant(graph, provider)
 
-    return refresh
-
-
-def _refresh_github(context: PluginContext, provider: GithubOrgProvider) -> Callable[[ProviderConnection], str]:
-    def refresh(connection: ProviderConnection) -> str:
-        from callboard_org.github_reader import client_name, read_organisations
-
-        try:
-            http = context.http_client(client_name(provider))
-        except NotFoundError as missing:
-            raise UpstreamError(f"{missing} (catalog.providers.githubOrg reads through integrations.github)") from None
-        with http:
-            org = read_organisations(http, provider)
-        connection.replace(org.entities)
-        return f"{len(org.users)} users and {len(org.groups)} teams from {', '.join(provider.orgs)}"
-
-    return refresh
-
-
-def _refresh(provider_id: str, provider: LdapProvider) -> Callable[[ProviderConnection], str]:
-    def refresh(connection: ProviderConnection) -> str:
-        from callboard_org.ldap_reader import read, with_locations
-
-        org = read(provider)
-        connection.replace([with_locations(provider_id, entity) for entity in org.entities])
-        skipped = f"; skipped {len(org.skipped)}: {'; '.join(org.skipped[:5])}" if org.skipped else ""
-        return f"{len(org.users)} users and {len(org.groups)} groups from {provider.target}{skipped}"
-
-    return refresh
+    return read
 
 
 @hookimpl

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from callboard.sdk import UpstreamError, check_response
-from callboard_org.ldap_reader import Org
+from callboard_org.model import Org
 from callboard_org.settings import GithubOrgProvider
 
 MEMBERS = """

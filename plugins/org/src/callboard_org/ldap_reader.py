@@ -11,13 +11,14 @@ import copy
 import ssl
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from ldap3 import BASE, DSA, LEVEL, SUBTREE, Connection, Server, Tls
 
 from callboard.sdk import InputError, UpstreamError
+from callboard_org.model import Org
 from callboard_org.settings import Groups, LdapProvider, Users
 
 DN_ANNOTATION = "backstage.io/ldap-dn"
@@ -38,18 +39,6 @@ class VendorAttributes:
 
 OPENLDAP = VendorAttributes("entryDN", "entryUUID")
 ACTIVE_DIRECTORY = VendorAttributes("distinguishedName", "objectGUID", case_insensitive=True)
-
-
-@dataclass
-class Org:
-    users: list[dict[str, Any]] = field(default_factory=list)
-    groups: list[dict[str, Any]] = field(default_factory=list)
-    #: Entries read but not made into entities, each with the reason (no name, a name that is not valid).
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def entities(self) -> list[dict[str, Any]]:
-        return [*self.groups, *self.users]
 
 
 def connect(provider: LdapProvider) -> Connection:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from callboard.sdk import UpstreamError, check_response
-from callboard_org.ldap_reader import Org
+from callboard_org.model import Org
 from callboard_org.settings import GraphQuery, MicrosoftGraphProvider
 
 USER_ID = "graph.microsoft.com/user-id"
