@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import subprocess
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -114,3 +116,16 @@ class FileServer:
     def __exit__(self, *exc: object) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[Any], log: Path, seconds: float = 120) -> None:
+    """Wait for a Callboard process started by a test to answer its readiness route; fail with its log if it
+    exits or does not answer in time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"{url} exited: {log.read_text('utf-8')[-3000:]}"
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/.backstage/health/v1/readiness", timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not become ready in {seconds:g} s: {log.read_text('utf-8')[-3000:]}")

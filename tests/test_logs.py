@@ -14,7 +14,7 @@ import httpx
 import yaml
 
 from callboard.logs import log_format
-from tests.support import AUTH, free_port, with_test_access
+from tests.support import AUTH, free_port, wait_until_ready, with_test_access
 
 CALLBOARD = str(Path(sys.executable).with_name("callboard"))
 
@@ -50,14 +50,7 @@ def test_served_requests_log_json_lines_carrying_the_request_id(tmp_path: Path) 
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            try:
-                httpx.get(f"{url}/.backstage/health/v1/liveness", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        wait_until_ready(url, server, tmp_path / "serve.log")
         given = httpx.get(f"{url}/api/proxy/nowhere", headers={**AUTH, "X-Request-Id": "lb-0123456789abcdef"})
         assert given.headers["x-request-id"] == "lb-0123456789abcdef"
         made = httpx.get(f"{url}/api/catalog/entities", headers={**AUTH, "X-Request-Id": "bad id with spaces"})

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import free_port
+from tests.support import free_port, wait_until_ready
 
 REPO = Path(__file__).resolve().parent.parent
 UV = Path(sys.executable).with_name("uv")
@@ -74,17 +74,7 @@ def demo(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert process.poll() is None, (folder / "demo.log").read_text("utf-8")
-            try:
-                if httpx.get(f"{url}/.backstage/health/v1/readiness", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise AssertionError("the demo did not answer: " + (folder / "demo.log").read_text("utf-8"))
+        wait_until_ready(url, process, folder / "demo.log", seconds=180)
         token = re.search(r"API token: (\S+)", (folder / "demo.log").read_text("utf-8"))
         assert token, (folder / "demo.log").read_text("utf-8")
         yield url, token.group(1)

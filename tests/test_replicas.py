@@ -27,7 +27,7 @@ import sqlalchemy
 import yaml
 
 from tests.catalog.fixtures import config, write_catalog
-from tests.support import AUTH, database_for, free_port
+from tests.support import AUTH, database_for, free_port, wait_until_ready
 
 CALLBOARD = str(Path(sys.executable).with_name("callboard"))
 DISCOVERY_SECONDS = 2.0
@@ -126,17 +126,6 @@ class Cluster:
         return f"http://127.0.0.1:{self.replicas[name]}"
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text("utf-8")[-3000:]
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/.backstage/health/v1/readiness", timeout=2).status_code == 200:
-                return
-        time.sleep(0.3)
-    raise AssertionError(f"{url} did not become ready: {log.read_text('utf-8')[-3000:]}")
-
-
 def _wait_for_catalog(url: str, logs: Path, seconds: float = 120) -> None:
     """Ready means serving; the catalog fills in the background (whichever process claims the work first)."""
     deadline = time.monotonic() + seconds
@@ -199,7 +188,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 stderr=subprocess.STDOUT,
             )
             for name, port in replicas.items():
-                _wait_ready(f"http://127.0.0.1:{port}", processes[name], logs / f"{name}.log")
+                wait_until_ready(f"http://127.0.0.1:{port}", processes[name], logs / f"{name}.log")
             _wait_for_catalog(f"http://127.0.0.1:{replicas['b']}", logs)
             balancer = Balancer(list(replicas.values()))
             try:

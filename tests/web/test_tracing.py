@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from callboard.tracing import tracer_provider
-from tests.support import AUTH, Server, free_port, with_test_access
+from tests.support import AUTH, Server, free_port, wait_until_ready, with_test_access
 
 
 class Collector:
@@ -79,14 +79,7 @@ def test_requests_become_spans_at_the_collector(collector: tuple[Collector, str]
         )
         try:
             portal = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-                try:
-                    httpx.get(f"{portal}/.backstage/health/v1/liveness", timeout=2)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.3)
+            wait_until_ready(portal, server, tmp_path / "serve.log")
             answer = httpx.get(f"{portal}/api/catalog/entities", headers={**AUTH, "X-Request-Id": "trace-me-12345678"})
             assert answer.status_code == 200
             deadline = time.monotonic() + 30
