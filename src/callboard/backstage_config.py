@@ -114,11 +114,11 @@ KEYS: tuple[Key, ...] = (
 )
 
 
-def _leaf_paths(data: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+def _key_paths(data: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     if isinstance(data, Mapping) and data:
         for key, value in data.items():
             yield (*prefix, str(key))
-            yield from _leaf_paths(value, (*prefix, str(key)))
+            yield from _key_paths(value, (*prefix, str(key)))
 
 
 def _covers(key: Key, path: tuple[str, ...]) -> bool:
@@ -130,7 +130,7 @@ def _covers(key: Key, path: tuple[str, ...]) -> bool:
 def ignored_with_effect(data: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Key]]:
     """Each ignored key in ``data`` that would change behaviour in Backstage (the shortest path that matches)."""
     found: list[tuple[tuple[str, ...], Key]] = []
-    for path in _leaf_paths(data):
+    for path in _key_paths(data):
         for key in KEYS:
             if key.changes and len(path) == len(key.path.split(".")) and _covers(key, path):
                 found.append((path, key))

@@ -45,7 +45,7 @@ def db_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Console) ->
         and every entity. Stop the portal first; point backend.database at the new one afterwards."""
         from callboard.app_plugins import migrate_plugins
         from callboard.storage.copy import CopyRefused, copy_database, tables_to_copy
-        from callboard.storage.db import Database
+        from callboard.storage.db import Database, DatabaseUnavailable
         from callboard.storage.migrate import upgrade as migrate
 
         runtime = runtime_for(config)
@@ -55,7 +55,12 @@ def db_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Console) ->
             err.print(f"[red]error:[/red] --to {escape(to)}: {escape(str(error))}")
             raise typer.Exit(2) from None
         try:
-            migrate(target)
+            try:
+                migrate(target)
+            except DatabaseUnavailable as error:
+                reason = str(error.orig or error).splitlines()[0]
+                err.print(f"[red]error:[/red] cannot open --to {escape(target.describe())}: {escape(reason)}")
+                raise typer.Exit(2) from None
             migrate_plugins(target, runtime.callboard.declarations)
             storage = runtime.callboard.declarations.storage.values()
             tables = tables_to_copy(table for spec in storage for table in spec.metadata.sorted_tables)

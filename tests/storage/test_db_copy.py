@@ -62,6 +62,9 @@ def test_db_copy_moves_everything_to_postgresql_and_checks_every_entity(tmp_path
             after.close()
         again = CliRunner().invoke(cli, ["db", "copy", "--to", url, "--config", str(settings_file)])
         assert again.exit_code == 2 and "copy into a new, empty database" in again.output
+    unreachable = "postgresql://nobody@127.0.0.1:9/none"
+    refused = CliRunner().invoke(cli, ["db", "copy", "--to", unreachable, "--config", str(settings_file)])
+    assert refused.exit_code == 2 and "cannot open --to" in refused.output and "Traceback" not in refused.output
 
 
 def test_backup_while_open_and_restore(tmp_path: Path) -> None:
