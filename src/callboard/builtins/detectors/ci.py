@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from callboard.builtins.detectors.common import yaml_documents
+from callboard.builtins.detectors.ci_scope import WHOLE_REPOSITORY, PipelinePart, github_parts, gitlab_parts
+from callboard.builtins.detectors.common import folder
 from callboard.sdk import Fact, RepoView
 
 PUBLISH = re.compile(
@@ -53,26 +54,16 @@ def _environments(document: Any) -> list[str]:
     return found
 
 
-def _path_scope(text: str) -> str:
-    """The folder a GitHub workflow is limited to by ``on.<event>.paths`` (the folder all its paths share),
-    or ``*`` (the whole repository) when it has none or they share none."""
-    folders: list[list[str]] = []
-    for document in yaml_documents(text):
-        triggers = document.get("on", document.get(True)) if isinstance(document, dict) else None
-        for event in triggers.values() if isinstance(triggers, dict) else []:
-            for pattern in (event.get("paths") or []) if isinstance(event, dict) else []:
-                if isinstance(pattern, str) and not pattern.startswith("!"):
-                    literal = re.split(r"[*?\[{]", pattern, maxsplit=1)[0]
-                    parts = [part for part in literal.split("/")[:-1] if part] if "/" in literal else []
-                    folders.append(parts)
-    if not folders:
-        return "*"
-    shared: list[str] = []
-    for level in zip(*folders, strict=False):
-        if len(set(level)) != 1:
-            break
-        shared.append(level[0])
-    return "/".join(shared) if shared and not shared[0].startswith(".") else "*"
+def _parts(repo: RepoView, path: str, system: str) -> list[PipelinePart]:
+    """The pieces of a pipeline file, each with the folder it is about (see ``ci_scope``)."""
+    if system == "gitlab-ci":
+        return gitlab_parts(path, repo.text)
+    text = repo.text(path) or ""
+    if system == "github-actions":
+        return github_parts(text)
+    # A Jenkinsfile or CircleCI file kept in a component's folder is about that component.
+    scope = folder(path) if system == "jenkins" and folder(path) else WHOLE_REPOSITORY
+    return [PipelinePart(scope, text, None, path)]
 
 
 class Pipelines:
@@ -83,40 +74,53 @@ class Pipelines:
         #: Per scope (a folder, or ``*`` for the repository), each environment deployed to and the file saying so.
         environments: dict[str, dict[str, str]] = {}
         for pattern, system in PIPELINES.items():
-            for path in repo.glob(pattern):
-                text = repo.text(path) or ""
-                # A workflow that runs only for changes under one folder is about the component there.
-                scope = _path_scope(text) if system == "github-actions" else "*"
-                facts.append(
-                    Fact(
-                        scope,
-                        "metadata.annotations.callboard.dev/ci",
-                        system,
-                        0.9,
-                        path,
-                        f"{path} is a {system} pipeline",
+            read: set[str] = set()
+            for path in sorted(repo.glob(pattern), key=lambda path: (path.count("/"), path)):
+                if path in read:
+                    continue  # a GitLab file the root pipeline includes, already read with its scope
+                parts = _parts(repo, path, system)
+                read.update(part.source for part in parts)
+                for scope in dict.fromkeys(part.scope for part in parts):
+                    facts.append(
+                        Fact(
+                            scope,
+                            "metadata.annotations.callboard.dev/ci",
+                            system,
+                            0.9,
+                            path,
+                            f"{path} is a {system} pipeline",
+                        )
                     )
-                )
-                published, deployed, tested = PUBLISH.search(text), DEPLOY.search(text), TESTS.search(text)
-                if published:
-                    # What people install is a library (or tool) whatever framework it uses, and it is released.
-                    rule = f"the pipeline publishes a package ({published.group(0)})"
-                    facts.append(Fact(scope, "spec.type", "library", 0.9, path, rule))
-                    facts.append(Fact(scope, "spec.lifecycle", "production", 0.55, path, rule))
-                if deployed:
-                    rule = f"the pipeline deploys ({deployed.group(0)})"
-                    facts.append(Fact(scope, "spec.type", "service", 0.7, path, rule))
-                if tested:
-                    rule = f"the pipeline runs tests ({tested.group(0)})"
-                    facts.append(Fact(scope, "metadata.annotations.callboard.dev/ci-tests", "true", 0.8, path, rule))
-                for document in yaml_documents(text) if path.endswith((".yml", ".yaml")) else []:
-                    for name in _environments(document):
-                        environments.setdefault(scope, {}).setdefault(name, path)
-                for name in re.findall(r"stage\(['\"]deploy[ -_]?(?:to[ -_])?(\w+)['\"]\)", text, re.I):
-                    environments.setdefault(scope, {}).setdefault(name, path)
+                for part in parts:
+                    facts += _part_facts(part, path)
+                    found = environments.setdefault(part.scope, {})
+                    for name in _environments(part.document):
+                        found.setdefault(name, path)
+                    for name in re.findall(r"stage\(['\"]deploy[ -_]?(?:to[ -_])?(\w+)['\"]\)", part.text, re.I):
+                        found.setdefault(name, path)
         for scope, found in environments.items():
-            facts += _environment_facts(scope, found)
+            if found:
+                facts += _environment_facts(scope, found)
         return facts
+
+
+def _part_facts(part: PipelinePart, path: str) -> list[Fact]:
+    """What a pipeline part's commands say: it publishes a package, deploys, runs tests."""
+    facts: list[Fact] = []
+    scope, text = part.scope, part.text
+    published, deployed, tested = PUBLISH.search(text), DEPLOY.search(text), TESTS.search(text)
+    if published:
+        # What people install is a library (or tool) whatever framework it uses, and it is released.
+        rule = f"the pipeline publishes a package ({published.group(0)})"
+        facts.append(Fact(scope, "spec.type", "library", 0.9, path, rule))
+        facts.append(Fact(scope, "spec.lifecycle", "production", 0.55, path, rule))
+    if deployed:
+        rule = f"the pipeline deploys ({deployed.group(0)})"
+        facts.append(Fact(scope, "spec.type", "service", 0.7, path, rule))
+    if tested:
+        rule = f"the pipeline runs tests ({tested.group(0)})"
+        facts.append(Fact(scope, "metadata.annotations.callboard.dev/ci-tests", "true", 0.8, path, rule))
+    return facts
 
 
 def _environment_facts(scope: str, environments: dict[str, str]) -> list[Fact]:
