@@ -95,6 +95,21 @@ def _comparable(entity: dict[str, Any]) -> str:
     return yaml.safe_dump(copy, sort_keys=True, width=110)
 
 
+def _thresholds(items: list[str]) -> dict[str, float]:
+    """``--min-confidence FIELD=CONFIDENCE`` options as a mapping, or a usage error naming the bad one."""
+    found: dict[str, float] = {}
+    for item in items:
+        name, _, number = item.partition("=")
+        try:
+            value = float(number)
+        except ValueError:
+            value = -1.0
+        if not name or not 0.0 <= value <= 1.0:
+            raise typer.BadParameter(f"{item!r}: give FIELD=CONFIDENCE with a number from 0 to 1, e.g. spec.type=0.6")
+        found[name] = value
+    return found
+
+
 def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Console) -> Callable[..., None]:
     def discover(
         targets: Annotated[list[str], typer.Argument(help="Folders of clones (or one clone), or git URLs.")],
@@ -104,6 +119,13 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
         owner: Annotated[str, typer.Option(help="Owner when CODEOWNERS says nothing.")] = "group:unowned",
         handle: Annotated[list[str] | None, typer.Option(help="Map a CODEOWNERS handle: @acme/x=group:y.")] = None,
         overrides: Annotated[Path | None, typer.Option(help="Patches keyed by entity ref (YAML).")] = None,
+        min_confidence: Annotated[
+            list[str] | None,
+            typer.Option(
+                metavar="FIELD=CONFIDENCE",
+                help="Leave a field for review below this confidence: spec.type=0.6 (* for every other field).",
+            ),
+        ] = None,
         pull_requests: Annotated[
             bool, typer.Option("--pull-requests", help="Propose the file to GitHub repositories that lack one.")
         ] = False,
@@ -122,13 +144,14 @@ def discover_cli(runtime_for: Callable[[list[Path] | None], Runtime], err: Conso
         """
         token = os.environ.get("GITHUB_TOKEN")
         handles = dict(item.split("=", 1) for item in handle or [] if "=" in item)
+        thresholds = _thresholds(min_confidence or [])
         from callboard.discovery.provider import load_overrides
 
         try:
             detectors = create_plugin_manager().discovery_detectors()
             scanner = Scanner(
                 detectors,
-                Options(default_owner=owner, handles=handles),
+                Options(default_owner=owner, handles=handles, min_confidence=thresholds),
                 overrides=load_overrides(str(overrides) if overrides else None),
                 overrides_source=str(overrides or ""),
             )

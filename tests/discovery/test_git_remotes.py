@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
+
+import pytest
 
 from callboard.assembly import create_plugin_manager
 from callboard.demo.sample_repos import sample_repos
@@ -30,7 +34,15 @@ def test_remotes_are_cloned_scanned_and_refreshed(tmp_path: Path) -> None:
         server.seed("acme", "orders-service", {"CODEOWNERS": "* @acme/orders\n"})
         third = scanner.scan("git", remotes.repositories(), state)
         assert third.scanned == 1
-        assert next(e for e in third.entities if e["kind"] == "Component")["spec"]["owner"] == "group:orders"
+        component = next(e for e in third.entities if e["kind"] == "Component")
+        assert component["spec"]["owner"] == "group:orders"
+    # The owner's evidence changed: the field says what it was, from which file, and since when.
+    fields = json.loads(component["metadata"]["annotations"]["callboard.dev/provenance"])["fields"]
+    changed = fields["spec.owner"]["changed"]
+    assert changed["was"] == "group:commerce" and changed["wasFrom"].startswith("CODEOWNERS")
+    assert changed["at"] == pytest.approx(time.time(), abs=60)
+    assert "changed" not in fields["metadata.name"]
+    assert [(run.scanned, run.unchanged) for run in state.runs("git")] == [(1, 0), (0, 1), (1, 0)]
 
 
 def test_an_unreachable_remote_keeps_its_entities_and_does_not_stop_the_others(tmp_path: Path) -> None:
@@ -51,3 +63,6 @@ def test_an_unreachable_remote_keeps_its_entities_and_does_not_stop_the_others(t
     assert report.errors["acme/handbook"].startswith("git clone failed")
     assert "handbook" in names and not report.missing  # kept, not orphaned
     assert names["orders-service"]["spec"]["owner"] == "group:orders"  # the reachable one was read
+    last = state.runs("git")[0]
+    assert list(last.failed) == ["acme/handbook"] and last.failed["acme/handbook"].startswith("git clone failed")
+    assert last.deferred == [] and last.scanned == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,6 @@ def test_a_second_scan_skips_unchanged_repositories_and_rescans_changed_ones(
     assert (again.scanned, again.reused) == (0, 4)
     readme = repos / "handbook" / "README.md"
     readme.write_text("# Handbook\n\nThe new way we build software.\n")
-    import subprocess
-
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qam", "edit"],
         cwd=repos / "handbook",
@@ -89,6 +88,38 @@ def test_a_second_scan_skips_unchanged_repositories_and_rescans_changed_ones(
     assert (third.scanned, third.reused) == (1, 3)
     handbook = http.get("/api/catalog/entities/by-name/component/default/handbook").json()
     assert handbook["metadata"]["description"] == "The new way we build software."
+    # What changed in the evidence, and when, is on the entity and on the Discovery page; so is each run.
+    fields = json.loads(handbook["metadata"]["annotations"]["callboard.dev/provenance"])["fields"]
+    assert fields["metadata.description"]["changed"]["wasFrom"].startswith("README.md")
+    runs = runtime.discovery[0]._state.runs("repos")
+    assert [(r.scanned, r.unchanged) for r in runs] == [(1, 3), (0, 4), (4, 0)]
+    page = http.get("/discovery", headers={"accept": "text/html"}).text
+    assert "Evidence that changed" in page and "metadata.description" in page
+    assert "<strong>1</strong> read" in page and "<strong>3</strong> unchanged" in page
+    card = http.get("/catalog/default/component/handbook", headers={"accept": "text/html"}).text
+    assert "changed" in card and "The new way we build software." in card
+
+
+def test_evidence_that_disappears_is_shown_as_gone(portal: tuple[Runtime, httpx.Client, Path]) -> None:
+    runtime, http, repos = portal
+    run(runtime)
+    before = http.get("/api/catalog/entities/by-name/component/default/orders-service").json()
+    assert before["metadata"]["annotations"]["backstage.io/techdocs-ref"] == "dir:."
+    (repos / "orders-service" / "mkdocs.yml").unlink()
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qam", "no docs site"],
+        cwd=repos / "orders-service",
+        check=True,
+    )
+    run(runtime)
+    orders = http.get("/api/catalog/entities/by-name/component/default/orders-service").json()
+    annotations = orders["metadata"]["annotations"]
+    assert "backstage.io/techdocs-ref" not in annotations
+    fields = json.loads(annotations["callboard.dev/provenance"])["fields"]
+    gone = fields["metadata.annotations.backstage.io/techdocs-ref"]
+    assert gone["removed"] is True and gone["was"] == "dir:." and gone["changed"]["wasFrom"].startswith("mkdocs.yml")
+    page = http.get("/discovery", headers={"accept": "text/html"}).text
+    assert "no evidence" in page and "backstage.io/techdocs-ref" in page
 
 
 def test_a_vanished_repository_orphans_its_entities_with_the_reason(portal: tuple[Runtime, httpx.Client, Path]) -> None:

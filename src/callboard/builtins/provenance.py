@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -33,7 +34,7 @@ def provenance_context(ctx: EntityContext) -> dict[str, Any]:
     files = _file_links(annotations)
     for field, found in sorted((provenance.get("fields") or {}).items()):
         value = found.get("value")
-        shown = value if isinstance(value, str) else json.dumps(value)
+        shown = value if isinstance(value, str) else "left empty" if value is None else json.dumps(value)
         source = str(found.get("source") or "")
         rows.append(
             {
@@ -45,6 +46,9 @@ def provenance_context(ctx: EntityContext) -> dict[str, Any]:
                 **{k: found.get(k) for k in ("source", "rule", "confidence", "by")},
                 "source_url": files(source),
                 "alternatives": found.get("alternatives") or [],
+                "removed": bool(found.get("removed")),
+                "was": found.get("was"),
+                "changed": _changed(found.get("changed")),
             }
         )
     return {
@@ -53,6 +57,18 @@ def provenance_context(ctx: EntityContext) -> dict[str, Any]:
         "conflicts": provenance.get("conflicts") or [],
         "last_seen": annotations.get("callboard.dev/source-last-seen"),
         "orphan_reason": annotations.get("callboard.dev/orphan-reason"),
+    }
+
+
+def _changed(changed: Any) -> dict[str, Any] | None:
+    """When a field's value or evidence last changed, what it was and where that came from, for the card."""
+    if not isinstance(changed, dict) or not isinstance(changed.get("at"), int | float):
+        return None
+    was = changed.get("was")
+    return {
+        "on": datetime.fromtimestamp(float(changed["at"]), UTC).strftime("%Y-%m-%d"),
+        "was": "nothing" if was is None else was if isinstance(was, str) else json.dumps(was),
+        "from": str(changed.get("wasFrom") or ""),
     }
 
 

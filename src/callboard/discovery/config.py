@@ -32,6 +32,11 @@ class DiscoverySource(BaseModel):
     default_owner: str = Field("group:unowned", alias="defaultOwner", description="Owner when CODEOWNERS says nothing.")
     handles: dict[str, str] = Field(default_factory=dict, description="CODEOWNERS handle → owner entity ref.")
     overrides: str | None = Field(None, description="A YAML file of patches keyed by entity ref.")
+    min_confidence: dict[str, float] = Field(
+        default_factory=dict,
+        alias="minConfidence",
+        description="Field (or * for every other) → the confidence below which it is left for review, not guessed.",
+    )
     schedule: Schedule = Field(default_factory=Schedule)
 
     def check(self, where: str) -> None:
@@ -39,6 +44,11 @@ class DiscoverySource(BaseModel):
             raise ValueError(f"{where}.path: a local source needs the folder holding the repositories")
         if self.type == "git" and not self.remotes:
             raise ValueError(f"{where}.remotes: a git source needs at least one repository URL")
+        for name, value in self.min_confidence.items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(
+                    f"{where}.minConfidence.{name}: {value} is not a confidence; give a number from 0 to 1 (e.g. 0.6)"
+                )
         if self.type == "github" and not self.organization:
             raise ValueError(f"{where}.organization: a github source needs the organisation to read")
 

@@ -34,6 +34,8 @@ class Options:
     default_owner: str = "group:unknown"  # when no CODEOWNERS rule names an owner
     handles: Mapping[str, str] = field(default_factory=dict)  # "@acme/payments-devs" → "group:payments"
     github_hosts: tuple[str, ...] = ("github.com",)
+    #: Field → the confidence below which it is left for review instead of guessed (``*``: every other field).
+    min_confidence: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass

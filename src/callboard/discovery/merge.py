@@ -58,8 +58,9 @@ def apply(target: Inferred, written: Mapping[str, Any], source: str, by: str, ru
         if path in ("apiVersion", "kind"):
             continue
         before = get(target.entity, path)
-        if before is not None and value is not None and before != value:
-            loser = target.provenance.get(path) or {}
+        loser = target.provenance.get(path) or {}
+        # A field left for review holds a placeholder, not a claim: writing it settles it, nothing disagrees.
+        if before is not None and value is not None and before != value and not loser.get("review"):
             target.conflicts.append(
                 {
                     "field": path,

@@ -83,7 +83,11 @@ class DiscoveryProvider:
         return f"discovery:{self.source_id}"
 
     def scanner(self) -> Scanner:
-        options = Options(default_owner=self.config.default_owner, handles=dict(self.config.handles))
+        options = Options(
+            default_owner=self.config.default_owner,
+            handles=dict(self.config.handles),
+            min_confidence=dict(self.config.min_confidence),
+        )
         overrides = load_overrides(self.config.overrides)
         return Scanner(self._detectors, options, overrides=overrides, overrides_source=self.config.overrides or "")
 

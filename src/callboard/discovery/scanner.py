@@ -17,9 +17,11 @@ import yaml
 
 from callboard import __version__
 from callboard.core.entity import ANNOTATION_LOCATION, ANNOTATION_ORIGIN_LOCATION, ANNOTATION_ORPHAN_REASON
+from callboard.discovery.drift import mark_changes
 from callboard.discovery.inference import PROVENANCE, Inferred, Options, infer
 from callboard.discovery.merge import merge
 from callboard.discovery.model import Detector, Fact, Repository, RepoView
+from callboard.discovery.review import hold_for_review
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +41,6 @@ class StoredRepository:
     missing_since: float | None = None
 
 
-class ScanState(Protocol):
-    def load(self, source: str) -> dict[str, StoredRepository]: ...
-
-    def save(self, source: str, repositories: Mapping[str, StoredRepository]) -> None: ...
-
-
-class MemoryState:
-    def __init__(self) -> None:
-        self._data: dict[str, dict[str, StoredRepository]] = {}
-
-    def load(self, source: str) -> dict[str, StoredRepository]:
-        return dict(self._data.get(source, {}))
-
-    def save(self, source: str, repositories: Mapping[str, StoredRepository]) -> None:
-        self._data[source] = dict(repositories)
-
-
 @dataclass
 class ScanReport:
     entities: list[dict[str, Any]] = field(default_factory=list)
@@ -65,6 +50,68 @@ class ScanReport:
     deferred: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    started_at: float = 0.0
+
+    def summary(self) -> RunSummary:
+        return RunSummary(
+            self.started_at,
+            round(self.seconds, 3),
+            self.scanned,
+            self.reused,
+            sorted(name for name in self.deferred if name not in self.errors),
+            dict(sorted(self.errors.items())),
+            sorted(self.missing),
+            len(self.entities),
+        )
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one scan of a source did, for the Discovery page: read, unchanged (skipped), deferred to the next
+    run (rate limits), failed with the reason, gone."""
+
+    started_at: float
+    seconds: float
+    scanned: int
+    unchanged: int
+    deferred: list[str]
+    failed: dict[str, str]
+    missing: list[str]
+    entities: int
+
+
+class ScanState(Protocol):
+    def load(self, source: str) -> dict[str, StoredRepository]: ...
+
+    def save(self, source: str, repositories: Mapping[str, StoredRepository]) -> None: ...
+
+    def save_run(self, source: str, run: RunSummary) -> None: ...
+
+    def runs(self, source: str, limit: int = 10) -> list[RunSummary]:
+        """The source's latest runs, newest first."""
+        ...
+
+
+#: Runs kept per source.
+KEPT_RUNS = 30
+
+
+class MemoryState:
+    def __init__(self) -> None:
+        self._data: dict[str, dict[str, StoredRepository]] = {}
+        self._runs: dict[str, list[RunSummary]] = {}
+
+    def load(self, source: str) -> dict[str, StoredRepository]:
+        return dict(self._data.get(source, {}))
+
+    def save(self, source: str, repositories: Mapping[str, StoredRepository]) -> None:
+        self._data[source] = dict(repositories)
+
+    def save_run(self, source: str, run: RunSummary) -> None:
+        self._runs[source] = [run, *self._runs.get(source, [])][:KEPT_RUNS]
+
+    def runs(self, source: str, limit: int = 10) -> list[RunSummary]:
+        return self._runs.get(source, [])[:limit]
 
 
 def _dump(items: Sequence[Inferred]) -> list[dict[str, Any]]:
@@ -105,6 +152,7 @@ class Scanner:
         """Entities of one repository, with its own ``catalog-info.yaml`` merged in (overrides come later)."""
         view = RepoView(repository)
         inferred = infer(repository, self.facts(view), self.options)
+        hold_for_review(inferred, self.options.min_confidence, self.options.default_owner)
         return merge(inferred, declared_entities(view), {})
 
     def scan(
@@ -119,7 +167,7 @@ class Scanner:
         now = time.time()
         previous = state.load(source)
         kept: dict[str, StoredRepository] = {}
-        report = ScanReport()
+        report = ScanReport(started_at=now)
         for repository in repositories:
             before = previous.get(repository.name)
             if repository.deferred:
@@ -137,6 +185,8 @@ class Scanner:
             else:
                 try:
                     items = self.scan_repository(repository)
+                    if before:
+                        mark_changes(_load(before.inferred), items, now)
                     kept[repository.name] = StoredRepository(
                         repository.revision, self.version, _dump(items), repository.location, now
                     )
@@ -164,6 +214,7 @@ class Scanner:
             items = merge(_load(stored.inferred), [], self.overrides, self.overrides_source)
             report.entities += [finalize(item, source, name, stored) for item in items]
         report.seconds = time.monotonic() - started
+        state.save_run(source, report.summary())
         return report
 
 

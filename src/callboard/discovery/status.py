@@ -9,8 +9,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from callboard.discovery.drift import FieldChange, changes
 from callboard.discovery.inference import DEFAULT_OWNER_SOURCE, PROVENANCE
-from callboard.discovery.scanner import ScanState
+from callboard.discovery.review import HeldField, held
+from callboard.discovery.scanner import RunSummary, ScanState
+
+#: Evidence changes listed on the Discovery page: the newest, up to this many.
+RECENT_CHANGES = 100
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,16 @@ class SourceStatus:
     entities: int = 0
     unowned: list[str] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
+    #: Fields below the source's ``minConfidence``, left for a person to decide.
+    review: list[HeldField] = field(default_factory=list)
+    #: The latest runs, newest first.
+    runs: list[RunSummary] = field(default_factory=list)
+    #: Fields whose value or evidence changed when their repository was read again, newest first.
+    changes: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def last_run(self) -> RunSummary | None:
+        return self.runs[0] if self.runs else None
 
 
 def source_status(
@@ -70,5 +85,9 @@ def source_status(
                     str(conflict.get("replacedFrom")),
                 )
             )
+        status.changes += changes(ref, provenance)
+        status.review += held(ref, provenance)
     status.unowned.sort()
+    status.changes = sorted(status.changes, key=lambda change: -change.at)[:RECENT_CHANGES]
+    status.runs = state.runs(source)
     return status

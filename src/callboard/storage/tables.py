@@ -232,6 +232,15 @@ discovery_repositories = Table(
     Column("missing_since", Float),
 )
 
+#: What each scan of a discovery source did; the latest ``KEPT_RUNS`` per source are kept.
+discovery_runs = Table(
+    "discovery_runs",
+    metadata,
+    Column("source", String(128), primary_key=True),
+    Column("started_at", Float, primary_key=True),
+    Column("summary", Text, nullable=False),
+)
+
 #: Scheduled tasks (the portal's own and plugins'): when each runs next and who holds its lease. A global task
 #: runs on the replica whose conditional UPDATE took the lease; a dead holder's lease runs out.
 scheduled_tasks = Table(
