@@ -154,3 +154,80 @@ jobs:
     assert found["orders"]["spec"]["lifecycle"] == "production"
     assert "callboard.dev/environments" not in annotations(found["billing"])
     assert found["billing"]["spec"]["type"] == "library"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "npx nx run orders:deploy --prod",
+        "npx nx deploy orders",
+        "npx nx run-many -t deploy --projects=orders",
+        "npx turbo run deploy --filter=orders",
+        "pnpm --filter orders run deploy",
+        "npx turbo run deploy --filter=./services/orders",
+        "yarn workspace orders run deploy",
+        "npm run deploy --workspace=orders",
+        "bazel run //services/orders:deploy",
+    ],
+)
+def test_a_pipeline_naming_one_workspace_project_is_about_it(tmp_path: Path, command: str) -> None:
+    workflow = (
+        "on: push\njobs:\n  release:\n    environment: production\n    steps:\n"
+        f"      - run: {command}\n      - run: kubectl apply -f k8s/\n"
+    )
+    files = {
+        ".github/workflows/release.yml": workflow,
+        "nx.json": "{}",
+        "services/orders/project.json": '{"name": "orders"}',
+    }
+    found = scan(tmp_path, files)
+    assert annotations(found["orders"])["callboard.dev/environments"] == "production"
+    assert "callboard.dev/environments" not in annotations(found["billing"])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "npx nx affected -t deploy",
+        "npx nx run-many -t deploy --projects=orders,billing",
+        "npx turbo run deploy --filter=payments",
+    ],
+)
+def test_a_pipeline_naming_several_or_unknown_projects_is_about_the_repository(tmp_path: Path, command: str) -> None:
+    workflow = f"on: push\njobs:\n  release:\n    environment: production\n    steps:\n      - run: {command}\n"
+    found = scan(tmp_path, {".github/workflows/release.yml": workflow})
+    assert annotations(found["orders"])["callboard.dev/environments"] == "production"
+    assert annotations(found["billing"])["callboard.dev/environments"] == "production"
+
+
+def test_nx_projects_are_components_and_their_deploy_target_is_theirs(tmp_path: Path) -> None:
+    workflow = (
+        "on: push\njobs:\n  d:\n    environment: production\n    steps:\n      - run: npx nx run checkout:deploy\n"
+    )
+    files = {
+        "nx.json": '{"npmScope": "acme"}',
+        "apps/checkout/project.json": '{"name": "checkout", "projectType": "application", "targets": {}}',
+        "libs/ui/project.json": '{"name": "ui", "projectType": "library"}',
+        ".github/workflows/deploy.yml": workflow,
+    }
+    found = scan(tmp_path, files)
+    assert found["checkout"]["spec"]["type"] == "service"
+    assert found["checkout"]["spec"]["lifecycle"] == "production"
+    assert found["ui"]["spec"]["type"] == "library"
+    assert "callboard.dev/environments" not in annotations(found["ui"])
+
+
+def test_a_reusable_workflow_deploys_for_the_folder_its_caller_is_about(tmp_path: Path) -> None:
+    reusable = (
+        "on:\n  workflow_call:\n    inputs: {service: {type: string}}\njobs:\n  deploy:\n"
+        "    environment: production\n    steps:\n      - run: helm upgrade --install ${{ inputs.service }} chart/\n"
+    )
+    caller = (
+        "on:\n  push:\n    paths: ['services/orders/**']\njobs:\n  deploy:\n"
+        "    uses: ./.github/workflows/deploy.yml\n    with: {service: orders}\n"
+    )
+    files = {".github/workflows/deploy.yml": reusable, ".github/workflows/orders.yml": caller}
+    found = scan(tmp_path, files)
+    assert found["orders"]["spec"]["lifecycle"] == "production"
+    assert annotations(found["orders"])["callboard.dev/environments"] == "production"
+    assert "callboard.dev/environments" not in annotations(found["billing"])  # not every component's deploy

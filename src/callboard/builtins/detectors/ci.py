@@ -3,11 +3,22 @@ which environments (a deploy to production means the component is in production)
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
-from callboard.builtins.detectors.ci_scope import WHOLE_REPOSITORY, PipelinePart, github_parts, gitlab_parts
-from callboard.builtins.detectors.common import folder
+from callboard.builtins.detectors.ci_scope import (
+    LOCAL_WORKFLOW,
+    WHOLE_REPOSITORY,
+    PipelinePart,
+    github_parts,
+    gitlab_parts,
+    project_scope,
+    reusable_only,
+)
+from callboard.builtins.detectors.common import folder, json_object
 from callboard.sdk import Fact, RepoView
 
 PUBLISH = re.compile(
@@ -54,16 +65,41 @@ def _environments(document: Any) -> list[str]:
     return found
 
 
-def _parts(repo: RepoView, path: str, system: str) -> list[PipelinePart]:
+def _parts(repo: RepoView, path: str, system: str, projects: Callable[[], dict[str, str]]) -> list[PipelinePart]:
     """The pieces of a pipeline file, each with the folder it is about (see ``ci_scope``)."""
     if system == "gitlab-ci":
-        return gitlab_parts(path, repo.text)
+        parts = gitlab_parts(path, repo.text)
+    elif system == "github-actions":
+        parts = github_parts(repo.text(path) or "", repo.text)
+    else:
+        # A Jenkinsfile or CircleCI file kept in a component's folder is about that component.
+        scope = folder(path) if system == "jenkins" and folder(path) else WHOLE_REPOSITORY
+        parts = [PipelinePart(scope, repo.text(path) or "", None, path)]
+    # A part that says nothing of its folder may still name the workspace project it builds or deploys.
+    return [
+        dataclasses.replace(part, scope=project_scope(part.text, projects)) if part.scope == WHOLE_REPOSITORY else part
+        for part in parts
+    ]
+
+
+def _called_elsewhere(repo: RepoView, path: str) -> bool:
+    """A reusable workflow (``on: workflow_call``) another workflow of the repository calls: it is part of each
+    caller, about the caller's folder, rather than a pipeline of its own."""
     text = repo.text(path) or ""
-    if system == "github-actions":
-        return github_parts(text)
-    # A Jenkinsfile or CircleCI file kept in a component's folder is about that component.
-    scope = folder(path) if system == "jenkins" and folder(path) else WHOLE_REPOSITORY
-    return [PipelinePart(scope, text, None, path)]
+    if not reusable_only(text):
+        return False
+    callers = (repo.text(other) or "" for other in repo.glob(".github/workflows/*.yml", ".github/workflows/*.yaml"))
+    return any(path in LOCAL_WORKFLOW.findall(caller) for caller in callers)
+
+
+def workspace_projects(repo: RepoView) -> dict[str, str]:
+    """Project and package names of a workspace → their folder: Nx's ``project.json`` and ``package.json``."""
+    found: dict[str, str] = {}
+    for path in sorted(repo.glob("project.json", "package.json"), key=lambda path: -path.count("/")):
+        name = json_object(repo.text(path)).get("name")
+        if isinstance(name, str) and name and folder(path):
+            found.setdefault(name, folder(path))
+    return found
 
 
 class Pipelines:
@@ -73,12 +109,13 @@ class Pipelines:
         facts: list[Fact] = []
         #: Per scope (a folder, or ``*`` for the repository), each environment deployed to and the file saying so.
         environments: dict[str, dict[str, str]] = {}
+        projects = functools.cache(lambda: workspace_projects(repo))
         for pattern, system in PIPELINES.items():
             read: set[str] = set()
             for path in sorted(repo.glob(pattern), key=lambda path: (path.count("/"), path)):
-                if path in read:
-                    continue  # a GitLab file the root pipeline includes, already read with its scope
-                parts = _parts(repo, path, system)
+                if path in read or (system == "github-actions" and _called_elsewhere(repo, path)):
+                    continue  # included in a pipeline that calls it, read with that pipeline's scope
+                parts = _parts(repo, path, system, projects)
                 read.update(part.source for part in parts)
                 for scope in dict.fromkeys(part.scope for part in parts):
                     facts.append(

@@ -74,8 +74,28 @@ def shared_folder(patterns: Iterable[str]) -> str:
     return "/".join(shared) if shared and not shared[0].startswith(".") else WHOLE_REPOSITORY
 
 
-def github_parts(text: str) -> list[PipelinePart]:
-    """A GitHub workflow as one part, scoped by its trigger paths or else by its working directory."""
+def reusable_only(text: str) -> bool:
+    """Whether a GitHub workflow runs only when another workflow calls it (``on: workflow_call``)."""
+    for document in yaml_documents(text):
+        triggers = document.get("on", document.get(True)) if isinstance(document, dict) else None
+        if isinstance(triggers, str):
+            return triggers == "workflow_call"
+        events = list(triggers) if isinstance(triggers, list | dict) else []
+        return bool(events) and all(event == "workflow_call" for event in events)
+    return False
+
+
+#: A job that runs a reusable workflow of the same repository: ``uses: ./.github/workflows/deploy.yml``.
+LOCAL_WORKFLOW = re.compile(r"uses:\s*['\"]?\./(\.github/workflows/[\w./-]+\.ya?ml)")
+
+
+def github_parts(text: str, read: Callable[[str], str | None] = lambda path: None) -> list[PipelinePart]:
+    """A GitHub workflow as one part, scoped by its trigger paths or else by its working directory. The reusable
+    workflows of the repository it calls (``read`` gives their text) are part of it: what they deploy, the
+    caller deploys, for the folder the caller is about."""
+    called = [read(path) or "" for path in dict.fromkeys(LOCAL_WORKFLOW.findall(text))]
+    whole = "\n".join([text, *called])
+    callees = [document for callee in called for document in yaml_documents(callee)]
     parts: list[PipelinePart] = []
     for document in yaml_documents(text):
         if not isinstance(document, dict):
@@ -90,8 +110,8 @@ def github_parts(text: str) -> list[PipelinePart]:
         scope = shared_folder(patterns)
         if scope == WHOLE_REPOSITORY:
             scope = _working_directory(document)
-        parts.append(PipelinePart(scope, text, document))
-    return parts or [PipelinePart(WHOLE_REPOSITORY, text, None)]
+        parts.append(PipelinePart(scope, whole, [document, *callees]))
+    return parts or [PipelinePart(WHOLE_REPOSITORY, whole, None)]
 
 
 def _working_directory(workflow: dict[str, Any]) -> str:
@@ -238,3 +258,53 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+#: Commands that build, test or deploy named projects of a workspace, and how they name them.
+_PROJECT_COMMANDS = (
+    re.compile(r"\bnx\s+run\s+(?P<names>[\w@/.-]+):"),  # nx run orders:deploy
+    re.compile(
+        r"\bnx\s+(?!run\b|affected\b|run-many\b|graph\b)[\w-]+\s+(?P<names>[\w@/.-]+)(?:\s|$)"
+    ),  # nx deploy orders
+    re.compile(r"\bnx\s+run-many\b[^\n]*?(?:--projects[= ]|-p\s+)(?P<names>[\w@/.,-]+)"),
+    re.compile(r"(?:--filter[= ]|\s-F\s+)(?P<names>[\w@/.{}-]+)"),  # turbo run build --filter=orders, pnpm -F orders
+    re.compile(r"\byarn\s+workspace\s+(?P<names>[\w@/.-]+)"),
+    re.compile(r"(?:--workspace[= ]|\snpm\b[^\n]*\s-w\s+)(?P<names>[\w@/.-]+)"),
+    re.compile(
+        r"\bbazel(?:isk)?\s+(?:run|build|test)\b[^\n]*?//(?P<path>[\w/.-]*):"
+    ),  # bazel run //services/orders:push
+)
+
+
+def project_scope(text: str, projects: Callable[[], dict[str, str]]) -> str:
+    """The one folder whose workspace project a pipeline's commands name (Nx, Turborepo and npm, pnpm or yarn
+    workspaces by project or package name, Bazel by label), or ``*`` when they name none or several.
+
+    ``projects`` gives project and package names → folder, read only when a command names a project.
+    """
+    named: set[str] = set()
+    paths: set[str] = set()
+    for pattern in _PROJECT_COMMANDS:
+        for match in pattern.finditer(text):
+            found = match.groupdict()
+            if found.get("path") is not None:
+                paths.add(found["path"].strip("/"))
+            else:
+                named.update(name for name in found["names"].split(",") if name)
+    if not named and not paths:
+        return WHOLE_REPOSITORY
+    folders = set(paths)
+    known = projects() if named else {}
+    for name in named:
+        # Turborepo's filters: "orders", "orders...", "...^orders", "./apps/web", "{./apps/web}".
+        bare = name.strip("{}").removeprefix("...").removesuffix("...").removeprefix("^")
+        if bare.startswith("./"):
+            folders.add(bare[2:].strip("/"))
+        elif bare in known:
+            folders.add(known[bare])
+        else:
+            return WHOLE_REPOSITORY  # a name we cannot place: the pipeline may be about anything
+    if len(folders) != 1:
+        return WHOLE_REPOSITORY
+    (only,) = folders
+    return shared_folder([f"{only}/"]) if only else WHOLE_REPOSITORY

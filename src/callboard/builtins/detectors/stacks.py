@@ -1,13 +1,14 @@
 """Stacks beyond the common manifests: Python's ``setup.py``, Ruby (gemspec, a Gemfile of a web app), PHP
 (``composer.json``), .NET (``*.csproj``), Scala (``build.sbt``), Elixir (``mix.exs``), GitHub Actions
-(``action.yml``), iOS and Android apps (an Xcode project, Gradle's Android application plugin) and dbt projects."""
+(``action.yml``), iOS and Android apps (an Xcode project, Gradle's Android application plugin), Nx projects and
+dbt projects."""
 
 from __future__ import annotations
 
 import ast
 import re
 
-from callboard.builtins.detectors.common import folder, json_object, toml, yaml_documents
+from callboard.builtins.detectors.common import entity_name, folder, json_object, toml, yaml_documents
 from callboard.builtins.detectors.manifests import package_facts
 from callboard.sdk import Fact, RepoView
 
@@ -58,6 +59,9 @@ class Stacks:
             facts += self._framework_build(repo, path, "elixir", _MIX_APP.search(repo.text(path) or ""))
         for path in repo.glob("action.yml", "action.yaml"):
             facts += self._action(repo, path)
+        if repo.exists("nx.json"):
+            for path in repo.glob("project.json"):
+                facts += self._nx_project(repo, path)
         projects = {path.split(".xcodeproj/", 1)[0] for path in repo.glob("*.xcodeproj/project.pbxproj")}
         for project in sorted(projects):
             unit = folder(project)
@@ -140,6 +144,24 @@ class Stacks:
             rule=path,
         )
         return facts + _framework_facts(folder(path), path, [key for key in WEB_FRAMEWORKS if key in text])
+
+    def _nx_project(self, repo: RepoView, path: str) -> list[Fact]:
+        """An Nx project (``project.json`` in a workspace with ``nx.json``): an application is deployed, a library
+        is used by others; a ``package.json`` beside it says more (its framework) and names it the same way."""
+        project = json_object(repo.text(path))
+        name, kind = project.get("name"), project.get("projectType")
+        if not isinstance(name, str) or not folder(path):
+            return []
+        unit = folder(path)
+        facts = [
+            Fact(unit, "unit", True, 0.85, path, f"{path} is an Nx project"),
+            Fact(unit, "metadata.name", entity_name(name), 0.85, path, f"{path} names it {name!r}"),
+        ]
+        if kind == "application":
+            facts.append(Fact(unit, "spec.type", "service", 0.5, path, f"{path} is an Nx application"))
+        elif kind == "library":
+            facts.append(Fact(unit, "spec.type", "library", 0.6, path, f"{path} is an Nx library"))
+        return facts
 
     def _action(self, repo: RepoView, path: str) -> list[Fact]:
         document = next(iter(yaml_documents(repo.text(path))), None)
