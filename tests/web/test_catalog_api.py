@@ -114,6 +114,14 @@ def test_by_query_default_limit_is_20_and_full_text_filter(api: httpx.Client) ->
         params={"fullTextFilterTerm": "great artists", "fullTextFilterFields": "metadata.description"},
     ).json()
     assert names(described["items"]) == ["artist-web"]
+    # With a filter beside it, and over a field the text index does not cover, the same answers.
+    components = api.get(
+        "/entities/by-query",
+        params={"fullTextFilterTerm": "artist", "fullTextFilterFields": "metadata.name", "filter": "kind=component"},
+    ).json()
+    assert sorted(names(components["items"])) == ["artist-lookup", "artist-web"] and components["totalItems"] == 2
+    by_type = api.get("/entities/by-query", params={"fullTextFilterTerm": "WEBS", "fullTextFilterFields": "spec.type"})
+    assert names(by_type.json()["items"]) == ["artist-web"] and by_type.json()["totalItems"] == 1
 
 
 def test_malformed_cursor_is_an_input_error(api: httpx.Client) -> None:
