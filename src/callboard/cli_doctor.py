@@ -102,12 +102,10 @@ def _trigram_index(database: Database) -> Finding | None:
     """On PostgreSQL, whether the full-text filter has its trigram index (it needs the pg_trgm extension)."""
     if database.is_sqlite:
         return None
-    from sqlalchemy import text
+    from callboard.storage.migrate import has_postgres_index
 
-    with database.connect() as connection:
-        found = connection.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = :name"), {"name": TRIGRAM_INDEX})
-        if found.first() is not None:
-            return Finding("full-text filter", "ok", "indexed by trigrams (pg_trgm)")
+    if has_postgres_index(database, TRIGRAM_INDEX):
+        return Finding("full-text filter", "ok", "indexed by trigrams (pg_trgm)")
     return Finding(
         "full-text filter",
         "warn",

@@ -42,3 +42,10 @@ def current_revision(database: Database) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def has_postgres_index(database: Database, name: str) -> bool:
+    """Whether an index a migration makes only where the server allows it (``pg_trgm``'s) exists."""
+    with database.connect() as connection:
+        found = connection.exec_driver_sql("SELECT 1 FROM pg_indexes WHERE indexname = %(name)s", {"name": name})
+        return found.first() is not None
