@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from callboard.catalog.paging import decode_cursor, encode_cursor
 from tests.support import AUTH
 
 
@@ -292,3 +293,43 @@ def test_by_query_can_skip_the_total_and_the_cursor_remembers(api: httpx.Client)
     assert first["totalItems"] == 0 and len(first["items"]) == 2
     second = api.get("/entities/by-query", params={"cursor": first["pageInfo"]["nextCursor"]}).json()
     assert second["totalItems"] == 0 and len(second["items"]) == 1
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        [],
+        ["metadata.name,asc"],
+        ["metadata.name,desc"],
+        ["metadata.title,asc"],  # most entities have no title: missing values come last
+        ["metadata.title,desc", "kind,asc"],
+        ["kind,desc", "metadata.name,asc"],
+    ],
+)
+def test_paging_through_with_cursors_gives_every_entity_once_in_order(api: httpx.Client, order: list[str]) -> None:
+    """Next-page cursors start after the last entity shown (not a count of entities to skip): the pages put
+    together are the whole ordered list, and the previous-page cursor still goes back."""
+    params: dict[str, Any] = {"orderField": order, "limit": 1000}
+    whole = [item["metadata"]["uid"] for item in api.get("/entities/by-query", params=params).json()["items"]]
+    seen: list[str] = []
+    response = api.get("/entities/by-query", params={"orderField": order, "limit": 3}).json()
+    pages = [response]
+    while "nextCursor" in response["pageInfo"]:
+        response = api.get("/entities/by-query", params={"cursor": response["pageInfo"]["nextCursor"]}).json()
+        pages.append(response)
+    for page in pages:
+        seen += [item["metadata"]["uid"] for item in page["items"]]
+    assert seen == whole and len(set(seen)) == len(whole)
+    assert all(page["totalItems"] == len(whole) for page in pages)
+    if len(pages) > 2:
+        back = api.get("/entities/by-query", params={"cursor": pages[2]["pageInfo"]["prevCursor"]}).json()
+        assert [item["metadata"]["uid"] for item in back["items"]] == seen[3:6]
+
+
+def test_a_cursor_with_a_forged_position_is_refused(api: httpx.Client) -> None:
+    first = api.get("/entities/by-query", params={"limit": 1, "orderField": "metadata.name,asc"}).json()
+    state = decode_cursor(first["pageInfo"]["nextCursor"])
+    for forged in ([1, 2], ["only-one"], "text", [None, None]):
+        cursor = encode_cursor({**state, "k": forged})
+        response = api.get("/entities/by-query", params={"cursor": cursor})
+        assert response.status_code == 400, forged

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from callboard.catalog.filters import FilterSets, decode_filters, encode_filters
-from callboard.catalog.query_store import FullText, OrderField
+from callboard.catalog.query_store import FullText, OrderField, PageKey
 from callboard.catalog.stitching import load_json
 from callboard.core.entity import Entity
 from callboard.core.errors import InputError
@@ -74,11 +74,15 @@ class QueryState:
     #: Made by a predicate query (``POST``): Backstage's client sends the next page there when a cursor
     #: holds a ``query`` key, so such cursors have one.
     predicate: bool = False
+    #: Where the page before ended (a next-page cursor's): the page starts after it instead of counting
+    #: ``offset`` entities in. ``offset`` is still carried, for the previous page.
+    after: PageKey | None = None
 
-    def cursor(self, offset: int) -> str:
+    def cursor(self, offset: int, after: PageKey | None = None) -> str:
         return encode_cursor(
             {
                 **({"query": True} if self.predicate else {}),
+                **({"k": after} if after is not None else {}),
                 "f": encode_filters(self.filters),
                 "o": [[item.field, item.descending] for item in self.order],
                 "t": [self.full_text.term, list(self.full_text.fields)] if self.full_text else None,
@@ -112,6 +116,14 @@ class QueryState:
         for number in (limit, offset):
             if type(number) is not int or not 0 <= number <= _MAX_NUMBER:
                 raise malformed
+        after = state.get("k")
+        if after is not None and not (
+            isinstance(after, list)
+            and len(after) == len(order) + 1
+            and all(value is None or isinstance(value, str) for value in after)
+            and isinstance(after[-1], str)
+        ):
+            raise malformed
         return cls(
             decode_filters(state.get("f", [])),
             tuple(OrderField(field, descending) for field, descending in order),
@@ -120,6 +132,7 @@ class QueryState:
             offset,
             not state.get("x"),
             state.get("query") is True,
+            after,
         )
 
 

@@ -104,16 +104,42 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _order_columns(order: Sequence[OrderField]) -> list[Any]:
-    columns: list[Any] = []
-    for item in order:
-        value = (
-            select(func.min(search.c.value))
-            .where(search.c.entity_id == final_entities.c.entity_id, search.c.key == item.field.lower())
-            .scalar_subquery()
-        )
-        columns.append(nulls_last(desc(value) if item.descending else asc(value)))
-    return columns
+def _order_values(order: Sequence[OrderField]) -> list[Any]:
+    """Each order field's value of the final entity (its smallest, for a field with several values)."""
+    return [
+        select(func.min(search.c.value))
+        .where(search.c.entity_id == final_entities.c.entity_id, search.c.key == item.field.lower())
+        .scalar_subquery()
+        for item in order
+    ]
+
+
+def _order_columns(order: Sequence[OrderField], values: Sequence[Any]) -> list[Any]:
+    return [
+        nulls_last(desc(value) if item.descending else asc(value)) for item, value in zip(order, values, strict=True)
+    ]
+
+
+#: Where a page ended: each order field's value in the last entity shown, then its entity id.
+PageKey = list[Any]
+
+
+def _after(order: Sequence[OrderField], values: Sequence[Any], key: PageKey) -> ColumnElement[bool]:
+    """Entities that come after ``key`` in the order (each field ascending or descending, missing values last,
+    ties broken by entity id): what the next page starts from, found through the order instead of counted."""
+    *last_values, last_id = key
+    after: list[ColumnElement[bool]] = []
+    equal: list[ColumnElement[bool]] = []
+    for item, value, last in zip(order, values, last_values, strict=True):
+        if last is None:
+            # Missing values come last: nothing is past one but another missing value, by id.
+            equal.append(value.is_(None))
+            continue
+        beyond = value < last if item.descending else value > last
+        after.append(and_(*equal, or_(beyond, value.is_(None))))
+        equal.append(value == last)
+    after.append(and_(*equal, final_entities.c.entity_id > last_id))
+    return or_(*after)
 
 
 def query_entities(
@@ -124,22 +150,41 @@ def query_entities(
     full_text: FullText | None = None,
     offset: int = 0,
     limit: int | None = None,
-    default_order_by_uid: bool = False,
 ) -> list[str]:
     """Final entity JSON texts matching the filters, ordered (ties broken by uid, Backstage's default) and paged.
 
     Ids are selected first over indexes alone; the (large) entity texts are read only for the page.
     """
+    page = query_page(connection, filters, order=order, full_text=full_text, offset=offset, limit=limit)
+    return [text for text, _ in page]
+
+
+def query_page(
+    connection: Connection,
+    filters: FilterSets,
+    *,
+    order: Sequence[OrderField] = (),
+    full_text: FullText | None = None,
+    offset: int = 0,
+    after: PageKey | None = None,
+    limit: int | None = None,
+) -> list[tuple[str, PageKey]]:
+    """``query_entities`` with where each entity stands in the order (its ``PageKey``). Given ``after``, the
+    page starts after that key rather than ``offset`` entities in, so a deep page costs what the first does."""
     postgres = connection.dialect.name == "postgresql"
-    statement = select(final_entities.c.entity_id).where(_where(filters, full_text, postgres=postgres))
-    statement = statement.order_by(*_order_columns(order), final_entities.c.entity_id)
-    if offset:
+    values = _order_values(order)
+    condition = _where(filters, full_text, postgres=postgres)
+    if after is not None:
+        condition = condition & _after(order, values, after)
+    statement = select(final_entities.c.entity_id, *values).where(condition)
+    statement = statement.order_by(*_order_columns(order, values), final_entities.c.entity_id)
+    if offset and after is None:
         statement = statement.offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    ids = [row[0] for row in connection.execute(statement)]
-    texts = texts_by_ids(connection, ids)
-    return [texts[entity_id] for entity_id in ids if entity_id in texts]
+    rows = connection.execute(statement).all()
+    texts = texts_by_ids(connection, [row[0] for row in rows])
+    return [(texts[row[0]], [*row[1:], row[0]]) for row in rows if row[0] in texts]
 
 
 def texts_by_ids(connection: Connection, ids: Sequence[str]) -> dict[str, str]:

@@ -226,6 +226,7 @@ class SecuredCatalog:
             count=state.count,
             predicate=state.predicate,
             raw=options.get("raw", False),
+            after=state.after,
         )
 
     def entity_by_name(self, kind: str, namespace: str, name: str) -> Entity:

@@ -21,7 +21,7 @@ from callboard.catalog.providers import (
     LocationSpec,
     root_entities,
 )
-from callboard.catalog.query_store import FullText, OrderField
+from callboard.catalog.query_store import FullText, OrderField, PageKey
 from callboard.catalog.read_cache import ReadCache
 from callboard.catalog.reading import parse_location_ref
 from callboard.catalog.results import CatalogPolicy, Page, facets_answer, stored_text
@@ -143,12 +143,13 @@ class CatalogService(LocationOperations):
         count: bool = True,
         predicate: bool = False,
         raw: bool = False,
+        after: PageKey | None = None,
     ) -> Page:
         """A page of entities; ``count=False`` skips ``totalItems`` (reported as 0, as Backstage does)."""
         if cursor:
             state = QueryState.from_cursor(cursor)
         else:
-            state = QueryState(filters, tuple(order), full_text, limit, offset, count, predicate)
+            state = QueryState(filters, tuple(order), full_text, limit, offset, count, predicate, after)
         if state.limit < 0 or state.offset < 0:
             raise InputError("limit and offset must not be negative")
         text = state.full_text
@@ -156,15 +157,16 @@ class CatalogService(LocationOperations):
             # Without fields, Backstage matches the term against the sort field.
             text = FullText(text.term, (state.order[0].field if state.order else "metadata.uid",))
         with self._db.connect() as connection:
-            texts = query_store.query_entities(
+            rows = query_store.query_page(
                 connection,
                 state.filters,
                 order=state.order,
                 full_text=text,
                 offset=state.offset,
+                after=state.after,
                 limit=state.limit + 1,
-                default_order_by_uid=True,
             )
+            texts = [item for item, _ in rows]
             total = 0
             if state.count:
                 total = self._cache.get(
@@ -177,7 +179,9 @@ class CatalogService(LocationOperations):
         else:
             page = Page([select_fields(load_json(item), fields) for item in texts[: state.limit]], total)
         if len(texts) > state.limit:
-            page.next_cursor = state.cursor(state.offset + state.limit)
+            page.next_cursor = state.cursor(
+                state.offset + state.limit, rows[state.limit - 1][1] if state.limit else None
+            )
         if state.offset > 0:
             page.prev_cursor = state.cursor(max(0, state.offset - state.limit))
         return page
