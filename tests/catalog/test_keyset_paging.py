@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from callboard.catalog.query_store import OrderField
+from callboard.catalog.page_order import OrderField
 from tests.catalog.fixtures import config, write_catalog
 from tests.support import database_for, make_runtime
 

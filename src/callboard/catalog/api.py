@@ -8,9 +8,10 @@ from callboard.core.lazy import lazy_face
 if TYPE_CHECKING:
     from callboard.catalog.descriptors import DescriptorError, parse_value
     from callboard.catalog.filters import WHITESPACE, FilterSets, parse_filters
+    from callboard.catalog.page_order import OrderField
     from callboard.catalog.paging import encode_cursor, page_cursor
     from callboard.catalog.predicates import both, parse_predicate
-    from callboard.catalog.query_store import FullText, OrderField
+    from callboard.catalog.query_store import FullText
     from callboard.catalog.reader import ServiceCatalogReader
     from callboard.catalog.secured import SecuredCatalog
     from callboard.catalog.secured import matches as entity_matches

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from callboard.catalog import query_store
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.location_query import parse_location_query
+from callboard.catalog.page_order import OrderField
 from callboard.catalog.processing import ItemProcessor
 from callboard.catalog.providers import LocationSpec, generated_location_entity, location_entity_ref
-from callboard.catalog.query_store import OrderField
 from callboard.catalog.reading import check_location_target, parse_location_ref
 from callboard.catalog.results import CatalogPolicy, Preview
 from callboard.core.entity import Entity, EntityRef

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from callboard.catalog.filters import FilterSets, decode_filters, encode_filters
-from callboard.catalog.query_store import FullText, OrderField, PageKey
+from callboard.catalog.page_order import OrderField, PageKey
+from callboard.catalog.query_store import FullText
 from callboard.catalog.stitching import load_json
 from callboard.core.entity import Entity
 from callboard.core.errors import InputError

@@ -13,15 +13,12 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
-    asc,
     delete,
-    desc,
     exists,
     false,
     func,
     insert,
     literal,
-    nulls_last,
     or_,
     select,
     true,
@@ -29,6 +26,7 @@ from sqlalchemy import (
 )
 
 from callboard.catalog.filters import Condition, FilterSets
+from callboard.catalog.page_order import OrderField, PageKey, after_key, order_columns, order_values
 from callboard.catalog.providers import location_entity_ref
 from callboard.storage.tables import (
     catalog_generation,
@@ -65,12 +63,6 @@ def filters_sql(sets: FilterSets) -> ColumnElement[bool]:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderField:
-    field: str
-    descending: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class FullText:
     term: str
     fields: tuple[str, ...]
@@ -104,44 +96,6 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _order_values(order: Sequence[OrderField]) -> list[Any]:
-    """Each order field's value of the final entity (its smallest, for a field with several values)."""
-    return [
-        select(func.min(search.c.value))
-        .where(search.c.entity_id == final_entities.c.entity_id, search.c.key == item.field.lower())
-        .scalar_subquery()
-        for item in order
-    ]
-
-
-def _order_columns(order: Sequence[OrderField], values: Sequence[Any]) -> list[Any]:
-    return [
-        nulls_last(desc(value) if item.descending else asc(value)) for item, value in zip(order, values, strict=True)
-    ]
-
-
-#: Where a page ended: each order field's value in the last entity shown, then its entity id.
-PageKey = list[Any]
-
-
-def _after(order: Sequence[OrderField], values: Sequence[Any], key: PageKey) -> ColumnElement[bool]:
-    """Entities that come after ``key`` in the order (each field ascending or descending, missing values last,
-    ties broken by entity id): what the next page starts from, found through the order instead of counted."""
-    *last_values, last_id = key
-    after: list[ColumnElement[bool]] = []
-    equal: list[ColumnElement[bool]] = []
-    for item, value, last in zip(order, values, last_values, strict=True):
-        if last is None:
-            # Missing values come last: nothing is past one but another missing value, by id.
-            equal.append(value.is_(None))
-            continue
-        beyond = value < last if item.descending else value > last
-        after.append(and_(*equal, or_(beyond, value.is_(None))))
-        equal.append(value == last)
-    after.append(and_(*equal, final_entities.c.entity_id > last_id))
-    return or_(*after)
-
-
 def query_entities(
     connection: Connection,
     filters: FilterSets,
@@ -172,12 +126,12 @@ def query_page(
     """``query_entities`` with where each entity stands in the order (its ``PageKey``). Given ``after``, the
     page starts after that key rather than ``offset`` entities in, so a deep page costs what the first does."""
     postgres = connection.dialect.name == "postgresql"
-    values = _order_values(order)
+    values = order_values(order)
     condition = _where(filters, full_text, postgres=postgres)
     if after is not None:
-        condition = condition & _after(order, values, after)
+        condition = condition & after_key(order, values, after)
     statement = select(final_entities.c.entity_id, *values).where(condition)
-    statement = statement.order_by(*_order_columns(order, values), final_entities.c.entity_id)
+    statement = statement.order_by(*order_columns(order, values), final_entities.c.entity_id)
     if offset and after is None:
         statement = statement.offset(offset)
     if limit is not None:

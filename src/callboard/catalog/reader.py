@@ -7,7 +7,7 @@ from typing import Any
 
 from callboard.catalog.browse_index import FACET_KEYS
 from callboard.catalog.filters import Condition, FilterSets
-from callboard.catalog.query_store import OrderField
+from callboard.catalog.page_order import OrderField
 from callboard.catalog.secured import SecuredCatalog
 from callboard.core.errors import InputError
 

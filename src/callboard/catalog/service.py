@@ -13,6 +13,7 @@ from callboard.catalog.children import ChildEntity
 from callboard.catalog.engine import CatalogEngine
 from callboard.catalog.filters import FilterSets
 from callboard.catalog.locations import LocationOperations
+from callboard.catalog.page_order import OrderField, PageKey
 from callboard.catalog.paging import QueryState, select_fields
 from callboard.catalog.processing import ItemProcessor
 from callboard.catalog.providers import (
@@ -21,7 +22,7 @@ from callboard.catalog.providers import (
     LocationSpec,
     root_entities,
 )
-from callboard.catalog.query_store import FullText, OrderField, PageKey
+from callboard.catalog.query_store import FullText
 from callboard.catalog.read_cache import ReadCache
 from callboard.catalog.reading import parse_location_ref
 from callboard.catalog.results import CatalogPolicy, Page, facets_answer, stored_text

@@ -131,7 +131,7 @@ def _run_directory(node: dict[str, Any]) -> str | None:
     defaults = node.get("defaults")
     run = defaults.get("run") if isinstance(defaults, dict) else None
     folder = run.get("working-directory") if isinstance(run, dict) else None
-    return folder.strip("./") if isinstance(folder, str) and "${{" not in folder else None
+    return folder.removeprefix("./").strip("/") if isinstance(folder, str) and "${{" not in folder else None
 
 
 def gitlab_parts(path: str, read: Callable[[str], str | None]) -> list[PipelinePart]:
