@@ -60,7 +60,10 @@ class MotoServer:
             try:
                 self._process.wait(10)
             except subprocess.TimeoutExpired:
+                # A loaded machine can take longer than that to stop it; a process never waited for is left
+                # behind as a zombie (and Python warns about it).
                 self._process.kill()
+                self._process.wait()
             self._process = None
 
     def reset(self) -> None:
