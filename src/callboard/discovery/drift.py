@@ -42,8 +42,8 @@ def mark_changes(before: Sequence[Inferred], after: Sequence[Inferred], now: flo
         for name, found in item.provenance.items():
             earlier = old.provenance.get(name)
             if earlier is None or earlier.get("removed"):
-                was, was_from = (None, "not inferred") if earlier is None else (earlier.get("was"), "not inferred")
-                found["changed"] = {"at": now, "was": was, "wasFrom": was_from}
+                # New, or back after its evidence was gone: before this scan there was nothing.
+                found["changed"] = {"at": now, "was": None, "wasFrom": "not inferred"}
             elif any(earlier.get(key) != found.get(key) for key in _COMPARED):
                 found["changed"] = {"at": now, "was": earlier.get("value"), "wasFrom": _evidence(earlier)}
             elif "changed" in earlier:
