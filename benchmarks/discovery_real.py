@@ -157,6 +157,13 @@ def checkout(mirror: Path, commit: str, into: Path) -> str:
     ).stdout
 
 
+def tags_at(mirror: Path, commit: str) -> list[str]:
+    listed = subprocess.run(
+        ["git", "-C", str(mirror), "tag", "--merged", commit], capture_output=True, text=True, check=True
+    )
+    return listed.stdout.split()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
@@ -167,6 +174,7 @@ def main() -> None:
     rows = list(csv.DictReader(LIST.open(), delimiter="\t"))
     totals: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     misses: list[tuple[str, str, str, Any, Any]] = []
+    unasked: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     without: list[str] = []
     missing: list[str] = []
     for row in rows:
@@ -184,8 +192,15 @@ def main() -> None:
             web = f"https://github.com/{name}"
             owners_files = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
             has_owners = any((root / path).is_file() for path in owners_files)
+            # The tags a clone made at that commit would have listed (those reachable from it).
+            tags = tags_at(mirror, row["commit"])
             repository = Repository(
-                name=name, root=root, revision=row["commit"], web_url=web, location=f"url:{web}/blob/main"
+                name=name,
+                root=root,
+                revision=row["commit"],
+                web_url=web,
+                location=f"url:{web}/blob/main",
+                list_tags=lambda tags=tags: tags,
             )
             report = scanner.scan("real", [repository], MemoryState())
         inferred = root_component(report.entities, web)
@@ -193,6 +208,8 @@ def main() -> None:
         if has_code and (inferred is None or inferred.get("kind") != "Component"):
             without.append(name)
         for field in FIELDS:
+            if field not in expected and field in got:
+                unasked[half][field] += 1  # a claim the owners did not make: not scored, but shown
             if field not in expected or (field == "owner" and not has_owners):
                 continue
             right = agrees(field, expected[field], got.get(field))
@@ -209,6 +226,12 @@ def main() -> None:
             right, count = totals[half][field]
             cells.append(f"{right / count:>8.2f} ({right:>2}/{count:<2})" if count else f"{'-':>18}")
         print(f"{field:<14}" + "".join(f"{cell:>18}" for cell in cells))
+    extra = ", ".join(
+        f"{field} {'/'.join(str(unasked[half][field]) for half in halves)}"
+        for field in FIELDS
+        if any(unasked[half][field] for half in halves)
+    )
+    print(f"inferred where the hand-written descriptor has none ({'/'.join(halves)}): {extra or 'none'}")
     print(f"repositories with a build file and no component: {len(without)} {without}")
     if missing:
         print(f"not scanned (no mirror; fetch github:<name>): {', '.join(missing)}")

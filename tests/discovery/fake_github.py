@@ -78,6 +78,24 @@ class FakeGithub:
             sha = _git(folder, "rev-parse", f"{branch}^{{tree}}").strip()
             return self._answer(request, {"sha": sha, "tree": entries, "truncated": False})
 
+        @app.get("/repos/{owner}/{repo}/tags")
+        def tags(owner: str, repo: str, request: Request, per_page: int = 30) -> Response:
+            # GET /repos/{owner}/{repo}/tags, shaped as GitHub documents it (newest first).
+            folder = self._repo(repo)
+            shape = "--format=%(refname:short) %(objectname)"
+            listed = _git(folder, "for-each-ref", "--sort=-creatordate", shape, "refs/tags")
+            body = [
+                {
+                    "name": name,
+                    "commit": {"sha": sha, "url": f"https://api.github.com/repos/{owner}/{repo}/commits/{sha}"},
+                    "zipball_url": f"https://api.github.com/repos/{owner}/{repo}/zipball/{name}",
+                    "tarball_url": f"https://api.github.com/repos/{owner}/{repo}/tarball/{name}",
+                    "node_id": "MDM6UmVmcmVmcy90YWdzL3YwLjE=",
+                }
+                for name, sha in (line.split(" ", 1) for line in listed.splitlines() if line)
+            ][: min(per_page, 100)]
+            return self._answer(request, body)
+
         @app.get("/repos/{owner}/{repo}/git/blobs/{sha}")
         def blob(owner: str, repo: str, sha: str, request: Request) -> Response:
             data = subprocess.run(

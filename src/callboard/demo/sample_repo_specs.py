@@ -326,12 +326,12 @@ def repository_specs() -> list[SampleRepo]:
                 "README.md": _readme("Handbook", "How we build software at Acme."),
                 "CODEOWNERS": "* @acme/engineering-leads\n",
             },
-            [Expected(c, "handbook", "documentation", "group:engineering-leads", "production", (), "dir:.")],
+            [Expected(c, "handbook", "website", "group:engineering-leads", "production", (), "dir:.")],
         ),
         SampleRepo(
             "platform-docs",
             {**_mkdocs("Platform"), "docs/runbooks.md": "# Runbooks\n", "CODEOWNERS": "* @acme/platform\n"},
-            [Expected(c, "platform-docs", "documentation", "group:platform", "production", (), "dir:.")],
+            [Expected(c, "platform-docs", "website", "group:platform", "production", (), "dir:.")],
         ),
         SampleRepo(
             "infra-terraform",

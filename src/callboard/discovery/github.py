@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,29 @@ WANTED = (
     "catalog-info.yaml",
     "catalog-info.yml",
     "tsconfig.json",
+    # The other stacks' files (``builtins/detectors/stacks.py``, ``docs.py``, ``releases.py``).
+    "setup.py",
+    "manage.py",
+    "wsgi.py",
+    "asgi.py",
+    "conf.py",
+    "Gemfile",
+    "composer.json",
+    "build.sbt",
+    "mix.exs",
+    "book.toml",
+    "Fastfile",
+    "README.rst",
+    "README",
+    "readme.md",
+    "CHANGELOG.md",
+    "CHANGELOG.rst",
+    "CHANGES.md",
+    "CHANGES.rst",
+    "HISTORY.md",
+    "HISTORY.rst",
+    ".gemspec",
+    ".csproj",
     ".yaml",
     ".yml",
     ".json",
@@ -210,4 +234,13 @@ class GithubOrganisation:
             return self._blob(full_name, blobs[path])
 
         base.read = read
+        base.list_tags = partial(self._tags, full_name)
         return base
+
+    def _tags(self, full_name: str) -> list[str]:
+        """Its newest tags (one page: enough to tell released code), asked for only when it is read."""
+        try:
+            return [str(tag.get("name")) for tag in self._get(f"/repos/{full_name}/tags?per_page=100")]
+        except (RateLimited, GithubError) as error:
+            log.info("no tags of %s: %s", full_name, error)
+            return []

@@ -94,8 +94,9 @@ def _units(repo: Repository, facts: Sequence[Fact]) -> tuple[list[str], str | No
     units = sorted({f.unit for f in facts if f.field == "unit"})
     if units:
         return units, None
-    if any(f.field == "techdocs" for f in facts):
-        return [""], "documentation"
+    if any(f.field in ("techdocs", "docs-site") for f in facts):
+        # Backstage's well-known types are service, website and library: published docs are a website.
+        return [""], "website"
     if any(f.field in ("deployment", "infrastructure") for f in facts):
         return [""], "infrastructure"
     return [], None
@@ -202,6 +203,7 @@ def _entities(
                 "techdocs",
                 "deployment",
                 "infrastructure",
+                "docs-site",
             )
             or name in LIST_FIELDS
         ):
@@ -220,7 +222,7 @@ def _entities(
     if "spec.type" not in provenance:
         kind = fallback_type or "library"
         rule = {
-            "documentation": "the repository holds only docs",
+            "website": "the repository holds only docs: it publishes a documentation site",
             "infrastructure": "the repository holds only infrastructure code",
         }.get(kind, "a package that nothing here deploys")
         spec["type"] = kind
@@ -241,14 +243,15 @@ def _entities(
             "by": "inference",
         }
     elif "spec.lifecycle" not in provenance:
-        lifecycle = "production" if spec["type"] in ("documentation", "infrastructure") else "experimental"
+        in_use = fallback_type is not None and spec["type"] == fallback_type  # docs or infrastructure: merged is live
+        lifecycle = "production" if in_use else "experimental"
         spec["lifecycle"] = lifecycle
         provenance["spec.lifecycle"] = {
             "value": lifecycle,
             "source": unit.path or ".",
             "rule": "nothing shows it runs in production"
             if lifecycle == "experimental"
-            else f"{spec['type']} is in use once merged",
+            else "a repository of only docs or infrastructure is in use once merged",
             "confidence": 0.2,
             "by": "inference",
         }

@@ -33,6 +33,7 @@ SKIPPED = {
 MAX_FILES = 20_000
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 6
+MAX_TAGS = 5_000
 
 _NAME = re.compile(r"[^a-z0-9]+")
 
@@ -79,6 +80,9 @@ class Repository:
     read: Callable[[str], str | None] | None = None
     # Not read this time (a rate limit was near): its last result is kept, and it is not "missing".
     deferred: bool = False
+    # The repository's tag names, asked for only when the repository is read (a process or a request for
+    # remote sources); None where the source cannot say.
+    list_tags: Callable[[], list[str]] | None = None
 
 
 class RepoView:
@@ -89,6 +93,7 @@ class RepoView:
         self.root = repository.root
         self._files: list[str] | None = None
         self._cache: dict[str, str | None] = {}
+        self._tags: list[str] | None = None
 
     @property
     def files(self) -> list[str]:
@@ -96,6 +101,14 @@ class RepoView:
             listing = self.repository.listing
             self._files = sorted(listing) if listing is not None else sorted(_walk(self.root))
         return self._files
+
+    @property
+    def tags(self) -> list[str]:
+        """The repository's git tag names (at most ``MAX_TAGS``); empty where its source cannot list them."""
+        if self._tags is None:
+            listed = self.repository.list_tags() if self.repository.list_tags is not None else []
+            self._tags = listed[:MAX_TAGS]
+        return self._tags
 
     def glob(self, *patterns: str) -> Iterator[str]:
         """Files whose path (or, for patterns without '/', name) matches any pattern."""

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import configparser
+import logging
 import re
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from callboard.discovery.model import Repository
 from callboard.sources.api import GitCache, GitError, RepositoryUrl
+
+log = logging.getLogger(__name__)
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")
 
@@ -46,6 +50,23 @@ def read_head(git_dir: Path) -> tuple[str, str]:
     return "", branch
 
 
+def read_tags(git_dir: Path) -> list[str]:
+    """A clone's tag names, read from its files (loose refs and ``packed-refs``): no process per repository."""
+    names: set[str] = set()
+    loose = git_dir / "refs" / "tags"
+    if loose.is_dir():
+        names.update(path.relative_to(loose).as_posix() for path in loose.rglob("*") if path.is_file())
+    try:
+        packed = (git_dir / "packed-refs").read_text("utf-8", errors="replace")
+    except OSError:
+        packed = ""
+    for line in packed.splitlines():
+        _, _, ref = line.partition(" ")
+        if ref.startswith("refs/tags/"):
+            names.add(ref.removeprefix("refs/tags/"))
+    return sorted(names)
+
+
 def origin_url(git_dir: Path) -> str | None:
     config = configparser.ConfigParser(strict=False, interpolation=None)
     try:
@@ -70,6 +91,7 @@ def local_repository(root: Path, name: str | None = None) -> Repository | None:
         web_url=url,
         branch=branch,
         location=f"file:{root}",
+        list_tags=lambda: read_tags(git_dir),
     )
 
 
@@ -117,4 +139,13 @@ class GitRemotes:
                 web_url=web,
                 branch=parsed.ref or branch,
                 location=f"url:{web}/blob/{parsed.ref or branch}" if web else f"file:{root}",
+                list_tags=partial(self._tags, parsed.remote),
             )
+
+    def _tags(self, remote: str) -> list[str]:
+        """The remote's tags (a shallow clone has none of its own); none when the remote will not say."""
+        try:
+            return self.cache.tags(remote)
+        except GitError as error:
+            log.info("no tags of %s: %s", remote, error.message)
+            return []

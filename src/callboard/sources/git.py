@@ -218,6 +218,15 @@ class GitCache:
         run_git(["clean", "-q", "-fdx"], target)
         self._fetched[target] = time.monotonic()
 
+    def tags(self, remote: str) -> list[str]:
+        """The tag names ``remote`` has (``git ls-remote``: names only, nothing is downloaded)."""
+        check_remote(remote, field="repository URL")
+        config, secret = self._auth(remote)
+        self.root.mkdir(parents=True, exist_ok=True)
+        command = ["ls-remote", "--tags", "--refs", "--", remote]
+        listed = run_git(command, self.root, secret=secret, config=config, timeout=self._timeout)
+        return sorted(line.split("\trefs/tags/", 1)[1] for line in listed.splitlines() if "\trefs/tags/" in line)
+
     def head(self, folder: Path) -> str:
         """The commit a checkout is at."""
         return run_git(["rev-parse", "HEAD"], folder)

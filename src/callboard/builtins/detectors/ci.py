@@ -44,6 +44,10 @@ PIPELINES = {
 }
 
 
+#: Environments that publish static pages (GitHub Pages): usually the project's docs, not a place it runs.
+PAGES = {"github-pages"}
+
+
 def _environments(document: Any) -> list[str]:
     """Environment names in GitHub Actions jobs and GitLab CI jobs (``environment: x`` or ``{name: x}``)."""
     found: list[str] = []
@@ -53,7 +57,7 @@ def _environments(document: Any) -> list[str]:
             for key, value in node.items():
                 if key == "environment":
                     name = value.get("name") if isinstance(value, dict) else value
-                    if isinstance(name, str) and "${" not in name:
+                    if isinstance(name, str) and "${" not in name and name not in PAGES:
                         found.append(name)
                 else:
                     visit(value)
@@ -146,8 +150,13 @@ def _part_facts(part: PipelinePart, path: str) -> list[Fact]:
     facts: list[Fact] = []
     scope, text = part.scope, part.text
     published, deployed, tested = PUBLISH.search(text), DEPLOY.search(text), TESTS.search(text)
-    if published:
-        # What people install is a library (or tool) whatever framework it uses, and it is released.
+    if published and published.group(0) == "goreleaser":
+        # GoReleaser ships executables (archives, Homebrew, packages): people run them, nobody imports them.
+        rule = "the pipeline releases executables (goreleaser)"
+        facts.append(Fact(scope, "spec.type", "tool", 0.65, path, rule))
+        facts.append(Fact(scope, "spec.lifecycle", "production", 0.55, path, rule))
+    elif published:
+        # What people install is a library whatever framework it uses, and it is released.
         rule = f"the pipeline publishes a package ({published.group(0)})"
         facts.append(Fact(scope, "spec.type", "library", 0.9, path, rule))
         facts.append(Fact(scope, "spec.lifecycle", "production", 0.55, path, rule))

@@ -22,6 +22,8 @@ _ADORNMENT = re.compile(r"^([=\-~^*#+`'\".:_])\1{2,}\s*$")
 _NOT_PROSE = ("<", "[!", "![", "```", "|", ">", ".. ", ":", "[", "---", "***", "- [", "* [")
 #: The inside of an HTML block split over lines (``width="400" src="..."``).
 _HTML_ATTRIBUTE = re.compile(r'\b(?:src|href|width|height|alt|align|class|style)="')
+#: A Sphinx ``conf.py`` (a ``conf.py`` is also many other tools' settings).
+_SPHINX = re.compile(r"^\s*(?:extensions|html_theme|master_doc|root_doc)\s*=|\bsphinx", re.M)
 #: Fewer words than this is a label, not a description ("XBlock", "Purpose").
 MIN_WORDS = 4
 
@@ -75,6 +77,12 @@ class Docs:
         facts: list[Fact] = []
         for path in repo.glob("mkdocs.yml", "mkdocs.yaml"):
             facts.append(Fact(folder(path), "techdocs", folder(path), 0.95, path, f"{path} configures MkDocs"))
+        # Other documentation builders: a repository of only these is a documentation site (not TechDocs).
+        for path in repo.glob(".readthedocs.yaml", ".readthedocs.yml", "conf.py", "antora.yml", "book.toml"):
+            if path.endswith("conf.py") and not _SPHINX.search(repo.text(path) or ""):
+                continue
+            rule = f"{path} configures a documentation build"
+            facts.append(Fact(folder(path), "docs-site", path.rsplit("/", 1)[-1], 0.7, path, rule))
         for path in repo.glob("README.md", "README.rst", "README", "readme.md"):
             if any(part.startswith(".") for part in path.split("/")):
                 continue  # a README of a CI action or an editor setting describes that, not a component

@@ -15,6 +15,8 @@ from callboard.sdk import Fact, RepoView
 #: Gems that make a Gemfile a web application (a Gemfile of only fastlane or CocoaPods is tooling, not a component).
 RUBY_WEB = {"rails": "rails", "sinatra": "sinatra", "hanami": "hanami", "grape": "grape", "roda": "roda"}
 _GEM = re.compile(r"""^\s*gem\s+['"]([^'"]+)['"]""", re.M)
+#: Folders whose code is not what the repository ships.
+_NOT_SHIPPED = {"test", "tests", "example", "examples", "docs", "sample", "samples"}
 #: Dependencies that make a PHP, Scala or Elixir project a web service.
 WEB_FRAMEWORKS = {
     "laravel/framework": "laravel",
@@ -75,6 +77,8 @@ class Stacks:
             if "com.android.application" in (repo.text(path) or ""):
                 rule = "the build applies the Android application plugin"
                 facts.append(Fact(folder(path), "spec.type", "mobile", 0.9, path, rule))
+        for path in repo.glob("manage.py"):
+            facts += self._django_project(repo, path)
         for path in repo.glob("wsgi.py", "asgi.py"):
             if not any(part in ("test", "tests") for part in path.split("/")):
                 rule = f"{path} is the entry point a web server runs"
@@ -203,6 +207,23 @@ class Stacks:
             version=str(values.get("version") or ""),
             rule="setup.py",
         )
+
+    def _django_project(self, repo: RepoView, path: str) -> list[Fact]:
+        """A Django project's ``manage.py``: a component even without packaging metadata. Unpackaged, it cannot
+        be installed by others, only run: a service. (Beside ``setup.py`` it is usually the test runner of a
+        reusable app, and the package's own facts decide.)"""
+        unit = folder(path)
+        if "django" not in (repo.text(path) or "").lower() or set(path.split("/")[:-1]) & _NOT_SHIPPED:
+            return []
+        facts = [
+            Fact(unit, "unit", True, 0.85, path, f"{path} runs a Django project"),
+            Fact(unit, "metadata.tags", "python", 0.9, path, f"{path} runs a Django project"),
+            Fact(unit, "metadata.tags", "django", 0.8, path, f"{path} runs a Django project"),
+        ]
+        if not any(repo.exists(f"{unit}/{name}".lstrip("/")) for name in ("setup.py", "pyproject.toml", "setup.cfg")):
+            rule = f"{path} runs a Django project that is not packaged for others to install"
+            facts.append(Fact(unit, "spec.type", "service", 0.6, path, rule))
+        return facts
 
     def _gemspec(self, repo: RepoView, path: str) -> list[Fact]:
         text = repo.text(path) or ""
