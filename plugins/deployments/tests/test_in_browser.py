@@ -35,9 +35,11 @@ def browser() -> Iterator[Browser]:
 def callboard_config(catalog_file: Path, kubernetes: KubernetesStandIn) -> dict[str, Any]:
     """Two markets of production and of staging; production in us runs an older version (drift)."""
     config = base_config.__wrapped__(catalog_file, kubernetes)  # type: ignore[attr-defined]
-    for name, version in (("prod-us", "1.4.1"), ("staging-us", "1.5.0")):
+    # prod-us was rolled out before prod-eu's 1.4.2: with one cluster each, the newer version prevails.
+    for name, version, at in (("prod-us", "1.4.1", "2026-01-05T10:00:00Z"), ("staging-us", "1.5.0", None)):
         kubernetes.add(name, token=TOKEN).apply(
-            "deployments", deployment("payments-api", version, namespace="payments", kubernetes_id="payments-api")
+            "deployments",
+            deployment("payments-api", version, namespace="payments", kubernetes_id="payments-api", at=at),
         )
         environment = "production" if name.startswith("prod") else "staging"
         config["kubernetes"]["clusterLocatorMethods"][0]["clusters"].append(

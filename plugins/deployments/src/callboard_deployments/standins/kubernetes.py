@@ -306,14 +306,16 @@ def deployment(
     kubernetes_id: str | None = None,
     image: str | None = None,
     labels: Mapping[str, str] | None = None,
+    at: str | None = None,
 ) -> dict[str, Any]:
-    """A Deployment as ``kubectl get -o json`` shows it once rolled out (or with ``ready`` pods so far)."""
+    """A Deployment as ``kubectl get -o json`` shows it once rolled out (or with ``ready`` pods so far), rolled
+    out now or ``at`` (an RFC 3339 time)."""
     ready = replicas if ready is None else ready
     all_labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/version": version, **(labels or {})}
     if kubernetes_id:
         all_labels["backstage.io/kubernetes-id"] = kubernetes_id
     image = image or f"registry.example.com/{name}:{version}"
-    stamp = now_iso()
+    stamp = at or now_iso()
     return {
         "metadata": {
             "name": name,
