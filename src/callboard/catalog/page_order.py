@@ -38,9 +38,12 @@ def order_columns(order: Sequence[OrderField], values: Sequence[Any]) -> list[An
 PageKey = list[Any]
 
 
-def after_key(order: Sequence[OrderField], values: Sequence[Any], key: PageKey) -> ColumnElement[bool]:
+def after_key(
+    order: Sequence[OrderField], values: Sequence[Any], key: PageKey, entity_id: Any = None
+) -> ColumnElement[bool]:
     """Entities that come after ``key`` in the order (each field ascending or descending, missing values last,
-    ties broken by entity id): what the next page starts from, found through the order instead of counted."""
+    ties broken by entity id): what the next page starts from, found through the order instead of counted.
+    ``entity_id`` is the id column the values belong to (the final entity's by default)."""
     *last_values, last_id = key
     after: list[ColumnElement[bool]] = []
     equal: list[ColumnElement[bool]] = []
@@ -52,5 +55,5 @@ def after_key(order: Sequence[OrderField], values: Sequence[Any], key: PageKey) 
         beyond = value < last if item.descending else value > last
         after.append(and_(*equal, or_(beyond, value.is_(None))))
         equal.append(value == last)
-    after.append(and_(*equal, final_entities.c.entity_id > last_id))
+    after.append(and_(*equal, (final_entities.c.entity_id if entity_id is None else entity_id) > last_id))
     return or_(*after)

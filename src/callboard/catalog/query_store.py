@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    case,
     delete,
     exists,
     false,
@@ -124,14 +125,24 @@ def query_page(
     limit: int | None = None,
 ) -> list[tuple[str, PageKey]]:
     """``query_entities`` with where each entity stands in the order (its ``PageKey``). Given ``after``, the
-    page starts after that key rather than ``offset`` entities in, so a deep page costs what the first does."""
+    page starts after that key rather than ``offset`` entities in, so a deep page costs what the first does.
+    A text search over the name, ordered by name (the catalog table's), is ``_names_matching_first``.
+    """
     postgres = connection.dialect.name == "postgresql"
-    values = order_values(order)
-    condition = _where(filters, full_text, postgres=postgres)
-    if after is not None:
-        condition = condition & after_key(order, values, after)
-    statement = select(final_entities.c.entity_id, *values).where(condition)
-    statement = statement.order_by(*order_columns(order, values), final_entities.c.entity_id)
+    if (
+        full_text is not None
+        and full_text.term
+        and NAME in (field.lower() for field in full_text.fields)
+        and [item.field.lower() for item in order] == [NAME]
+    ):
+        statement = _names_matching_first(filters, order[0], full_text, after, postgres=postgres)
+    else:
+        values = order_values(order)
+        condition = _where(filters, full_text, postgres=postgres)
+        if after is not None:
+            condition = condition & after_key(order, values, after)
+        statement = select(final_entities.c.entity_id, *values).where(condition)
+        statement = statement.order_by(*order_columns(order, values), final_entities.c.entity_id)
     if offset and after is None:
         statement = statement.offset(offset)
     if limit is not None:
@@ -139,6 +150,44 @@ def query_page(
     rows = connection.execute(statement).all()
     texts = texts_by_ids(connection, [row[0] for row in rows])
     return [(texts[row[0]], [*row[1:], row[0]]) for row in rows if row[0] in texts]
+
+
+NAME = "metadata.name"
+
+
+def _names_matching_first(
+    filters: FilterSets, order: OrderField, full_text: FullText, after: PageKey | None, *, postgres: bool
+) -> Any:
+    """A page ordered by name of a text search that includes the name. The text index's matching rows are
+    grouped by entity: where the name itself matched, the name is in hand; only entities that matched in another
+    field alone (a title) look their name up (``coalesce`` evaluates the lookup for those alone). The general
+    way looks every match's name up: at a million entities, 19,000 matches of a common word took 180 ms that
+    way and 43 ms this way (``benchmarks/fulltext.py``)."""
+    matching = _text_matches(full_text, postgres=postgres).add_columns(search.c.key, search.c.value)
+    if len(filters) == 1:
+        # Each filter row carries its entity's kind: "kind=component" (the catalog table's) needs no lookup.
+        kinds = [c for c in filters[0] if c.key == "kind" and c.plain and c.values is not None]
+        for condition in kinds:
+            matching = matching.where(search.c.kind.in_(condition.values or ()))
+        rest = tuple(c for c in filters[0] if c not in kinds)
+        filters = (rest,) if rest else ()
+    hits = matching.subquery("hits")
+    matched_name = func.max(case((hits.c.key == NAME, hits.c.value)))
+    grouped = select(hits.c.entity_id, matched_name.label("name")).group_by(hits.c.entity_id).subquery("grouped")
+    looked_up = (
+        select(func.min(search.c.value))
+        .where(search.c.entity_id == grouped.c.entity_id, search.c.key == NAME)
+        .scalar_subquery()
+    )
+    found = select(grouped.c.entity_id, func.coalesce(grouped.c.name, looked_up).label("value")).subquery("found")
+    statement = select(found.c.entity_id, found.c.value)
+    if filters:
+        allowed = select(final_entities.c.entity_id).where(filters_sql(filters))
+        statement = statement.where(found.c.entity_id.in_(allowed))
+    if after is not None:
+        statement = statement.where(after_key([order], [found.c.value], after, found.c.entity_id))
+    value = found.c.value.desc() if order.descending else found.c.value.asc()
+    return statement.order_by(value, found.c.entity_id)
 
 
 def texts_by_ids(connection: Connection, ids: Sequence[str]) -> dict[str, str]:

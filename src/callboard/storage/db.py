@@ -70,6 +70,16 @@ def database_url(config: Mapping[str, Any], data_dir: Path) -> URL:
     raise DatabaseConfigError(f"backend.database.client: {client!r} is not supported; use pg or better-sqlite3")
 
 
+def _postgres_settings(dbapi_connection: Any, _record: Any) -> None:
+    """Plan each statement for its own values. psycopg prepares a statement run five times on a connection, and
+    PostgreSQL may then keep one generic plan for any values: a text search planned for a common word then read
+    every component for a rare one (2 ms became 440 ms at a million entities), and filters on skewed values (a
+    kind with most entities, one with few) suffer alike. Planning these queries costs well under a millisecond."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+    dbapi_connection.commit()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers (the API) run while the processing loop writes; NORMAL is durable at checkpoints,
@@ -110,6 +120,7 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(self.url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+            event.listen(self.engine, "connect", _postgres_settings)
         self._reads: SqliteReads | ServerReads | None = None
         self._async_reads: AsyncServerReads | None = None
 
