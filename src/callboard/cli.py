@@ -411,7 +411,8 @@ def template_run(
 @docs_cli.command("build")
 def docs_build(
     source: Annotated[
-        Path, typer.Argument(help="Folder with mkdocs.yml and docs/.", exists=True, file_okay=False)
+        Path,
+        typer.Argument(help="Folder with docs/ (and mkdocs.yml, else a default one).", exists=True, file_okay=False),
     ] = Path(),
     output: Annotated[Path, typer.Option(help="Where the built site goes.")] = Path("site"),
     timeout: Annotated[float, typer.Option(help="Stop the build after this many seconds.")] = 120.0,
@@ -419,7 +420,7 @@ def docs_build(
     """Build a TechDocs site with MkDocs and techdocs-core (added when mkdocs.yml lacks it)."""
     try:
         with err.status(f"Building the docs in {source}..."):
-            result = build_site(source.resolve(), output.resolve(), timeout=timeout)
+            result = build_site(source.resolve(), output.resolve(), timeout=timeout, site_name=source.resolve().name)
     except BuildError as error:
         err.print(f"[red]error:[/red] {escape(error.message)}")
         sys.stderr.write(error.log + "\n")

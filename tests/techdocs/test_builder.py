@@ -106,3 +106,28 @@ def test_cli_builds_and_publishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert (tmp_path / "data" / "techdocs" / "default" / "component" / "payments" / "index.html").is_file()
     broken = CliRunner().invoke(cli, ["docs", "build", str(tmp_path / "out")])
     assert broken.exit_code == 2 and "has no mkdocs.yml" in broken.output
+
+
+def test_a_docs_folder_without_mkdocs_yml_builds_with_backstages_defaults(tmp_path: Path) -> None:
+    """Backstage generates ``site_name``/``docs_dir: docs``/``techdocs-core`` when a repository has no mkdocs.yml,
+    and falls back to the README for a missing docs/index.md: so do we, in the build's copy."""
+    source = tmp_path / "operator"
+    write(source / "README.md", "# Grafana operator\n\nManages Grafana instances through Kubernetes resources.\n")
+    write(source / "docs" / "quick-start.md", "# Quick start\n\nApply the CRDs first.\n")
+    before = sorted(p.relative_to(source) for p in source.rglob("*"))
+    result = build_site(source, tmp_path / "site", site_name="grafana-operator")
+    assert result.metadata["site_name"] == "grafana-operator"
+    home = (tmp_path / "site" / "index.html").read_text()
+    assert "Manages Grafana instances" in home  # the README became the home page
+    assert (tmp_path / "site" / "quick-start" / "index.html").is_file()
+    assert (tmp_path / "site" / "search" / "search_index.json").is_file()  # techdocs-core ran
+    assert sorted(p.relative_to(source) for p in source.rglob("*")) == before
+
+    unnamed = build_site(source, tmp_path / "unnamed")
+    assert unnamed.metadata["site_name"] == "Documentation Site"
+
+
+def test_a_folder_without_mkdocs_yml_or_docs_says_what_to_add(tmp_path: Path) -> None:
+    write(tmp_path / "src" / "README.md", "# Nothing to build\n")
+    with pytest.raises(InputError, match=r"has no mkdocs\.yml and no docs/ folder; add docs/index\.md"):
+        build_site(tmp_path / "src", tmp_path / "site")

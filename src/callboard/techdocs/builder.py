@@ -26,6 +26,8 @@ from callboard.techdocs.config_check import check_config
 
 DEFAULT_TIMEOUT = 120.0
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
+#: Backstage's name for a site whose entity gives none.
+DEFAULT_SITE_NAME = "Documentation Site"
 
 
 class BuildError(Exception):
@@ -62,11 +64,40 @@ def _config(source: Path) -> tuple[Path, dict[str, Any]]:
     raise InputError(f"{source} has no mkdocs.yml; add one (site_name, nav) next to the docs/ folder")
 
 
-def prepare(source: Path, workdir: Path) -> Path:
-    """Copy the source into ``workdir`` and make sure its config uses techdocs-core; the config's path."""
-    config_path, config = _config(source)
+def _default_config(source: Path, site_name: str | None) -> dict[str, Any]:
+    """The mkdocs.yml Backstage's generator writes when a source has none, if there is a docs/ folder."""
+    if not (source / "docs").is_dir():
+        raise InputError(
+            f"{source} has no mkdocs.yml and no docs/ folder; add docs/index.md (and mkdocs.yml for a title and nav)"
+        )
+    return {"site_name": site_name or DEFAULT_SITE_NAME, "docs_dir": "docs", "plugins": ["techdocs-core"]}
+
+
+def _patch_index(copy: Path, docs_dir: str) -> None:
+    """Without ``docs/index.md``, the first of docs/README.md, docs/readme.md, README.md, readme.md becomes
+    the home page, as Backstage's generator does (MkDocs would otherwise build a site without one)."""
+    docs = copy / docs_dir
+    if (docs / "index.md").is_file() or not docs.is_dir():
+        return
+    for candidate in (docs / "README.md", docs / "readme.md", copy / "README.md", copy / "readme.md"):
+        if candidate.is_file():
+            shutil.copyfile(candidate, docs / "index.md")
+            return
+
+
+def prepare(source: Path, workdir: Path, site_name: str | None = None) -> Path:
+    """Copy the source into ``workdir`` and make sure its config uses techdocs-core; the config's path. A source
+    without mkdocs.yml gets Backstage's default one (named ``site_name``) in the copy."""
     copy = workdir / "src"
+    if not any((source / name).is_file() for name in CONFIG_NAMES):
+        config = _default_config(source, site_name)
+        shutil.copytree(source, copy, symlinks=False, ignore=shutil.ignore_patterns(".git", "site"))
+        (copy / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+        _patch_index(copy, "docs")
+        return copy / "mkdocs.yml"
+    config_path, config = _config(source)
     shutil.copytree(source, copy, symlinks=False, ignore=shutil.ignore_patterns(".git", "site"))
+    _patch_index(copy, str(config.get("docs_dir") or "docs"))
     plugins = config.get("plugins")
     names = [next(iter(p)) if isinstance(p, dict) else str(p) for p in plugins or []]
     if "techdocs-core" not in names:
@@ -120,12 +151,15 @@ def _build_environment(workdir: Path) -> dict[str, str]:
     return {**kept, "HOME": str(workdir), "PYTHONDONTWRITEBYTECODE": "1", "NO_MKDOCS_2_WARNING": "1"}
 
 
-def build_site(source: Path, output: Path, *, timeout: float = DEFAULT_TIMEOUT) -> BuildResult:
-    """Build the site in ``source`` into ``output`` (replaced), with ``techdocs_metadata.json`` beside it."""
+def build_site(
+    source: Path, output: Path, *, timeout: float = DEFAULT_TIMEOUT, site_name: str | None = None
+) -> BuildResult:
+    """Build the site in ``source`` into ``output`` (replaced), with ``techdocs_metadata.json`` beside it.
+    ``site_name`` names a site whose source has no mkdocs.yml (Backstage uses the entity's title or name)."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="callboard-techdocs-") as temp:
         workdir = Path(temp)
-        config = prepare(source, workdir)
+        config = prepare(source, workdir, site_name)
         site = workdir / "site"
         command = [sys.executable, "-m", "mkdocs", "build", "--config-file", str(config), "--site-dir", str(site)]
         try:

@@ -157,15 +157,17 @@ class TechDocsService:
                 state.error = problem.message
             return state
         if isinstance(source, RepositoryUrl):
-            return self._remote_state(key, source, state)
+            return self._remote_state(key, source, state, entity)
         stale = metadata is None or self._stale(key, source, metadata)
         state.stale = stale and metadata is not None
         if stale and not building and not (error and not self._changed_since_error(key, source)):
-            self._start(key, lambda: source)
+            self._start(key, lambda: source, site_name=_site_name(entity))
             state.building = True
         return state
 
-    def _remote_state(self, key: tuple[str, str, str], source: RepositoryUrl, state: DocsState) -> DocsState:
+    def _remote_state(
+        self, key: tuple[str, str, str], source: RepositoryUrl, state: DocsState, entity: Mapping[str, Any]
+    ) -> DocsState:
         """Docs in a repository: fetched and rebuilt in the background when the fetched sources changed,
         checked at most every ``remote_check_every`` seconds (a failure waits as long before a retry)."""
         if self._git is None or not self._allowed(source.remote):
@@ -179,7 +181,7 @@ class TechDocsService:
         now = time.monotonic()
         if not state.building and now - self._remote_checked.get(key, -1e9) >= self.remote_check_every:
             self._remote_checked[key] = now
-            self._start(key, lambda: self._checkout(source), only_if_changed=state.built)
+            self._start(key, lambda: self._checkout(source), only_if_changed=state.built, site_name=_site_name(entity))
             state.building = not state.built
         return state
 
@@ -207,7 +209,14 @@ class TechDocsService:
     def _changed_since_error(self, key: tuple[str, str, str], source: Path) -> bool:
         return self._error_digest.get(key) != source_digest(source)
 
-    def _start(self, key: tuple[str, str, str], resolve: Callable[[], Path], *, only_if_changed: bool = False) -> None:
+    def _start(
+        self,
+        key: tuple[str, str, str],
+        resolve: Callable[[], Path],
+        *,
+        only_if_changed: bool = False,
+        site_name: str | None = None,
+    ) -> None:
         def run() -> None:
             source: Path | None = None
             try:
@@ -216,7 +225,7 @@ class TechDocsService:
                 if only_if_changed and source_digest(source) == metadata.get("etag"):
                     return
                 with tempfile.TemporaryDirectory(prefix="callboard-docs-") as temp:
-                    build_site(source, Path(temp) / "site", timeout=self.timeout)
+                    build_site(source, Path(temp) / "site", timeout=self.timeout, site_name=site_name)
                     self.publisher.publish(*key, Path(temp) / "site")
                 self._announce(key)
                 self._errors.pop(key, None)
@@ -281,3 +290,9 @@ class TechDocsService:
         if file.suffix.lower() not in {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico"}:
             raise NotFoundError(f"{path} is not a docs image")
         return file
+
+
+def _site_name(entity: Mapping[str, Any]) -> str:
+    """What a site without mkdocs.yml is called: the entity's title, else its name (as Backstage names it)."""
+    metadata = entity.get("metadata") or {}
+    return str(metadata.get("title") or metadata.get("name") or "")
