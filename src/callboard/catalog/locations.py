@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from callboard.catalog import query_store
+from callboard.catalog import location_store, query_store
 from callboard.catalog.filters import Condition, FilterSets
 from callboard.catalog.location_query import parse_location_query
 from callboard.catalog.page_order import OrderField
@@ -54,7 +54,7 @@ class LocationOperations:
         """Whether the location is registered already, and the entities it holds with their problems."""
         self._check_location_type(location_type)
         with self._db.connect() as connection:
-            existing = query_store.location_by_spec(connection, location_type, target)
+            existing = location_store.location_by_spec(connection, location_type, target)
         return existing is not None, self.preview_location(location_type, target)[1:]
 
     def add_location(
@@ -69,7 +69,7 @@ class LocationOperations:
         if not any_type:
             self._check_location_type(location_type)
         with self._db.connect() as connection:
-            existing = query_store.location_by_spec(connection, location_type, target)
+            existing = location_store.location_by_spec(connection, location_type, target)
         if dry_run:
             entities = self._dry_run(LocationSpec(location_type, target))
             location = existing or {
@@ -85,7 +85,7 @@ class LocationOperations:
                 return {"location": existing, "entities": [], "refreshed": True}
             raise ConflictError(f"Location {location_type}:{target} already exists")
         with self._db.transaction() as connection:
-            location = query_store.add_location(connection, location_type, target)
+            location = location_store.add_location(connection, location_type, target)
         self.sync_locations()
         return {"location": location, "entities": []}
 
@@ -97,13 +97,13 @@ class LocationOperations:
         self._check_location_type(location_type)
         with self._db.transaction() as connection:
             _registered(connection, location_id, "change it there")
-            clash = query_store.location_by_spec(connection, location_type, target)
+            clash = location_store.location_by_spec(connection, location_type, target)
             if clash is not None and clash["id"] != location_id:
                 raise ConflictError(
                     f"Location {location_type}:{target} already exists (id {clash['id']}); "
                     "remove that one first, or keep it and remove this one"
                 )
-            query_store.move_location(connection, location_id, location_type, target)
+            location_store.move_location(connection, location_id, location_type, target)
         self.sync_locations()
         return self.location(location_id)
 
@@ -143,11 +143,11 @@ class LocationOperations:
 
     def locations(self) -> list[dict[str, str]]:
         with self._db.connect() as connection:
-            return query_store.list_locations(connection)
+            return location_store.list_locations(connection)
 
     def location(self, location_id: str) -> dict[str, str]:
         with self._db.connect() as connection:
-            location = query_store.location_by_id(connection, location_id)
+            location = location_store.location_by_id(connection, location_id)
         if location is None:
             raise NotFoundError(f"Found no location with ID {location_id}")
         location.pop("static")
@@ -158,7 +158,7 @@ class LocationOperations:
             raise NotAllowedError("This catalog is in read-only mode (catalog.readonly); locations cannot be removed")
         with self._db.transaction() as connection:
             _registered(connection, location_id, "remove it there")
-            query_store.remove_location(connection, location_id)
+            location_store.remove_location(connection, location_id)
         self.sync_locations()
 
     def location_by_entity(self, kind: str, namespace: str, name: str) -> dict[str, str]:
@@ -169,7 +169,7 @@ class LocationOperations:
         except ValueError as error:
             raise NotFoundError(f"Entity {kind}:{namespace}/{name} has no origin location") from error
         with self._db.connect() as connection:
-            location = query_store.location_by_spec(connection, location_type, target)
+            location = location_store.location_by_spec(connection, location_type, target)
         if location is None:
             raise NotFoundError(f"Found no location {annotation}")
         return location
@@ -204,8 +204,8 @@ class LocationOperations:
     def registered_locations(self) -> list[dict[str, Any]]:
         """Locations registered through the API (not app-config's), with whether each can be removed."""
         with self._db.connect() as connection:
-            listed = query_store.list_locations(connection)
-            found = [query_store.location_by_id(connection, item["id"]) for item in listed]
+            listed = location_store.list_locations(connection)
+            found = [location_store.location_by_id(connection, item["id"]) for item in listed]
         return [location for location in found if location is not None and not location["static"]]
 
     def registered_location_of(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
@@ -215,7 +215,7 @@ class LocationOperations:
         except NotFoundError:
             return None
         with self._db.connect() as connection:
-            found = query_store.location_by_id(connection, location["id"])
+            found = location_store.location_by_id(connection, location["id"])
         return None if found is None or found["static"] else found
 
     def location_entities(self, location_type: str, target: str, limit: int = 1000) -> list[Entity]:
@@ -228,7 +228,7 @@ class LocationOperations:
 def _registered(connection: Any, location_id: str, instead: str) -> dict[str, Any]:
     """The registered location with this id; NotFound, or NotAllowed for one from app-config (``instead``
     says what to do there)."""
-    location = query_store.location_by_id(connection, location_id)
+    location = location_store.location_by_id(connection, location_id)
     if location is None:
         raise NotFoundError(f"Found no location with ID {location_id}")
     if location["static"]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, cast
 
-from callboard.catalog import query_store, stitch_store, store
+from callboard.catalog import location_store, query_store, stitch_store, store
 from callboard.catalog.children import ChildEntity
 from callboard.catalog.engine import CatalogEngine
 from callboard.catalog.filters import FilterSets
@@ -71,7 +71,7 @@ class CatalogService(LocationOperations):
         with self._db.transaction() as connection:
             if not self._db.is_sqlite:
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7008)")
-            query_store.replace_static_locations(
+            location_store.replace_static_locations(
                 connection, [(location.type, location.target) for location in self.policy.config_locations]
             )
             changed = store.apply_provider_entities(
@@ -79,7 +79,7 @@ class CatalogService(LocationOperations):
             )
             registered = [
                 LocationSpec(location["type"], location["target"], location["entityRef"].rpartition("/")[2])
-                for location in query_store.api_locations(connection, static=False)
+                for location in location_store.api_locations(connection, static=False)
             ]
             changed |= store.apply_provider_entities(connection, API_PROVIDER, root_entities(registered, API_PROVIDER))
             stitch_store.stitch_entities(connection, changed)

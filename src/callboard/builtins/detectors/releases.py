@@ -12,10 +12,11 @@ from callboard.sdk import Fact, RepoView
 _RELEASE_LINE = re.compile(r"^\s*(?:#+\s*|\*\s*)?\[?(?:v|version\s+)?\d+\.\d+(?:\.\d+)?\b", re.I | re.M)
 #: Enough releases to call the code released rather than a first draft.
 RELEASES = 3
-#: fastlane actions that ship an app to its users.
 #: Tags that are not releases: moving pointers, snapshots, experiments.
 _NOT_RELEASE = re.compile(r"nightly|snapshot|latest|test|tmp|temp|wip|backup|experiment|alpha|beta|rc\d*$|pre", re.I)
+#: A tag naming a version ("v1.4.0", "release-2.3"), as opposed to a named release ("release/teak.1").
 _VERSION_TAG = re.compile(r"^[A-Za-z/_.-]*\d+\.\d+")
+#: fastlane actions that ship an app to its users.
 _STORES = re.compile(r"\b(upload_to_app_store|upload_to_play_store|deliver|supply|pilot|upload_to_testflight)\b")
 
 
