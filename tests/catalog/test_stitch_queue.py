@@ -125,3 +125,28 @@ def test_a_re_stitch_writes_only_the_filter_rows_that_changed_and_leaves_what_a_
     assert ("metadata.description", "Plays music", "plays music", "component") in rows
     served = runtime.catalog.list_entities(parse_filters(["metadata.description=plays music"]))
     assert [entity["metadata"]["name"] for entity in served] == ["artist-web"]
+
+
+def test_a_pass_for_new_entities_stitches_those_not_served_and_leaves_the_rest_queued(runtime: Runtime) -> None:
+    """During a long ingestion new entities appear every few seconds; re-stitching served ones waits."""
+    new = "component:default/artist-lookup"
+    describe(runtime, "changed while served")
+    with runtime.database.transaction() as connection:
+        entity_id = connection.execute(
+            select(refresh_state.c.entity_id).where(refresh_state.c.entity_ref == new)
+        ).scalar_one()
+        connection.execute(delete(final_entities).where(final_entities.c.entity_ref == new))
+        connection.execute(delete(search).where(search.c.entity_id == entity_id))
+        stitch_store.enqueue_stitch(connection, [new])
+    with runtime.database.connect() as connection:
+        assert list(stitch_store.next_queued(connection, 100, unseen_only=True)) == [new]
+    runtime.engine.stitch_deferred(unseen_only=True)
+    assert queued(runtime) == {REF}
+    assert runtime.catalog.entity_by_name("component", "default", "artist-lookup")["spec"]["owner"] == "team-b"
+    assert runtime.catalog.entity_by_name("component", "default", "artist-web")["metadata"].get("description") != (
+        "changed while served"
+    )
+    runtime.engine.stitch_deferred()
+    assert queued(runtime) == set()
+    served = runtime.catalog.entity_by_name("component", "default", "artist-web")
+    assert served["metadata"]["description"] == "changed while served"

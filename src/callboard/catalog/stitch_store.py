@@ -59,9 +59,17 @@ def queued_count(connection: Connection) -> int:
     return int(connection.execute(select(func.count()).select_from(stitch_queue)).scalar_one())
 
 
-def next_queued(connection: Connection, limit: int, after: QueueKey | None = None) -> dict[str, float]:
-    """Up to ``limit`` queued entities after ``after``, in queue order, with the time each was queued."""
+def next_queued(
+    connection: Connection, limit: int, after: QueueKey | None = None, *, unseen_only: bool = False
+) -> dict[str, float]:
+    """Up to ``limit`` queued entities after ``after``, in queue order, with the time each was queued.
+
+    ``unseen_only`` takes only entities that have no final entity yet (the API does not serve them).
+    """
     statement = select(stitch_queue.c.entity_ref, stitch_queue.c.queued_at)
+    if unseen_only:
+        served = select(final_entities.c.entity_ref).where(final_entities.c.entity_ref == stitch_queue.c.entity_ref)
+        statement = statement.where(~served.exists())
     if after is not None:
         statement = statement.where(tuple_(stitch_queue.c.queued_at, stitch_queue.c.entity_ref) > tuple_(*after))
     statement = statement.order_by(stitch_queue.c.queued_at, stitch_queue.c.entity_ref).limit(limit)

@@ -246,7 +246,7 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
                 ).where(refresh_state.c.entity_ref.in_({child.entity_ref for child in chunk}))
             )
         }
-        inserts: list[dict[str, Any]] = []
+        inserts: list[tuple[Any, ...]] = []
         changed: list[dict[str, Any]] = []
         listed: list[str] = []
         for child in chunk:
@@ -271,7 +271,7 @@ def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcom
             kept[ref] = sys.intern(child.location_key)
             listed.append(ref)
         if inserts:
-            connection.execute(insert(refresh_state), inserts)
+            _insert_new(connection, inserts)
         if changed:
             connection.execute(_UPDATE_CHILD, changed)
         _insert_references(connection, parent.entity_ref, listed)
@@ -320,17 +320,35 @@ def _conflict(child: ChildEntity, owner_key: str) -> Any:
     )
 
 
-def _new_row(child: ChildEntity, now: float) -> dict[str, Any]:
-    return {
-        "entity_id": child.entity_id or str(uuid.uuid4()),
-        "cache": json.dumps({"imported": True}) if child.imported else None,
-        "entity_ref": child.entity_ref,
-        "unprocessed_entity": child.text,
-        "unprocessed_hash": child.unprocessed_hash,
-        "location_key": child.location_key,
-        "next_update_at": now,
-        "last_discovery_at": now,
-    }
+_NEW_COLUMNS = (
+    "entity_id",
+    "cache",
+    "entity_ref",
+    "unprocessed_entity",
+    "unprocessed_hash",
+    "location_key",
+    "next_update_at",
+    "last_discovery_at",
+)
+
+
+def _new_row(child: ChildEntity, now: float) -> tuple[Any, ...]:
+    """A new item's row, in ``_NEW_COLUMNS`` order."""
+    return (
+        child.entity_id or str(uuid.uuid4()),
+        json.dumps({"imported": True}) if child.imported else None,
+        child.entity_ref,
+        child.text,
+        child.unprocessed_hash,
+        child.location_key,
+        now,
+        now,
+    )
+
+
+def _insert_new(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert new items (with ``COPY`` on PostgreSQL: a large location's children are tens of thousands)."""
+    bulk_insert(connection, "refresh_state", _NEW_COLUMNS, rows)
 
 
 def release(connection: Connection, owner: str) -> None:
@@ -364,9 +382,7 @@ def apply_provider_entities(connection: Connection, provider_key: str, children:
                 )
             )
         )
-    new_rows = [_new_row(child, now) for ref, child in wanted.items() if ref not in existing]
-    for chunk in chunks(new_rows):
-        connection.execute(insert(refresh_state), list(chunk))
+    _insert_new(connection, [_new_row(child, now) for ref, child in wanted.items() if ref not in existing])
     for ref, child in wanted.items():
         if ref not in existing:
             continue

@@ -84,6 +84,7 @@ stitch_queue = Table(
     metadata,
     Column("entity_ref", Text, primary_key=True),
     Column("queued_at", Float, nullable=False),
+    Index("ix_stitch_queue_queued_at", "queued_at", "entity_ref"),
 )
 
 #: The stitched entities the API serves.
