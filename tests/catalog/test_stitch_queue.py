@@ -150,3 +150,26 @@ def test_a_pass_for_new_entities_stitches_those_not_served_and_leaves_the_rest_q
     assert queued(runtime) == set()
     served = runtime.catalog.entity_by_name("component", "default", "artist-web")
     assert served["metadata"]["description"] == "changed while served"
+
+
+def test_planner_statistics_follow_the_tables_as_an_ingestion_grows_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL plans a table it has not analysed as small; the engine analyses as the catalog doubles."""
+    from callboard.catalog import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "FIRST_ANALYZE_AT", 4)
+    root = write_catalog(tmp_path / "repo")
+    with database_for("postgresql", tmp_path) as database:
+        settings = config(root, database, processing={"batchSize": 3})
+        runtime = make_runtime(settings, tmp_path)
+        try:
+            with runtime.database.connect() as connection:
+                never = "SELECT reltuples FROM pg_class WHERE relname = 'relations'"
+                assert connection.exec_driver_sql(never).scalar_one() < 0  # never analysed
+            runtime.catalog.sync_locations()
+            runtime.engine.run_until_idle(60)
+            with runtime.database.connect() as connection:
+                assert connection.exec_driver_sql(never).scalar_one() > 0
+        finally:
+            runtime.close()

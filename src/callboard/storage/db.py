@@ -175,6 +175,18 @@ class Database:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
 
+    def analyze(self, tables: Sequence[str]) -> None:
+        """Fresh planner statistics for ``tables`` (PostgreSQL; SQLite's planner reads its indexes without).
+
+        PostgreSQL's own statistics come from autovacuum, which may be off or minutes behind a table that
+        grows tenfold during an ingestion: a table it has not seen is planned as small and scanned whole.
+        """
+        if self.is_sqlite:
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in tables:
+                connection.exec_driver_sql(f'ANALYZE "{table}"')
+
     async def open_async(self) -> None:
         """Open the event loop's own point reads (PostgreSQL); the web app calls this as it starts."""
         if not self.is_sqlite:
