@@ -110,3 +110,23 @@ def test_the_background_loop_compares_counts_only_every_few_seconds(catalog: tup
     runtime.catalog.delete_by_uid(uid)
     assert runtime.indexer.run_once(throttle=True).deleted == 0  # counted moments ago: not yet
     assert runtime.indexer.run_once().deleted == 1  # asked for now: counted now
+
+
+def test_the_background_loop_looks_for_deletions_once_the_catalog_stops_changing(
+    catalog: tuple[Runtime, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """During an ingestion the counts always differ; comparing them read every ref of the catalog each time."""
+    from callboard.search import indexer
+
+    runtime, file = catalog
+    monkeypatch.setattr(indexer, "COUNT_CHECK_SECONDS", 0.0)  # the counts may be compared at every run
+    runtime.indexer.run_once(throttle=True)
+    alpha_only = ENTITIES.format(alpha="The alpha gizmo").split("---")[0]
+    file.write_text(alpha_only, "utf-8")  # alpha changes, beta leaves the catalog
+    runtime.catalog.refresh("component:default/alpha")
+    runtime.engine.run_until_idle(60)
+    assert runtime.catalog.entities_by_refs(["component:default/beta"], [], {}) == [None]  # gone
+    changing = runtime.indexer.run_once(throttle=True)
+    assert changing.upserted >= 1 and changing.deleted == 0  # the catalog is still changing: not yet
+    assert runtime.indexer.run_once(throttle=True).deleted == 1  # nothing changed since: compared now
+    assert names(runtime, "beta") == []
