@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -57,6 +59,11 @@ def serve_web(
         f"Callboard {__version__} on http://{host}:{port}  (database: {runtime.database.describe()}; "
         f"background work {where})"
     )
+    # uvicorn stops gracefully on SIGTERM and then raises the signal again. With the default disposition that
+    # ended the process at once, before the runtime below was closed: plugins' shutdown hooks never ran (the
+    # demo's Prometheus outlived it). Raised as SystemExit, the signal unwinds through the ``finally``.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if main_thread else None
     try:
         uvicorn.run(
             runtime.web,
@@ -70,6 +77,13 @@ def serve_web(
         if worker_process is not None:
             worker_process.stop()
         runtime.close()
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        err.print("Callboard stopped")
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def add_serve_commands(cli: typer.Typer, runtime_for: RuntimeFor, err: Console) -> None:
