@@ -86,6 +86,3 @@ def replace_static_locations(connection: Connection, wanted: Sequence[tuple[str,
         if clash is not None:
             connection.execute(delete(locations).where(locations.c.id == clash["id"]))
         add_location(connection, location_type, target, static=True)
-
-
-# -- portal pages -------------------------------------------------------------------------------------------

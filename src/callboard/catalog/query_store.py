@@ -330,7 +330,7 @@ def processing_state(connection: Connection, ref: str) -> dict[str, Any] | None:
     return {"entity_id": row[0], "errors": json.loads(row[1] or "[]"), "processed": bool(row[2])}
 
 
-# -- locations ----------------------------------------------------------------------------------------------
+# -- portal pages -------------------------------------------------------------------------------------------
 
 
 def failing_items(connection: Connection, limit: int) -> list[dict[str, Any]]:

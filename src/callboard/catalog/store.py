@@ -6,18 +6,16 @@ Every write happens inside the caller's transaction, so a batch either lands who
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-import sys
 import time
-import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, or_, select, update
 
 from callboard.catalog.children import ChildEntity
+from callboard.catalog.children_store import insert_new, new_row, write_children
 from callboard.catalog.processing import Outcome
 from callboard.catalog.stitch_store import enqueue_stitch, raise_generation
 from callboard.catalog.stitching import canonical_json, load_json
@@ -30,8 +28,6 @@ from callboard.storage.tables import (
     relations,
     search,
 )
-
-CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +149,7 @@ def write_outcomes(
             continue  # our lease ran out and another worker took the item; its result wins
         if outcome.children is not None:
             # First: a conflict found while writing children becomes a notice on this entity.
-            dirty |= _write_children(connection, item, outcome, time.time())
+            dirty |= write_children(connection, item.entity_ref, outcome, time.time())
         errors = _error_json(outcome)
         row = {
             "b_id": item.entity_id,
@@ -216,141 +212,6 @@ def _rewrite_relations(connection: Connection, rewritten: list[tuple[ClaimedItem
     return touched
 
 
-def _write_children(connection: Connection, parent: ClaimedItem, outcome: Outcome, now: float) -> set[str]:
-    """Make the parent's children what ``outcome`` read, keeping those of targets it did not read afresh.
-
-    Children are written a chunk at a time as they are read back from the outcome's list (a location can
-    give a million). Returns the refs whose orphan state may have changed: children that appeared or left,
-    except those inserted just now, which have no final entity to re-stitch yet.
-    """
-    previous: dict[str, str | None] = {
-        row[0]: row[1]
-        for row in connection.execute(
-            select(refresh_state_references.c.target_entity_ref, refresh_state.c.location_key)
-            .select_from(refresh_state_references)
-            .outerjoin(refresh_state, refresh_state.c.entity_ref == refresh_state_references.c.target_entity_ref)
-            .where(refresh_state_references.c.source_entity_ref == parent.entity_ref)
-        )
-    }
-    connection.execute(
-        delete(refresh_state_references).where(refresh_state_references.c.source_entity_ref == parent.entity_ref)
-    )
-    kept: dict[str, str] = {}  # ref → the location key it came from (interned: a few thousand files)
-    inserted: set[str] = set()
-    for chunk in _batched(outcome.children or (), CHUNK):
-        existing: dict[str, tuple[str | None, str]] = {
-            row[0]: (row[1], row[2])
-            for row in connection.execute(
-                select(
-                    refresh_state.c.entity_ref, refresh_state.c.location_key, refresh_state.c.unprocessed_hash
-                ).where(refresh_state.c.entity_ref.in_({child.entity_ref for child in chunk}))
-            )
-        }
-        inserts: list[tuple[Any, ...]] = []
-        changed: list[dict[str, Any]] = []
-        listed: list[str] = []
-        for child in chunk:
-            ref = child.entity_ref
-            if ref in kept:
-                if kept[ref] != child.location_key:  # two of the parent's files give it: the first stands
-                    outcome.notices.append(_conflict(child, kept[ref]))
-                continue
-            if ref in existing:
-                owner_key, old_hash = existing[ref]
-                if owner_key is not None and owner_key != child.location_key:
-                    outcome.notices.append(_conflict(child, owner_key))
-                    continue
-                if old_hash != child.unprocessed_hash:
-                    changed.append(
-                        {"b_ref": ref, "b_text": child.text, "b_hash": child.unprocessed_hash}
-                        | {"b_key": child.location_key, "b_now": now}
-                    )
-            else:
-                inserts.append(_new_row(child, now))
-                inserted.add(ref)
-            kept[ref] = sys.intern(child.location_key)
-            listed.append(ref)
-        if inserts:
-            _insert_new(connection, inserts)
-        if changed:
-            connection.execute(_UPDATE_CHILD, changed)
-        _insert_references(connection, parent.entity_ref, listed)
-    carried = [ref for ref, key in previous.items() if key is not None and key in outcome.keep_keys]
-    _insert_references(connection, parent.entity_ref, [ref for ref in carried if ref not in kept])
-    alive = kept.keys() | carried
-    return (previous.keys() - alive) | (alive - previous.keys() - inserted)
-
-
-def _insert_references(connection: Connection, parent_ref: str, refs: Sequence[str]) -> None:
-    if refs:
-        connection.execute(
-            insert(refresh_state_references),
-            [{"source_entity_ref": parent_ref, "target_entity_ref": ref} for ref in refs],
-        )
-
-
-def _batched(items: Iterable[ChildEntity], size: int) -> Iterator[list[ChildEntity]]:
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
-
-
-_UPDATE_CHILD = (
-    update(refresh_state)
-    .where(refresh_state.c.entity_ref == bindparam("b_ref"))
-    .values(
-        unprocessed_entity=bindparam("b_text"),
-        unprocessed_hash=bindparam("b_hash"),
-        location_key=bindparam("b_key"),
-        next_update_at=bindparam("b_now"),
-        last_discovery_at=bindparam("b_now"),
-    )
-)
-
-
-def _conflict(child: ChildEntity, owner_key: str) -> Any:
-    from callboard.catalog.pipeline import ProcessingError  # noqa: PLC0415 - avoids a cycle at import time
-
-    return ProcessingError(
-        "ConflictError",
-        f"Detected conflicting entityRef {child.entity_ref} already referenced by {owner_key} "
-        f"and now also {child.location_key}",
-        (),
-        "Remove the duplicate descriptor, or unregister one of the two locations.",
-    )
-
-
-_NEW_COLUMNS = (
-    "entity_id",
-    "cache",
-    "entity_ref",
-    "unprocessed_entity",
-    "unprocessed_hash",
-    "location_key",
-    "next_update_at",
-    "last_discovery_at",
-)
-
-
-def _new_row(child: ChildEntity, now: float) -> tuple[Any, ...]:
-    """A new item's row, in ``_NEW_COLUMNS`` order."""
-    return (
-        child.entity_id or str(uuid.uuid4()),
-        json.dumps({"imported": True}) if child.imported else None,
-        child.entity_ref,
-        child.text,
-        child.unprocessed_hash,
-        child.location_key,
-        now,
-        now,
-    )
-
-
-def _insert_new(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert new items (with ``COPY`` on PostgreSQL: a large location's children are tens of thousands)."""
-    bulk_insert(connection, "refresh_state", _NEW_COLUMNS, rows)
-
-
 def release(connection: Connection, owner: str) -> None:
     connection.execute(
         update(refresh_state).where(refresh_state.c.lease_owner == owner).values(lease_owner=None, lease_until=None)
@@ -382,7 +243,7 @@ def apply_provider_entities(connection: Connection, provider_key: str, children:
                 )
             )
         )
-    _insert_new(connection, [_new_row(child, now) for ref, child in wanted.items() if ref not in existing])
+    insert_new(connection, [new_row(child, now) for ref, child in wanted.items() if ref not in existing])
     for ref, child in wanted.items():
         if ref not in existing:
             continue
