@@ -259,8 +259,8 @@ class CatalogEngine:
         """Refresh the query planner's statistics after large changes (10,000 items processed since last time)."""
         if not force and self.processed_total - self._analyzed_at < 10_000:
             return False
-        self._analyzed_at = self.processed_total
         self._db.refresh_statistics("search")
+        self._analyzed_at = self.processed_total  # after: a refresh that failed is tried again when next idle
         return True
 
     def wake(self) -> None:
@@ -301,7 +301,10 @@ class CatalogEngine:
             if count == 0:
                 try:
                     self.refresh_statistics()
-                except Exception:  # statistics are an optimisation; never stop the loop for them
-                    log.exception("refreshing planner statistics failed")
+                except Exception as error:  # statistics are an optimisation; never stop the loop for them
+                    # One line, not a traceback: seen once when the portal stopped while SQLite's optimize ran
+                    # ("database is locked"); the next idle moment tries again.
+                    first_line = str(error).split("\n", 1)[0]
+                    log.warning("planner statistics not refreshed, trying again later: %s", first_line)
                 self._wake.wait(self.settings.poll_seconds)
                 self._wake.clear()
