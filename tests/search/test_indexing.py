@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from callboard.app import Runtime
+from callboard.search import indexer as indexer_module
 from callboard.search.service import SearchRequest
 from callboard.techdocs.builder import build_site
 from tests.catalog.fixtures import config
@@ -68,6 +69,22 @@ def test_a_deleted_entity_leaves_the_index(catalog: tuple[Runtime, Path]) -> Non
     report = runtime.indexer.run_once()
     assert report.deleted == 1
     assert names(runtime, "widget") == []
+
+
+def test_deleted_entities_are_found_page_by_page_and_the_rest_stays(
+    catalog: tuple[Runtime, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime, _ = catalog
+    runtime.indexer.run_once()
+    kept = runtime.search.query(SearchRequest(term="", types=("software-catalog",))).results
+    monkeypatch.setattr(indexer_module, "CHECK_PAGE", 1)  # one key per page: each deletion in a page of its own
+    for name in ("alpha", "beta"):
+        runtime.catalog.delete_by_uid(runtime.catalog.entity_by_name("component", "default", name)["metadata"]["uid"])
+    report = runtime.indexer.run_once()
+    assert report.deleted == 2
+    assert names(runtime, "gadget") == [] and names(runtime, "widget") == []
+    left = runtime.search.query(SearchRequest(term="", types=("software-catalog",))).results
+    assert len(left) == len(kept) - 2 >= 1  # the location is still indexed
 
 
 def test_docs_published_by_a_pipeline_are_found_and_replaced(catalog: tuple[Runtime, Path], tmp_path: Path) -> None:

@@ -181,9 +181,10 @@ class SecuredCatalog:
         self._require_everything("follow the catalog's changes")
         return self._service.views.changed_since(since, after_ref, limit)
 
-    def all_refs(self) -> set[str]:
+    def existing_refs(self, refs: Sequence[str]) -> set[str]:
+        """Those of ``refs`` the catalog holds."""
         self._require_everything("list every entity")
-        return self._service.views.all_refs()
+        return self._service.views.existing_refs(refs)
 
     def total(self) -> int:
         """How many entities the catalog holds (a count of the table)."""

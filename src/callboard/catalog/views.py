@@ -120,9 +120,9 @@ class CatalogViews:
             rows = query_store.changed_since(connection, since, after_ref, limit)
         return [(ref, load_json(text), updated) for ref, text, updated in rows]
 
-    def all_refs(self) -> set[str]:
+    def existing_refs(self, refs: Sequence[str]) -> set[str]:
         with self._db.connect() as connection:
-            return query_store.all_refs(connection)
+            return query_store.existing_refs(connection, refs)
 
     def total(self) -> int:
         with self._db.connect() as connection:

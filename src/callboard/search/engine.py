@@ -65,6 +65,9 @@ class SearchEngine(Protocol):
 
     def keys(self, type: str) -> set[str]: ...
 
+    def keys_after(self, type: str, after: str, limit: int) -> list[str]:
+        """Up to ``limit`` keys of ``type`` after ``after``, in the database's key order (a page at a time)."""
+
     def count(self, type: str | None = None) -> int: ...
 
     def candidates(self, match: Match, limit: int) -> tuple[list[Candidate], bool]:

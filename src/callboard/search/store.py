@@ -25,7 +25,6 @@ from sqlalchemy import (
     table,
     text,
     true,
-    tuple_,
 )
 from sqlalchemy.sql import Select
 
@@ -134,10 +133,19 @@ class SqlSearchEngine:
                 connection.execute(insert(search_documents), [_row(d, now) for d in batch])
 
     def _delete_keys(self, connection: Connection, pairs: Sequence[tuple[str, str]]) -> None:
-        column_pair = tuple_(search_documents.c.type, search_documents.c.key)
-        connection.execute(delete(search_documents).where(column_pair.in_(pairs)))
+        # One statement per type with the keys in a plain IN: SQLite does not look a row value list,
+        # ``(type, key) IN (...)``, up in the (type, key) index and read the whole table for each batch instead.
+        by_type: dict[str, list[str]] = {}
+        for type, key in pairs:
+            by_type.setdefault(type, []).append(key)
+        for type, keys in by_type.items():
+            connection.execute(
+                delete(search_documents).where(search_documents.c.type == type, search_documents.c.key.in_(keys))
+            )
 
     def delete(self, type: str, keys: Sequence[str]) -> None:
+        if not keys:
+            return
         with self._db.transaction() as connection:
             for batch in chunks(list(keys)):
                 self._delete_keys(connection, [(type, key) for key in batch])
@@ -156,6 +164,16 @@ class SqlSearchEngine:
     def keys(self, type: str) -> set[str]:
         with self._db.connect() as connection:
             return set(connection.scalars(select(search_documents.c.key).where(search_documents.c.type == type)))
+
+    def keys_after(self, type: str, after: str, limit: int) -> list[str]:
+        statement = (
+            select(search_documents.c.key)
+            .where(search_documents.c.type == type, search_documents.c.key > after)
+            .order_by(search_documents.c.key)
+            .limit(limit)
+        )
+        with self._db.connect() as connection:
+            return list(connection.scalars(statement))
 
     def count(self, type: str | None = None) -> int:
         statement = select(func.count()).select_from(search_documents)
