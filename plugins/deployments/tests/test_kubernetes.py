@@ -3,11 +3,14 @@ replicas and health per cluster, matched to entities as Backstage's Kubernetes p
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+import callboard_deployments
 from callboard.sdk.testing import Portal
 from callboard_deployments.standins.kubernetes import KubernetesStandIn, deployment
 from tests.conftest import Watching, eventually, prod
@@ -218,3 +221,19 @@ def test_a_label_selector_that_does_not_parse_is_said_on_the_tab(portal: Portal,
     assert page.status_code == 200
     assert "backstage.io/kubernetes-label-selector annotation matches nothing" in page.text
     assert "tier in (api" in page.text
+
+
+def test_stopping_the_portal_ends_open_watches_without_taking_it_for_a_cluster_error(
+    portal: Portal, client: httpx.Client, kubernetes: KubernetesStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert portal.run_task(TASK) == "succeeded"  # listed once: the next runs watch
+    service = callboard_deployments.state.service
+    assert service is not None
+    with caplog.at_level(logging.INFO, logger="callboard_deployments"), Watching(lambda: portal.run_task(TASK)):
+        watching = eventually(lambda: all(any("watch=" in r for r in c.requests) for c in kubernetes.clusters.values()))
+        assert watching, "the watches did not open"
+        time.sleep(0.3)  # let the watch responses start streaming
+        service.stop()  # what the plugin's shutdown hook does when the portal stops
+    clusters = {item["name"]: item for item in client.get("/api/deployments/clusters").json()["items"]}
+    assert {name: item["error"] for name, item in clusters.items()} == {"prod-eu": None, "staging-eu": None}
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []

@@ -130,6 +130,8 @@ class ClusterWatch:
                 )
                 version = ""
             except Exception as error:  # a cluster that is down must not stop the others
+                if stop.is_set():
+                    return  # the portal is stopping and ``interrupt`` cut the watch: no fault of the cluster's
                 failures += 1
                 reason = _reason(error)
                 log.warning("deployments: %s %s: %s", self.cluster.name, kind, reason)
