@@ -133,22 +133,25 @@ class SqlSearchEngine:
                 connection.execute(insert(search_documents), [_row(d, now) for d in batch])
 
     def _delete_keys(self, connection: Connection, pairs: Sequence[tuple[str, str]]) -> None:
-        # One statement per type with the keys in a plain IN: SQLite does not look a row value list,
-        # ``(type, key) IN (...)``, up in the (type, key) index and read the whole table for each batch instead.
         by_type: dict[str, list[str]] = {}
         for type, key in pairs:
             by_type.setdefault(type, []).append(key)
         for type, keys in by_type.items():
-            connection.execute(
-                delete(search_documents).where(search_documents.c.type == type, search_documents.c.key.in_(keys))
-            )
+            self._delete_of_type(connection, type, keys)
+
+    def _delete_of_type(self, connection: Connection, type: str, keys: Sequence[str]) -> None:
+        # ``type = ? AND key IN (...)``, not ``(type, key) IN (...)``: SQLite does not look a row-value list up
+        # in the (type, key) index and read the whole table for each batch instead.
+        connection.execute(
+            delete(search_documents).where(search_documents.c.type == type, search_documents.c.key.in_(keys))
+        )
 
     def delete(self, type: str, keys: Sequence[str]) -> None:
         if not keys:
             return
         with self._db.transaction() as connection:
             for batch in chunks(list(keys)):
-                self._delete_keys(connection, [(type, key) for key in batch])
+                self._delete_of_type(connection, type, batch)
 
     def replace_resource(self, type: str, resource_ref: str, documents: Sequence[SearchDocument]) -> None:
         now = time.time()
