@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -271,3 +273,44 @@ def test_http_errors_from_the_api_are_backstage_shaped(tmp_path: Path, database:
             assert http.get("/api/catalog/no-such-endpoint").json()["response"]["statusCode"] == 404
     finally:
         runtime.close()
+
+
+def test_an_idle_portal_refreshes_planner_statistics_only_after_changes(tmp_path: Path, repo: Path) -> None:
+    """PostgreSQL: the engine VACUUMs and ANALYZEs the filter index after large changes, once, not at every
+    idle moment (it once did, every second, for as long as a portal of 10,000 entities or more ran)."""
+
+    def vacuums(runtime: Runtime) -> int:
+        with runtime.database.connect() as connection:
+            sql = "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'search'"
+            return int(connection.exec_driver_sql(sql).scalar_one())
+
+    def wait_for(condition: Any) -> None:
+        deadline = time.monotonic() + 30
+        while not condition():
+            assert time.monotonic() < deadline, "the engine did not get there within 30 s"
+            time.sleep(0.05)
+
+    with database_for("postgresql", tmp_path) as settings:
+        runtime = runtime_for(tmp_path, settings, [{"type": "file", "target": str(repo / "catalog-info.yaml")}])
+        try:
+            count = len(refs(runtime))
+            # Small enough that this catalog's ingestion counts as a large change, and changing one file does not.
+            engine = runtime.engine
+            engine.settings = dataclasses.replace(engine.settings, statistics_after=count, poll_seconds=0.02)
+            assert engine.refresh_statistics() and vacuums(runtime) == 1  # the ingestion's changes
+            engine.start()
+            time.sleep(1.0)  # some 50 idle moments
+            assert vacuums(runtime) == 1
+            write(repo / "components" / "all.yaml", COMPONENTS.replace("great artists", "the best artists"))
+            runtime.catalog.refresh("component:default/artist-web")
+            wait_for(lambda: "best" in entity(runtime, "component:default/artist-web")["metadata"]["description"])
+            time.sleep(0.5)
+            assert vacuums(runtime) == 1  # one entity changed: below the threshold
+            engine.settings = dataclasses.replace(engine.settings, statistics_after=1)
+            write(repo / "components" / "all.yaml", COMPONENTS.replace("great artists", "all artists"))
+            runtime.catalog.refresh("component:default/artist-web")
+            wait_for(lambda: vacuums(runtime) == 2)
+            time.sleep(1.0)
+            assert vacuums(runtime) == 2
+        finally:
+            runtime.close()

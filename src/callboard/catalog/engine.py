@@ -58,6 +58,8 @@ class EngineSettings:
     lease_seconds: float = 120.0
     poll_seconds: float = 1.0
     orphan_strategy: str = "delete"
+    #: Entities written or removed before the planner's statistics are refreshed, when next idle.
+    statistics_after: int = 10_000
 
 
 class CatalogEngine:
@@ -73,7 +75,8 @@ class CatalogEngine:
         self._thread: threading.Thread | None = None
         self.processed_total = 0
         self._last_deferred = self._last_shown = time.monotonic()
-        self._analyzed_at = 0
+        #: Entities written or removed since the statistics were last refreshed (approximate: two threads add).
+        self._changed_since_statistics = 0
         self._grown_analyze_at = FIRST_ANALYZE_AT
         self.last_error: str | None = None
         self.on_batch: Callable[[int], None] | None = None
@@ -122,7 +125,6 @@ class CatalogEngine:
         self._last_shown = time.monotonic()
         if not unseen_only:
             self._last_deferred = self._last_shown
-        self._analyzed_at = 0
         total = 0
         after: stitch_store.QueueKey | None = None
         writing: Future[int] | None = None
@@ -172,7 +174,7 @@ class CatalogEngine:
                     # is pointed at by each component it owns), so they are stitched with the queue, once.
                     stitch_store.enqueue_stitch(connection, dirty)
                 else:
-                    stitch_store.stitch_entities(connection, dirty)
+                    self._changed_since_statistics += stitch_store.stitch_entities(connection, dirty)
         finally:
             for outcome in outcomes:
                 if outcome.children is not None:
@@ -204,6 +206,7 @@ class CatalogEngine:
     def _apply_stitch(self, plan: stitch_store.StitchPlan) -> int:
         with self._db.transaction() as connection:
             written = stitch_store.apply_stitch(connection, plan, postgres=not self._db.is_sqlite)
+        self._changed_since_statistics += written
         self._db.checkpoint_if_large()
         return written
 
@@ -262,15 +265,21 @@ class CatalogEngine:
             if not orphans:
                 return 0
             neighbours = store.delete_entities(connection, orphans)
-            stitch_store.stitch_entities(connection, neighbours)
-            return len(orphans)
+            restitched = stitch_store.stitch_entities(connection, neighbours)
+        self._changed_since_statistics += len(orphans) + restitched
+        return len(orphans)
 
     def refresh_statistics(self, *, force: bool = False) -> bool:
-        """Refresh the query planner's statistics after large changes (10,000 items processed since last time)."""
-        if not force and self.processed_total - self._analyzed_at < 10_000:
+        """Refresh the query planner's statistics after large changes (``statistics_after`` entities written or
+        removed since last time). Counted in changes, not in items processed: re-processing that changes
+        nothing leaves the filter index as it was, and a VACUUM of it at a million entities is minutes of work.
+        """
+        if not force and self._changed_since_statistics < self.settings.statistics_after:
             return False
+        changed = self._changed_since_statistics
         self._db.refresh_statistics("search")
-        self._analyzed_at = self.processed_total  # after: a refresh that failed is tried again when next idle
+        # After: a refresh that failed is tried again when next idle. Changes made meanwhile still count.
+        self._changed_since_statistics -= changed
         return True
 
     def wake(self) -> None:
