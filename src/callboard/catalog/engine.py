@@ -107,7 +107,10 @@ class CatalogEngine:
                 outcomes = [self._process(item) for item in claimed]
                 if writing is not None:
                     self._finish_batch(written, writing.result())
-                following = self._claim() if len(claimed) == self.settings.batch_size else []
+                # A stop request ends the backlog between batches: what was claimed is written, nothing more is
+                # claimed, and the rest stays due for the next start (at a million entities, an hour of work).
+                more = len(claimed) == self.settings.batch_size and not self._stop.is_set()
+                following = self._claim() if more else []
                 writing = self._hand_off(self._write, claimed, outcomes)
                 written, total, claimed = claimed, total + len(claimed), following
             if writing is not None:
@@ -128,7 +131,7 @@ class CatalogEngine:
         total = 0
         after: stitch_store.QueueKey | None = None
         writing: Future[int] | None = None
-        while total < limit:
+        while total < limit and not self._stop.is_set():
             with self._db.connect() as connection:
                 queued = stitch_store.next_queued(connection, STITCH_CHUNK, after, unseen_only=unseen_only)
                 if not queued:
@@ -244,6 +247,8 @@ class CatalogEngine:
 
     def run_until_idle(self, timeout: float = 600.0) -> int:
         """Process batches until nothing is due (tests, imports, benchmarks); return the items processed."""
+        if self._thread is None:
+            self._stop.clear()  # run here, after the loop was stopped: a stop ended that loop, not this run
         deadline = time.monotonic() + timeout
         total = 0
         while time.monotonic() < deadline:
@@ -288,14 +293,20 @@ class CatalogEngine:
     def start(self) -> None:
         if self._thread is not None:
             return
+        self._stop.clear()  # started again after a stop: go on where it stopped
         self._thread = threading.Thread(target=self._loop, name="catalog-engine", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop after the batch or stitch chunk in hand; return whether the loop ended within ``timeout``."""
         self._stop.set()
         self._wake.set()
+        ended = True
         if self._thread is not None:
             self._thread.join(timeout)
+            ended = not self._thread.is_alive()
+            if not ended:
+                log.warning("catalog processing did not stop within %.0f s", timeout)
             self._thread = None
         with self._writer_lock:
             if self._executor is not None:
@@ -303,13 +314,15 @@ class CatalogEngine:
                 self._executor = None
         with self._db.transaction() as connection:
             store.release(connection, self.owner)
+        return ended
 
     def _loop(self) -> None:
         last_orphan_sweep = 0.0
         while not self._stop.is_set():
             try:
                 count = self.run_batches() or self.stitch_deferred()
-                if self.settings.orphan_strategy == "delete" and time.monotonic() - last_orphan_sweep > 30:
+                sweep_due = time.monotonic() - last_orphan_sweep > 30 and not self._stop.is_set()
+                if self.settings.orphan_strategy == "delete" and sweep_due:
                     last_orphan_sweep = time.monotonic()
                     self.delete_orphans()
                 self.last_error = None
