@@ -108,7 +108,15 @@ class Runtime:
         self.scheduler.start()
 
     def close(self) -> None:
-        self.scheduler.stop()
+        # Plugins hear that the portal is stopping before the scheduler waits for the runs in progress: a long run
+        # (the deployments plugin's watch of its clusters) ends when told, and without being told it held every
+        # stop of the demo for the scheduler's full 10 s. Their ``shutdown`` comes after the runs have ended.
+        self.scheduler.stop_starting()
+        for plugin, _ in self.callboard.plugins.per_plugin(
+            "stopping", lambda name: {"context": self.backend.contexts[name]}
+        ):
+            log.info("plugin %s told the portal is stopping", plugin)
+        self.scheduler.finish_runs()
         self.events.stop()
         for plugin, _ in self.callboard.plugins.per_plugin(
             "shutdown", lambda name: {"context": self.backend.contexts[name]}

@@ -4,7 +4,7 @@
 #: names, PATCH fixes. A plugin declares the MAJOR.MINOR it was built for (``CALLBOARD_PLUGIN_API = "1.1"``)
 #: and loads when the major is ours and its minor is at most ours. tests/plugins/test_sdk_contract.py keeps
 #: a snapshot of the SDK's signatures and fails when they change without this version changing.
-PLUGIN_API_VERSION = "1.9.0"
+PLUGIN_API_VERSION = "1.10.0"
 
 
 def api_version_parts(version: str = PLUGIN_API_VERSION) -> tuple[int, int, int]:

@@ -206,5 +206,11 @@ def startup(context: PluginContext) -> None:
 
 
 @hookspec
+def stopping(context: PluginContext) -> None:
+    """Called as the portal begins to stop, before it waits for scheduled runs in progress: end long runs now
+    (a watch that runs for minutes). Plugin API 1.10."""
+
+
+@hookspec
 def shutdown(context: PluginContext) -> None:
     """Called when the portal stops, after tasks have stopped."""

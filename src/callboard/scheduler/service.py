@@ -177,16 +177,27 @@ class Scheduler(BackgroundLoop):
         with self._db.connect() as connection:
             return store.recent_runs(connection, task_id, 1)[0]
 
-    def wait_idle(self, timeout: float = 30.0) -> None:
-        """Wait for the runs in progress on this replica (tests, shutdown)."""
+    def wait_idle(self, timeout: float = 30.0) -> list[str]:
+        """Wait for the runs in progress on this replica (tests, shutdown); return the tasks still running."""
         deadline = time.monotonic() + timeout
         for thread in list(self._running.values()):
             thread.join(max(0.0, deadline - time.monotonic()))
+        return sorted(task_id for task_id, thread in list(self._running.items()) if thread.is_alive())
+
+    def stop_starting(self, timeout: float = 10.0) -> None:
+        """Start no more runs; the runs in progress go on (``finish_runs`` waits for them)."""
+        super().stop(timeout)
+
+    def finish_runs(self, timeout: float = 10.0) -> None:
+        """Give the runs in progress ``timeout`` seconds to finish and be recorded; name those that did not."""
+        still = self.wait_idle(timeout)
+        if still:
+            log.warning("scheduled runs still in progress after %.0f s, left behind: %s", timeout, ", ".join(still))
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop starting runs, and give the runs in progress ``timeout`` seconds to finish and be recorded."""
-        super().stop(timeout)
-        self.wait_idle(timeout)
+        self.stop_starting(timeout)
+        self.finish_runs(timeout)
 
     def _claim(self, task: ScheduledTask, now: float) -> bool:
         if task.scope == "local":

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from callboard_deployments.service import Deployments
     from callboard_deployments.signals import SignalReader
 
-CALLBOARD_PLUGIN_API = "1.3"
+CALLBOARD_PLUGIN_API = "1.10"
 CHANGE_EVENTS_CREATED = "change-events.created"
 
 HERE = Path(__file__).parent
@@ -148,6 +148,13 @@ def startup(context: PluginContext) -> None:
     context.events.subscribe(OBSERVED, lambda topic, payload: _ignore(service.on_observed(payload)))
     for topic in (CATALOG_ENTITY_CHANGED, CATALOG_ENTITY_REMOVED):
         context.events.subscribe(topic, lambda topic, payload: service.catalog_changed.set())
+
+
+@hookimpl
+def stopping(context: PluginContext) -> None:
+    # The watch of the clusters runs for minutes; cut it now so that the portal's wait for runs is short.
+    if state.service is not None:
+        state.service.stop()
 
 
 @hookimpl
