@@ -98,6 +98,7 @@ bench: install
 	$(BIN)/python benchmarks/ingestion.py --count 10000
 	$(BIN)/python benchmarks/browse_memory.py --entities 1000000
 	$(BIN)/python benchmarks/search_deletions.py --entities 1000000
+	$(BIN)/python benchmarks/providers.py --users 20000
 	$(BIN)/python benchmarks/catalog.py --count 10000
 	$(BIN)/python benchmarks/pages.py --count 10000
 	$(BIN)/python benchmarks/change_events.py --database sqlite --events 100000

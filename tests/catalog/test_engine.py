@@ -357,3 +357,33 @@ def test_stopping_during_a_backlog_ends_between_batches_and_leaves_the_rest_due(
         assert len(refs(runtime)) == count + 1
     finally:
         runtime.close()
+
+
+def test_a_provider_giving_its_entities_again_updates_the_changed_ones_only(
+    tmp_path: Path, database: dict[str, Any]
+) -> None:
+    """Backstage's full mutation: what a provider gives again replaces what it gave; changed entities are
+    processed again, unchanged ones are not rewritten, and one it no longer gives is removed."""
+
+    def user(name: str, description: str) -> dict[str, Any]:
+        metadata = {"name": name, "description": description}
+        return {"apiVersion": "backstage.io/v1alpha1", "kind": "User", "metadata": metadata, "spec": {"memberOf": []}}
+
+    runtime = make_runtime({"backend": {"database": database}}, tmp_path)
+    try:
+        runtime.catalog.apply_provider("ldap:test", [user(f"user-{n}", "first") for n in range(5)])
+        runtime.engine.run_until_idle(60)
+        written = _final_update_times(runtime)
+        given = [user("user-0", "second"), user("user-1", "second")] + [user(f"user-{n}", "first") for n in (2, 3)]
+        runtime.catalog.apply_provider("ldap:test", given)
+        runtime.engine.run_until_idle(60)
+        assert refs(runtime) == {f"user:default/user-{n}" for n in range(4)}
+        descriptions = {n: entity(runtime, f"user:default/user-{n}")["metadata"]["description"] for n in range(4)}
+        assert descriptions == {0: "second", 1: "second", 2: "first", 3: "first"}
+        now = _final_update_times(runtime)
+        assert [ref for ref in sorted(now) if now[ref] != written[ref]] == [
+            "user:default/user-0",
+            "user:default/user-1",
+        ]
+    finally:
+        runtime.close()

@@ -221,6 +221,13 @@ def release(connection: Connection, owner: str) -> None:
 # -- providers and deletion ---------------------------------------------------------------------------------
 
 
+_UPDATE_PROVIDED = (
+    update(refresh_state)
+    .where(refresh_state.c.entity_ref == bindparam("b_ref"))
+    .values(unprocessed_entity=bindparam("b_text"), unprocessed_hash=bindparam("b_hash"))
+)
+
+
 def apply_provider_entities(connection: Connection, provider_key: str, children: Sequence[ChildEntity]) -> set[str]:
     """Replace what ``provider_key`` keeps alive with ``children`` (Backstage's full mutation)."""
     now = time.time()
@@ -244,19 +251,14 @@ def apply_provider_entities(connection: Connection, provider_key: str, children:
             )
         )
     insert_new(connection, [new_row(child, now) for ref, child in wanted.items() if ref not in existing])
-    for ref, child in wanted.items():
-        if ref not in existing:
-            continue
-        if existing[ref] != child.unprocessed_hash:
-            connection.execute(
-                update(refresh_state)
-                .where(refresh_state.c.entity_ref == ref)
-                .values(
-                    unprocessed_entity=child.text,
-                    unprocessed_hash=child.unprocessed_hash,
-                    next_update_at=now,
-                )
-            )
+    changed = [
+        {"b_ref": ref, "b_text": child.text, "b_hash": child.unprocessed_hash}
+        for ref, child in wanted.items()
+        if ref in existing and existing[ref] != child.unprocessed_hash
+    ]
+    if changed:
+        # One executemany: a statement per entity took 6.2 s for 20,000 changed users on SQLite.
+        connection.execute(_UPDATE_PROVIDED.values(next_update_at=now), changed)
     connection.execute(delete(refresh_state_references).where(refresh_state_references.c.source_key == provider_key))
     bulk_insert(
         connection,
