@@ -380,6 +380,9 @@ def test_a_provider_giving_its_entities_again_updates_the_changed_ones_only(
         assert refs(runtime) == {f"user:default/user-{n}" for n in range(4)}
         descriptions = {n: entity(runtime, f"user:default/user-{n}")["metadata"]["description"] for n in range(4)}
         assert descriptions == {0: "second", 1: "second", 2: "first", 3: "first"}
+        # The filter index holds the new values only: the old ones were deleted, not left to match.
+        found = runtime.catalog.list_entities(parse_filters(["kind=user,metadata.description=first"]))
+        assert sorted(e["metadata"]["name"] for e in found) == ["user-2", "user-3"]
         now = _final_update_times(runtime)
         assert [ref for ref in sorted(now) if now[ref] != written[ref]] == [
             "user:default/user-0",
