@@ -229,3 +229,19 @@ def test_the_home_page_card_shows_changes_to_your_entities_and_your_failing_buil
         f"{portal.url}/home/cards/my-changes", headers={"Authorization": f"Bearer {portal.token_for(nobody)}"}
     ).text
     assert "You own nothing in the catalog yet" in empty
+
+
+def test_the_demo_month_is_recorded_whole_and_once(portal: Portal, client: httpx.Client) -> None:
+    """The demo's month goes in by groups of commits (one commit per event outlasted a stopping portal's wait
+    for its scheduled runs and left part of the month behind), once: seeding again records nothing."""
+    from callboard_change_events import demo, state
+
+    service = state.service
+    assert service is not None
+    components = service.context.catalog.find({"kind": "component"}, limit=500)
+    expected = len(demo.month(components, service.context.now()))
+    assert expected > 100
+    assert demo.seed(service) == expected
+    assert demo.seed(service) == 0
+    listed = client.get("/api/change-events/events", params={"entity": PAYMENTS_API, "limit": 500}).json()
+    assert listed["items"] and all(PAYMENTS_API in item["entityRefs"] for item in listed["items"])

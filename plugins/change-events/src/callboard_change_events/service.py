@@ -79,6 +79,14 @@ class ChangeEvents:
         stored = self.writer.save(store.Placed(event, placement.refs, placement.reason))
         return Outcome(stored.id, stored.created, placement.refs, placement.reason)
 
+    def record_backdated(self, events: Sequence[ChangeEvent]) -> int:
+        """Store many changes of the past at once (the demo's month), committed in groups; how many were new."""
+        placed = []
+        for event in map(checked, events):
+            placement = mapping.place(event, self.context.catalog, self.settings.rules, self.keys)
+            placed.append(store.Placed(event, placement.refs, placement.reason))
+        return sum(stored.created for stored in self.writer.save_many(placed))
+
     def _announce(self, written: Sequence[tuple[store.Placed, store.Stored]]) -> None:
         """One ``change-events.created`` message per committed group: ``{"events": [{id, type, entityRefs,
         time, source, actor, url, environment, market, cluster, version, status}]}`` (a group is one delivery

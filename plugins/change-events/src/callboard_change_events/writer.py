@@ -39,6 +39,16 @@ class GroupWriter:
         self._queue.put((placed, done))
         return done.result(timeout=WAIT_SECONDS)
 
+    def save_many(self, placed: Sequence[store.Placed]) -> list[store.Stored]:
+        """Store many events, in groups of up to ``MAX_GROUP`` per commit instead of one commit each."""
+        waiting: list[Future[store.Stored]] = []
+        self._start()
+        for one in placed:
+            done: Future[store.Stored] = Future()
+            self._queue.put((one, done))
+            waiting.append(done)
+        return [done.result(timeout=WAIT_SECONDS + len(placed) / 100) for done in waiting]
+
     def close(self) -> None:
         with self._lock:
             thread, self._thread = self._thread, None
