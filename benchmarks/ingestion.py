@@ -26,6 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.databases import fresh_postgresql  # noqa: E402
 from callboard.app import create_runtime  # noqa: E402
 from callboard.assembly import create_callboard  # noqa: E402
 from callboard.catalog import engine as engine_module  # noqa: E402
@@ -35,7 +36,6 @@ from callboard.settings import settings_from  # noqa: E402
 
 KINDS = ["Component", "System", "API", "Resource", "Location", "Domain", "Group", "User"]
 TOKEN = "bench-token-0123456789"
-PG_URL = "postgresql://postgres@127.0.0.1:5432/callboard_ingestion_bench"
 
 
 def catalog(count: int) -> Path:
@@ -58,12 +58,7 @@ def main() -> None:
     if args.database == "sqlite":
         database: dict[str, Any] = {"client": "better-sqlite3", "connection": {"filename": str(work / "cb.db")}}
     else:
-        name = PG_URL.rsplit("/", 1)[1]
-        admin = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q"]
-        subprocess.run(
-            [*admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", "-c", f"CREATE DATABASE {name}"], check=True
-        )
-        database = {"connection": PG_URL}
+        database = {"connection": fresh_postgresql("callboard_ingestion_bench")}
     config = {
         "backend": {
             "database": database,

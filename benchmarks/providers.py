@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,12 +21,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.databases import fresh_postgresql  # noqa: E402
 from callboard.app import create_runtime  # noqa: E402
 from callboard.assembly import create_callboard  # noqa: E402
 from callboard.config_loader import LoadedConfig  # noqa: E402
 from callboard.settings import settings_from  # noqa: E402
-
-PG_URL = "postgresql://postgres@127.0.0.1:5432/callboard_providers_bench"
 
 
 def users(count: int, description: str) -> list[dict[str, Any]]:
@@ -50,12 +48,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="callboard-providers-"))
     database: dict[str, Any] = {"connection": f"sqlite:///{work / 'cb.db'}"}
     if args.database == "postgresql":
-        name = PG_URL.rsplit("/", 1)[1]
-        admin = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q"]
-        subprocess.run(
-            [*admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", "-c", f"CREATE DATABASE {name}"], check=True
-        )
-        database = {"connection": PG_URL}
+        database = {"connection": fresh_postgresql("callboard_providers_bench")}
     config = {"backend": {"database": database}, "catalog": {"rules": [{"allow": ["User"]}]}}
     runtime = create_runtime(create_callboard(settings_from(LoadedConfig(config, []))), cwd=work)
     figures: dict[str, dict[str, float]] = {}

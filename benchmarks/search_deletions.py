@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.databases import fresh_postgresql  # noqa: E402
 from callboard.app import create_runtime  # noqa: E402
 from callboard.assembly import create_callboard  # noqa: E402
 from callboard.config_loader import LoadedConfig  # noqa: E402
@@ -37,19 +37,13 @@ from callboard.settings import settings_from  # noqa: E402
 from callboard.storage.db import bulk_insert  # noqa: E402
 from callboard.storage.tables import final_entities  # noqa: E402
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/callboard_deletions_bench"
 CHUNK = 50_000
 
 
 def database(kind: str, work: Path) -> dict[str, Any]:
     if kind == "sqlite":
         return {"client": "better-sqlite3", "connection": {"filename": str(work / "cb.db")}}
-    name = PG_URL.rsplit("/", 1)[1]
-    admin = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q"]
-    subprocess.run(
-        [*admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", "-c", f"CREATE DATABASE {name}"], check=True
-    )
-    return {"connection": PG_URL}
+    return {"connection": fresh_postgresql("callboard_deletions_bench")}
 
 
 def measured(look: Callable[[], int], again: Callable[[], object]) -> dict[str, float]:

@@ -245,17 +245,16 @@ def apply_stitch(connection: Connection, plan: StitchPlan, *, postgres: bool = F
 
 def _delete_search_rows(connection: Connection, rows: list[tuple[str, str, str | None]]) -> None:
     """Delete filter rows by (entity_id, key, value); an entity has at most one row per key and value."""
-    valued = [row for row in rows if row[2] is not None]
     if connection.dialect.name == "sqlite":
         # SQLite does not look a row-value IN list up in an index (EXPLAIN QUERY PLAN: SCAN search): each chunk
-        # read the whole filter table. A statement per row goes by the (entity_id, key, value) index instead.
-        if valued:
-            connection.exec_driver_sql('DELETE FROM search WHERE entity_id = ? AND "key" = ? AND value = ?', valued)
-    else:
-        for chunk in chunks(valued, 300):
-            connection.execute(
-                delete(search).where(tuple_(search.c.entity_id, search.c.key, search.c.value).in_(chunk))
-            )
+        # read the whole filter table. A statement per row goes by the (entity_id, key, value) index instead;
+        # ``value IS ?`` matches a missing value too, through the same index.
+        if rows:
+            connection.exec_driver_sql('DELETE FROM search WHERE entity_id = ? AND "key" = ? AND value IS ?', rows)
+        return
+    valued = [row for row in rows if row[2] is not None]
+    for chunk in chunks(valued, 300):
+        connection.execute(delete(search).where(tuple_(search.c.entity_id, search.c.key, search.c.value).in_(chunk)))
     for entity_id, key, _ in (row for row in rows if row[2] is None):
         connection.execute(
             delete(search).where(search.c.entity_id == entity_id, search.c.key == key, search.c.value.is_(None))

@@ -75,17 +75,18 @@ class ChangeEvents:
                 f"the change happened at {iso(event.time)}, before the replay window of "
                 f"{self.settings.replay_window_minutes:g} minutes (changeEvents.replayWindowMinutes)",
             )
-        placement = mapping.place(event, self.context.catalog, self.settings.rules, self.keys)
-        stored = self.writer.save(store.Placed(event, placement.refs, placement.reason))
-        return Outcome(stored.id, stored.created, placement.refs, placement.reason)
+        placed = self._placed(event)
+        stored = self.writer.save(placed)
+        return Outcome(stored.id, stored.created, placed.refs, placed.unmatched)
 
     def record_backdated(self, events: Sequence[ChangeEvent]) -> int:
         """Store many changes of the past at once (the demo's month), committed in groups; how many were new."""
-        placed = []
-        for event in map(checked, events):
-            placement = mapping.place(event, self.context.catalog, self.settings.rules, self.keys)
-            placed.append(store.Placed(event, placement.refs, placement.reason))
+        placed = [self._placed(event) for event in map(checked, events)]
         return sum(stored.created for stored in self.writer.save_many(placed))
+
+    def _placed(self, event: ChangeEvent) -> store.Placed:
+        placement = mapping.place(event, self.context.catalog, self.settings.rules, self.keys)
+        return store.Placed(event, placement.refs, placement.reason)
 
     def _announce(self, written: Sequence[tuple[store.Placed, store.Stored]]) -> None:
         """One ``change-events.created`` message per committed group: ``{"events": [{id, type, entityRefs,

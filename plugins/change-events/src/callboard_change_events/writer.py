@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
@@ -34,20 +35,19 @@ class GroupWriter:
 
     def save(self, placed: store.Placed) -> store.Stored:
         """Store one event with whatever else is waiting; its own result, once committed."""
-        done: Future[store.Stored] = Future()
-        self._start()
-        self._queue.put((placed, done))
-        return done.result(timeout=WAIT_SECONDS)
+        return self.save_many([placed])[0]
 
     def save_many(self, placed: Sequence[store.Placed]) -> list[store.Stored]:
-        """Store many events, in groups of up to ``MAX_GROUP`` per commit instead of one commit each."""
+        """Store events with whatever else is waiting, in groups of up to ``MAX_GROUP`` per commit; their
+        results, once committed."""
         waiting: list[Future[store.Stored]] = []
         self._start()
         for one in placed:
             done: Future[store.Stored] = Future()
             self._queue.put((one, done))
             waiting.append(done)
-        return [done.result(timeout=WAIT_SECONDS + len(placed) / 100) for done in waiting]
+        deadline = time.monotonic() + WAIT_SECONDS + len(placed) / 100
+        return [done.result(timeout=max(0.0, deadline - time.monotonic())) for done in waiting]
 
     def close(self) -> None:
         with self._lock:
