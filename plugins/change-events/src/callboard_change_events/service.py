@@ -77,7 +77,7 @@ class ChangeEvents:
             )
         placed = self._placed(event)
         stored = self.writer.save(placed)
-        return Outcome(stored.id, stored.created, placed.refs, placed.unmatched)
+        return Outcome(stored.id, stored.created, tuple(placed.refs), placed.unmatched)
 
     def record_backdated(self, events: Sequence[ChangeEvent]) -> int:
         """Store many changes of the past at once (the demo's month), committed in groups; how many were new."""
